@@ -1,0 +1,26 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/cascade-gate/cascade/app/access"
+)
+
+// Bootstrap creates the first admin on a database with no users. With an
+// empty password one is generated; it is returned so the caller can show it
+// exactly once. It does nothing (created=false) once any user exists.
+func (s *Service) Bootstrap(ctx context.Context, email, password string) (created bool, pw string, err error) {
+	has, err := s.HasUsers(ctx)
+	if err != nil || has {
+		return false, "", err
+	}
+	if password == "" {
+		password = GeneratePassword()
+	}
+	ctx = access.With(ctx, access.System("bootstrap"))
+	_, err = s.CreateUser(ctx, NewUser{Email: email, Name: "Administrator", Role: access.Admin, Password: password})
+	if err != nil {
+		return false, "", err
+	}
+	return true, password, nil
+}

@@ -1,0 +1,131 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/audit"
+	"github.com/cascade-gate/cascade/app/errs"
+)
+
+// SessionTTL is how long a browser session lasts after sign-in.
+const SessionTTL = 12 * time.Hour
+
+type session struct {
+	ID         int64
+	UserID     int64
+	TokenHash  string
+	CSRFToken  string
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	CreatedAt  time.Time
+}
+
+// Session is a signed-in browser. Token goes in the cookie and is never stored;
+// CSRF must accompany every state-changing request made with the cookie.
+type Session struct {
+	Token     string
+	CSRF      string
+	ExpiresAt time.Time
+	User      User
+}
+
+var (
+	ErrBadCredentials = errs.E(errs.Unauthenticated, "INVALID_CREDENTIALS", "the e-mail or password is wrong")
+	ErrSessionExpired = errs.E(errs.Unauthenticated, "SESSION_EXPIRED", "your session has expired: sign in again")
+	ErrSessionInvalid = errs.E(errs.Unauthenticated, "SESSION_INVALID", "your session is not valid: sign in again")
+)
+
+// dummyHash is compared against when the e-mail is unknown, so that a wrong
+// e-mail takes as long as a wrong password and does not reveal who has an account.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("cascade-timing-equaliser"), bcrypt.DefaultCost)
+
+// Login checks an e-mail and password and starts a new session. Every login
+// gets a fresh session id, so a session id planted before login is useless.
+func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("email = ?", normaliseEmail(email)).First(&u).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return Session{}, err
+	}
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(u.PasswordHash)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || u.ID == 0 || u.DisabledAt != nil {
+		return Session{}, ErrBadCredentials
+	}
+	now := s.now()
+	token, csrf := newSecret(32), newSecret(32)
+	row := session{UserID: u.ID, TokenHash: hashSecret(token), CSRFToken: csrf, ExpiresAt: now.Add(SessionTTL), LastSeenAt: now, CreatedAt: now}
+	ctx = access.With(ctx, u.Principal())
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Expired sessions are swept on login rather than by a separate job.
+		if err := tx.Where("expires_at < ?", now).Delete(&session{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "session.login", "user", u.ID, nil)
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Token: token, CSRF: csrf, ExpiresAt: row.ExpiresAt, User: u}, nil
+}
+
+// SessionPrincipal resolves a session cookie to its user. It returns the
+// session's CSRF token for the caller to check on unsafe requests.
+func (s *Service) SessionPrincipal(ctx context.Context, token string) (access.Principal, string, error) {
+	if token == "" {
+		return access.Principal{}, "", ErrSessionInvalid
+	}
+	var row session
+	err := s.db.WithContext(ctx).Where("token_hash = ?", hashSecret(token)).First(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return access.Principal{}, "", ErrSessionInvalid
+	}
+	if err != nil {
+		return access.Principal{}, "", err
+	}
+	now := s.now()
+	if !row.ExpiresAt.After(now) {
+		return access.Principal{}, "", ErrSessionExpired
+	}
+	u, err := s.activeUser(ctx, row.UserID)
+	if err != nil {
+		return access.Principal{}, "", err
+	}
+	return u.Principal(), row.CSRFToken, nil
+}
+
+// Logout ends the session with that token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.db.WithContext(ctx).Where("token_hash = ?", hashSecret(token)).Delete(&session{}).Error
+}
+
+// CSRFMatches compares a submitted CSRF token in constant time.
+func CSRFMatches(want, got string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+func (s *Service) activeUser(ctx context.Context, id int64) (User, error) {
+	var u User
+	if err := s.db.WithContext(ctx).First(&u, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return u, ErrSessionInvalid
+		}
+		return u, err
+	}
+	if u.DisabledAt != nil {
+		return u, errs.E(errs.Unauthenticated, "ACCOUNT_DISABLED", "this account is disabled")
+	}
+	return u, nil
+}

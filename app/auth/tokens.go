@@ -1,0 +1,153 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/audit"
+	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/errs"
+)
+
+// TokenPrefix starts every API token, so leaked tokens are easy to scan for.
+const TokenPrefix = "cas_"
+
+// MaxTokenTTL bounds how long a token may live.
+const MaxTokenTTL = 2 * 365 * 24 * time.Hour
+
+// Token is an API token's record; the secret itself is returned once, at creation.
+type Token struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	TokenHash  string     `json:"-"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+func (Token) TableName() string { return "api_tokens" }
+
+var (
+	ErrTokenInvalid = errs.E(errs.Unauthenticated, "TOKEN_INVALID", "the API token is not valid")
+	ErrTokenExpired = errs.E(errs.Unauthenticated, "TOKEN_EXPIRED", "the API token has expired: create a new one")
+	ErrTokenRevoked = errs.E(errs.Unauthenticated, "TOKEN_REVOKED", "the API token was revoked")
+)
+
+// CreateToken issues a token for userID. Users may create tokens for
+// themselves; admins for anyone. ttl 0 means the maximum.
+func (s *Service) CreateToken(ctx context.Context, userID int64, name string, ttl time.Duration) (string, Token, error) {
+	p, err := access.From(ctx)
+	if err != nil {
+		return "", Token{}, err
+	}
+	if !p.Is(access.Admin) && p.UserID != userID {
+		return "", Token{}, errs.ErrForbidden
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return "", Token{}, errs.Invalidf("INVALID_TOKEN_NAME", "give the token a name of 1 to 100 characters, e.g. the system that will use it")
+	}
+	if ttl < 0 || ttl > MaxTokenTTL {
+		return "", Token{}, errs.Invalidf("INVALID_TOKEN_TTL", "a token lives between 1 hour and 730 days")
+	}
+	if ttl == 0 {
+		ttl = MaxTokenTTL
+	}
+	if _, err := s.activeUser(ctx, userID); err != nil {
+		return "", Token{}, errs.E(errs.Invalid, "UNKNOWN_USER", "user %d does not exist or is disabled", userID)
+	}
+	secret := TokenPrefix + newSecret(32)
+	expires := s.now().Add(ttl)
+	t := Token{UserID: userID, Name: name, Prefix: secret[:len(TokenPrefix)+6], TokenHash: hashSecret(secret), ExpiresAt: &expires, CreatedAt: s.now()}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&t).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "token.create", "api_token", t.ID, map[string]any{"user_id": userID, "name": name, "expires_at": expires})
+	})
+	if err != nil {
+		return "", Token{}, err
+	}
+	return secret, t, nil
+}
+
+// TokenPrincipal resolves a bearer token to its user.
+func (s *Service) TokenPrincipal(ctx context.Context, secret string) (access.Principal, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) {
+		return access.Principal{}, ErrTokenInvalid
+	}
+	var t Token
+	err := s.db.WithContext(ctx).Where("token_hash = ?", hashSecret(secret)).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return access.Principal{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return access.Principal{}, err
+	}
+	now := s.now()
+	switch {
+	case t.RevokedAt != nil:
+		return access.Principal{}, ErrTokenRevoked
+	case t.ExpiresAt != nil && !t.ExpiresAt.After(now):
+		return access.Principal{}, ErrTokenExpired
+	}
+	u, err := s.activeUser(ctx, t.UserID)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	// Recording last use at most once a minute keeps reads from becoming writes.
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+		s.db.WithContext(ctx).Model(&Token{}).Where("id = ?", t.ID).Update("last_used_at", now)
+	}
+	return u.Principal(), nil
+}
+
+// ListTokens returns the caller's tokens, or userID's when the caller is an admin.
+func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error) {
+	p, err := access.From(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if userID == 0 {
+		userID = p.UserID
+	}
+	if !p.Is(access.Admin) && p.UserID != userID {
+		return nil, errs.ErrForbidden
+	}
+	var out []Token
+	err = s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&out).Error
+	return out, err
+}
+
+// RevokeToken ends a token. Users may revoke their own; admins any.
+func (s *Service) RevokeToken(ctx context.Context, id int64) error {
+	p, err := access.From(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var t Token
+		q := tx.Where("id = ?", id)
+		if !p.Is(access.Admin) {
+			q = q.Where("user_id = ?", p.UserID)
+		}
+		if err := q.First(&t).Error; err != nil {
+			return database.Translate(err, "token")
+		}
+		if t.RevokedAt != nil {
+			return nil
+		}
+		if err := tx.Model(&t).Update("revoked_at", s.now()).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "token.revoke", "api_token", id, map[string]any{"user_id": t.UserID})
+	})
+}

@@ -1,0 +1,93 @@
+// Package dbtest gives tests a real, migrated, empty database: a SQLite file
+// in t.TempDir(), and a fresh PostgreSQL schema when CASCADE_TEST_POSTGRES
+// names a server. The same test body runs on both.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/database"
+)
+
+// EnvPostgres names the variable holding the PostgreSQL URL used by tests.
+const EnvPostgres = "CASCADE_TEST_POSTGRES"
+
+// Each runs fn once per available database, as subtests "sqlite" and "postgres".
+func Each(t *testing.T, fn func(t *testing.T, dsn string, db *gorm.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		dsn := SQLiteDSN(t)
+		fn(t, dsn, open(t, dsn))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := PostgresDSN(t)
+		fn(t, dsn, open(t, dsn))
+	})
+}
+
+// SQLite returns a migrated database in a temporary file.
+func SQLite(t *testing.T) *gorm.DB {
+	t.Helper()
+	return open(t, SQLiteDSN(t))
+}
+
+// SQLiteDSN returns the path of a new, empty SQLite database file.
+func SQLiteDSN(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(t.TempDir(), "cascade.db")
+}
+
+// PostgresDSN returns a DSN for a new, empty schema on the test server, dropped
+// when the test ends. Without CASCADE_TEST_POSTGRES the test is skipped; in CI
+// (CI=true) a missing variable fails instead, so PostgreSQL is never silently untested.
+func PostgresDSN(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set in CI: the PostgreSQL half of the suite would not run", EnvPostgres)
+		}
+		t.Skipf("PostgreSQL tests skipped: set %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable", EnvPostgres)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	buf := make([]byte, 6)
+	_, _ = rand.Read(buf)
+	schema := "test_" + hex.EncodeToString(buf)
+
+	admin, err := database.Connect(base)
+	if err != nil {
+		t.Fatalf("PostgreSQL at %s is unreachable: %v", u.Redacted(), err)
+	}
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		database.Close(admin)
+	})
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func open(t *testing.T, dsn string) *gorm.DB {
+	t.Helper()
+	db, err := database.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	return db
+}

@@ -1,0 +1,130 @@
+// Package catalog holds the products suppliers offer and what Cascade
+// decides about them.
+package catalog
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/database"
+)
+
+// Product is one supplier SKU as last accepted from its spreadsheet.
+type Product struct {
+	ID                    int64        `json:"id"`
+	SupplierID            int64        `json:"supplier_id"`
+	SKU                   string       `json:"sku" gorm:"column:sku"`
+	GTIN                  string       `json:"gtin" gorm:"column:gtin"`
+	Brand                 string       `json:"brand"`
+	Model                 string       `json:"model"`
+	MatchKey              string       `json:"-"`
+	Name                  string       `json:"name"`
+	Category              string       `json:"category"`
+	Markets               Markets      `json:"markets"`
+	PasswordModel         string       `json:"password_model"`
+	VulnReportContact     string       `json:"vuln_report_contact"`
+	SupportEnd            civil.Date   `json:"support_end"`
+	SupportEndDeclared    civil.Date   `json:"-"`
+	StatementOfCompliance string       `json:"statement_of_compliance"`
+	CEMarking             string       `json:"ce_marking" gorm:"column:ce_marking"`
+	HardwareVersion       string       `json:"hardware_version"`
+	FirmwareVersion       string       `json:"firmware_version"`
+	Price                 string       `json:"price"`
+	Currency              string       `json:"currency"`
+	Extra                 string       `json:"-"`
+	ContentHash           string       `json:"-"`
+	BatchID               *int64       `json:"batch_id,omitempty"`
+	Labels                []LabelClaim `json:"labels" gorm:"foreignKey:ProductID"`
+	CreatedAt             time.Time    `json:"created_at"`
+	UpdatedAt             time.Time    `json:"updated_at"`
+}
+
+// Markets are the market codes a product is offered in, stored space-separated.
+type Markets []string
+
+// Value stores the codes space-separated.
+func (m Markets) Value() (driver.Value, error) { return strings.Join(m, " "), nil }
+
+// Scan reads space-separated codes.
+func (m *Markets) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		*m = strings.Fields(v)
+	case []byte:
+		*m = strings.Fields(string(v))
+	case nil:
+		*m = nil
+	default:
+		return fmt.Errorf("catalog.Markets: cannot scan %T", src)
+	}
+	return nil
+}
+
+// LabelClaim is a security label the supplier says the product carries.
+type LabelClaim struct {
+	ID        int64  `json:"-"`
+	ProductID int64  `json:"-"`
+	Scheme    string `json:"scheme"`
+	LabelID   string `json:"label_id"`
+	LabelKey  string `json:"-"`
+}
+
+// ProductFilter narrows a product listing.
+type ProductFilter struct {
+	SupplierID int64
+	Category   string
+	GTIN       string
+	Query      string // matched against sku, brand, model and name
+	AfterID    int64  // keyset pagination
+	Limit      int
+}
+
+// Store reads products, always within the caller's supplier scope.
+type Store struct{ db *gorm.DB }
+
+// NewStore returns a Store on db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+
+// Products lists products the caller may see, in id order.
+func (s *Store) Products(ctx context.Context, f ProductFilter) ([]Product, error) {
+	q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+	if f.SupplierID != 0 {
+		q = q.Where("supplier_id = ?", f.SupplierID)
+	}
+	if f.Category != "" {
+		q = q.Where("category = ?", f.Category)
+	}
+	if f.GTIN != "" {
+		q = q.Where("gtin = ?", f.GTIN)
+	}
+	if f.Query != "" {
+		like := "%" + strings.ToLower(database.EscapeLike(f.Query)) + "%"
+		q = q.Where(`(LOWER(sku) LIKE ? ESCAPE '\' OR LOWER(brand) LIKE ? ESCAPE '\' OR LOWER(model) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`, like, like, like, like)
+	}
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var out []Product
+	err := q.Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// Product returns one product, or NOT_FOUND when it does not exist or belongs
+// to another supplier than the calling supplier user.
+func (s *Store) Product(ctx context.Context, id int64) (Product, error) {
+	var p Product
+	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").First(&p, id).Error
+	return p, database.Translate(err, "product")
+}
+
