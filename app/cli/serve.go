@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/demo"
+	"github.com/cascade-gate/cascade/app/web"
+	"github.com/cascade-gate/cascade/vendors"
+)
+
+func (e *env) serveCmd() *cobra.Command {
+	var addr string
+	var withDemo bool
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web UI and JSON API",
+		Long: `Run the web UI and JSON API until SIGINT or SIGTERM, then drain in-flight requests.
+
+On a database with no users, an admin is created first: CASCADE_ADMIN_EMAIL
+(default admin@cascade.local) with CASCADE_ADMIN_PASSWORD, or a generated
+password printed once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+			slog.SetDefault(log)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cmd.SetContext(ctx)
+			_, db, err := e.open(cmd)
+			if err != nil {
+				return err
+			}
+			defer database.Close(db)
+
+			people := auth.NewService(db)
+			email := os.Getenv("CASCADE_ADMIN_EMAIL")
+			if email == "" {
+				email = "admin@cascade.local"
+			}
+			created, pw, err := people.Bootstrap(ctx, email, os.Getenv("CASCADE_ADMIN_PASSWORD"))
+			if err != nil {
+				return fmt.Errorf("bootstrap admin: %w", err)
+			}
+			if created && os.Getenv("CASCADE_ADMIN_PASSWORD") == "" {
+				fmt.Fprintf(e.stdout, "Created the first admin %s with password %s (shown once: store it now)\n", email, pw)
+			}
+			if withDemo {
+				logins, err := demo.Load(ctx, people, vendors.NewStore(db))
+				if err != nil {
+					return fmt.Errorf("demo data: %w", err)
+				}
+				fmt.Fprintln(e.stdout, "Demo logins (fresh passwords every start):")
+				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+				for _, l := range logins {
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Role, l.Email, l.Password, l.Supplier)
+				}
+				tw.Flush()
+			}
+
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", addr, err)
+			}
+			fmt.Fprintf(e.stdout, "Cascade is listening on %s (database: %s)\n", displayURL(ln.Addr()), database.DialectOf(db))
+			return web.New(db, log).Serve(ctx, ln)
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", envOr("CASCADE_ADDR", ":8080"), "listen address (env CASCADE_ADDR)")
+	c.Flags().BoolVar(&withDemo, "demo", false, "load sample suppliers and users, and print their logins")
+	return c
+}
+
+func displayURL(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

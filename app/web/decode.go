@@ -1,0 +1,79 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/errs"
+)
+
+// bindJSON decodes the request body into v strictly: JSON only, one value,
+// no unknown fields, within the body size limit. Each failure has its own code.
+func bindJSON(c *gin.Context, v any) error {
+	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if mt != "application/json" {
+		return errs.E(errs.Unsupported, "UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type: application/json")
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if isMaxBytes(err) {
+			return jsonError(err)
+		}
+		return errs.Invalidf("MALFORMED_JSON", "the body must hold exactly one JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case isMaxBytes(err):
+		return errs.E(errs.TooLarge, "BODY_TOO_LARGE", "the request body is larger than this endpoint accepts")
+	case errors.Is(err, io.EOF):
+		return errs.Invalidf("EMPTY_BODY", "the request body is empty: send a JSON object")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.Invalidf("MALFORMED_JSON", "the body is not valid JSON: %v", err)
+	case errors.As(err, &typeErr):
+		return errs.Invalidf("INVALID_FIELD_TYPE", "field %q must be a %s", typeErr.Field, typeErr.Type.String()).
+			WithDetails([]errs.FieldError{{Field: typeErr.Field, Message: "must be a " + typeErr.Type.String()}})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.Invalidf("UNKNOWN_FIELD", "field %q is not accepted here", field).
+			WithDetails([]errs.FieldError{{Field: field, Message: "unknown field"}})
+	}
+	return errs.Invalidf("MALFORMED_JSON", "the body could not be read as JSON: %v", err)
+}
+
+// pathID reads a positive integer path parameter; anything else is a 404,
+// as no record has that id.
+func pathID(c *gin.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.NotFoundf("no record has id %q", c.Param(name))
+	}
+	return id, nil
+}
+
+// queryInt reads an optional non-negative integer query parameter.
+func queryInt(c *gin.Context, name string) (int64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errs.Invalidf("INVALID_PARAMETER", "query parameter %s must be a whole number, got %q", name, s)
+	}
+	return n, nil
+}

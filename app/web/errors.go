@@ -1,0 +1,83 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/errs"
+)
+
+// errorBody is the one JSON error shape of the whole API.
+type errorBody struct {
+	Error errorPayload `json:"error"`
+}
+
+type errorPayload struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details any    `json:"details,omitempty"`
+}
+
+// statusOf maps an error kind to its HTTP status; this is the only place that does.
+func statusOf(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	case errs.NotImplemented:
+		return http.StatusNotImplemented
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError renders err as JSON. Errors that are not *errs.Error are
+// internal: logged with their cause, shown to the user only as a request id.
+func writeError(c *gin.Context, err error) {
+	e, ok := errs.As(err)
+	if !ok {
+		slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", c.GetString(requestIDKey))
+		e = errs.E(errs.Internal, "INTERNAL", "something went wrong on our side; quote request id %s", c.GetString(requestIDKey))
+	} else if e.Kind == errs.Internal || e.Kind == errs.Unavailable {
+		slog.ErrorContext(c.Request.Context(), "request failed", "err", err, "request_id", c.GetString(requestIDKey))
+	}
+	c.Error(err) //nolint:errcheck // recorded for the request log
+	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: errorPayload{Code: e.Code, Message: e.Message, Details: e.Details}})
+}
+
+// handler is a gin handler that returns its error instead of writing it.
+type handler func(c *gin.Context) error
+
+// h adapts a handler to gin: every error leaves through writeError.
+func h(fn handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			writeError(c, err)
+		}
+	}
+}
+
+var errNoRoute = errs.E(errs.NotFound, "NO_SUCH_ROUTE", "there is no such API endpoint")
+var errBadMethod = errs.E(errs.Invalid, "METHOD_NOT_ALLOWED", "this endpoint does not accept that method")
+
+func isMaxBytes(err error) bool {
+	var mb *http.MaxBytesError
+	return errors.As(err, &mb)
+}

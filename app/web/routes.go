@@ -1,0 +1,49 @@
+package web
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is the one table of everything Cascade answers over HTTP.
+// Who may do what is decided by the domain packages, not here.
+func (s *Server) routes(m *metrics) *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(requestID(), recoverJSON(), m.middleware(), accessLog(s.log), securityHeaders())
+	r.NoRoute(func(c *gin.Context) { writeError(c, errNoRoute) })
+	r.NoMethod(func(c *gin.Context) { writeError(c, errBadMethod) })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", h(s.readyz))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	r.GET("/", h(s.home))
+
+	api := r.Group("/api/v1", limitBody(MaxJSONBody))
+	api.POST("/session", h(s.login)) // the one route open to anonymous callers
+
+	my := api.Group("", s.authenticate(), requireUser())
+	my.DELETE("/session", h(s.logout))
+	my.GET("/me", h(s.me))
+
+	my.GET("/users", h(s.listUsers))
+	my.POST("/users", h(s.createUser))
+	my.GET("/users/:id", h(s.getUser))
+	my.DELETE("/users/:id", h(s.disableUser))
+
+	my.GET("/tokens", h(s.listTokens))
+	my.POST("/tokens", h(s.createToken))
+	my.DELETE("/tokens/:id", h(s.revokeToken))
+
+	my.GET("/suppliers", h(s.listSuppliers))
+	my.POST("/suppliers", h(s.createSupplier))
+	my.GET("/suppliers/:id", h(s.getSupplier))
+
+	my.GET("/products", h(s.listProducts))
+	my.GET("/products/:id", h(s.getProduct))
+
+	my.GET("/audit", h(s.listAudit))
+	my.GET("/audit/verify", h(s.verifyAudit))
+	return r
+}

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/access"
+)
+
+type createTokenRequest struct {
+	Name    string `json:"name"`
+	UserID  int64  `json:"user_id"`  // admins only; default the caller
+	TTLDays int    `json:"ttl_days"` // default and maximum 730
+}
+
+func (s *Server) listTokens(c *gin.Context) error {
+	userID, err := queryInt(c, "user_id")
+	if err != nil {
+		return err
+	}
+	tokens, err := s.auth.ListTokens(c.Request.Context(), userID)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"tokens": tokens})
+	return nil
+}
+
+// createToken returns the secret once; only its hash is kept.
+func (s *Server) createToken(c *gin.Context) error {
+	var req createTokenRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := access.From(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	if req.UserID == 0 {
+		req.UserID = p.UserID
+	}
+	secret, t, err := s.auth.CreateToken(c.Request.Context(), req.UserID, req.Name, time.Duration(req.TTLDays)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"token": secret, "record": t, "note": "store this token now: it is not shown again"})
+	return nil
+}
+
+func (s *Server) revokeToken(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.auth.RevokeToken(c.Request.Context(), id); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
