@@ -127,4 +127,3 @@ func (s *Store) Product(ctx context.Context, id int64) (Product, error) {
 	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").First(&p, id).Error
 	return p, database.Translate(err, "product")
 }
-

@@ -168,11 +168,11 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 
 // Filter narrows List.
 type Filter struct {
-	Entity   string
-	EntityID string
-	Actor    string
+	Entity    string
+	EntityID  string
+	Actor     string
 	BeforeSeq int64 // page backwards from here; 0 = newest
-	Limit    int
+	Limit     int
 }
 
 // List returns entries newest first. Only admins may read the whole log.
@@ -201,4 +201,3 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 	err := q.Limit(limit).Find(&out).Error
 	return out, err
 }
-

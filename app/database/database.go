@@ -63,11 +63,11 @@ func Open(ctx context.Context, dsn string) (*gorm.DB, error) {
 func Connect(dsn string) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		TranslateError: true,
-		Logger: logger.NewSlogLogger(slog.Default(), logger.Config{
+		Logger: quietLogger{logger.NewSlogLogger(slog.Default(), logger.Config{
 			SlowThreshold:             time.Second,
 			LogLevel:                  logger.Warn,
 			IgnoreRecordNotFoundError: true,
-		}),
+		})},
 		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	var dialector gorm.Dialector
@@ -193,4 +193,20 @@ func Translate(err error, notFound string) error {
 // EscapeLike escapes s for use inside a LIKE pattern written with ESCAPE '\'.
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// quietLogger logs slow and failed queries, except the constraint violations
+// that stores expect and turn into user errors (a duplicate name is a 409, not
+// an incident).
+type quietLogger struct{ logger.Interface }
+
+func (l quietLogger) LogMode(level logger.LogLevel) logger.Interface {
+	return quietLogger{l.Interface.LogMode(level)}
+}
+
+func (l quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) {
+		err = nil
+	}
+	l.Interface.Trace(ctx, begin, fc, err)
 }

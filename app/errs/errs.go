@@ -25,6 +25,7 @@ const (
 	RateLimited
 	Unavailable
 	NotImplemented
+	MethodNotAllowed
 )
 
 // Error is an error a user can act on.

@@ -44,6 +44,8 @@ func statusOf(k errs.Kind) int {
 		return http.StatusServiceUnavailable
 	case errs.NotImplemented:
 		return http.StatusNotImplemented
+	case errs.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }
@@ -53,10 +55,10 @@ func statusOf(k errs.Kind) int {
 func writeError(c *gin.Context, err error) {
 	e, ok := errs.As(err)
 	if !ok {
-		slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", c.GetString(requestIDKey))
+		loggerOf(c).ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", c.GetString(requestIDKey))
 		e = errs.E(errs.Internal, "INTERNAL", "something went wrong on our side; quote request id %s", c.GetString(requestIDKey))
 	} else if e.Kind == errs.Internal || e.Kind == errs.Unavailable {
-		slog.ErrorContext(c.Request.Context(), "request failed", "err", err, "request_id", c.GetString(requestIDKey))
+		loggerOf(c).ErrorContext(c.Request.Context(), "request failed", "err", err, "request_id", c.GetString(requestIDKey))
 	}
 	c.Error(err) //nolint:errcheck // recorded for the request log
 	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: errorPayload{Code: e.Code, Message: e.Message, Details: e.Details}})
@@ -75,9 +77,19 @@ func h(fn handler) gin.HandlerFunc {
 }
 
 var errNoRoute = errs.E(errs.NotFound, "NO_SUCH_ROUTE", "there is no such API endpoint")
-var errBadMethod = errs.E(errs.Invalid, "METHOD_NOT_ALLOWED", "this endpoint does not accept that method")
+var errBadMethod = errs.E(errs.MethodNotAllowed, "METHOD_NOT_ALLOWED", "this endpoint does not accept that method")
 
 func isMaxBytes(err error) bool {
 	var mb *http.MaxBytesError
 	return errors.As(err, &mb)
+}
+
+const loggerKey = "logger"
+
+// loggerOf returns the server's logger for this request.
+func loggerOf(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(loggerKey); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
 }

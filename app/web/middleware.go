@@ -19,8 +19,9 @@ import (
 const requestIDKey = "request_id"
 
 // requestID tags each request so a user-visible error can be found in the logs.
-func requestID() gin.HandlerFunc {
+func requestID(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		c.Set(loggerKey, log)
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
 		id := hex.EncodeToString(b)

@@ -11,7 +11,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(requestID(), recoverJSON(), m.middleware(), accessLog(s.log), securityHeaders())
+	r.Use(requestID(s.log), recoverJSON(), m.middleware(), accessLog(s.log), securityHeaders())
 	r.NoRoute(func(c *gin.Context) { writeError(c, errNoRoute) })
 	r.NoMethod(func(c *gin.Context) { writeError(c, errBadMethod) })
 

@@ -1,0 +1,151 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/web"
+	"github.com/cascade-gate/cascade/vendors"
+)
+
+func TestMain(m *testing.M) {
+	auth.BcryptCost = bcrypt.MinCost // tests create many users; production keeps the default cost
+	os.Exit(m.Run())
+}
+
+// world is a server with two suppliers, a user and an API token for every
+// role, and one product per supplier.
+type world struct {
+	t         *testing.T
+	db        *gorm.DB
+	srv       *web.Server
+	people    *auth.Service
+	tokens    map[string]string // role name -> bearer token; "supplier" belongs to supplier A
+	users     map[string]auth.User
+	supplierA vendors.Supplier
+	supplierB vendors.Supplier
+	productA  int64
+	productB  int64
+	passwords map[string]string
+}
+
+const password = "correct horse battery"
+
+func newWorld(t *testing.T, db *gorm.DB) *world {
+	t.Helper()
+	ctx := access.With(context.Background(), access.System("test"))
+	w := &world{t: t, db: db, people: auth.NewService(db), tokens: map[string]string{}, users: map[string]auth.User{}, passwords: map[string]string{}}
+	w.srv = web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var err error
+	store := vendors.NewStore(db)
+	if w.supplierA, err = store.Create(ctx, "Supplier A"); err != nil {
+		t.Fatal(err)
+	}
+	if w.supplierB, err = store.Create(ctx, "Supplier B"); err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range access.Roles {
+		n := auth.NewUser{Email: string(role) + "@test.example", Role: role, Password: password}
+		if role == access.Supplier {
+			n.SupplierID = w.supplierA.ID
+		}
+		if role.NeedsOrganisation() {
+			n.Organisation = "Test Council"
+		}
+		u, err := w.people.CreateUser(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := w.people.CreateToken(ctx, u.ID, "test", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.users[string(role)] = u
+		w.tokens[string(role)] = secret
+	}
+	w.productA = w.insertProduct(w.supplierA.ID, "A-1", "04006381333931")
+	w.productB = w.insertProduct(w.supplierB.ID, "B-1", "00012345600012")
+	return w
+}
+
+func (w *world) insertProduct(supplierID int64, sku, gtin string) int64 {
+	w.t.Helper()
+	err := w.db.Exec(`INSERT INTO products (supplier_id, sku, gtin, brand, model, match_key, category, markets, content_hash, created_at, updated_at)
+		VALUES (?, ?, ?, 'Brand', 'M-1', 'brandm1', 'smart_camera', 'UK', 'h', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, supplierID, sku, gtin).Error
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var id int64
+	w.db.Raw("SELECT id FROM products WHERE supplier_id = ? AND sku = ?", supplierID, sku).Scan(&id)
+	return id
+}
+
+// request sends a request as role ("" = anonymous) and returns the recorder.
+func (w *world) request(role, method, path string, body any, headers ...string) *httptest.ResponseRecorder {
+	w.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = bytes.NewBufferString(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		r = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+w.tokens[role])
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	w.srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// errorCode decodes the API's one error shape.
+func errorCode(t *testing.T, rec *httptest.ResponseRecorder) string {
+	t.Helper()
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("error body is not JSON: %q", rec.Body.String())
+	}
+	if body.Error.Code == "" || body.Error.Message == "" {
+		t.Fatalf("error body lacks code or message: %s", rec.Body.String())
+	}
+	return body.Error.Code
+}
+
+func count(t *testing.T, db *gorm.DB, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Table(table).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
