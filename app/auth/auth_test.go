@@ -1,0 +1,131 @@
+package auth_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/vendors"
+)
+
+var system = access.With(context.Background(), access.System("test"))
+
+func init() { auth.BcryptCost = bcrypt.MinCost }
+
+func TestCreateUserValidation(t *testing.T) {
+	db := dbtest.SQLite(t)
+	sup, err := vendors.NewStore(db).Create(system, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := "a long enough password"
+	cases := []struct {
+		name string
+		in   auth.NewUser
+		code string
+	}{
+		{"valid category manager", auth.NewUser{Email: "m@x.example", Role: access.CategoryManager, Password: good}, ""},
+		{"valid supplier user", auth.NewUser{Email: "s@x.example", Role: access.Supplier, SupplierID: sup.ID, Password: good}, ""},
+		{"e-mail is case-insensitive", auth.NewUser{Email: "M@X.example", Role: access.CategoryManager, Password: good}, "ALREADY_EXISTS"},
+		{"not an e-mail", auth.NewUser{Email: "manager", Role: access.CategoryManager, Password: good}, "INVALID_USER"},
+		{"short password", auth.NewUser{Email: "a@x.example", Role: access.Admin, Password: "short"}, "INVALID_USER"},
+		{"password over bcrypt's 72 bytes", auth.NewUser{Email: "a@x.example", Role: access.Admin, Password: string(make([]byte, 73))}, "INVALID_USER"},
+		{"supplier user without supplier", auth.NewUser{Email: "a@x.example", Role: access.Supplier, Password: good}, "INVALID_USER"},
+		{"buyer with a supplier", auth.NewUser{Email: "a@x.example", Role: access.Buyer, Organisation: "O", SupplierID: sup.ID, Password: good}, "INVALID_USER"},
+		{"buyer without organisation", auth.NewUser{Email: "a@x.example", Role: access.Buyer, Password: good}, "INVALID_USER"},
+		{"supplier that does not exist", auth.NewUser{Email: "a@x.example", Role: access.Supplier, SupplierID: 999, Password: good}, "UNKNOWN_SUPPLIER"},
+	}
+	svc := auth.NewService(db)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.CreateUser(system, tc.in)
+			if got := codeOrEmpty(err); got != tc.code {
+				t.Fatalf("code %q, want %q (%v)", got, tc.code, err)
+			}
+		})
+	}
+}
+
+func codeOrEmpty(err error) string {
+	if err == nil {
+		return ""
+	}
+	return errs.CodeOf(err)
+}
+
+func TestOnlyAdminsCreateUsers(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := access.With(context.Background(), access.Principal{UserID: 1, Role: access.CategoryManager})
+	_, err := auth.NewService(db).CreateUser(ctx, auth.NewUser{Email: "x@x.example", Role: access.Admin, Password: "a long enough password"})
+	if errs.KindOf(err) != errs.Forbidden {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := auth.NewService(db).CreateUser(context.Background(), auth.NewUser{}); errs.KindOf(err) != errs.Unauthenticated {
+		t.Fatalf("anonymous: err = %v", err)
+	}
+}
+
+func TestBootstrapCreatesOneAdminOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc := auth.NewService(db)
+		created, pw, err := svc.Bootstrap(context.Background(), "root@x.example", "")
+		if err != nil || !created || len(pw) < auth.MinPasswordLength {
+			t.Fatalf("first: %v %q %v", created, pw, err)
+		}
+		if _, err := svc.Login(context.Background(), "root@x.example", pw); err != nil {
+			t.Fatalf("generated password does not log in: %v", err)
+		}
+		again, _, err := svc.Bootstrap(context.Background(), "other@x.example", "another long password")
+		if err != nil || again {
+			t.Fatalf("second bootstrap created a user: %v %v", again, err)
+		}
+	})
+}
+
+func TestNewPasswordEndsOldSessions(t *testing.T) {
+	db := dbtest.SQLite(t)
+	svc := auth.NewService(db)
+	u, err := svc.CreateUser(system, auth.NewUser{Email: "u@x.example", Role: access.CategoryManager, Password: "the first password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := svc.Login(context.Background(), "u@x.example", "the first password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetPassword(system, u.ID, "the second password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SessionPrincipal(context.Background(), sess.Token); err == nil {
+		t.Fatal("session survived a password change")
+	}
+	if _, err := svc.Login(context.Background(), "u@x.example", "the first password"); err == nil {
+		t.Fatal("old password still logs in")
+	}
+}
+
+func TestTokenLifetimeIsBounded(t *testing.T) {
+	db := dbtest.SQLite(t)
+	svc := auth.NewService(db)
+	u, err := svc.CreateUser(system, auth.NewUser{Email: "u@x.example", Role: access.CategoryManager, Password: "the first password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.CreateToken(system, u.ID, "x", 3*365*24*time.Hour); errs.CodeOf(err) != "INVALID_TOKEN_TTL" {
+		t.Fatalf("3-year token: %v", err)
+	}
+	if _, _, err := svc.CreateToken(system, u.ID, "", 0); errs.CodeOf(err) != "INVALID_TOKEN_NAME" {
+		t.Fatalf("unnamed token: %v", err)
+	}
+	other := access.With(context.Background(), access.Principal{UserID: u.ID + 100, Role: access.Buyer})
+	if _, _, err := svc.CreateToken(other, u.ID, "x", 0); errs.KindOf(err) != errs.Forbidden {
+		t.Fatalf("token for someone else: %v", err)
+	}
+}
