@@ -1,0 +1,52 @@
+package civil
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestAddMonthsClampsToTheLastDayOfTheMonth(t *testing.T) {
+	cases := []struct {
+		from string
+		n    int
+		want string
+	}{
+		{"2026-01-31", 1, "2026-02-28"},
+		{"2028-01-31", 1, "2028-02-29"},
+		{"2026-11-24", 24, "2028-11-24"},
+		{"2026-03-31", -1, "2026-02-28"},
+		{"2026-12-15", 1, "2027-01-15"},
+	}
+	for _, c := range cases {
+		d, _ := Parse(c.from)
+		if got := d.AddMonths(c.n).String(); got != c.want {
+			t.Errorf("%s + %d months = %s, want %s", c.from, c.n, got, c.want)
+		}
+	}
+}
+
+func TestDateRoundTripsThroughSQLAndJSON(t *testing.T) {
+	d, err := Parse("2028-06-30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := d.Value()
+	var back Date
+	if err := back.Scan(v); err != nil || back != d {
+		t.Fatalf("scan %v: %v %v", v, back, err)
+	}
+	if err := back.Scan("2028-06-30T00:00:00Z"); err != nil || back != d {
+		t.Fatalf("scan timestamp text: %v %v", back, err)
+	}
+	var zero Date
+	if v, _ := zero.Value(); v != nil {
+		t.Fatalf("zero date stored as %v, want NULL", v)
+	}
+	b, _ := json.Marshal(struct{ D, Z Date }{d, zero})
+	if string(b) != `{"D":"2028-06-30","Z":null}` {
+		t.Fatalf("json %s", b)
+	}
+	if _, err := Parse("2028-02-30"); err == nil {
+		t.Fatal("accepted 30 February")
+	}
+}
