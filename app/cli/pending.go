@@ -14,13 +14,6 @@ func notYet(what string) func(*cobra.Command, []string) error {
 	}
 }
 
-func (e *env) importCmd() *cobra.Command {
-	c := &cobra.Command{Use: "import --supplier NAME FILE", Short: "Import a supplier spreadsheet (XLSX or CSV)", Args: cobra.ExactArgs(1), RunE: notYet("supplier import")}
-	c.Flags().String("supplier", "", "the registered supplier the file belongs to")
-	c.Flags().String("report", "", "write the fix workbook to this XLSX file")
-	return c
-}
-
 func (e *env) registryCmd() *cobra.Command {
 	c := &cobra.Command{Use: "registry", Short: "Label registry snapshots"}
 	imp := &cobra.Command{Use: "import --scheme CODE FILE", Short: "Import a registry snapshot from a CSV, XLSX or JSON file", Args: cobra.ExactArgs(1), RunE: notYet("registry import")}
@@ -43,10 +36,6 @@ func (e *env) verdictsCmd() *cobra.Command {
 	c.Flags().String("channel", "", "retail or procurement")
 	c.Flags().String("as-of", "", "forecast as of this date (YYYY-MM-DD)")
 	return c
-}
-
-func (e *env) templateCmd() *cobra.Command {
-	return &cobra.Command{Use: "template", Short: "Write the supplier spreadsheet template (XLSX) to stdout", Args: cobra.NoArgs, RunE: notYet("template")}
 }
 
 func (e *env) exportCmd() *cobra.Command {

@@ -1,0 +1,152 @@
+// Package imports reads supplier spreadsheets (XLSX and CSV) into the
+// catalogue: every row is either stored or reported with a reason, a batch
+// commits completely or not at all, and imports of one supplier never interleave.
+package imports
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/database"
+)
+
+// Batch statuses.
+const (
+	StatusRunning   = "running"
+	StatusCommitted = "committed"
+	StatusFailed    = "failed"
+)
+
+// Batch is one upload of one file by one supplier.
+type Batch struct {
+	ID            int64      `json:"id"`
+	SupplierID    int64      `json:"supplier_id"`
+	FileName      string     `json:"file_name"`
+	SHA256        string     `json:"sha256" gorm:"column:sha256"`
+	Format        string     `json:"format"`
+	Status        string     `json:"status"`
+	RowsTotal     int        `json:"rows_estimated"` // while running: the file's expected row count, if known
+	RowsProcessed int        `json:"rows_processed"`
+	RowsCreated   int        `json:"rows_created"`
+	RowsUpdated   int        `json:"rows_updated"`
+	RowsUnchanged int        `json:"rows_unchanged"`
+	RowsRejected  int        `json:"rows_rejected"`
+	Warnings      Warnings   `json:"warnings"`
+	Error         string     `json:"error,omitempty"`
+	CreatedBy     *int64     `json:"created_by,omitempty"`
+	Owner         string     `json:"-"`
+	HeartbeatAt   *time.Time `json:"-"`
+	Headers       Headers    `json:"headers"`
+	HeaderRow     int        `json:"header_row"`
+	StartedAt     time.Time  `json:"started_at"`
+	FinishedAt    *time.Time `json:"finished_at,omitempty"`
+}
+
+// TableName is the batch table.
+func (Batch) TableName() string { return "import_batches" }
+
+// Accepted is the number of rows stored or confirmed unchanged.
+func (b Batch) Accepted() int { return b.RowsCreated + b.RowsUpdated + b.RowsUnchanged }
+
+// Warning is a note about a file that rejects nothing.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Warnings are stored as a JSON array.
+type Warnings []Warning
+
+func (w Warnings) Value() (driver.Value, error) { return jsonValue(w) }
+func (w *Warnings) Scan(src any) error          { return jsonScan(src, w) }
+
+// Headers are the header row as written, stored as a JSON array.
+type Headers []string
+
+func (h Headers) Value() (driver.Value, error) { return jsonValue(h) }
+func (h *Headers) Scan(src any) error          { return jsonScan(src, h) }
+
+func jsonValue(v any) (driver.Value, error) {
+	b, err := json.Marshal(v)
+	if string(b) == "null" {
+		return "[]", err
+	}
+	return string(b), err
+}
+
+func jsonScan(src, dst any) error {
+	switch v := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(v), dst)
+	case []byte:
+		return json.Unmarshal(v, dst)
+	case nil:
+		return nil
+	}
+	return fmt.Errorf("cannot scan %T as JSON", src)
+}
+
+// storedError is a row error as kept in import_row_errors.
+type storedError struct {
+	ID        int64
+	BatchID   int64
+	RowNumber int
+	SKU       string `gorm:"column:sku"`
+	Column    string `gorm:"column:column_name"`
+	Value     string
+	Code      string
+	Message   string
+	Hint      string
+	RowData   string
+}
+
+func (storedError) TableName() string { return "import_row_errors" }
+
+// Store reads batches and their row errors within the caller's supplier scope.
+type Store struct{ db *gorm.DB }
+
+// NewStore returns a Store on db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+
+// Batch returns one batch, NOT_FOUND when it is another supplier's.
+func (s *Store) Batch(ctx context.Context, id int64) (Batch, error) {
+	var b Batch
+	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).First(&b, id).Error
+	return b, database.Translate(err, "import")
+}
+
+// Batches lists the newest batches the caller may see, optionally of one supplier.
+func (s *Store) Batches(ctx context.Context, supplierID int64, limit int) ([]Batch, error) {
+	q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Order("id DESC")
+	if supplierID > 0 {
+		q = q.Where("supplier_id = ?", supplierID)
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	var out []Batch
+	err := q.Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// Errors returns a batch's row errors in row order.
+func (s *Store) Errors(ctx context.Context, batchID int64) ([]RowError, error) {
+	if _, err := s.Batch(ctx, batchID); err != nil {
+		return nil, err
+	}
+	var rows []storedError
+	if err := s.db.WithContext(ctx).Where("batch_id = ?", batchID).Order("row_number, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]RowError, len(rows))
+	for i, r := range rows {
+		out[i] = RowError{Row: r.RowNumber, SKU: r.SKU, Column: r.Column, Value: r.Value, Code: r.Code, Message: r.Message, Hint: r.Hint}
+	}
+	return out, nil
+}

@@ -1,0 +1,168 @@
+package imports
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/errs"
+)
+
+// flushRows is how many rows are parsed between writes to the database
+// (staging rows, row errors, progress and heartbeat).
+const flushRows = 1000
+
+// Progress reports how far a running import has got.
+type Progress struct {
+	Rows      int // rows read so far, empty ones included
+	Estimated int // rows the file is expected to hold, 0 if unknown
+}
+
+// Request is one file to import.
+type Request struct {
+	SupplierID int64
+	FileName   string // as uploaded; only its base name is kept
+	Path       string // where the file is on disk
+	Progress   func(Progress)
+}
+
+// Importer imports supplier files.
+type Importer struct {
+	db     *gorm.DB
+	limits Limits
+	owner  string
+}
+
+// New returns an Importer on db with the given limits.
+func New(db *gorm.DB, limits Limits) *Importer {
+	return &Importer{db: db, limits: limits, owner: processOwner}
+}
+
+// ErrInProgress means the supplier already has an import running.
+var ErrInProgress = errs.E(errs.Conflict, "IMPORT_IN_PROGRESS", "an import for this supplier is already running: wait for it to finish")
+
+// Import runs a whole import and returns the finished batch. The error is
+// non-nil when the file could not be read or stored at all; rejected rows
+// are not an error (the batch commits with them reported).
+func (im *Importer) Import(ctx context.Context, req Request) (Batch, error) {
+	b, err := im.Start(ctx, req)
+	if err != nil {
+		return b, err
+	}
+	return im.Run(ctx, b, req)
+}
+
+// Start checks that the caller may import for the supplier, hashes the file
+// and records a running batch. Run does the work.
+func (im *Importer) Start(ctx context.Context, req Request) (Batch, error) {
+	p, err := access.Require(ctx, access.Admin, access.Supplier)
+	if err != nil {
+		return Batch{}, err
+	}
+	if p.Role == access.Supplier && p.SupplierID != req.SupplierID {
+		return Batch{}, errs.ErrForbidden
+	}
+	var known int64
+	if err := im.db.WithContext(ctx).Table("suppliers").Where("id = ?", req.SupplierID).Count(&known).Error; err != nil {
+		return Batch{}, err
+	}
+	if known == 0 {
+		return Batch{}, errs.E(errs.NotFound, "UNKNOWN_SUPPLIER", "supplier %d is not registered", req.SupplierID)
+	}
+	sum, err := fileSHA256(req.Path)
+	if err != nil {
+		return Batch{}, err
+	}
+	now := time.Now().UTC()
+	b := Batch{
+		SupplierID: req.SupplierID, FileName: cleanFileName(req.FileName), SHA256: sum,
+		Status: StatusRunning, Owner: im.owner, HeartbeatAt: &now, StartedAt: now,
+		Warnings: Warnings{}, Headers: Headers{},
+	}
+	if p.UserID != 0 {
+		id := p.UserID
+		b.CreatedBy = &id
+	}
+	for attempt := 0; ; attempt++ {
+		err = im.db.WithContext(ctx).Create(&b).Error
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+		// Another batch of this supplier is marked running: if its process
+		// died, fail it and try once more; otherwise refuse.
+		if attempt > 0 {
+			return Batch{}, ErrInProgress
+		}
+		if _, rerr := RecoverAbandoned(ctx, im.db); rerr != nil {
+			return Batch{}, rerr
+		}
+		b.ID = 0
+	}
+	return b, err
+}
+
+// Run reads the file of a started batch, stages its valid rows, and merges
+// them into the catalogue in one transaction. Whatever happens, the batch
+// ends committed or failed.
+func (im *Importer) Run(ctx context.Context, b Batch, req Request) (Batch, error) {
+	run := &run{im: im, batch: b, req: req}
+	err := run.execute(ctx)
+	if err != nil {
+		// Record the failure even if ctx was cancelled: the batch must not stay "running".
+		if ferr := run.fail(context.WithoutCancel(ctx), err); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+		return run.batch, err
+	}
+	return run.batch, nil
+}
+
+// cleanFileName keeps only the base name of an uploaded file: a client's
+// path (../../etc/passwd, C:\Users\…) is never trusted or stored.
+func cleanFileName(name string) string {
+	name = strings.ReplaceAll(name, `\`, "/")
+	name = filepath.Base(filepath.Clean("/" + name))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "/" || name == "." || name == "" {
+		return "upload"
+	}
+	if len(name) > 255 {
+		name = name[:255]
+	}
+	return name
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash upload: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// rowData is how a row as written is kept for the fix workbook.
+func rowData(cells []string) string {
+	b, _ := json.Marshal(cells)
+	return string(b)
+}

@@ -1,0 +1,82 @@
+package imports
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// processOwner names this process in the batches it runs: host, pid and a
+// random id, so a restarted process with a reused pid is not mistaken for it.
+var processOwner = func() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
+}()
+
+// StaleAfter is how long a running batch may go without a heartbeat before
+// a process on another host considers it abandoned.
+const StaleAfter = 2 * time.Minute
+
+// RecoverAbandoned marks failed every running batch whose process is gone:
+// on this host, a dead pid; elsewhere, no heartbeat for StaleAfter. The
+// products table was never touched by such a batch (it merges in one
+// transaction at the end), so the previous state is intact; its staged rows
+// are dropped. It returns how many batches it failed.
+func RecoverAbandoned(ctx context.Context, db *gorm.DB) (int, error) {
+	var running []Batch
+	if err := db.WithContext(ctx).Where("status = ?", StatusRunning).Find(&running).Error; err != nil {
+		return 0, err
+	}
+	host, _ := os.Hostname()
+	now := time.Now().UTC()
+	failed := 0
+	for _, b := range running {
+		if b.Owner == processOwner {
+			continue // ours, and we are alive
+		}
+		if !abandoned(b, host, now) {
+			continue
+		}
+		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			res := tx.Table("import_batches").Where("id = ? AND status = ?", b.ID, StatusRunning).Updates(map[string]any{
+				"status": StatusFailed, "finished_at": now,
+				"error": "INTERRUPTED: the process running this import stopped before it finished; nothing of this file was stored. Upload it again.",
+			})
+			if res.Error != nil {
+				return res.Error
+			}
+			return tx.Exec("DELETE FROM import_staging WHERE batch_id = ?", b.ID).Error
+		})
+		if err != nil {
+			return failed, err
+		}
+		failed++
+	}
+	return failed, nil
+}
+
+func abandoned(b Batch, host string, now time.Time) bool {
+	parts := strings.Split(b.Owner, ":")
+	if len(parts) == 3 && parts[0] == host {
+		if pid, err := strconv.Atoi(parts[1]); err == nil && pid > 0 && !processAlive(pid) {
+			return true
+		}
+	}
+	return b.HeartbeatAt == nil || now.Sub(*b.HeartbeatAt) > StaleAfter
+}
+
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

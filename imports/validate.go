@@ -1,0 +1,262 @@
+package imports
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/mail"
+	"net/url"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/catalog"
+)
+
+// label is one claimed label of a row.
+type label struct {
+	Scheme, ID, Key string
+}
+
+// product is a row that passed validation, ready to store.
+type product struct {
+	Row                                      int
+	SKU, GTIN, Brand, Model, MatchKey, Name  string
+	Category                                 string
+	Markets                                  []string
+	PasswordModel, Contact                   string
+	SupportEnd                               civil.Date
+	Statement, CE, Hardware, Firmware        string
+	Price, Currency                          string
+	Labels                                   []label
+	Extra                                    string // JSON object of unknown columns
+	Hash                                     string
+}
+
+// validator checks rows against the layout of one file.
+type validator struct {
+	layout  *layout
+	schemes map[string]bool // known label scheme codes
+	dates   dateInput
+}
+
+// check turns one data row into a product, or into the reasons it is rejected.
+// Every problem of the row is reported, not only the first.
+func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
+	p := product{Row: rowNum}
+	var problems []RowError
+	fail := func(ci int, value string, e *RowError) {
+		e.Row, e.Column, e.Value = rowNum, v.layout.header(ci), value
+		problems = append(problems, *e)
+	}
+	get := func(ci int) string {
+		raw := v.layout.cell(cells, ci)
+		val := strings.TrimSpace(raw)
+		if max := Columns[ci].MaxLen; utf8.RuneCountInString(val) > max {
+			fail(ci, clip(raw), rowErr(CodeValueTooLong, "%s is %d characters long; at most %d are accepted", Columns[ci].Name, utf8.RuneCountInString(val), max))
+			return ""
+		}
+		if Columns[ci].Required && val == "" {
+			fail(ci, raw, rowErr(CodeMissingRequired, "%s is required", Columns[ci].Name))
+		}
+		return val
+	}
+
+	p.SKU = get(colSKU)
+	p.Brand = get(colBrand)
+	p.Model = get(colModel)
+	p.Name = get(colName)
+	p.Hardware = get(colHardware)
+	p.Firmware = get(colFirmware)
+	p.Price = get(colPrice)
+	p.Currency = get(colCurrency)
+	p.MatchKey = catalog.MatchKey(p.Brand, p.Model)
+
+	if raw := get(colGTIN); raw != "" {
+		if g, e := parseGTIN(raw); e != nil {
+			fail(colGTIN, raw, e)
+		} else {
+			p.GTIN = g
+		}
+	}
+	if raw := get(colCategory); raw != "" {
+		c := vocabKey(raw)
+		if !catalog.IsCategory(c) {
+			fail(colCategory, raw, rowErr(CodeUnknownCategory, "%q is not a category", raw))
+		}
+		p.Category = c
+	}
+	if raw := get(colMarkets); raw != "" {
+		seen := map[string]bool{}
+		for _, m := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '/' || r == ' ' || r == '\t' }) {
+			m = strings.ToUpper(m)
+			if !catalog.IsMarket(m) {
+				fail(colMarkets, raw, rowErr(CodeUnknownMarket, "%q is not a market code (UK, EU, SG, AU, US)", m))
+				continue
+			}
+			if !seen[m] {
+				seen[m] = true
+				p.Markets = append(p.Markets, m)
+			}
+		}
+		if len(p.Markets) == 0 && len(problems) == 0 {
+			fail(colMarkets, raw, rowErr(CodeMissingRequired, "markets lists no market"))
+		}
+	}
+	if raw := get(colPassword); raw != "" {
+		pm := vocabKey(raw)
+		if !catalog.IsPasswordModel(pm) {
+			fail(colPassword, raw, rowErr(CodeUnknownPasswordModel, "%q is not a password model", raw))
+		}
+		p.PasswordModel = pm
+	}
+	if raw := get(colContact); raw != "" {
+		if c, ok := parseContact(raw); ok {
+			p.Contact = c
+		} else {
+			fail(colContact, raw, rowErr(CodeInvalidContact, "%q is neither an https:// URL nor an e-mail address", raw))
+		}
+	}
+	if raw := get(colSupportEnd); raw != "" {
+		if d, e := parseDate(raw, v.dates); e != nil {
+			fail(colSupportEnd, raw, e)
+		} else {
+			p.SupportEnd = d
+		}
+	}
+	if raw := get(colStatement); raw != "" {
+		switch {
+		case strings.EqualFold(raw, "included"):
+			p.Statement = "included"
+		case isWebURL(raw, "http", "https"):
+			p.Statement = raw
+		default:
+			fail(colStatement, raw, rowErr(CodeInvalidStatement, "%q is neither a URL nor included", raw))
+		}
+	}
+	if raw := get(colCE); raw != "" {
+		switch strings.ToLower(raw) {
+		case "yes", "y", "true":
+			p.CE = "yes"
+		case "no", "n", "false":
+			p.CE = "no"
+		default:
+			fail(colCE, raw, rowErr(CodeInvalidCEMarking, "%q is not yes or no", raw))
+		}
+	}
+	if raw := get(colLabels); raw != "" {
+		labels, errs := v.parseLabels(raw)
+		for _, e := range errs {
+			fail(colLabels, raw, e)
+		}
+		p.Labels = labels
+	}
+	extra := map[string]string{}
+	for _, i := range v.layout.extra {
+		if i >= len(cells) || strings.TrimSpace(cells[i]) == "" {
+			continue
+		}
+		val := strings.TrimSpace(cells[i])
+		if utf8.RuneCountInString(val) > MaxExtraLen {
+			e := rowErr(CodeValueTooLong, "%s is %d characters long; at most %d are accepted", v.layout.Headers[i], utf8.RuneCountInString(val), MaxExtraLen)
+			e.Row, e.Column, e.Value = rowNum, v.layout.Headers[i], clip(cells[i])
+			problems = append(problems, *e)
+			continue
+		}
+		extra[v.layout.Headers[i]] = val
+	}
+	b, _ := json.Marshal(extra) // map keys marshal sorted, so equal rows hash equally
+	p.Extra = string(b)
+	if len(problems) > 0 {
+		for i := range problems {
+			problems[i].SKU = clip(p.SKU)
+		}
+		return product{}, problems
+	}
+	p.Hash = p.contentHash()
+	return p, nil
+}
+
+// vocabKey folds a vocabulary value: "Smart Camera" and "smart-camera" mean smart_camera.
+func vocabKey(s string) string {
+	return strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(s)))
+}
+
+func parseContact(s string) (string, bool) {
+	if isWebURL(s, "https") {
+		return s, true
+	}
+	addr := strings.TrimPrefix(s, "mailto:")
+	if a, err := mail.ParseAddress(addr); err == nil && a.Address == addr && a.Name == "" {
+		return addr, true
+	}
+	return "", false
+}
+
+func isWebURL(s string, schemes ...string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || strings.ContainsAny(s, " \t\n") {
+		return false
+	}
+	for _, sc := range schemes {
+		if strings.EqualFold(u.Scheme, sc) {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) parseLabels(raw string) ([]label, []*RowError) {
+	var out []label
+	var problems []*RowError
+	seen := map[string]bool{}
+	for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return r == ';' || r == '\n' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		scheme, id, ok := strings.Cut(part, ":")
+		scheme, id = strings.ToUpper(strings.TrimSpace(scheme)), strings.TrimSpace(id)
+		if !ok || scheme == "" || id == "" {
+			problems = append(problems, rowErr(CodeMalformedLabel, "%q is not written as SCHEME:LABEL-ID", part))
+			continue
+		}
+		if !v.schemes[scheme] {
+			problems = append(problems, rowErr(CodeUnknownScheme, "%q is not a known label scheme", scheme))
+			continue
+		}
+		key := catalog.LabelKey(id)
+		if seen[scheme+"\x00"+key] {
+			continue // the same claim twice is one claim
+		}
+		seen[scheme+"\x00"+key] = true
+		out = append(out, label{Scheme: scheme, ID: id, Key: key})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Scheme+out[i].Key < out[j].Scheme+out[j].Key })
+	return out, problems
+}
+
+// contentHash identifies what a row says, so an identical re-upload changes nothing.
+func (p product) contentHash() string {
+	h := sha256.New()
+	for _, f := range []string{p.SKU, p.GTIN, p.Brand, p.Model, p.Name, p.Category, strings.Join(p.Markets, " "),
+		p.PasswordModel, p.Contact, p.SupportEnd.String(), p.Statement, p.CE, p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra} {
+		h.Write([]byte(f))
+		h.Write([]byte{0x1f})
+	}
+	for _, l := range p.Labels {
+		h.Write([]byte(l.Scheme + ":" + l.ID + "\x1e"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// clip shortens a value kept in an error report.
+func clip(s string) string {
+	const max = 200
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max]) + "…"
+}
