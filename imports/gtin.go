@@ -34,6 +34,10 @@ func parseGTIN(raw string) (string, *RowError) {
 		// Leading zeros survived, so this is text as typed: its length must be a GTIN length.
 		return "", rowErr(CodeInvalidGTIN, "the GTIN %q has %d digits; a GTIN has 8, 12, 13 or 14", raw, len(s))
 	}
+	if len(s) < 7 {
+		// Even a GTIN-8 that lost its leading zero keeps 7 digits.
+		return "", rowErr(CodeInvalidGTIN, "the GTIN %q has only %d digits; a GTIN has 8, 12, 13 or 14", raw, len(s))
+	}
 	padded := strings.Repeat("0", 14-len(s)) + s
 	if strings.Trim(padded, "0") == "" {
 		return "", rowErr(CodeInvalidGTIN, "the GTIN %q is all zeros", raw)

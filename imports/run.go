@@ -14,14 +14,12 @@ import (
 
 // run is the state of one import while it executes.
 type run struct {
-	im        *Importer
-	batch     Batch
-	req       Request
-	layout    *layout
-	validator *validator
-	staged    [][]any
-	rejected  [][]any
-	dataRows  int
+	im       *Importer
+	batch    Batch
+	req      Request
+	layout   *layout
+	staged   [][]any
+	rejected [][]any
 }
 
 var stagingColumns = []string{
@@ -39,43 +37,23 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	defer sh.Close()
 	r.batch.Format = format
-
 	schemes, err := r.knownSchemes(ctx)
 	if err != nil {
 		return err
 	}
-	scanned := 0
-	for sh.Next() {
-		num, cells := sh.Row()
-		scanned++
-		if isEmpty(cells) {
-			continue
+	p := &parser{sheet: sh, schemes: schemes, limits: r.im.limits}
+	for {
+		prod, problems, cells, ok, err := p.next()
+		if err != nil {
+			return err
 		}
-		if r.layout == nil {
-			l, err := findLayout(num, cells)
-			if err != nil {
-				return err
-			}
-			if l == nil {
-				if num >= maxTitleRows {
-					return errs.Invalidf("NO_HEADER_ROW", "no header row in the first %d rows: the sheet needs a row naming the columns sku, gtin, brand, model, category, markets", maxTitleRows)
-				}
-				continue // a title row above the header
-			}
-			r.layout = l
-			r.validator = &validator{layout: l, schemes: schemes, dates: sh.dateInput()}
-			r.batch.Headers, r.batch.HeaderRow = l.Headers, num
-			if unknown := l.unknownColumns(); len(unknown) > 0 {
-				r.batch.Warnings = append(r.batch.Warnings, Warning{Code: "UNKNOWN_COLUMNS",
-					Message: fmt.Sprintf("column(s) %s are not Cascade columns: kept on the product as extra data", strings.Join(unknown, ", "))})
-			}
-			continue
+		if !ok {
+			break
 		}
-		r.dataRows++
-		if r.dataRows > r.im.limits.MaxDataRows {
-			return errs.Invalidf("TOO_MANY_ROWS", "the file has more than %d product rows: split it into several files", r.im.limits.MaxDataRows)
+		if r.layout == nil { // the first data row: the header is known
+			r.layout = p.layout
+			r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
 		}
-		p, problems := r.validator.check(num, cells)
 		if problems != nil {
 			data := rowData(cells)
 			for _, e := range problems {
@@ -83,33 +61,22 @@ func (r *run) execute(ctx context.Context) error {
 			}
 			r.batch.RowsRejected++
 		} else {
-			r.staged = append(r.staged, r.stagingRow(p, cells))
+			r.staged = append(r.staged, r.stagingRow(prod, cells))
 		}
-		if r.dataRows%flushRows == 0 {
-			if err := r.flush(ctx, scanned, sh.Estimate()); err != nil {
+		if p.dataRows%flushRows == 0 {
+			if err := r.flush(ctx, p.scanned, sh.Estimate()); err != nil {
 				return err
 			}
 		}
 	}
-	if err := sh.Err(); err != nil {
-		return err
+	if r.layout == nil { // a header and no data rows
+		r.layout = p.layout
+		r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
 	}
-	if r.layout == nil {
-		return errs.Invalidf("NO_HEADER_ROW", "the file has no header row naming the columns sku, gtin, brand, model, category, markets")
-	}
-	if err := r.flush(ctx, scanned, scanned); err != nil {
+	if err := r.flush(ctx, p.scanned, p.scanned); err != nil {
 		return err
 	}
 	return r.commit(ctx)
-}
-
-func isEmpty(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func (r *run) stagingRow(p product, cells []string) []any {

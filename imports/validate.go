@@ -21,17 +21,17 @@ type label struct {
 
 // product is a row that passed validation, ready to store.
 type product struct {
-	Row                                      int
-	SKU, GTIN, Brand, Model, MatchKey, Name  string
-	Category                                 string
-	Markets                                  []string
-	PasswordModel, Contact                   string
-	SupportEnd                               civil.Date
-	Statement, CE, Hardware, Firmware        string
-	Price, Currency                          string
-	Labels                                   []label
-	Extra                                    string // JSON object of unknown columns
-	Hash                                     string
+	Row                                     int
+	SKU, GTIN, Brand, Model, MatchKey, Name string
+	Category                                string
+	Markets                                 []string
+	PasswordModel, Contact                  string
+	SupportEnd                              civil.Date
+	Statement, CE, Hardware, Firmware       string
+	Price, Currency                         string
+	Labels                                  []label
+	Extra                                   string // JSON object of unknown columns
+	Hash                                    string
 }
 
 // validator checks rows against the layout of one file.

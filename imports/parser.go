@@ -1,0 +1,82 @@
+package imports
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cascade-gate/cascade/app/errs"
+)
+
+// parser turns a sheet's rows into a layout and then, row by row, into
+// valid products or the reasons they are rejected. It touches no database.
+type parser struct {
+	sheet     sheet
+	schemes   map[string]bool
+	limits    Limits
+	layout    *layout
+	validator *validator
+	scanned   int // rows read, empty ones included
+	dataRows  int // non-empty rows after the header
+	warnings  Warnings
+}
+
+// next returns the next non-empty data row: a valid product, or the row's
+// problems, with the cells as written. ok is false at the end of the sheet.
+func (p *parser) next() (prod product, problems []RowError, cells []string, ok bool, err error) {
+	for p.sheet.Next() {
+		num, row := p.sheet.Row()
+		p.scanned++
+		if isEmpty(row) {
+			continue
+		}
+		if p.layout == nil {
+			if err := p.header(num, row); err != nil {
+				return product{}, nil, nil, false, err
+			}
+			continue
+		}
+		p.dataRows++
+		if p.dataRows > p.limits.MaxDataRows {
+			return product{}, nil, nil, false, errs.Invalidf("TOO_MANY_ROWS", "the file has more than %d product rows: split it into several files", p.limits.MaxDataRows)
+		}
+		prod, problems := p.validator.check(num, row)
+		return prod, problems, row, true, nil
+	}
+	if err := p.sheet.Err(); err != nil {
+		return product{}, nil, nil, false, err
+	}
+	if p.layout == nil {
+		return product{}, nil, nil, false, errs.Invalidf("NO_HEADER_ROW", "the file has no header row naming the columns sku, gtin, brand, model, category, markets")
+	}
+	return product{}, nil, nil, false, nil
+}
+
+// header looks for the header row among the first rows; rows above it are titles.
+func (p *parser) header(num int, row []string) error {
+	l, err := findLayout(num, row)
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		if num >= maxTitleRows {
+			return errs.Invalidf("NO_HEADER_ROW", "no header row in the first %d rows: the sheet needs a row naming the columns sku, gtin, brand, model, category, markets", maxTitleRows)
+		}
+		return nil
+	}
+	p.layout = l
+	p.validator = &validator{layout: l, schemes: p.schemes, dates: p.sheet.dateInput()}
+	if unknown := l.unknownColumns(); len(unknown) > 0 {
+		p.warnings = append(p.warnings, Warning{Code: "UNKNOWN_COLUMNS",
+			Message: fmt.Sprintf("column(s) %s are not Cascade columns: kept on the product as extra data", strings.Join(unknown, ", "))})
+	}
+	return nil
+}
+
+func isEmpty(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
