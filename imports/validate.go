@@ -169,8 +169,9 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 	b, _ := json.Marshal(extra) // map keys marshal sorted, so equal rows hash equally
 	p.Extra = string(b)
 	if len(problems) > 0 {
+		sku := clip(strings.TrimSpace(v.layout.cell(cells, colSKU))) // as written, even when too long
 		for i := range problems {
-			problems[i].SKU = clip(p.SKU)
+			problems[i].SKU = sku
 		}
 		return product{}, problems
 	}
