@@ -114,8 +114,15 @@ type Store struct{ db *gorm.DB }
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
+// readers are the roles that see imports: suppliers (their own), and the
+// people who run the catalogue.
+var readers = []access.Role{access.Admin, access.CategoryManager, access.Supplier}
+
 // Batch returns one batch, NOT_FOUND when it is another supplier's.
 func (s *Store) Batch(ctx context.Context, id int64) (Batch, error) {
+	if _, err := access.Require(ctx, readers...); err != nil {
+		return Batch{}, err
+	}
 	var b Batch
 	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).First(&b, id).Error
 	return b, database.Translate(err, "import")
@@ -123,6 +130,9 @@ func (s *Store) Batch(ctx context.Context, id int64) (Batch, error) {
 
 // Batches lists the newest batches the caller may see, optionally of one supplier.
 func (s *Store) Batches(ctx context.Context, supplierID int64, limit int) ([]Batch, error) {
+	if _, err := access.Require(ctx, readers...); err != nil {
+		return nil, err
+	}
 	q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Order("id DESC")
 	if supplierID > 0 {
 		q = q.Where("supplier_id = ?", supplierID)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog"
 )
 
 // run is the state of one import while it executes.
@@ -93,8 +94,8 @@ func (r *run) stagingRow(p product, cells []string) []any {
 }
 
 func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
-	var codes []string
-	if err := r.im.db.WithContext(ctx).Table("schemes").Pluck("code", &codes).Error; err != nil {
+	codes, err := catalog.NewStore(r.im.db).SchemeCodes(ctx)
+	if err != nil {
 		return nil, err
 	}
 	m := make(map[string]bool, len(codes))

@@ -3,9 +3,12 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
@@ -100,17 +103,61 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 func TestCommandsOfLaterCapabilitiesSayNotYetAvailable(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "later.db")
 	for _, args := range [][]string{
-		{"import", "--supplier", "Acme", "file.xlsx"},
 		{"registry", "import", "--scheme", "SG-CLS", "file.csv"},
 		{"registry", "refresh"},
 		{"evaluate"},
 		{"verdicts", "--format", "csv"},
-		{"template"},
 		{"export", "listings", "--market", "UK", "--format", "csv"},
 	} {
 		r := run(t, dsn, "", args...)
 		if r.code == 0 || !strings.Contains(r.stderr, "NOT_YET_AVAILABLE") {
 			t.Errorf("%v: %+v", args, r)
 		}
+	}
+}
+
+func TestImportCommandExitCodesAndFixWorkbook(t *testing.T) {
+	dir := t.TempDir()
+	dsn := filepath.Join(dir, "imp.db")
+	run(t, dsn, "", "supplier", "add", "Acme")
+	good := filepath.Join(dir, "products.csv")
+	os.WriteFile(good, []byte("sku,gtin,brand,model,category,markets\nA,4006381333931,Acme,M1,smart_plug,UK\nB,4006381333932,Acme,M2,smart_plug,UK\n"), 0o600)
+	fix := filepath.Join(dir, "fix.xlsx")
+
+	r := run(t, dsn, "", "import", "--supplier", "acme", good, "--report", fix)
+	if r.code != 0 || !strings.Contains(r.stdout, "created 1, updated 0, unchanged 0, rejected 1") || !strings.Contains(r.stdout, "row 3, gtin") {
+		t.Fatalf("import with a rejected row must exit 0 and list it: %+v", r)
+	}
+	if f, err := excelize.OpenFile(fix); err != nil {
+		t.Fatalf("fix workbook: %v", err)
+	} else {
+		rows, _ := f.GetRows("Products")
+		f.Close()
+		if len(rows) != 2 || rows[1][0] != "B" {
+			t.Fatalf("fix workbook rows %v", rows)
+		}
+	}
+	pdf := filepath.Join(dir, "products.xlsx")
+	os.WriteFile(pdf, []byte("%PDF-1.7 not a spreadsheet"), 0o600)
+	if r := run(t, dsn, "", "import", "--supplier", "Acme", pdf); r.code == 0 || !strings.Contains(r.stderr, "UNSUPPORTED_FILE") {
+		t.Fatalf("unreadable file must exit non-zero: %+v", r)
+	}
+	if r := run(t, dsn, "", "import", "--supplier", "Nobody", good); r.code == 0 || !strings.Contains(r.stderr, "UNKNOWN_SUPPLIER") {
+		t.Fatalf("unknown supplier: %+v", r)
+	}
+}
+
+func TestTemplateCommandWritesAWorkbook(t *testing.T) {
+	r := run(t, filepath.Join(t.TempDir(), "t.db"), "", "template")
+	if r.code != 0 {
+		t.Fatalf("%+v", r.stderr)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(r.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.GetSheetList()[0] != "Products" {
+		t.Fatalf("sheets %v", f.GetSheetList())
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/demo"
 	"github.com/cascade-gate/cascade/app/web"
+	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
 )
 
@@ -43,6 +44,11 @@ password printed once.`,
 			}
 			defer database.Close(db)
 
+			if n, err := imports.RecoverAbandoned(ctx, db); err != nil {
+				return err
+			} else if n > 0 {
+				log.Warn("marked imports interrupted by an earlier stop as failed", "count", n)
+			}
 			people := auth.NewService(db)
 			email := os.Getenv("CASCADE_ADMIN_EMAIL")
 			if email == "" {

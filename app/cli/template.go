@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/imports"
 )
 
@@ -20,8 +21,8 @@ func (e *env) templateCmd() *cobra.Command {
 				return err
 			}
 			defer database.Close(db)
-			var schemes []string
-			if err := db.WithContext(ctx).Table("schemes").Order("code").Pluck("code", &schemes).Error; err != nil {
+			schemes, err := catalog.NewStore(db).SchemeCodes(ctx)
+			if err != nil {
 				return err
 			}
 			w := bufio.NewWriter(e.stdout)

@@ -34,6 +34,7 @@ type routeCase struct {
 	method, route string                          // as registered with gin
 	path          func(w *world) string           // the concrete path to call
 	body          func(w *world, role string) any // nil for none
+	headers       []string
 	want          expect
 }
 
@@ -43,6 +44,8 @@ func routeMatrix() []routeCase {
 	everyone := expect{ok, ok, ok, ok, ok, ok}
 	users := expect{unauth, ok, ok, ok, ok, ok}
 	adminOnly := expect{unauth, ok, forbid, forbid, forbid, forbid}
+	importReaders := expect{unauth, ok, ok, forbid, forbid, ok}
+	importReadersNotB := expect{unauth, ok, ok, forbid, forbid, notFound}
 	return []routeCase{
 		{method: "GET", route: "/healthz", path: fixed("/healthz"), want: everyone},
 		{method: "GET", route: "/readyz", path: fixed("/readyz"), want: everyone},
@@ -80,6 +83,17 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/products", path: fixed("/api/v1/products"), want: users},
 		{method: "GET", route: "/api/v1/products/:id", path: func(w *world) string { return fmt.Sprintf("/api/v1/products/%d", w.productB) },
 			want: expect{unauth, ok, ok, ok, ok, notFound}},
+		{method: "POST", route: "/api/v1/imports", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports?wait=true&supplier_id=%d", w.supplierA.ID) },
+			body: func(w *world, role string) any {
+				return []byte("sku,gtin,brand,model,category,markets\nU-" + role + ",5901234123457,Acme,M,smart_plug,UK\n")
+			},
+			headers: []string{"Content-Type", "text/csv"},
+			want:    expect{unauth, created, forbid, forbid, forbid, created}},
+		{method: "GET", route: "/api/v1/imports", path: fixed("/api/v1/imports"), want: importReaders},
+		{method: "GET", route: "/api/v1/imports/:id", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d", w.batchB) }, want: importReadersNotB},
+		{method: "GET", route: "/api/v1/imports/:id/errors", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d/errors", w.batchB) }, want: importReadersNotB},
+		{method: "GET", route: "/api/v1/imports/:id/fix.xlsx", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d/fix.xlsx", w.batchB) }, want: importReadersNotB},
+		{method: "GET", route: "/api/v1/template.xlsx", path: fixed("/api/v1/template.xlsx"), want: users},
 		{method: "GET", route: "/api/v1/audit", path: fixed("/api/v1/audit"), want: adminOnly},
 		{method: "GET", route: "/api/v1/audit/verify", path: fixed("/api/v1/audit/verify"), want: adminOnly},
 	}
@@ -134,7 +148,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 				if rc.body != nil {
 					body = rc.body(w, role)
 				}
-				rec := w.request(role, rc.method, rc.path(w), body)
+				rec := w.request(role, rc.method, rc.path(w), body, rc.headers...)
 				if rec.Code != rc.want[i] {
 					t.Errorf("%s %s as %s: status %d, want %d (%s)", rc.method, rc.route, name, rec.Code, rc.want[i], strings.TrimSpace(rec.Body.String()))
 				}

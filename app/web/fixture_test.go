@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -16,6 +17,7 @@ import (
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/web"
+	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
 )
 
@@ -37,6 +39,7 @@ type world struct {
 	supplierB vendors.Supplier
 	productA  int64
 	productB  int64
+	batchB    int64 // an import of supplier B
 	passwords map[string]string
 }
 
@@ -76,6 +79,15 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 	}
 	w.productA = w.insertProduct(w.supplierA.ID, "A-1", "04006381333931")
 	w.productB = w.insertProduct(w.supplierB.ID, "B-1", "00012345600012")
+	path := filepath.Join(t.TempDir(), "b.csv")
+	if err := os.WriteFile(path, []byte("sku,gtin,brand,model,category,markets\nB-2,4006381333931,Brand,M,toaster,UK\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := imports.New(db, imports.DefaultLimits).Import(ctx, imports.Request{SupplierID: w.supplierB.ID, FileName: "b.csv", Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.batchB = b.ID
 	return w
 }
 

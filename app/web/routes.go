@@ -20,10 +20,20 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	r.GET("/", h(s.home))
 
-	api := r.Group("/api/v1", limitBody(MaxJSONBody))
-	api.POST("/session", h(s.login)) // the one route open to anonymous callers
+	api := r.Group("/api/v1")
+	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // the one route open to anonymous callers
 
-	my := api.Group("", s.authenticate(), requireUser())
+	// Uploads have their own, larger body limit; everything else takes small JSON bodies.
+	signedIn := api.Group("", s.authenticate(), requireUser())
+	signedIn.POST("/imports", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), h(s.uploadImport))
+
+	my := signedIn.Group("", limitBody(MaxJSONBody))
+	my.GET("/imports", h(s.listImports))
+	my.GET("/imports/:id", h(s.getImport))
+	my.GET("/imports/:id/errors", h(s.importErrors))
+	my.GET("/imports/:id/fix.xlsx", h(s.fixWorkbook))
+	my.GET("/template.xlsx", h(s.template))
+
 	my.DELETE("/session", h(s.logout))
 	my.GET("/me", h(s.me))
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +20,7 @@ import (
 	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
 )
 
@@ -33,9 +35,20 @@ type Server struct {
 	suppliers *vendors.Store
 	products  *catalog.Store
 	audit     *audit.Log
+	importer  *imports.Importer
+	batches   *imports.Store
 	log       *slog.Logger
 	registry  *prometheus.Registry
 	engine    *gin.Engine
+
+	importLimits imports.Limits
+	uploadDir    string // where uploads wait while they are imported; "" = the OS temp dir
+
+	// Imports run in the background; shutdown cancels them (their batches
+	// end failed, nothing half-stored) after waiting a while for them to finish.
+	background context.Context
+	stopBG     context.CancelFunc
+	running    sync.WaitGroup
 }
 
 // New builds the server and its routes on db.
@@ -47,12 +60,30 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 		suppliers: vendors.NewStore(db),
 		products:  catalog.NewStore(db),
 		audit:     audit.NewLog(db),
+		importer:  imports.New(db, imports.DefaultLimits),
+		batches:   imports.NewStore(db),
 		log:       log,
 		registry:  prometheus.NewRegistry(),
+
+		importLimits: imports.DefaultLimits,
 	}
+	s.background, s.stopBG = context.WithCancel(context.Background())
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.engine = s.routes(newMetrics(s.registry))
 	return s
+}
+
+// Drain waits for background imports until ctx ends, then cancels the rest.
+func (s *Server) Drain(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.running.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.stopBG()
+		<-done
+	}
+	s.stopBG()
 }
 
 // Handler returns the root HTTP handler.
@@ -86,6 +117,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
+	s.Drain(shutdownCtx)
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

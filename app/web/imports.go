@@ -1,0 +1,201 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/imports"
+)
+
+// uploadImport accepts a supplier file, either as multipart/form-data (field
+// "file", optional field "supplier_id") or as the raw request body with
+// ?file_name=. It answers 202 with the running batch to poll, or, with
+// ?wait=true, the finished batch.
+func (s *Server) uploadImport(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := access.From(ctx)
+	if err != nil {
+		return err
+	}
+	up, err := s.receiveUpload(c)
+	if err != nil {
+		return err
+	}
+	supplierID := p.SupplierID
+	if p.Role != access.Supplier {
+		if supplierID, err = strconv.ParseInt(up.supplierID, 10, 64); err != nil || supplierID <= 0 {
+			os.Remove(up.path)
+			return errs.Invalidf("MISSING_SUPPLIER", "say which supplier the file belongs to: supplier_id")
+		}
+	}
+	req := imports.Request{SupplierID: supplierID, FileName: up.name, Path: up.path}
+	batch, err := s.importer.Start(ctx, req)
+	if err != nil {
+		os.Remove(up.path)
+		return err
+	}
+	if c.Query("wait") == "true" {
+		defer os.Remove(up.path)
+		batch, err = s.importer.Run(ctx, batch, req)
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusCreated, gin.H{"import": batch})
+		return nil
+	}
+	// The import outlives the request: it keeps the caller's identity, not its cancellation.
+	bg := access.With(s.background, p)
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		defer os.Remove(up.path)
+		if _, err := s.importer.Run(bg, batch, req); err != nil {
+			s.log.Warn("import failed", "batch", batch.ID, "err", err)
+		}
+	}()
+	c.Header("Location", fmt.Sprintf("/api/v1/imports/%d", batch.ID))
+	c.JSON(http.StatusAccepted, gin.H{"import": batch})
+	return nil
+}
+
+type upload struct {
+	path, name, supplierID string
+}
+
+// receiveUpload streams the file to a temporary file, never into memory.
+func (s *Server) receiveUpload(c *gin.Context) (upload, error) {
+	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	up := upload{supplierID: c.Query("supplier_id"), name: c.Query("file_name")}
+	tmp, err := os.CreateTemp(s.uploadDir, "cascade-upload-*")
+	if err != nil {
+		return up, err
+	}
+	up.path = tmp.Name()
+	fail := func(err error) (upload, error) {
+		tmp.Close()
+		os.Remove(up.path)
+		if isMaxBytes(err) {
+			return up, errs.E(errs.TooLarge, "FILE_TOO_LARGE", "the upload is larger than the %d MB accepted", s.importLimits.MaxFileBytes>>20)
+		}
+		return up, err
+	}
+	var n int64
+	if mt == "multipart/form-data" {
+		mr, err := c.Request.MultipartReader()
+		if err != nil {
+			return fail(errs.Invalidf("MALFORMED_UPLOAD", "the multipart body cannot be read: %v", err))
+		}
+		found := false
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fail(errs.Invalidf("MALFORMED_UPLOAD", "the multipart body cannot be read: %v", err))
+			}
+			switch part.FormName() {
+			case "file":
+				up.name, found = part.FileName(), true
+				if n, err = io.Copy(tmp, part); err != nil {
+					return fail(err)
+				}
+			case "supplier_id":
+				b, _ := io.ReadAll(io.LimitReader(part, 32))
+				up.supplierID = string(bytes.TrimSpace(b))
+			}
+		}
+		if !found {
+			return fail(errs.Invalidf("MISSING_FILE", "send the spreadsheet in the multipart field \"file\""))
+		}
+	} else if n, err = io.Copy(tmp, c.Request.Body); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fail(err)
+	}
+	if n == 0 {
+		os.Remove(up.path)
+		return up, errs.Invalidf("EMPTY_FILE", "the uploaded file is empty")
+	}
+	return up, nil
+}
+
+func (s *Server) listImports(c *gin.Context) error {
+	supplierID, err := queryInt(c, "supplier_id")
+	if err != nil {
+		return err
+	}
+	list, err := s.batches.Batches(c.Request.Context(), supplierID, 0)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"imports": list})
+	return nil
+}
+
+func (s *Server) getImport(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := s.batches.Batch(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"import": b})
+	return nil
+}
+
+func (s *Server) importErrors(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.batches.Errors(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"errors": list})
+	return nil
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func (s *Server) fixWorkbook(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.batches.WriteFixWorkbook(c.Request.Context(), id, &buf); err != nil {
+		return err
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="cascade-fix-%d.xlsx"`, id))
+	c.Data(http.StatusOK, xlsxType, buf.Bytes())
+	return nil
+}
+
+func (s *Server) template(c *gin.Context) error {
+	schemes, err := s.products.SchemeCodes(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := imports.WriteTemplate(&buf, schemes); err != nil {
+		return err
+	}
+	c.Header("Content-Disposition", `attachment; filename="cascade-template.xlsx"`)
+	c.Data(http.StatusOK, xlsxType, buf.Bytes())
+	return nil
+}
