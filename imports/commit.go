@@ -28,10 +28,10 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.upsert(tx); err != nil {
 			return err
 		}
-		if err := r.replaceLabels(ctx, tx); err != nil {
+		if err := r.replaceLabels(tx); err != nil {
 			return err
 		}
-		if err := tx.Exec("DELETE FROM import_staging WHERE batch_id = ?", r.batch.ID).Error; err != nil {
+		if err := dropStaging(tx, r.batch.ID); err != nil {
 			return err
 		}
 		now := time.Now().UTC()
@@ -201,28 +201,14 @@ func (r *run) upsert(tx *gorm.DB) error {
 }
 
 // replaceLabels rewrites the label claims of the products this batch wrote.
-func (r *run) replaceLabels(ctx context.Context, tx *gorm.DB) error {
+func (r *run) replaceLabels(tx *gorm.DB) error {
 	if err := tx.Exec(`DELETE FROM label_claims WHERE product_id IN (SELECT id FROM products WHERE supplier_id = ? AND batch_id = ?)`,
 		r.batch.SupplierID, r.batch.ID).Error; err != nil {
 		return err
 	}
-	var withLabels []struct {
-		ID     int64
-		Labels string
-	}
-	err := tx.Raw(`SELECT p.id, s.labels FROM import_staging s JOIN products p ON p.supplier_id = ? AND p.sku = s.sku
-		WHERE s.batch_id = ? AND p.batch_id = ? AND s.labels <> ''`, r.batch.SupplierID, r.batch.ID, r.batch.ID).Scan(&withLabels).Error
-	if err != nil {
-		return err
-	}
-	var rows [][]any
-	for _, p := range withLabels {
-		for _, line := range strings.Split(strings.TrimSpace(p.Labels), "\n") {
-			f := strings.SplitN(line, "\t", 3)
-			if len(f) == 3 {
-				rows = append(rows, []any{p.ID, f[0], f[1], f[2]})
-			}
-		}
-	}
-	return database.InsertRows(ctx, tx, "label_claims", []string{"product_id", "scheme", "label_id", "label_key"}, rows)
+	return tx.Exec(`INSERT INTO label_claims (product_id, scheme, label_id, label_key)
+		SELECT p.id, l.scheme, l.label_id, l.label_key FROM import_staging_labels l
+		JOIN import_staging s ON s.batch_id = l.batch_id AND s.row_number = l.row_number
+		JOIN products p ON p.supplier_id = ? AND p.sku = s.sku
+		WHERE l.batch_id = ? AND p.batch_id = ?`, r.batch.SupplierID, r.batch.ID, r.batch.ID).Error
 }

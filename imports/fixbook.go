@@ -2,7 +2,6 @@ package imports
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -62,8 +61,7 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 			j++
 		}
 		out++
-		var cells []string
-		_ = json.Unmarshal([]byte(rows[i].RowData), &cells)
+		cells := decodeRowData(rows[i].RowData)
 		for c, v := range cells {
 			if err := setText(f, sheet, c+1, out, v); err != nil {
 				return err

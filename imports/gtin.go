@@ -13,7 +13,7 @@ import (
 // then fails and the hint says why.
 func parseGTIN(raw string) (string, *RowError) {
 	s := strings.TrimSpace(raw)
-	s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+	s = gtinNoise.Replace(s)
 	scientific := false
 	if strings.ContainsAny(s, "eE") {
 		d, ok := expandScientific(s)
@@ -51,6 +51,9 @@ func parseGTIN(raw string) (string, *RowError) {
 	}
 	return padded, nil
 }
+
+// gtinNoise is what people type between a barcode's digits.
+var gtinNoise = strings.NewReplacer(" ", "", "-", "")
 
 func validLength(n int) bool { return n == 8 || n == 12 || n == 13 || n == 14 }
 

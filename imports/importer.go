@@ -161,8 +161,25 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// rowData is how a row as written is kept for the fix workbook.
+// rowData is how a row as written is kept for the fix workbook: the cells
+// joined by the ASCII unit separator (cheap for every staged row), or JSON
+// in the rare case a cell contains a separator itself.
 func rowData(cells []string) string {
-	b, _ := json.Marshal(cells)
-	return string(b)
+	for _, c := range cells {
+		if strings.ContainsAny(c, "\x1e\x1f") {
+			b, _ := json.Marshal(cells)
+			return string(b)
+		}
+	}
+	return "\x1e" + strings.Join(cells, "\x1f")
+}
+
+// decodeRowData reverses rowData.
+func decodeRowData(s string) []string {
+	if rest, ok := strings.CutPrefix(s, "\x1e"); ok {
+		return strings.Split(rest, "\x1f")
+	}
+	var cells []string
+	_ = json.Unmarshal([]byte(s), &cells)
+	return cells
 }

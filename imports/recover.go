@@ -56,7 +56,7 @@ func RecoverAbandoned(ctx context.Context, db *gorm.DB) (int, error) {
 			if res.Error != nil {
 				return res.Error
 			}
-			return tx.Exec("DELETE FROM import_staging WHERE batch_id = ?", b.ID).Error
+			return dropStaging(tx, b.ID)
 		})
 		if err != nil {
 			return failed, err

@@ -20,14 +20,17 @@ type run struct {
 	req      Request
 	layout   *layout
 	staged   [][]any
+	labels   [][]any
 	rejected [][]any
 }
 
 var stagingColumns = []string{
 	"batch_id", "row_number", "sku", "gtin", "brand", "model", "match_key", "name", "category", "markets",
 	"password_model", "vuln_report_contact", "support_end", "statement_of_compliance", "ce_marking",
-	"hardware_version", "firmware_version", "price", "currency", "extra", "labels", "content_hash", "row_data",
+	"hardware_version", "firmware_version", "price", "currency", "extra", "content_hash", "row_data",
 }
+
+var stagingLabelColumns = []string{"batch_id", "row_number", "scheme", "label_id", "label_key"}
 
 var errorColumns = []string{"batch_id", "row_number", "sku", "column_name", "value", "code", "message", "hint", "row_data"}
 
@@ -62,7 +65,7 @@ func (r *run) execute(ctx context.Context) error {
 			}
 			r.batch.RowsRejected++
 		} else {
-			r.staged = append(r.staged, r.stagingRow(prod, cells))
+			r.stage(prod, cells)
 		}
 		if p.dataRows%flushRows == 0 {
 			if err := r.flush(ctx, p.scanned, sh.Estimate()); err != nil {
@@ -80,17 +83,17 @@ func (r *run) execute(ctx context.Context) error {
 	return r.commit(ctx)
 }
 
-func (r *run) stagingRow(p product, cells []string) []any {
-	var labels strings.Builder
+// stage queues a valid row, and its label claims, for the next flush.
+func (r *run) stage(p product, cells []string) {
 	for _, l := range p.Labels {
-		fmt.Fprintf(&labels, "%s\t%s\t%s\n", l.Scheme, l.ID, l.Key)
+		r.labels = append(r.labels, []any{r.batch.ID, p.Row, l.Scheme, l.ID, l.Key})
 	}
 	supportEnd, _ := p.SupportEnd.Value()
-	return []any{
+	r.staged = append(r.staged, []any{
 		r.batch.ID, p.Row, p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
 		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, labels.String(), p.Hash, rowData(cells),
-	}
+		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells),
+	})
 }
 
 func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
@@ -114,6 +117,9 @@ func (r *run) flush(ctx context.Context, scanned, estimate int) error {
 		if err := database.InsertRows(ctx, tx, "import_staging", stagingColumns, r.staged); err != nil {
 			return err
 		}
+		if err := database.InsertRows(ctx, tx, "import_staging_labels", stagingLabelColumns, r.labels); err != nil {
+			return err
+		}
 		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, r.rejected); err != nil {
 			return err
 		}
@@ -125,7 +131,7 @@ func (r *run) flush(ctx context.Context, scanned, estimate int) error {
 	if err != nil {
 		return fmt.Errorf("store rows: %w", err)
 	}
-	r.staged, r.rejected = r.staged[:0], r.rejected[:0]
+	r.staged, r.labels, r.rejected = r.staged[:0], r.labels[:0], r.rejected[:0]
 	if r.req.Progress != nil {
 		r.req.Progress(Progress{Rows: scanned, Estimated: r.batch.RowsTotal})
 	}
@@ -142,7 +148,7 @@ func (r *run) fail(ctx context.Context, cause error) error {
 	now := time.Now().UTC()
 	r.batch.Status, r.batch.Error, r.batch.FinishedAt = StatusFailed, msg, &now
 	return r.im.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("DELETE FROM import_staging WHERE batch_id = ?", r.batch.ID).Error; err != nil {
+		if err := dropStaging(tx, r.batch.ID); err != nil {
 			return err
 		}
 		return tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
@@ -150,4 +156,12 @@ func (r *run) fail(ctx context.Context, cause error) error {
 			"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
 		}).Error
 	})
+}
+
+// dropStaging removes what a batch staged.
+func dropStaging(tx *gorm.DB, batchID int64) error {
+	if err := tx.Exec("DELETE FROM import_staging_labels WHERE batch_id = ?", batchID).Error; err != nil {
+		return err
+	}
+	return tx.Exec("DELETE FROM import_staging WHERE batch_id = ?", batchID).Error
 }

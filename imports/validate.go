@@ -181,8 +181,10 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 
 // vocabKey folds a vocabulary value: "Smart Camera" and "smart-camera" mean smart_camera.
 func vocabKey(s string) string {
-	return strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(s)))
+	return vocabSeparators.Replace(strings.ToLower(strings.TrimSpace(s)))
 }
+
+var vocabSeparators = strings.NewReplacer(" ", "_", "-", "_")
 
 func parseContact(s string) (string, bool) {
 	if isWebURL(s, "https") {

@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,8 +14,13 @@ import (
 // parameters (PostgreSQL allows 65,535).
 const maxBindVars = 32000
 
-// RowsPerInsert is how many rows of n columns fit in one INSERT.
-func RowsPerInsert(columns int) int { return max(1, maxBindVars/columns) }
+// maxRowsPerInsert keeps statements short: a statement is prepared once per
+// InsertRows call and reused for every full chunk, and preparing a very long
+// statement costs more than executing a short one several times.
+const maxRowsPerInsert = 100
+
+// RowsPerInsert is how many rows of n columns go in one INSERT.
+func RowsPerInsert(columns int) int { return max(1, min(maxRowsPerInsert, maxBindVars/columns)) }
 
 // InsertRows writes rows into table with multi-row INSERT statements, sized
 // to the database's parameter limit. It bypasses gorm's reflection: bulk
@@ -26,40 +32,63 @@ func InsertRows(ctx context.Context, db *gorm.DB, table string, columns []string
 	}
 	pg := DialectOf(db) == Postgres
 	per := RowsPerInsert(len(columns))
-	head := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES "
+	pool := db.Statement.ConnPool
+	args := make([]any, 0, per*len(columns))
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]
-		var b strings.Builder
-		b.Grow(len(head) + len(chunk)*len(columns)*5)
-		b.WriteString(head)
-		args := make([]any, 0, len(chunk)*len(columns))
-		n := 0
-		for i, row := range chunk {
+		args = args[:0]
+		for _, row := range chunk {
 			if len(row) != len(columns) {
 				return fmt.Errorf("insert into %s: row has %d values for %d columns", table, len(row), len(columns))
 			}
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for j := range row {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				n++
-				if pg {
-					b.WriteByte('$')
-					b.WriteString(strconv.Itoa(n))
-				} else {
-					b.WriteByte('?')
-				}
-			}
-			b.WriteByte(')')
 			args = append(args, row...)
 		}
-		if _, err := db.Statement.ConnPool.ExecContext(ctx, b.String(), args...); err != nil {
+		var err error
+		if len(chunk) == per {
+			if full == nil {
+				if full, err = pool.PrepareContext(ctx, insertSQL(table, columns, per, pg)); err != nil {
+					return fmt.Errorf("insert into %s: %w", table, err)
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = pool.ExecContext(ctx, insertSQL(table, columns, len(chunk), pg), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
 	return nil
+}
+
+func insertSQL(table string, columns []string, rows int, pg bool) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	n := 0
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range columns {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			if pg {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }

@@ -30,13 +30,19 @@ CREATE TABLE import_staging (
     price TEXT NOT NULL,
     currency TEXT NOT NULL,
     extra TEXT NOT NULL,
-    labels TEXT NOT NULL, -- claims as SCHEME<TAB>ID<TAB>KEY lines
     content_hash TEXT NOT NULL,
     row_data TEXT NOT NULL, -- the row as written, in case it is rejected after all
     PRIMARY KEY (batch_id, row_number)
 );
-CREATE INDEX import_staging_sku ON import_staging (batch_id, sku);
-CREATE INDEX import_staging_gtin ON import_staging (batch_id, gtin);
+
+CREATE TABLE import_staging_labels (
+    batch_id BIGINT NOT NULL REFERENCES import_batches (id) ON DELETE CASCADE,
+    row_number INTEGER NOT NULL,
+    scheme TEXT NOT NULL,
+    label_id TEXT NOT NULL,
+    label_key TEXT NOT NULL
+);
+CREATE INDEX import_staging_labels_row ON import_staging_labels (batch_id, row_number);
 
 -- The label schemes Cascade knows from the start (SPEC §3); admins add more.
 INSERT INTO schemes (code, name, description, max_age_days, created_at, updated_at) VALUES
