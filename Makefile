@@ -3,7 +3,9 @@ GO        ?= go
 BIN       := bin/cascade
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test test-postgres lint bench clean
+FUZZTIME  ?= 15s
+
+.PHONY: run build test lint bench fuzz clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -21,8 +23,16 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# Each benchmark iteration imports a large generated file; one iteration of each is enough.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
+
+# Every fuzz target, for FUZZTIME each (go test fuzzes one target per run).
+fuzz:
+	@for target in FuzzCSVReader FuzzXLSXReader FuzzGTIN FuzzDate; do \
+		echo "fuzzing $$target for $(FUZZTIME)"; \
+		$(GO) test ./imports -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 clean:
 	rm -rf bin
