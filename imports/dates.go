@@ -8,26 +8,21 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/tabular"
 )
-
-// dateInput says where a date cell came from.
-type dateInput struct {
-	excelSerial bool // an XLSX cell: a bare number is an Excel date serial
-	date1904    bool // the workbook counts from 1904 (old Mac Excel)
-}
 
 // parseDate reads a support-period end as suppliers write it: ISO
 // 2028-06-30, 2028-06 (the last day of that month), an Excel date cell,
 // dd.mm.yyyy, or dd/mm/yyyy and mm/dd/yyyy when one of the two numbers is
 // over 12. When both could be the month it never guesses: AMBIGUOUS_DATE.
-func parseDate(raw string, in dateInput) (civil.Date, *RowError) {
+func parseDate(raw string, in tabular.Dates) (civil.Date, *RowError) {
 	s := strings.TrimSpace(raw)
 	if d, ok := parseISO(s); ok {
 		return d, nil
 	}
-	if in.excelSerial {
+	if in.ExcelSerial {
 		if serial, err := strconv.ParseFloat(s, 64); err == nil && serial >= 1 && serial < 2958466 {
-			t, err := excelize.ExcelDateToTime(serial, in.date1904)
+			t, err := excelize.ExcelDateToTime(serial, in.Date1904)
 			if err == nil {
 				return civil.Of(t), nil
 			}

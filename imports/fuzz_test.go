@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cascade-gate/cascade/app/tabular"
 )
 
 // parseAll runs the reader and validator over a file the way an import
@@ -15,7 +17,7 @@ func parseAll(t *testing.T, data []byte) {
 		t.Fatal(err)
 	}
 	lim := Limits{MaxFileBytes: 1 << 20, MaxUnzippedBytes: 8 << 20, MaxDataRows: 10_000}
-	sh, _, err := openSheet(path, lim)
+	sh, _, err := tabular.Open(path, lim.file(), "Products")
 	if err != nil {
 		return
 	}
@@ -87,7 +89,7 @@ func FuzzDate(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, serial bool) {
-		d, e := parseDate(s, dateInput{excelSerial: serial})
+		d, e := parseDate(s, tabular.Dates{ExcelSerial: serial})
 		if e == nil && d.IsZero() {
 			t.Fatalf("parseDate(%q) accepted a zero date", s)
 		}

@@ -1,5 +1,7 @@
 package imports
 
+import "github.com/cascade-gate/cascade/app/tabular"
+
 // Limits bound what one supplier file may cost. Past any of them the file is
 // refused with a clear error and nothing is stored.
 type Limits struct {
@@ -13,4 +15,8 @@ var DefaultLimits = Limits{
 	MaxFileBytes:     100 << 20,
 	MaxUnzippedBytes: 1 << 30,
 	MaxDataRows:      1_000_000,
+}
+
+func (l Limits) file() tabular.Limits {
+	return tabular.Limits{MaxFileBytes: l.MaxFileBytes, MaxUnzippedBytes: l.MaxUnzippedBytes}
 }

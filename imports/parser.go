@@ -5,12 +5,13 @@ import (
 	"strings"
 
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/tabular"
 )
 
 // parser turns a sheet's rows into a layout and then, row by row, into
 // valid products or the reasons they are rejected. It touches no database.
 type parser struct {
-	sheet     sheet
+	sheet     tabular.Reader
 	schemes   map[string]bool
 	limits    Limits
 	layout    *layout
@@ -64,7 +65,7 @@ func (p *parser) header(num int, row []string) error {
 		return nil
 	}
 	p.layout = l
-	p.validator = &validator{layout: l, schemes: p.schemes, dates: p.sheet.dateInput()}
+	p.validator = &validator{layout: l, schemes: p.schemes, dates: p.sheet.Dates()}
 	if unknown := l.unknownColumns(); len(unknown) > 0 {
 		p.warnings = append(p.warnings, Warning{Code: "UNKNOWN_COLUMNS",
 			Message: fmt.Sprintf("column(s) %s are not Cascade columns: kept on the product as extra data", strings.Join(unknown, ", "))})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 )
 
@@ -35,7 +36,7 @@ var stagingLabelColumns = []string{"batch_id", "row_number", "scheme", "label_id
 var errorColumns = []string{"batch_id", "row_number", "sku", "column_name", "value", "code", "message", "hint", "row_data"}
 
 func (r *run) execute(ctx context.Context) error {
-	sh, format, err := openSheet(r.req.Path, r.im.limits)
+	sh, format, err := tabular.Open(r.req.Path, r.im.limits.file(), "Products")
 	if err != nil {
 		return err
 	}

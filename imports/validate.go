@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 )
 
@@ -38,7 +39,7 @@ type product struct {
 type validator struct {
 	layout  *layout
 	schemes map[string]bool // known label scheme codes
-	dates   dateInput
+	dates   tabular.Dates
 }
 
 // check turns one data row into a product, or into the reasons it is rejected.

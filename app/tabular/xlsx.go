@@ -1,4 +1,4 @@
-package imports
+package tabular
 
 import (
 	"errors"
@@ -20,10 +20,10 @@ type xlsxSheet struct {
 	cells    []string
 	err      error
 	estimate int
-	dates    dateInput
+	dates    Dates
 }
 
-func openXLSX(path string, lim Limits) (*xlsxSheet, error) {
+func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
 	f, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnzippedBytes,
 		UnzipXMLSizeLimit: 16 << 20, // larger worksheets stream through a temp file
@@ -36,7 +36,7 @@ func openXLSX(path string, lim Limits) (*xlsxSheet, error) {
 	}
 	name := ""
 	for _, s := range f.GetSheetList() {
-		if strings.EqualFold(strings.TrimSpace(s), "Products") {
+		if preferredSheet != "" && strings.EqualFold(strings.TrimSpace(s), preferredSheet) {
 			name = s
 			break
 		}
@@ -63,9 +63,9 @@ func openXLSX(path string, lim Limits) (*xlsxSheet, error) {
 		}
 	}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		s.dates.date1904 = *props.Date1904
+		s.dates.Date1904 = *props.Date1904
 	}
-	s.dates.excelSerial = true
+	s.dates.ExcelSerial = true
 	return s, nil
 }
 
@@ -95,7 +95,7 @@ func (s *xlsxSheet) translate(err error) error {
 func (s *xlsxSheet) Row() (int, []string) { return s.num, s.cells }
 func (s *xlsxSheet) Err() error           { return s.err }
 func (s *xlsxSheet) Estimate() int        { return s.estimate }
-func (s *xlsxSheet) dateInput() dateInput { return s.dates }
+func (s *xlsxSheet) Dates() Dates         { return s.dates }
 
 func (s *xlsxSheet) Close() error {
 	rerr := s.rows.Close()

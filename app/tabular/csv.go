@@ -1,4 +1,4 @@
-package imports
+package tabular
 
 import (
 	"bufio"
@@ -108,7 +108,7 @@ func (s *csvSheet) Next() bool {
 func (s *csvSheet) Row() (int, []string) { return s.num, s.cells }
 func (s *csvSheet) Err() error           { return s.err }
 func (s *csvSheet) Close() error         { return s.file.Close() }
-func (s *csvSheet) dateInput() dateInput { return dateInput{} }
+func (s *csvSheet) Dates() Dates         { return Dates{} }
 
 // Estimate extrapolates the row count from the bytes read so far.
 func (s *csvSheet) Estimate() int {

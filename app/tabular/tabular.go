@@ -1,4 +1,7 @@
-package imports
+// Package tabular reads spreadsheet files (XLSX and CSV) row by row, never
+// holding a whole sheet in memory. The format is sniffed from the content,
+// not trusted from the file name.
+package tabular
 
 import (
 	"bytes"
@@ -10,8 +13,8 @@ import (
 	"github.com/cascade-gate/cascade/app/errs"
 )
 
-// sheet yields the rows of a supplier file one at a time, never the whole file.
-type sheet interface {
+// Reader yields the rows of a file one at a time.
+type Reader interface {
 	// Next advances to the next row; false at the end or on error.
 	Next() bool
 	// Row is the current row: its number as a spreadsheet shows it, and its cells.
@@ -20,13 +23,26 @@ type sheet interface {
 	Close() error
 	// Estimate is the number of rows the file is expected to hold, 0 if unknown.
 	Estimate() int
-	dateInput() dateInput
+	// Dates says how date cells of this file are written.
+	Dates() Dates
 }
 
-// File formats Cascade reads.
+// Dates describes the date cells of a file.
+type Dates struct {
+	ExcelSerial bool // an XLSX cell: a bare number is an Excel date serial
+	Date1904    bool // the workbook counts from 1904 (old Mac Excel)
+}
+
+// Limits bound what reading one file may cost.
+type Limits struct {
+	MaxFileBytes     int64 // the file itself
+	MaxUnzippedBytes int64 // an XLSX's parts once decompressed (zip bombs)
+}
+
+// File formats.
 const (
-	FormatXLSX = "xlsx"
-	FormatCSV  = "csv"
+	XLSX = "xlsx"
+	CSV  = "csv"
 )
 
 // errUnreadable wraps why a file could not be read at all.
@@ -34,9 +50,10 @@ func errUnreadable(code, format string, args ...any) *errs.Error {
 	return errs.Invalidf(code, format, args...)
 }
 
-// openSheet sniffs the file's content (the name's extension is not trusted)
-// and opens the matching reader.
-func openSheet(path string, lim Limits) (sheet, string, error) {
+// Open sniffs the file's content and opens the matching reader. For a
+// workbook it reads the sheet named preferredSheet (any case) if there is
+// one, else the first sheet. It returns the format, XLSX or CSV.
+func Open(path string, lim Limits, preferredSheet string) (Reader, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("open upload: %w", err)
@@ -62,8 +79,8 @@ func openSheet(path string, lim Limits) (sheet, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if format == FormatXLSX {
-		s, err := openXLSX(path, lim)
+	if format == XLSX {
+		s, err := openXLSX(path, lim, preferredSheet)
 		return s, format, err
 	}
 	s, err := openCSV(path, st.Size())
@@ -74,7 +91,7 @@ func openSheet(path string, lim Limits) (sheet, string, error) {
 func sniff(head []byte) (string, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return FormatXLSX, nil
+		return XLSX, nil
 	case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
 		return "", errUnreadable("UNSUPPORTED_FILE", "this is an old Excel .xls (or other Office 97) file: save it as .xlsx or CSV UTF-8 and upload again")
 	case bytes.HasPrefix(head, []byte("%PDF")):
@@ -90,5 +107,5 @@ func sniff(head []byte) (string, error) {
 	if !utf8.Valid(text) {
 		return "", errUnreadable("NOT_UTF8", "the file is text but not UTF-8 (probably Windows-1252): save it as \"CSV UTF-8\" and upload again")
 	}
-	return FormatCSV, nil
+	return CSV, nil
 }
