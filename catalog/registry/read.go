@@ -1,0 +1,256 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/catalog"
+)
+
+// Columns are the canonical registry columns (SPEC §3).
+var Columns = []string{"scheme", "label_id", "brand", "model", "product_type", "level", "issued", "expires", "status", "models", "url"}
+
+var required = []string{"label_id", "brand", "model", "status"}
+
+// Mapping names, for each canonical column, the column of a source that
+// holds it, for registries published in another layout. Unmapped columns
+// are looked up under their canonical name.
+type Mapping map[string]string
+
+// ParseMapping reads "label_id=Registration No.,brand=Manufacturer".
+func ParseMapping(s string) (Mapping, error) {
+	m := Mapping{}
+	for _, pair := range strings.Split(s, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		k = strings.TrimSpace(k)
+		if !ok || !isColumn(k) || strings.TrimSpace(v) == "" {
+			return nil, errs.Invalidf("INVALID_MAPPING", "%q is not canonical_column=source column (canonical columns: %s)", pair, strings.Join(Columns, ", "))
+		}
+		m[k] = strings.TrimSpace(v)
+	}
+	return m, nil
+}
+
+func isColumn(c string) bool {
+	for _, k := range Columns {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// maxProblems bounds the problems listed when a file is refused.
+const maxProblems = 20
+
+// limits for registry files: registries are lists of labelled products, not catalogues.
+var fileLimits = tabular.Limits{MaxFileBytes: 200 << 20, MaxUnzippedBytes: 1 << 30}
+
+// ReadFile reads a registry file (JSON, CSV or XLSX) of one scheme. Any bad
+// row refuses the whole file: a registry half read would silently drop
+// revocations, so the last good snapshot is kept instead.
+func ReadFile(path, scheme string, m Mapping) ([]Entry, error) {
+	head := make([]byte, 512)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	if t := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xEF\xBB\xBF")), " \t\r\n"); len(t) > 0 && (t[0] == '[' || t[0] == '{') {
+		return readJSON(path, scheme, m)
+	}
+	return readTable(path, scheme, m)
+}
+
+func readJSON(path, scheme string, m Mapping) ([]Entry, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
+	var rows []map[string]any
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		var wrapped struct {
+			Entries []map[string]any `json:"entries"`
+		}
+		if err2 := json.Unmarshal(raw, &wrapped); err2 != nil || wrapped.Entries == nil {
+			return nil, errs.Invalidf("UNREADABLE_REGISTRY", "the JSON is neither an array of entries nor {\"entries\": [...]}: %v", err)
+		}
+		rows = wrapped.Entries
+	}
+	p := &rowParser{scheme: scheme}
+	for i, r := range rows {
+		get := func(col string) string {
+			key := col
+			if alt, ok := m[col]; ok {
+				key = alt
+			}
+			switch v := r[key].(type) {
+			case nil:
+				return ""
+			case string:
+				return v
+			case float64:
+				return strconv.FormatFloat(v, 'f', -1, 64)
+			default:
+				return fmt.Sprint(v)
+			}
+		}
+		p.add(i+1, get, tabular.Dates{})
+	}
+	return p.result()
+}
+
+func readTable(path, scheme string, m Mapping) ([]Entry, error) {
+	r, _, err := tabular.Open(path, fileLimits, "")
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var index map[string]int
+	p := &rowParser{scheme: scheme}
+	for r.Next() {
+		num, cells := r.Row()
+		if index == nil {
+			index = map[string]int{}
+			for i, h := range cells {
+				index[strings.ToLower(strings.TrimSpace(h))] = i
+			}
+			var missing []string
+			for _, c := range required {
+				name := c
+				if alt, ok := m[c]; ok {
+					name = alt
+				}
+				if _, ok := index[strings.ToLower(name)]; !ok {
+					missing = append(missing, name)
+				}
+			}
+			if len(missing) > 0 {
+				return nil, errs.Invalidf("UNREADABLE_REGISTRY", "the first row lacks the column(s) %s; map other names with a column mapping", strings.Join(missing, ", "))
+			}
+			continue
+		}
+		get := func(col string) string {
+			name := col
+			if alt, ok := m[col]; ok {
+				name = alt
+			}
+			i, ok := index[strings.ToLower(name)]
+			if !ok || i >= len(cells) {
+				return ""
+			}
+			return cells[i]
+		}
+		p.add(num, get, r.Dates())
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return p.result()
+}
+
+// rowParser validates rows into entries and collects problems.
+type rowParser struct {
+	scheme   string
+	entries  []Entry
+	problems []string
+	seen     map[string]int
+}
+
+func (p *rowParser) fail(row int, format string, args ...any) {
+	p.problems = append(p.problems, fmt.Sprintf("row %d: ", row)+fmt.Sprintf(format, args...))
+}
+
+func (p *rowParser) add(row int, get func(string) string, dates tabular.Dates) {
+	val := func(c string) string { return strings.TrimSpace(get(c)) }
+	if val("label_id") == "" && val("brand") == "" && val("model") == "" {
+		return // an empty row
+	}
+	if s := val("scheme"); s != "" && !strings.EqualFold(s, p.scheme) {
+		p.fail(row, "scheme %q in a %s registry", s, p.scheme)
+		return
+	}
+	e := Entry{
+		LabelID: val("label_id"), Brand: val("brand"), Model: val("model"), Models: val("models"),
+		ProductType: val("product_type"), Level: val("level"), Status: strings.ToLower(val("status")), URL: val("url"),
+	}
+	e.LabelKey = catalog.LabelKey(e.LabelID)
+	for _, c := range required {
+		if val(c) == "" {
+			p.fail(row, "%s is empty", c)
+			return
+		}
+	}
+	switch e.Status {
+	case StatusValid, StatusSuspended, StatusRevoked:
+	default:
+		p.fail(row, "status %q is not valid, suspended or revoked", e.Status)
+		return
+	}
+	var err error
+	if e.Issued, err = parseRegistryDate(val("issued"), dates); err != nil {
+		p.fail(row, "issued: %v", err)
+		return
+	}
+	if e.Expires, err = parseRegistryDate(val("expires"), dates); err != nil {
+		p.fail(row, "expires: %v", err)
+		return
+	}
+	if p.seen == nil {
+		p.seen = map[string]int{}
+	}
+	if first, dup := p.seen[e.LabelKey]; dup {
+		p.fail(row, "label %s is listed twice (also row %d)", e.LabelID, first)
+		return
+	}
+	p.seen[e.LabelKey] = row
+	p.entries = append(p.entries, e)
+}
+
+func (p *rowParser) result() ([]Entry, error) {
+	if len(p.problems) > 0 {
+		shown := p.problems[:min(len(p.problems), maxProblems)]
+		return nil, errs.Invalidf("UNREADABLE_REGISTRY", "%d row(s) cannot be read, so the last good snapshot is kept: %s",
+			len(p.problems), strings.Join(shown, "; ")).WithDetails(map[string]any{"problems": shown})
+	}
+	if len(p.entries) == 0 {
+		return nil, errs.Invalidf("EMPTY_REGISTRY", "the file lists no labelled products, so the last good snapshot is kept")
+	}
+	return p.entries, nil
+}
+
+// parseRegistryDate reads an ISO date or an Excel date cell; empty is no date.
+func parseRegistryDate(s string, dates tabular.Dates) (civil.Date, error) {
+	if s == "" {
+		return civil.Date{}, nil
+	}
+	if len(s) > 10 && (s[10] == 'T' || s[10] == ' ') {
+		s = s[:10]
+	}
+	if d, err := civil.Parse(s); err == nil {
+		return d, nil
+	}
+	if dates.ExcelSerial {
+		if serial, err := strconv.ParseFloat(s, 64); err == nil && serial >= 1 {
+			if t, err := excelize.ExcelDateToTime(serial, dates.Date1904); err == nil {
+				return civil.Of(t), nil
+			}
+		}
+	}
+	return civil.Date{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+}

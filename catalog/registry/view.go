@@ -1,0 +1,103 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// View is every scheme's latest snapshot, loaded for matching. The verdict
+// engine works from a View and never touches the database or the network.
+type View struct {
+	Schemes map[string]*SchemeView
+	byModel map[string][]*Found
+}
+
+// SchemeView is one scheme's latest registry.
+type SchemeView struct {
+	Code       string
+	MaxAgeDays int
+	Snapshot   *Snapshot // nil when no snapshot was ever loaded
+	Stale      bool      // the snapshot is older than MaxAgeDays (wall clock)
+	byLabel    map[string]*Entry
+}
+
+// Found is an entry together with the snapshot it came from.
+type Found struct {
+	Scheme   string
+	Entry    *Entry
+	Snapshot *Snapshot
+}
+
+// Label finds a claimed label in its scheme's latest snapshot. The scheme
+// view is returned even when the label is not found (nil if the scheme is unknown).
+func (v *View) Label(scheme, labelKey string) (*Entry, *SchemeView) {
+	sv := v.Schemes[scheme]
+	if sv == nil {
+		return nil, nil
+	}
+	return sv.byLabel[labelKey], sv
+}
+
+// ByModel finds the entries of every scheme that cover a brand+model key.
+func (v *View) ByModel(matchKey string) []*Found { return v.byModel[matchKey] }
+
+// Loaded is one scheme's latest snapshot and its entries.
+type Loaded struct {
+	Scheme     string
+	MaxAgeDays int
+	Snapshot   *Snapshot // nil: no snapshot yet
+	Entries    []Entry
+}
+
+// NewView indexes loaded snapshots; staleness is judged against now.
+func NewView(now time.Time, loaded []Loaded) *View {
+	v := &View{Schemes: map[string]*SchemeView{}, byModel: map[string][]*Found{}}
+	for _, l := range loaded {
+		sv := &SchemeView{Code: l.Scheme, MaxAgeDays: l.MaxAgeDays, Snapshot: l.Snapshot, byLabel: map[string]*Entry{}}
+		v.Schemes[l.Scheme] = sv
+		if l.Snapshot == nil {
+			continue
+		}
+		sv.Stale = now.Sub(l.Snapshot.FetchedAt) > time.Duration(l.MaxAgeDays)*24*time.Hour
+		for i := range l.Entries {
+			e := &l.Entries[i]
+			sv.byLabel[e.LabelKey] = e
+			for _, k := range e.MatchKeys() {
+				v.byModel[k] = append(v.byModel[k], &Found{Scheme: l.Scheme, Entry: e, Snapshot: l.Snapshot})
+			}
+		}
+	}
+	return v
+}
+
+// LoadView loads every scheme's latest snapshot; staleness is judged against now.
+func (s *Store) LoadView(ctx context.Context, now time.Time) (*View, error) {
+	db := s.db.WithContext(ctx)
+	var schemes []Scheme
+	if err := db.Order("code").Find(&schemes).Error; err != nil {
+		return nil, err
+	}
+	var loaded []Loaded
+	for _, sc := range schemes {
+		l := Loaded{Scheme: sc.Code, MaxAgeDays: sc.MaxAgeDays}
+		var snap Snapshot
+		err := db.Where("scheme_id = ?", sc.ID).Order("id DESC").First(&snap).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			loaded = append(loaded, l)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		snap.Scheme = sc.Code
+		l.Snapshot = &snap
+		if err := db.Where("snapshot_id = ?", snap.ID).Find(&l.Entries).Error; err != nil {
+			return nil, err
+		}
+		loaded = append(loaded, l)
+	}
+	return NewView(now, loaded), nil
+}
