@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/catalog"
 )
 
 // parseAll runs the reader and validator over a file the way an import
@@ -78,7 +79,7 @@ func FuzzGTIN(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		g, e := parseGTIN(s)
-		if e == nil && (len(g) != 14 || checkDigit(g[:13]) != g[13]) {
+		if e == nil && (len(g) != 14 || catalog.GTINCheckDigit(g[:13]) != g[13]) {
 			t.Fatalf("parseGTIN(%q) accepted %q", s, g)
 		}
 	})

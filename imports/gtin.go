@@ -2,6 +2,8 @@ package imports
 
 import (
 	"strings"
+
+	"github.com/cascade-gate/cascade/catalog"
 )
 
 // parseGTIN reads a GTIN as a supplier's spreadsheet holds it and returns
@@ -42,7 +44,7 @@ func parseGTIN(raw string) (string, *RowError) {
 	if strings.Trim(padded, "0") == "" {
 		return "", rowErr(CodeInvalidGTIN, "the GTIN %q is all zeros", raw)
 	}
-	if want := checkDigit(padded[:13]); padded[13] != want {
+	if want := catalog.GTINCheckDigit(padded[:13]); padded[13] != want {
 		e := rowErr(CodeInvalidGTIN, "the GTIN %q has check digit %c, but its digits give %c", raw, padded[13], want)
 		if scientific {
 			e.Hint = "The cell was written in scientific notation and lost digits. Format the GTIN column as Text and type the full barcode."
@@ -56,19 +58,6 @@ func parseGTIN(raw string) (string, *RowError) {
 var gtinNoise = strings.NewReplacer(" ", "", "-", "")
 
 func validLength(n int) bool { return n == 8 || n == 12 || n == 13 || n == 14 }
-
-// checkDigit computes the GS1 mod-10 check digit of 13 digits.
-func checkDigit(digits string) byte {
-	sum := 0
-	for i := range len(digits) {
-		d := int(digits[i] - '0')
-		if i%2 == 0 { // from the right, the digit next to the check digit weighs 3
-			d *= 3
-		}
-		sum += d
-	}
-	return byte('0' + (10-sum%10)%10)
-}
 
 // expandScientific turns "4.006381333931E+12" into "4006381333931" without
 // going through a float, failing if the value is not a whole number.

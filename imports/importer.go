@@ -42,6 +42,11 @@ type Importer struct {
 	db     *gorm.DB
 	limits Limits
 	owner  string
+
+	// OnCommit, if set, runs after a batch commits, with the batch id: the
+	// verdicts of the products it wrote are recomputed there. Its failure
+	// does not undo the import; it is returned as a warning on the batch.
+	OnCommit func(ctx context.Context, batchID int64) error
 }
 
 // New returns an Importer on db with the given limits.
@@ -124,6 +129,12 @@ func (im *Importer) Run(ctx context.Context, b Batch, req Request) (Batch, error
 			err = errors.Join(err, ferr)
 		}
 		return run.batch, err
+	}
+	if im.OnCommit != nil {
+		if err := im.OnCommit(ctx, run.batch.ID); err != nil {
+			run.batch.Warnings = append(run.batch.Warnings, Warning{Code: "VERDICTS_PENDING",
+				Message: "the products were stored but their verdicts could not be recomputed now (" + err.Error() + "); the nightly run will"})
+		}
 	}
 	return run.batch, nil
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
 )
@@ -49,7 +50,9 @@ file could not be read or stored.`,
 					_ = bar.Set(p.Rows)
 				}
 			}
-			b, err := imports.New(db, imports.DefaultLimits).Import(ctx, req)
+			im := imports.New(db, imports.DefaultLimits)
+			im.OnCommit = verdicts.New(db).RecomputeBatch
+			b, err := im.Import(ctx, req)
 			if bar != nil {
 				_ = bar.Finish()
 				fmt.Fprintln(e.stderr)

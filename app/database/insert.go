@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,10 @@ func RowsPerInsert(columns int) int { return max(1, min(maxRowsPerInsert, maxBin
 // paths (imports, verdicts) spend their time in the database, not in Go.
 // db may be a transaction.
 func InsertRows(ctx context.Context, db *gorm.DB, table string, columns []string, rows [][]any) error {
+	return insertRows(ctx, db, table, columns, rows, "")
+}
+
+func insertRows(ctx context.Context, db *gorm.DB, table string, columns []string, rows [][]any, suffix string) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -52,13 +57,13 @@ func InsertRows(ctx context.Context, db *gorm.DB, table string, columns []string
 		var err error
 		if len(chunk) == per {
 			if full == nil {
-				if full, err = pool.PrepareContext(ctx, insertSQL(table, columns, per, pg)); err != nil {
+				if full, err = pool.PrepareContext(ctx, insertSQL(table, columns, per, pg)+suffix); err != nil {
 					return fmt.Errorf("insert into %s: %w", table, err)
 				}
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = pool.ExecContext(ctx, insertSQL(table, columns, len(chunk), pg), args...)
+			_, err = pool.ExecContext(ctx, insertSQL(table, columns, len(chunk), pg)+suffix, args...)
 		}
 		if err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
@@ -91,4 +96,17 @@ func insertSQL(table string, columns []string, rows int, pg bool) string {
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// UpsertRows inserts rows like InsertRows; a row whose conflict columns match
+// an existing row replaces that row's other columns instead.
+func UpsertRows(ctx context.Context, db *gorm.DB, table string, columns, conflict []string, rows [][]any) error {
+	var set []string
+	for _, c := range columns {
+		if !slices.Contains(conflict, c) {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	suffix := " ON CONFLICT (" + strings.Join(conflict, ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
+	return insertRows(ctx, db, table, columns, rows, suffix)
 }

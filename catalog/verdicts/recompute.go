@@ -1,0 +1,153 @@
+package verdicts
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/catalog"
+)
+
+// Stats says what a recomputation did.
+type Stats struct {
+	PolicyVersion string `json:"policy_version"`
+	AsOf          string `json:"as_of"`
+	Products      int    `json:"products"`
+	Verdicts      int    `json:"verdicts"`
+	Written       int    `json:"written"`   // new or different verdicts stored
+	Changed       int    `json:"changed"`   // of those, a new verdict or different reasons: on the change feed
+	Withdrawn     int    `json:"withdrawn"` // verdicts of markets a product is no longer offered in
+}
+
+type existing struct {
+	ID          int64
+	ProductID   int64
+	Market      string
+	Channel     string
+	Verdict     string
+	Codes       string
+	ContentHash string
+}
+
+var verdictColumns = []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}
+var changeColumns = []string{"product_id", "market", "channel", "previous", "verdict", "codes", "reasons", "policy_id", "changed_at"}
+
+// Withdrawn is the change-feed verdict of a market a product left.
+const Withdrawn = "withdrawn"
+
+// Recompute evaluates products as of today with the active policy and the
+// latest registries and stores only what changed. ids nil means every
+// product. Only admins and the system (after imports, registry snapshots,
+// policy activations and every night) run it.
+func (s *Service) Recompute(ctx context.Context, ids []int64) (Stats, error) {
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return Stats{}, err
+	}
+	ev, err := s.prepare(ctx, civil.Date{}, nil)
+	if err != nil {
+		return Stats{}, err
+	}
+	st := Stats{PolicyVersion: ev.doc.Version, AsOf: ev.date.String()}
+	err = s.products(ctx, ids, 0, func(batch []catalog.Product) error {
+		return s.store(ctx, ev, batch, &st)
+	})
+	return st, err
+}
+
+func key(productID int64, market, channel string) string {
+	return strconv.FormatInt(productID, 10) + "|" + market + "|" + channel
+}
+
+// store writes one page of products' verdicts: new and different ones are
+// upserted and put on the change feed, unchanged ones are not touched.
+func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Product, st *Stats) error {
+	ids := make([]int64, len(batch))
+	for i, p := range batch {
+		ids[i] = p.ID
+	}
+	var old []existing
+	if err := s.db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash").
+		Where("product_id IN ?", ids).Find(&old).Error; err != nil {
+		return err
+	}
+	before := make(map[string]existing, len(old))
+	for _, o := range old {
+		before[key(o.ProductID, o.Market, o.Channel)] = o
+	}
+	now := s.now()
+	var upserts, changes [][]any
+	seen := make(map[string]bool, len(batch)*4)
+	for i := range batch {
+		p := &batch[i]
+		st.Products++
+		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
+			st.Verdicts++
+			k := key(p.ID, v.Market, v.Channel)
+			seen[k] = true
+			h := hashVerdict(v)
+			prev, had := before[k]
+			if had && prev.ContentHash == h {
+				continue
+			}
+			reasons, _ := json.Marshal(v.Reasons)
+			evidence, _ := json.Marshal(v.Evidence)
+			c := codes(v)
+			upserts = append(upserts, []any{p.ID, v.Market, v.Channel, v.Verdict, c, string(reasons), string(evidence), ev.policyRef(), ev.date.String(), h, now})
+			if !had || prev.Verdict != v.Verdict || prev.Codes != c {
+				changes = append(changes, []any{p.ID, v.Market, v.Channel, prev.Verdict, v.Verdict, c, string(reasons), ev.policyRef(), now})
+			}
+		}
+	}
+	var gone []int64
+	for k, o := range before {
+		if !seen[k] {
+			gone = append(gone, o.ID)
+			changes = append(changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", "[]", ev.policyRef(), now})
+		}
+	}
+	if len(upserts) == 0 && len(gone) == 0 {
+		return nil
+	}
+	st.Written += len(upserts)
+	st.Changed += len(changes) - len(gone)
+	st.Withdrawn += len(gone)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(gone) > 0 {
+			if err := tx.Exec("DELETE FROM verdicts WHERE id IN ?", gone).Error; err != nil {
+				return err
+			}
+		}
+		if err := database.UpsertRows(ctx, tx, "verdicts", verdictColumns, []string{"product_id", "market", "channel"}, upserts); err != nil {
+			return err
+		}
+		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, changes)
+	})
+}
+
+// policyRef is the stored policy id, or NULL for a candidate policy.
+func (e evaluation) policyRef() any {
+	if e.policyID == 0 {
+		return nil
+	}
+	return e.policyID
+}
+
+// RecomputeBatch recomputes the products an import batch created or changed.
+// It runs as the system: whoever imported, every verdict must follow.
+func (s *Service) RecomputeBatch(ctx context.Context, batchID int64) error {
+	ctx = access.With(ctx, access.System("import"))
+	var ids []int64
+	if err := s.db.WithContext(ctx).Table("products").Where("batch_id = ?", batchID).Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.Recompute(ctx, ids)
+	return err
+}

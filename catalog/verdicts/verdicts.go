@@ -1,0 +1,166 @@
+// Package verdicts computes, stores and serves the decision for every
+// product in every market it is offered in and both channels: recomputed
+// when a product, a registry or the policy changes and every night, kept
+// with its history, and published on a change feed.
+package verdicts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/catalog/registry"
+)
+
+// Stored is a verdict as kept in the database.
+type Stored struct {
+	ID          int64           `json:"-"`
+	ProductID   int64           `json:"product_id"`
+	Market      string          `json:"market"`
+	Channel     string          `json:"channel"`
+	Verdict     string          `json:"verdict"`
+	Codes       string          `json:"-"`
+	Reasons     json.RawMessage `json:"reasons" gorm:"type:text"`
+	Evidence    json.RawMessage `json:"evidence" gorm:"type:text"`
+	PolicyID    *int64          `json:"policy_id,omitempty"`
+	AsOf        string          `json:"as_of"`
+	ContentHash string          `json:"-"`
+	EvaluatedAt time.Time       `json:"evaluated_at"`
+}
+
+// TableName is the verdicts table.
+func (Stored) TableName() string { return "verdicts" }
+
+// Service computes and reads verdicts.
+type Service struct {
+	db         *gorm.DB
+	registries *registry.Store
+	policies   *policy.Store
+	now        func() time.Time
+}
+
+// New returns a Service on db.
+func New(db *gorm.DB) *Service {
+	return &Service{db: db, registries: registry.NewStore(db), policies: policy.NewStore(db), now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Policies gives access to the policy versions.
+func (s *Service) Policies() *policy.Store { return s.policies }
+
+// Row is one verdict with the product it is about, as the CLI and exports print it.
+type Row struct {
+	Supplier string          `json:"supplier"`
+	SKU      string          `json:"sku"`
+	GTIN     string          `json:"gtin"`
+	Market   string          `json:"market"`
+	Channel  string          `json:"channel"`
+	Verdict  string          `json:"verdict"`
+	Codes    []string        `json:"reasons"`
+	Reasons  []policy.Reason `json:"details"`
+	AsOf     civil.Date      `json:"as_of"`
+}
+
+// Filter narrows verdict listings.
+type Filter struct {
+	Market     string
+	Channel    string
+	Verdict    string
+	SupplierID int64
+	Code       string
+}
+
+// hashVerdict fingerprints what a verdict says, leaving out the evaluation
+// date, so an unchanged verdict is not rewritten every night.
+func hashVerdict(v policy.Verdict) string {
+	ev := v.Evidence
+	ev.AsOf = civil.Date{}
+	b, _ := json.Marshal(struct {
+		V string
+		R []policy.Reason
+		E policy.Evidence
+	}{v.Verdict, v.Reasons, ev})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func codes(v policy.Verdict) string { return strings.Join(v.Codes(), " ") }
+
+// context carries what one evaluation needs.
+type evaluation struct {
+	policyID int64
+	doc      *policy.Document
+	view     *registry.View
+	date     civil.Date
+}
+
+func (s *Service) prepare(ctx context.Context, asOf civil.Date, doc *policy.Document) (evaluation, error) {
+	now := s.now()
+	var e evaluation
+	if doc == nil {
+		v, active, err := s.policies.Active(ctx)
+		if err != nil {
+			return e, err
+		}
+		e.policyID, doc = v.ID, active
+	}
+	view, err := s.registries.LoadView(ctx, now)
+	if err != nil {
+		return e, err
+	}
+	e.doc, e.view, e.date = doc, view, asOf
+	if e.date.IsZero() {
+		e.date = civil.Of(now)
+	}
+	return e, nil
+}
+
+// products streams the products the caller may see, a page at a time, with
+// their labels: all of them (of one supplier if supplierID > 0), or those in ids.
+func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, fn func([]catalog.Product) error) error {
+	const page = 1000
+	query := func() *gorm.DB {
+		q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+		if supplierID > 0 {
+			q = q.Where("supplier_id = ?", supplierID)
+		}
+		return q
+	}
+	if ids != nil {
+		for start := 0; start < len(ids); start += page {
+			var batch []catalog.Product
+			if err := query().Where("id IN ?", ids[start:min(start+page, len(ids))]).Find(&batch).Error; err != nil {
+				return err
+			}
+			if err := fn(batch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	after := int64(0)
+	for {
+		var batch []catalog.Product
+		if err := query().Where("id > ?", after).Limit(page).Find(&batch).Error; err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+		after = batch[len(batch)-1].ID
+		if len(batch) < page {
+			return nil
+		}
+	}
+}
