@@ -13,6 +13,7 @@ import (
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
 // roles in the order of the matrix columns; "" is an anonymous caller.
@@ -94,6 +95,27 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/imports/:id/errors", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d/errors", w.batchB) }, want: importReadersNotB},
 		{method: "GET", route: "/api/v1/imports/:id/fix.xlsx", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d/fix.xlsx", w.batchB) }, want: importReadersNotB},
 		{method: "GET", route: "/api/v1/template.xlsx", path: fixed("/api/v1/template.xlsx"), want: users},
+		{method: "GET", route: "/api/v1/schemes", path: fixed("/api/v1/schemes"), want: users},
+		{method: "GET", route: "/api/v1/schemes/:code/snapshots", path: fixed("/api/v1/schemes/SG-CLS/snapshots"), want: users},
+		{method: "POST", route: "/api/v1/schemes/:code/snapshots", path: fixed("/api/v1/schemes/US-CTM/snapshots"),
+			body:    func(*world, string) any { return []byte("label_id,brand,model,status\nCTM-1,Brand,M-1,valid\n") },
+			headers: []string{"Content-Type", "text/csv"},
+			want:    expect{unauth, created, forbid, forbid, forbid, forbid}},
+		{method: "GET", route: "/api/v1/snapshots/:id", path: func(w *world) string { return fmt.Sprintf("/api/v1/snapshots/%d", w.snapshot) }, want: users},
+		{method: "GET", route: "/api/v1/snapshots/:id/entries", path: func(w *world) string { return fmt.Sprintf("/api/v1/snapshots/%d/entries", w.snapshot) }, want: users},
+		{method: "GET", route: "/api/v1/policies", path: fixed("/api/v1/policies"), want: users},
+		{method: "POST", route: "/api/v1/policies", path: fixed("/api/v1/policies"),
+			body: func(w *world, role string) any { return policyVersion("test-by-" + role) },
+			want: expect{unauth, created, forbid, forbid, forbid, forbid}},
+		{method: "GET", route: "/api/v1/policies/:version", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion }, want: users},
+		{method: "POST", route: "/api/v1/policies/:version/activate", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion + "/activate" },
+			want: expect{unauth, ok, forbid, forbid, forbid, forbid}},
+		{method: "GET", route: "/api/v1/verdicts", path: fixed("/api/v1/verdicts"), want: users},
+		{method: "GET", route: "/api/v1/verdicts/changes", path: fixed("/api/v1/verdicts/changes?since=0"), want: users},
+		{method: "GET", route: "/api/v1/products/:id/verdicts", path: func(w *world) string { return fmt.Sprintf("/api/v1/products/%d/verdicts", w.productB) },
+			want: expect{unauth, ok, ok, ok, ok, notFound}},
+		{method: "GET", route: "/api/v1/gate", path: fixed("/api/v1/gate?gtin=4006381333931&market=UK&channel=retail"), want: users},
+		{method: "POST", route: "/api/v1/evaluate", path: fixed("/api/v1/evaluate"), want: expect{unauth, ok, forbid, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/audit", path: fixed("/api/v1/audit"), want: adminOnly},
 		{method: "GET", route: "/api/v1/audit/verify", path: fixed("/api/v1/audit/verify"), want: adminOnly},
 	}
@@ -198,4 +220,13 @@ func TestSupplierUserSeesOnlyItsOwnSupplierAndProducts(t *testing.T) {
 			t.Fatalf("category manager: %d", rec.Code)
 		}
 	})
+}
+
+// policyVersion is the default policy renamed to version v.
+func policyVersion(v string) []byte {
+	var doc map[string]any
+	json.Unmarshal(policy.Default(), &doc)
+	doc["version"] = v
+	b, _ := json.Marshal(doc)
+	return b
 }

@@ -77,3 +77,5 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 	}
 	return n, nil
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

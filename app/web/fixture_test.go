@@ -17,6 +17,8 @@ import (
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/web"
+	"github.com/cascade-gate/cascade/catalog/registry"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
 )
@@ -29,18 +31,20 @@ func TestMain(m *testing.M) {
 // world is a server with two suppliers, a user and an API token for every
 // role, and one product per supplier.
 type world struct {
-	t         *testing.T
-	db        *gorm.DB
-	srv       *web.Server
-	people    *auth.Service
-	tokens    map[string]string // role name -> bearer token; "supplier" belongs to supplier A
-	users     map[string]auth.User
-	supplierA vendors.Supplier
-	supplierB vendors.Supplier
-	productA  int64
-	productB  int64
-	batchB    int64 // an import of supplier B
-	passwords map[string]string
+	t             *testing.T
+	db            *gorm.DB
+	srv           *web.Server
+	people        *auth.Service
+	tokens        map[string]string // role name -> bearer token; "supplier" belongs to supplier A
+	users         map[string]auth.User
+	supplierA     vendors.Supplier
+	supplierB     vendors.Supplier
+	productA      int64
+	productB      int64
+	batchB        int64 // an import of supplier B
+	snapshot      int64 // an SG-CLS registry snapshot
+	policyVersion string
+	passwords     map[string]string
 }
 
 const password = "correct horse battery"
@@ -50,6 +54,7 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 	ctx := access.With(context.Background(), access.System("test"))
 	w := &world{t: t, db: db, people: auth.NewService(db), tokens: map[string]string{}, users: map[string]auth.User{}, passwords: map[string]string{}}
 	w.srv = web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { w.srv.Drain(context.Background()) }) // background imports finish before the database closes
 	var err error
 	store := vendors.NewStore(db)
 	if w.supplierA, err = store.Create(ctx, "Supplier A"); err != nil {
@@ -88,6 +93,22 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 		t.Fatal(err)
 	}
 	w.batchB = b.ID
+	reg := registry.NewStore(db)
+	snap, err := reg.Import(ctx, registry.NewSnapshot{Scheme: "SG-CLS", Source: "test", Entries: []registry.Entry{
+		{LabelID: "CSA/300629/00042", LabelKey: "csa/300629/00042", Brand: "Brand", Model: "M-1", Level: "2", Status: "valid"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.snapshot = snap.ID
+	svc := verdicts.New(db)
+	if _, err := svc.Recompute(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := svc.Policies().Active(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.policyVersion = v.Version
 	return w
 }
 

@@ -26,6 +26,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	// Uploads have their own, larger body limit; everything else takes small JSON bodies.
 	signedIn := api.Group("", s.authenticate(), requireUser())
 	signedIn.POST("/imports", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), h(s.uploadImport))
+	signedIn.POST("/schemes/:code/snapshots", limitBody(MaxRegistryBody), h(s.uploadSnapshot))
 
 	my := signedIn.Group("", limitBody(MaxJSONBody))
 	my.GET("/imports", h(s.listImports))
@@ -52,6 +53,22 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 
 	my.GET("/products", h(s.listProducts))
 	my.GET("/products/:id", h(s.getProduct))
+
+	my.GET("/schemes", h(s.listSchemes))
+	my.GET("/schemes/:code/snapshots", h(s.listSnapshots))
+	my.GET("/snapshots/:id", h(s.getSnapshot))
+	my.GET("/snapshots/:id/entries", h(s.snapshotEntries))
+
+	my.GET("/policies", h(s.listPolicies))
+	my.POST("/policies", h(s.uploadPolicy))
+	my.GET("/policies/:version", h(s.getPolicy))
+	my.POST("/policies/:version/activate", h(s.activatePolicy))
+
+	my.GET("/verdicts", h(s.listVerdicts))
+	my.GET("/verdicts/changes", h(s.verdictChanges))
+	my.GET("/products/:id/verdicts", h(s.productVerdicts))
+	my.GET("/gate", h(s.gate))
+	my.POST("/evaluate", h(s.recompute))
 
 	my.GET("/audit", h(s.listAudit))
 	my.GET("/audit/verify", h(s.verifyAudit))

@@ -20,6 +20,8 @@ import (
 	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/registry"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
 )
@@ -27,19 +29,24 @@ import (
 // MaxJSONBody bounds a JSON request body.
 const MaxJSONBody = 1 << 20
 
+// MaxRegistryBody bounds an uploaded registry file.
+const MaxRegistryBody = 200 << 20
+
 // Server serves Cascade over HTTP. It keeps no state of its own between
 // requests: everything lives in the database, so replicas are interchangeable.
 type Server struct {
-	db        *gorm.DB
-	auth      *auth.Service
-	suppliers *vendors.Store
-	products  *catalog.Store
-	audit     *audit.Log
-	importer  *imports.Importer
-	batches   *imports.Store
-	log       *slog.Logger
-	registry  *prometheus.Registry
-	engine    *gin.Engine
+	db         *gorm.DB
+	auth       *auth.Service
+	suppliers  *vendors.Store
+	products   *catalog.Store
+	audit      *audit.Log
+	importer   *imports.Importer
+	batches    *imports.Store
+	registries *registry.Store
+	verdicts   *verdicts.Service
+	log        *slog.Logger
+	registry   *prometheus.Registry
+	engine     *gin.Engine
 
 	importLimits imports.Limits
 	uploadDir    string // where uploads wait while they are imported; "" = the OS temp dir
@@ -55,18 +62,21 @@ type Server struct {
 func New(db *gorm.DB, log *slog.Logger) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
-		db:        db,
-		auth:      auth.NewService(db),
-		suppliers: vendors.NewStore(db),
-		products:  catalog.NewStore(db),
-		audit:     audit.NewLog(db),
-		importer:  imports.New(db, imports.DefaultLimits),
-		batches:   imports.NewStore(db),
-		log:       log,
-		registry:  prometheus.NewRegistry(),
+		db:         db,
+		auth:       auth.NewService(db),
+		suppliers:  vendors.NewStore(db),
+		products:   catalog.NewStore(db),
+		audit:      audit.NewLog(db),
+		importer:   imports.New(db, imports.DefaultLimits),
+		batches:    imports.NewStore(db),
+		registries: registry.NewStore(db),
+		verdicts:   verdicts.New(db),
+		log:        log,
+		registry:   prometheus.NewRegistry(),
 
 		importLimits: imports.DefaultLimits,
 	}
+	s.importer.OnCommit = s.verdicts.RecomputeBatch
 	s.background, s.stopBG = context.WithCancel(context.Background())
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.engine = s.routes(newMetrics(s.registry))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
@@ -163,17 +164,17 @@ func (s *Service) ProductVerdicts(ctx context.Context, productID int64) ([]Store
 
 // Change is one entry of the verdict change feed.
 type Change struct {
-	ID        int64           `json:"id"`
-	ProductID int64           `json:"product_id"`
-	GTIN      string          `json:"gtin"`
-	SKU       string          `json:"sku"`
-	Market    string          `json:"market"`
-	Channel   string          `json:"channel"`
-	Previous  string          `json:"previous"`
-	Verdict   string          `json:"verdict"`
-	Codes     string          `json:"-"`
-	Reasons   json.RawMessage `json:"reasons"`
-	ChangedAt time.Time       `json:"changed_at"`
+	ID        int64             `json:"id"`
+	ProductID int64             `json:"product_id"`
+	GTIN      string            `json:"gtin"`
+	SKU       string            `json:"sku"`
+	Market    string            `json:"market"`
+	Channel   string            `json:"channel"`
+	Previous  string            `json:"previous"`
+	Verdict   string            `json:"verdict"`
+	Codes     string            `json:"-"`
+	Reasons   database.JSONText `json:"reasons"`
+	ChangedAt time.Time         `json:"changed_at"`
 }
 
 // Changes returns feed entries after cursor, oldest first: a listing system

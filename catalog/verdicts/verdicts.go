@@ -16,6 +16,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -23,18 +24,18 @@ import (
 
 // Stored is a verdict as kept in the database.
 type Stored struct {
-	ID          int64           `json:"-"`
-	ProductID   int64           `json:"product_id"`
-	Market      string          `json:"market"`
-	Channel     string          `json:"channel"`
-	Verdict     string          `json:"verdict"`
-	Codes       string          `json:"-"`
-	Reasons     json.RawMessage `json:"reasons" gorm:"type:text"`
-	Evidence    json.RawMessage `json:"evidence" gorm:"type:text"`
-	PolicyID    *int64          `json:"policy_id,omitempty"`
-	AsOf        string          `json:"as_of"`
-	ContentHash string          `json:"-"`
-	EvaluatedAt time.Time       `json:"evaluated_at"`
+	ID          int64             `json:"-"`
+	ProductID   int64             `json:"product_id"`
+	Market      string            `json:"market"`
+	Channel     string            `json:"channel"`
+	Verdict     string            `json:"verdict"`
+	Codes       string            `json:"-"`
+	Reasons     database.JSONText `json:"reasons"`
+	Evidence    database.JSONText `json:"evidence"`
+	PolicyID    *int64            `json:"policy_id,omitempty"`
+	AsOf        string            `json:"as_of"`
+	ContentHash string            `json:"-"`
+	EvaluatedAt time.Time         `json:"evaluated_at"`
 }
 
 // TableName is the verdicts table.

@@ -1,0 +1,277 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog/registry"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+)
+
+func (s *Server) listSchemes(c *gin.Context) error {
+	list, err := s.registries.Schemes(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"schemes": list})
+	return nil
+}
+
+func (s *Server) listSnapshots(c *gin.Context) error {
+	list, err := s.registries.Snapshots(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"snapshots": list})
+	return nil
+}
+
+// uploadSnapshot imports a registry file (body or multipart "file"; ?map=
+// for other layouts; ?sample=true for demo data) and recomputes verdicts.
+func (s *Server) uploadSnapshot(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return err
+	}
+	sc, err := s.registries.Scheme(ctx, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	m, err := registry.ParseMapping(c.Query("map"))
+	if err != nil {
+		return err
+	}
+	up, err := s.receiveUpload(c)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(up.path)
+	entries, err := registry.ReadFile(up.path, sc.Code, m)
+	if err != nil {
+		return err
+	}
+	snap, err := s.registries.Import(ctx, registry.NewSnapshot{Scheme: sc.Code, Source: up.name, Sample: c.Query("sample") == "true", Entries: entries})
+	if err != nil {
+		return err
+	}
+	st, err := s.verdicts.Recompute(ctx, nil)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"snapshot": snap, "recomputed": st})
+	return nil
+}
+
+func (s *Server) getSnapshot(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	snap, err := s.registries.Snapshot(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"snapshot": snap})
+	return nil
+}
+
+func (s *Server) snapshotEntries(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.registries.Snapshot(c.Request.Context(), id); err != nil {
+		return err
+	}
+	list, err := s.registries.Entries(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"entries": list})
+	return nil
+}
+
+func (s *Server) listPolicies(c *gin.Context) error {
+	list, err := s.verdicts.Policies().Versions(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"policies": list})
+	return nil
+}
+
+func (s *Server) getPolicy(c *gin.Context) error {
+	if _, err := access.From(c.Request.Context()); err != nil {
+		return err
+	}
+	v, doc, err := s.verdicts.Policies().Get(c.Request.Context(), c.Param("version"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"policy": v, "document": doc})
+	return nil
+}
+
+// uploadPolicy stores a new policy version (the JSON document is the body); it is not active yet.
+func (s *Server) uploadPolicy(c *gin.Context) error {
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	v, err := s.verdicts.Policies().Upload(c.Request.Context(), raw)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"policy": v})
+	return nil
+}
+
+func (s *Server) activatePolicy(c *gin.Context) error {
+	ctx := c.Request.Context()
+	v, err := s.verdicts.Policies().Activate(ctx, c.Param("version"))
+	if err != nil {
+		return err
+	}
+	st, err := s.verdicts.Recompute(ctx, nil)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"policy": v, "recomputed": st})
+	return nil
+}
+
+func (s *Server) recompute(c *gin.Context) error {
+	st, err := s.verdicts.Recompute(c.Request.Context(), nil)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"recomputed": st})
+	return nil
+}
+
+func verdictFilter(c *gin.Context) (verdicts.Filter, civil.Date, error) {
+	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: strings.ToLower(c.Query("channel")), Verdict: c.Query("verdict"), Code: c.Query("code")}
+	var err error
+	if f.SupplierID, err = queryInt(c, "supplier_id"); err != nil {
+		return f, civil.Date{}, err
+	}
+	var asOf civil.Date
+	if s := c.Query("as_of"); s != "" {
+		if asOf, err = civil.Parse(s); err != nil {
+			return f, asOf, errs.Invalidf("INVALID_DATE", "as_of must be a date such as 2027-01-04")
+		}
+	}
+	return f, asOf, nil
+}
+
+// listVerdicts streams the stored verdicts, or with ?as_of= a forecast, as one JSON array.
+func (s *Server) listVerdicts(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.From(ctx); err != nil {
+		return err
+	}
+	f, asOf, err := verdictFilter(c)
+	if err != nil {
+		return err
+	}
+	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Status(http.StatusOK)
+	w := newJSONArray(c.Writer, "verdicts")
+	if asOf.IsZero() {
+		err = s.verdicts.List(ctx, f, w.add)
+	} else {
+		err = s.verdicts.Forecast(ctx, asOf, nil, f, w.add)
+	}
+	return w.close(err)
+}
+
+func (s *Server) productVerdicts(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.verdicts.ProductVerdicts(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"verdicts": list})
+	return nil
+}
+
+func (s *Server) verdictChanges(c *gin.Context) error {
+	since, err := queryInt(c, "since")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return err
+	}
+	list, err := s.verdicts.Changes(c.Request.Context(), since, int(limit))
+	if err != nil {
+		return err
+	}
+	next := since
+	if len(list) > 0 {
+		next = list[len(list)-1].ID
+	}
+	c.JSON(http.StatusOK, gin.H{"changes": list, "next": next})
+	return nil
+}
+
+func (s *Server) gate(c *gin.Context) error {
+	ans, err := s.verdicts.Gate(c.Request.Context(), c.Query("gtin"), c.Query("market"), c.DefaultQuery("channel", "retail"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, ans)
+	return nil
+}
+
+// jsonArray writes {"<name>": [ … ]} one element at a time, so a large
+// listing never sits in memory. An error after the first byte can only end
+// the array early; it is reported in an "error" member.
+type jsonArray struct {
+	w     io.Writer
+	first bool
+	enc   func(any) error
+}
+
+func newJSONArray(w gin.ResponseWriter, name string) *jsonArray {
+	fmt.Fprintf(w, `{%q:[`, name)
+	a := &jsonArray{w: w, first: true}
+	return a
+}
+
+func (a *jsonArray) add(v verdicts.Row) error {
+	if !a.first {
+		if _, err := io.WriteString(a.w, ","); err != nil {
+			return err
+		}
+	}
+	a.first = false
+	b, err := jsonMarshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = a.w.Write(b)
+	return err
+}
+
+func (a *jsonArray) close(err error) error {
+	if err != nil {
+		msg, _ := jsonMarshal(errs.CodeOf(err))
+		_, werr := fmt.Fprintf(a.w, `],"error":%s}`, msg)
+		return werr
+	}
+	_, werr := io.WriteString(a.w, "]}")
+	return werr
+}
