@@ -116,3 +116,105 @@ func TestForecastChangesNothingStored(t *testing.T) {
 		}
 	})
 }
+
+func TestSecondRecomputeWithNothingChangedWritesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, _ := world(t, db)
+		first, err := svc.Recompute(admin, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Verdicts != 34 || first.Written != 0 || first.Changed != 0 {
+			t.Fatalf("the import already stored every verdict: %+v", first)
+		}
+		var at []string
+		db.Table("verdicts").Order("id").Pluck("evaluated_at", &at)
+		again, err := svc.Recompute(admin, nil)
+		if err != nil || again.Written != 0 {
+			t.Fatalf("%+v %v", again, err)
+		}
+		var at2 []string
+		db.Table("verdicts").Order("id").Pluck("evaluated_at", &at2)
+		if !slices.Equal(at, at2) {
+			t.Fatal("unchanged verdicts were rewritten")
+		}
+	})
+}
+
+func TestChangeFeedPublishesFlipsAndWithdrawals(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, sup := world(t, db)
+		initial, err := svc.Changes(admin, 0, 1000)
+		if err != nil || len(initial) != 34 {
+			t.Fatalf("first verdicts are changes too: %d %v", len(initial), err)
+		}
+		cursor := initial[len(initial)-1].ID
+		// The supplier re-uploads: the camera loses its vulnerability contact and leaves AU.
+		im := imports.New(db, imports.DefaultLimits)
+		im.OnCommit = svc.RecomputeBatch
+		path := filepath.Join(t.TempDir(), "acme.csv")
+		raw, _ := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
+		changed := strings.Replace(string(raw), "UK EU SG US AU,unique_per_device,https://acme.example/security", "UK EU SG US,unique_per_device,", 1)
+		os.WriteFile(path, []byte(changed), 0o600)
+		if _, err := im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: path}); err != nil {
+			t.Fatal(err)
+		}
+		feed, err := svc.Changes(admin, cursor, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flips, withdrawn := 0, 0
+		for _, c := range feed {
+			if c.SKU != "ACM-CAM-1" {
+				t.Errorf("unchanged product on the feed: %+v", c)
+			}
+			switch {
+			case c.Verdict == verdicts.Withdrawn && c.Market == "AU":
+				withdrawn++
+			case c.Previous == "allowed" && c.Verdict == "blocked":
+				flips++
+			}
+		}
+		if flips != 8 || withdrawn != 2 {
+			t.Fatalf("%d flips (want 8: 4 markets x 2 channels), %d withdrawals (want 2): %+v", flips, withdrawn, feed)
+		}
+		if g, _ := svc.Gate(admin, "4006381333931", "UK", "retail"); g.Verdict != "blocked" {
+			t.Fatalf("gate after the change: %+v", g)
+		}
+	})
+}
+
+func TestGateAnswersFromStoredVerdictsAndFailsClosed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, _ := world(t, db)
+		cases := []struct {
+			gtin, market, channel, verdict, code string
+		}{
+			{"4006381333931", "UK", "retail", "allowed", ""},
+			{"04006381333931", "us", "PROCUREMENT", "allowed", ""},
+			{"0614141000036", "UK", "retail", "blocked", "LABEL_REVOKED"},
+			{"4006381333931", "AU", "retail", "allowed", ""},
+			{"9501101530003", "SG", "retail", "blocked", "NOT_OFFERED"}, // the speaker is not offered in SG
+			{"4012345000009", "UK", "retail", "blocked", "UNIVERSAL_DEFAULT_PASSWORD"},
+			{"5000000000005", "UK", "retail", "blocked", "UNKNOWN_PRODUCT"},
+		}
+		for _, c := range cases {
+			g, err := svc.Gate(admin, c.gtin, c.market, c.channel)
+			if err != nil {
+				t.Fatalf("%s: %v", c.gtin, err)
+			}
+			codes := []string{}
+			for _, r := range g.Reasons {
+				codes = append(codes, r.Code)
+			}
+			if g.Verdict != c.verdict || (c.code != "" && !slices.Contains(codes, c.code)) {
+				t.Errorf("%s %s %s: %s %v, want %s with %s", c.gtin, c.market, c.channel, g.Verdict, codes, c.verdict, c.code)
+			}
+		}
+		for _, bad := range [][3]string{{"123", "UK", "retail"}, {"4006381333932", "UK", "retail"}, {"4006381333931", "FR", "retail"}, {"4006381333931", "UK", "wholesale"}} {
+			if _, err := svc.Gate(admin, bad[0], bad[1], bad[2]); err == nil {
+				t.Errorf("%v accepted", bad)
+			}
+		}
+	})
+}
