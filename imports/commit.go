@@ -34,6 +34,11 @@ func (r *run) commit(ctx context.Context) error {
 		if err := dropStaging(tx, r.batch.ID); err != nil {
 			return err
 		}
+		if r.im.OnCommit != nil {
+			if err := r.im.OnCommit(ctx, tx, r.batch.ID); err != nil {
+				return fmt.Errorf("verdicts: %w", err)
+			}
+		}
 		now := time.Now().UTC()
 		r.batch.Status, r.batch.FinishedAt = StatusCommitted, &now
 		err := tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{

@@ -22,9 +22,11 @@ func isFixColumn(header string) bool {
 }
 
 // WriteFixWorkbook writes, for one batch, the rejected rows exactly as the
-// supplier wrote them, each offending cell highlighted and carrying a comment,
-// with the errors and how to fix them in two extra columns. Every cell is
-// written as text: a value such as =HYPERLINK(…) is never a formula.
+// supplier wrote them, then the supplier's products that are stored but
+// blocked somewhere (as stored, in the same columns); each offending cell is
+// highlighted and carries a comment, and two extra columns say what is wrong
+// and how to fix it. Every cell is written as text: a value such as
+// =HYPERLINK(…) is never a formula.
 func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer) error {
 	b, err := s.Batch(ctx, batchID)
 	if err != nil {
@@ -94,6 +96,42 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 		_ = f.SetCellStyle(sheet, first, last, wrap)
 		i = j
 	}
+	blocked, err := s.blockedProducts(ctx, b.SupplierID)
+	if err != nil {
+		return err
+	}
+	for _, bp := range blocked {
+		out++
+		var msgs, fixes []string
+		flagged := map[int][]string{}
+		for _, r := range bp.reasons {
+			msgs = append(msgs, fmt.Sprintf("%s (%s %s): %s", r.code, r.market, r.channel, r.message))
+			if !contains(fixes, r.fix) {
+				fixes = append(fixes, r.fix)
+			}
+			col := indexOfColumn(headers, r.field)
+			if col >= 0 && !contains(flagged[col], r.code) {
+				flagged[col] = append(flagged[col], r.code)
+			}
+		}
+		for c, h := range headers {
+			if err := setText(f, sheet, c+1, out, bp.cell(h)); err != nil {
+				return err
+			}
+		}
+		for col, codes := range flagged {
+			cell, _ := excelize.CoordinatesToCellName(col+1, out)
+			_ = f.SetCellStyle(sheet, cell, cell, bad)
+			_ = f.AddComment(sheet, excelize.Comment{Cell: cell, Author: "Cascade", Paragraph: []excelize.RichTextRun{
+				{Text: "Blocked: " + strings.Join(codes, ", ")},
+			}})
+		}
+		_ = setText(f, sheet, len(headers)+1, out, "BLOCKED (stored, not listed):\n"+strings.Join(msgs, "\n"))
+		_ = setText(f, sheet, len(headers)+2, out, strings.Join(fixes, "\n"))
+		first, _ := excelize.CoordinatesToCellName(len(headers)+1, out)
+		last, _ := excelize.CoordinatesToCellName(len(headers)+2, out)
+		_ = f.SetCellStyle(sheet, first, last, wrap)
+	}
 	errCol, _ := excelize.ColumnNumberToName(len(headers) + 1)
 	howCol, _ := excelize.ColumnNumberToName(len(headers) + 2)
 	_ = f.SetColWidth(sheet, errCol, howCol, 60)
@@ -121,6 +159,24 @@ func indexOf(list []string, s string) int {
 }
 
 func contains(list []string, s string) bool { return indexOf(list, s) >= 0 }
+
+// indexOfColumn finds the header that means the Cascade column name; label
+// and tier reasons (no field, or "labels") point at the labels column.
+func indexOfColumn(headers []string, name string) int {
+	if name == "" {
+		name = "labels"
+	}
+	want, ok := columnByKey[headerKey(name)]
+	if !ok {
+		return -1
+	}
+	for i, h := range headers {
+		if ci, ok := columnByKey[headerKey(h)]; ok && ci == want {
+			return i
+		}
+	}
+	return -1
+}
 
 func columnNames() []string {
 	out := make([]string, len(Columns))

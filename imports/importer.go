@@ -43,10 +43,10 @@ type Importer struct {
 	limits Limits
 	owner  string
 
-	// OnCommit, if set, runs after a batch commits, with the batch id: the
-	// verdicts of the products it wrote are recomputed there. Its failure
-	// does not undo the import; it is returned as a warning on the batch.
-	OnCommit func(ctx context.Context, batchID int64) error
+	// OnCommit, if set, runs inside the transaction that commits a batch:
+	// the verdicts of the products it wrote are recomputed there, so no
+	// product is ever stored without its verdicts. If it fails, the batch fails.
+	OnCommit func(ctx context.Context, tx *gorm.DB, batchID int64) error
 }
 
 // New returns an Importer on db with the given limits.
@@ -129,12 +129,6 @@ func (im *Importer) Run(ctx context.Context, b Batch, req Request) (Batch, error
 			err = errors.Join(err, ferr)
 		}
 		return run.batch, err
-	}
-	if im.OnCommit != nil {
-		if err := im.OnCommit(ctx, run.batch.ID); err != nil {
-			run.batch.Warnings = append(run.batch.Warnings, Warning{Code: "VERDICTS_PENDING",
-				Message: "the products were stored but their verdicts could not be recomputed now (" + err.Error() + "); the nightly run will"})
-		}
 	}
 	return run.batch, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/database/dbtest"
 	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 )
 
@@ -147,5 +148,45 @@ func TestTemplateHasDropDownsFormatsAndInstructionsAndImportsCleanly(t *testing.
 	}
 	if p := e.products()["CAM-100"]; p.SupportEnd.String() != "2030-06-30" || p.GTIN != "04006381333931" {
 		t.Fatalf("sample row stored as %+v", p)
+	}
+}
+
+func TestFixWorkbookListsBlockedProductsWithTheirReasons(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := newEnv(t, db)
+	e.im.OnCommit = verdicts.AfterImport
+	b := e.mustImport("sku,gtin,brand,model,category,markets,password_model,vuln_report_contact,support_end,statement_of_compliance,colour\n" +
+		"GOOD,4006381333931,Acme,M1,smart_plug,UK,unique_per_device,https://acme.example/s,2030-01-31,included,red\n" +
+		"BAD-PW,5901234123457,Acme,M2,smart_plug,UK,universal_default,https://acme.example/s,2030-01-31,included,blue\n" +
+		"REJECTED,123,Acme,M3,smart_plug,UK,unique_per_device,,,,\n")
+	var buf bytes.Buffer
+	if err := e.store.WriteFixWorkbook(admin, b.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Products")
+	// Header, the rejected row, then GOOD and BAD-PW: both are blocked in procurement
+	// (no label), BAD-PW in retail too.
+	if len(rows) != 4 || rows[1][0] != "REJECTED" || rows[2][0] != "BAD-PW" || rows[3][0] != "GOOD" {
+		t.Fatalf("rows %v", rows)
+	}
+	if rows[2][1] != "05901234123457" || rows[2][10] != "blue" {
+		t.Fatalf("blocked product not written in the supplier's columns: %v", rows[2])
+	}
+	if !strings.Contains(rows[2][11], "UNIVERSAL_DEFAULT_PASSWORD (UK retail)") || !strings.Contains(rows[3][11], "LABEL_REQUIRED (UK procurement)") {
+		t.Fatalf("errors column: %q / %q", rows[2][11], rows[3][11])
+	}
+	comments, _ := f.GetComments("Products")
+	var cells []string
+	for _, c := range comments {
+		cells = append(cells, c.Cell)
+	}
+	// G3: BAD-PW's password_model; no labels column in this layout, so LABEL_REQUIRED has nowhere to point.
+	if !slices.Contains(cells, "G3") {
+		t.Fatalf("comments on %v", cells)
 	}
 }

@@ -51,7 +51,7 @@ file could not be read or stored.`,
 				}
 			}
 			im := imports.New(db, imports.DefaultLimits)
-			im.OnCommit = verdicts.New(db).RecomputeBatch
+			im.OnCommit = verdicts.AfterImport
 			b, err := im.Import(ctx, req)
 			if bar != nil {
 				_ = bar.Finish()

@@ -15,13 +15,13 @@ import (
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/demo"
+	"github.com/cascade-gate/cascade/app/jobs"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/imports"
-	"github.com/cascade-gate/cascade/vendors"
 )
 
 func (e *env) serveCmd() *cobra.Command {
-	var addr string
+	var addr, nightly string
 	var withDemo bool
 	c := &cobra.Command{
 		Use:   "serve",
@@ -62,7 +62,7 @@ password printed once.`,
 				fmt.Fprintf(e.stdout, "Created the first admin %s with password %s (shown once: store it now)\n", email, pw)
 			}
 			if withDemo {
-				logins, err := demo.Load(ctx, people, vendors.NewStore(db))
+				logins, err := demo.Load(ctx, db)
 				if err != nil {
 					return fmt.Errorf("demo data: %w", err)
 				}
@@ -74,6 +74,12 @@ password printed once.`,
 				tw.Flush()
 			}
 
+			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly})
+			if err != nil {
+				return err
+			}
+			defer stopJobs()
+
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
@@ -83,7 +89,8 @@ password printed once.`,
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", envOr("CASCADE_ADDR", ":8080"), "listen address (env CASCADE_ADDR)")
-	c.Flags().BoolVar(&withDemo, "demo", false, "load sample suppliers and users, and print their logins")
+	c.Flags().BoolVar(&withDemo, "demo", false, "load sample suppliers, products, registries and users, and print the logins")
+	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
 	return c
 }
 

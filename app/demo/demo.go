@@ -1,16 +1,33 @@
-// Package demo loads the sample suppliers and users that `cascade serve
-// --demo` starts with, so a new user can sign in as every role at once.
+// Package demo loads what `cascade serve --demo` starts with: sample
+// suppliers and their product sheets, the sample label registries, and a
+// user for every role, so a new user can try each role's work at once.
 package demo
 
 import (
 	"context"
+	"embed"
 	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog/registry"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
 )
+
+// sheets are the sample suppliers' product spreadsheets.
+//
+//go:embed samples/*.csv
+var sheets embed.FS
+
+var sheetOf = map[string]string{"Acme Connected Ltd": "samples/acme.csv", "Northwind Devices GmbH": "samples/northwind.csv"}
 
 // Suppliers are the sample companies.
 var Suppliers = []string{"Acme Connected Ltd", "Northwind Devices GmbH"}
@@ -39,11 +56,15 @@ type Login struct {
 	Password string
 }
 
-// Load makes sure the demo suppliers and users exist. Each run gives every
-// demo user a fresh random password and returns them to be printed: a demo
-// of a product against universal default passwords should not ship one.
-func Load(ctx context.Context, people *auth.Service, suppliers *vendors.Store) ([]Login, error) {
+// Load makes sure the demo data exists: suppliers, their products (imported
+// from the sample sheets when they have none), sample registry snapshots
+// (refreshed when older than a day, so the demo's registries do not go
+// stale), verdicts, and users. Each run gives every demo user a fresh random
+// password and returns them to be printed: a demo of a gate against
+// universal default passwords should not ship one.
+func Load(ctx context.Context, db *gorm.DB) ([]Login, error) {
 	ctx = access.With(ctx, access.System("demo"))
+	people, suppliers := auth.NewService(db), vendors.NewStore(db)
 	ids := map[string]int64{}
 	for _, name := range Suppliers {
 		sup, err := suppliers.ByName(ctx, name)
@@ -54,6 +75,16 @@ func Load(ctx context.Context, people *auth.Service, suppliers *vendors.Store) (
 			return nil, err
 		}
 		ids[name] = sup.ID
+	}
+	if err := loadRegistries(ctx, db); err != nil {
+		return nil, err
+	}
+	svc := verdicts.New(db)
+	if err := loadProducts(ctx, db, svc, ids); err != nil {
+		return nil, err
+	}
+	if _, err := svc.Recompute(ctx, nil); err != nil {
+		return nil, err
 	}
 	var logins []Login
 	for _, d := range users {
@@ -77,4 +108,65 @@ func Load(ctx context.Context, people *auth.Service, suppliers *vendors.Store) (
 		logins = append(logins, Login{Email: d.Email, Role: d.Role, Supplier: d.Supplier, Password: pw})
 	}
 	return logins, nil
+}
+
+func loadRegistries(ctx context.Context, db *gorm.DB) error {
+	store := registry.NewStore(db)
+	dir, err := os.MkdirTemp("", "cascade-demo")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for scheme, raw := range registry.Samples() {
+		list, err := store.Snapshots(ctx, scheme)
+		if err != nil {
+			return err
+		}
+		if len(list) > 0 && (!list[0].Sample || time.Since(list[0].FetchedAt) < 24*time.Hour) {
+			continue // a real registry was loaded, or the sample is fresh
+		}
+		path := filepath.Join(dir, scheme+".csv")
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			return err
+		}
+		entries, err := registry.ReadFile(path, scheme, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := store.Import(ctx, registry.NewSnapshot{Scheme: scheme, Source: "sample " + scheme + ".csv", Sample: true, Entries: entries}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func loadProducts(ctx context.Context, db *gorm.DB, svc *verdicts.Service, ids map[string]int64) error {
+	im := imports.New(db, imports.DefaultLimits)
+	im.OnCommit = verdicts.AfterImport
+	dir, err := os.MkdirTemp("", "cascade-demo")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for name, file := range sheetOf {
+		var n int64
+		if err := db.WithContext(ctx).Table("products").Where("supplier_id = ?", ids[name]).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		raw, err := sheets.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(dir, filepath.Base(file))
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			return err
+		}
+		if _, err := im.Import(ctx, imports.Request{SupplierID: ids[name], FileName: filepath.Base(file), Path: path}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -76,7 +76,7 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 
 		importLimits: imports.DefaultLimits,
 	}
-	s.importer.OnCommit = s.verdicts.RecomputeBatch
+	s.importer.OnCommit = verdicts.AfterImport
 	s.background, s.stopBG = context.WithCancel(context.Background())
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.engine = s.routes(newMetrics(s.registry))

@@ -137,6 +137,12 @@ func (e evaluation) policyRef() any {
 	return e.policyID
 }
 
+// AfterImport recomputes, inside the import's own transaction tx, the
+// products an import batch created or changed (imports.Importer.OnCommit).
+func AfterImport(ctx context.Context, tx *gorm.DB, batchID int64) error {
+	return New(tx).RecomputeBatch(ctx, batchID)
+}
+
 // RecomputeBatch recomputes the products an import batch created or changed.
 // It runs as the system: whoever imported, every verdict must follow.
 func (s *Service) RecomputeBatch(ctx context.Context, batchID int64) error {

@@ -42,7 +42,7 @@ func world(t *testing.T, db *gorm.DB) (*verdicts.Service, vendors.Supplier) {
 	}
 	svc := verdicts.New(db)
 	im := imports.New(db, imports.DefaultLimits)
-	im.OnCommit = svc.RecomputeBatch
+	im.OnCommit = verdicts.AfterImport
 	b, err := im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: filepath.Join("..", "..", "app", "demo", "samples", "acme.csv")})
 	if err != nil || b.RowsRejected != 0 || len(b.Warnings) != 0 {
 		t.Fatalf("import: %v %+v", err, b)
@@ -151,7 +151,7 @@ func TestChangeFeedPublishesFlipsAndWithdrawals(t *testing.T) {
 		cursor := initial[len(initial)-1].ID
 		// The supplier re-uploads: the camera loses its vulnerability contact and leaves AU.
 		im := imports.New(db, imports.DefaultLimits)
-		im.OnCommit = svc.RecomputeBatch
+		im.OnCommit = verdicts.AfterImport
 		path := filepath.Join(t.TempDir(), "acme.csv")
 		raw, _ := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
 		changed := strings.Replace(string(raw), "UK EU SG US AU,unique_per_device,https://acme.example/security", "UK EU SG US,unique_per_device,", 1)
