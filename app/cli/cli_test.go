@@ -3,8 +3,10 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/cli"
 	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
 type result struct {
@@ -103,11 +106,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 func TestCommandsOfLaterCapabilitiesSayNotYetAvailable(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "later.db")
 	for _, args := range [][]string{
-		{"registry", "import", "--scheme", "SG-CLS", "file.csv"},
 		{"registry", "refresh"},
-		{"evaluate"},
-		{"verdicts", "--format", "csv"},
-		{"export", "listings", "--market", "UK", "--format", "csv"},
 	} {
 		r := run(t, dsn, "", args...)
 		if r.code == 0 || !strings.Contains(r.stderr, "NOT_YET_AVAILABLE") {
@@ -133,7 +132,8 @@ func TestImportCommandExitCodesAndFixWorkbook(t *testing.T) {
 	} else {
 		rows, _ := f.GetRows("Products")
 		f.Close()
-		if len(rows) != 2 || rows[1][0] != "B" {
+		// The rejected row B, then A: stored, but blocked (the sheet gave no security fields).
+		if len(rows) != 3 || rows[1][0] != "B" || rows[2][0] != "A" {
 			t.Fatalf("fix workbook rows %v", rows)
 		}
 	}
@@ -159,5 +159,67 @@ func TestTemplateCommandWritesAWorkbook(t *testing.T) {
 	defer f.Close()
 	if f.GetSheetList()[0] != "Products" {
 		t.Fatalf("sheets %v", f.GetSheetList())
+	}
+}
+
+// TestRegistryImportVerdictsAndListingsEndToEnd is the CLI path of SPEC §5:
+// load the sample registries, import a supplier sheet, read the verdicts
+// today and as of a future date, export the listing feed.
+func TestRegistryImportVerdictsAndListingsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	dsn := filepath.Join(dir, "e2e.db")
+	run(t, dsn, "", "supplier", "add", "Acme Connected Ltd")
+	for scheme, raw := range registry.Samples() {
+		path := filepath.Join(dir, scheme+".csv")
+		os.WriteFile(path, raw, 0o600)
+		if r := run(t, dsn, "", "registry", "import", "--scheme", scheme, "--sample", path); r.code != 0 || !strings.Contains(r.stdout, "added") {
+			t.Fatalf("registry import %s: %+v", scheme, r)
+		}
+	}
+	if r := run(t, dsn, "", "registry", "import", "--scheme", "XX-NONE", filepath.Join(dir, "SG-CLS.csv")); r.code == 0 || !strings.Contains(r.stderr, "UNKNOWN_SCHEME") {
+		t.Fatalf("unknown scheme: %+v", r)
+	}
+	sheet := filepath.Join("..", "demo", "samples", "acme.csv")
+	if r := run(t, dsn, "", "import", "--supplier", "Acme Connected Ltd", sheet); r.code != 0 {
+		t.Fatalf("import: %+v", r)
+	}
+	r := run(t, dsn, "", "verdicts", "--format", "csv", "--market", "uk", "--channel", "retail")
+	if r.code != 0 || !strings.Contains(r.stdout, "Acme Connected Ltd,ACM-PLG-3,00614141000036,UK,retail,blocked,LABEL_REVOKED\n") ||
+		!strings.Contains(r.stdout, "ACM-LAP-7,09780201379624,UK,retail,allowed,OUT_OF_SCOPE\n") || strings.Contains(r.stdout, ",EU,") {
+		t.Fatalf("verdicts csv: %+v", r)
+	}
+	r = run(t, dsn, "", "verdicts", "--format", "json", "--as-of", "2027-02-01", "--market", "US", "--channel", "procurement")
+	var records []struct {
+		SKU     string   `json:"sku"`
+		Verdict string   `json:"verdict"`
+		Reasons []string `json:"reasons"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &records); err != nil || len(records) != 2 {
+		t.Fatalf("verdicts json: %v %+v", err, r)
+	}
+	for _, rec := range records {
+		if rec.SKU == "ACM-SPK-5" && (rec.Verdict != "blocked" || !slices.Contains(rec.Reasons, "US_CTM_REQUIRED")) {
+			t.Fatalf("forecast: %+v", rec)
+		}
+	}
+	if r := run(t, dsn, "", "evaluate", "--as-of", "2027-02-01"); r.code != 0 || !strings.Contains(r.stdout, "nothing stored") {
+		t.Fatalf("evaluate --as-of: %+v", r)
+	}
+	r = run(t, dsn, "", "export", "listings", "--market", "UK", "--format", "csv")
+	if r.code != 0 || !strings.Contains(r.stdout, "ACM-CAM-1") || strings.Contains(r.stdout, "ACM-PLG-3") || strings.Contains(r.stdout, "ACM-BLB-6") {
+		t.Fatalf("listings csv must hold allowed products only: %+v", r)
+	}
+	r = run(t, dsn, "", "export", "listings", "--market", "UK", "--format", "xlsx")
+	f, err := excelize.OpenReader(strings.NewReader(r.stdout))
+	if err != nil {
+		t.Fatalf("listings xlsx: %v", err)
+	}
+	rows, _ := f.GetRows("Listings UK")
+	f.Close()
+	if len(rows) < 2 || rows[0][1] != "sku" {
+		t.Fatalf("listings xlsx rows %v", rows)
+	}
+	if r := run(t, dsn, "", "export", "listings", "--market", "FR"); r.code == 0 || !strings.Contains(r.stderr, "UNKNOWN_MARKET") {
+		t.Fatalf("unknown market: %+v", r)
 	}
 }

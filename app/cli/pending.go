@@ -13,12 +13,3 @@ func notYet(what string) func(*cobra.Command, []string) error {
 		return errs.E(errs.NotImplemented, "NOT_YET_AVAILABLE", "%s is not yet available in this build", what)
 	}
 }
-
-func (e *env) exportCmd() *cobra.Command {
-	c := &cobra.Command{Use: "export", Short: "Export feeds"}
-	l := &cobra.Command{Use: "listings --market M --format csv|xlsx|json", Short: "Export the allowed products of a market", Args: cobra.NoArgs, RunE: notYet("export listings")}
-	l.Flags().String("market", "", "market code")
-	l.Flags().String("format", "csv", "csv, xlsx or json")
-	c.AddCommand(l)
-	return c
-}

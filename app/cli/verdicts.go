@@ -11,6 +11,7 @@ import (
 	"github.com/cascade-gate/cascade/app/civil"
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/tabular"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
@@ -112,7 +113,7 @@ func (e *env) verdictsCmd() *cobra.Command {
 				w := csv.NewWriter(e.stdout)
 				_ = w.Write([]string{"supplier", "sku", "gtin", "market", "channel", "verdict", "reasons"})
 				emit = func(r verdicts.Row) error {
-					return w.Write([]string{safeCell(r.Supplier), safeCell(r.SKU), r.GTIN, r.Market, r.Channel, r.Verdict, strings.Join(r.Codes, " ")})
+					return w.Write([]string{tabular.SafeText(r.Supplier), tabular.SafeText(r.SKU), r.GTIN, r.Market, r.Channel, r.Verdict, strings.Join(r.Codes, " ")})
 				}
 				finish = func() error { w.Flush(); return w.Error() }
 			default:
@@ -135,13 +136,4 @@ func (e *env) verdictsCmd() *cobra.Command {
 	c.Flags().StringVar(&f.Channel, "channel", "", "retail or procurement")
 	c.Flags().StringVar(&asOf, "as-of", "", "forecast this date (YYYY-MM-DD) instead of the stored verdicts")
 	return c
-}
-
-// safeCell keeps a supplier's text from being read as a formula when the
-// CSV is opened in a spreadsheet.
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

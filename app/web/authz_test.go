@@ -115,6 +115,7 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/products/:id/verdicts", path: func(w *world) string { return fmt.Sprintf("/api/v1/products/%d/verdicts", w.productB) },
 			want: expect{unauth, ok, ok, ok, ok, notFound}},
 		{method: "GET", route: "/api/v1/gate", path: fixed("/api/v1/gate?gtin=4006381333931&market=UK&channel=retail"), want: users},
+		{method: "GET", route: "/api/v1/listings", path: fixed("/api/v1/listings?market=UK&format=csv"), want: users},
 		{method: "POST", route: "/api/v1/evaluate", path: fixed("/api/v1/evaluate"), want: expect{unauth, ok, forbid, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/audit", path: fixed("/api/v1/audit"), want: adminOnly},
 		{method: "GET", route: "/api/v1/audit/verify", path: fixed("/api/v1/audit/verify"), want: adminOnly},

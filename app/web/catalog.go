@@ -275,3 +275,29 @@ func (a *jsonArray) close(err error) error {
 	_, werr := io.WriteString(a.w, "]}")
 	return werr
 }
+
+var listingTypes = map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8", "xlsx": xlsxType}
+
+// listings streams the listing feed: only products allowed in the market.
+func (s *Server) listings(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.From(ctx); err != nil {
+		return err
+	}
+	format := strings.ToLower(c.DefaultQuery("format", "json"))
+	market := strings.ToUpper(c.Query("market"))
+	ct, ok := listingTypes[format]
+	if !ok {
+		return errs.Invalidf("INVALID_FORMAT", "format must be csv, xlsx or json")
+	}
+	// Check the parameters before the first byte goes out.
+	if err := s.verdicts.Listings(ctx, market, c.DefaultQuery("channel", "retail"), func(verdicts.Listing) error { return errStop }); err != nil && err != errStop {
+		return err
+	}
+	c.Header("Content-Type", ct)
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="cascade-listings-%s.%s"`, strings.ToLower(market), format))
+	c.Status(http.StatusOK)
+	return s.verdicts.WriteListings(ctx, c.Writer, market, c.DefaultQuery("channel", "retail"), format)
+}
+
+var errStop = errs.E(errs.Internal, "STOP", "stop")

@@ -68,6 +68,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/verdicts/changes", h(s.verdictChanges))
 	my.GET("/products/:id/verdicts", h(s.productVerdicts))
 	my.GET("/gate", h(s.gate))
+	my.GET("/listings", h(s.listings))
 	my.POST("/evaluate", h(s.recompute))
 
 	my.GET("/audit", h(s.listAudit))

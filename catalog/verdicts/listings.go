@@ -1,0 +1,191 @@
+package verdicts
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/policy"
+)
+
+// Listing is one product a retailer may list in a market.
+type Listing struct {
+	Supplier   string `json:"supplier"`
+	SKU        string `json:"sku"`
+	GTIN       string `json:"gtin"`
+	Brand      string `json:"brand"`
+	Model      string `json:"model"`
+	Name       string `json:"name"`
+	Category   string `json:"category"`
+	SupportEnd string `json:"support_end"`
+	Price      string `json:"price"`
+	Currency   string `json:"currency"`
+	Warnings   string `json:"warnings"` // codes of the warnings the verdict carries
+	AsOf       string `json:"as_of"`
+}
+
+var listingHeader = []string{"supplier", "sku", "gtin", "brand", "model", "name", "category", "support_end", "price", "currency", "warnings", "as_of"}
+
+func (l Listing) cells() []string {
+	return []string{l.Supplier, l.SKU, l.GTIN, l.Brand, l.Model, l.Name, l.Category, l.SupportEnd, l.Price, l.Currency, l.Warnings, l.AsOf}
+}
+
+// Listings streams the allowed products of a market and channel, from the
+// stored verdicts: only what the gate allows ever reaches a listing feed.
+func (s *Service) Listings(ctx context.Context, market, channel string, fn func(Listing) error) error {
+	if _, err := access.From(ctx); err != nil {
+		return err
+	}
+	market, channel = strings.ToUpper(market), strings.ToLower(channel)
+	if !catalog.IsMarket(market) {
+		return errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", market)
+	}
+	if channel == "" {
+		channel = "retail"
+	}
+	if channel != "retail" && channel != "procurement" {
+		return errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
+	}
+	const page = 2000
+	after := int64(0)
+	for {
+		var rows []struct {
+			ID         int64
+			Supplier   string
+			SKU        string
+			GTIN       string
+			Brand      string
+			Model      string
+			Name       string
+			Category   string
+			SupportEnd *string
+			Price      string
+			Currency   string
+			Reasons    string
+			AsOf       string
+		}
+		err := s.db.WithContext(ctx).Table("verdicts v").
+			Select("v.id, s.name AS supplier, p.sku, p.gtin, p.brand, p.model, p.name, p.category, p.support_end, p.price, p.currency, v.reasons, v.as_of").
+			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
+			Scopes(access.SupplierScope(ctx, "p.supplier_id")).
+			Where("v.market = ? AND v.channel = ? AND v.verdict = ? AND v.id > ?", market, channel, policy.Allowed, after).
+			Order("v.id").Limit(page).Find(&rows).Error
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			var reasons []policy.Reason
+			_ = json.Unmarshal([]byte(r.Reasons), &reasons)
+			var warns []string
+			for _, x := range reasons {
+				if x.Severity == policy.Warn {
+					warns = append(warns, x.Code)
+				}
+			}
+			l := Listing{Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Brand: r.Brand, Model: r.Model, Name: r.Name, Category: r.Category,
+				Price: r.Price, Currency: r.Currency, Warnings: strings.Join(warns, " "), AsOf: r.AsOf}
+			if r.SupportEnd != nil {
+				l.SupportEnd = *r.SupportEnd
+			}
+			if err := fn(l); err != nil {
+				return err
+			}
+		}
+		if len(rows) < page {
+			return nil
+		}
+		after = rows[len(rows)-1].ID
+	}
+}
+
+// Listing feed formats.
+var ListingFormats = []string{"csv", "xlsx", "json"}
+
+// WriteListings writes the listing feed of a market and channel to w as CSV,
+// XLSX or JSON, a row at a time. Supplier text never becomes a formula: CSV
+// cells are neutralised, XLSX cells are written as strings.
+func (s *Service) WriteListings(ctx context.Context, w io.Writer, market, channel, format string) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write(listingHeader)
+		err := s.Listings(ctx, market, channel, func(l Listing) error {
+			cells := l.cells()
+			for i := range cells {
+				cells[i] = tabular.SafeText(cells[i])
+			}
+			return cw.Write(cells)
+		})
+		if err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json":
+		if _, err := io.WriteString(w, `{"listings":[`); err != nil {
+			return err
+		}
+		first := true
+		err := s.Listings(ctx, market, channel, func(l Listing) error {
+			if !first {
+				if _, err := io.WriteString(w, ","); err != nil {
+					return err
+				}
+			}
+			first = false
+			b, err := json.Marshal(l)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(b)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, "]}\n")
+		return err
+	case "xlsx":
+		f := excelize.NewFile()
+		defer f.Close()
+		sheet := "Listings " + strings.ToUpper(market)
+		if err := f.SetSheetName("Sheet1", sheet); err != nil {
+			return err
+		}
+		sw, err := f.NewStreamWriter(sheet)
+		if err != nil {
+			return err
+		}
+		row := 1
+		writeRow := func(cells []string) error {
+			vals := make([]any, len(cells))
+			for i, c := range cells {
+				vals[i] = excelize.Cell{Value: c} // a string cell, never a formula
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, row)
+			row++
+			return sw.SetRow(cell, vals)
+		}
+		if err := writeRow(listingHeader); err != nil {
+			return err
+		}
+		if err := s.Listings(ctx, market, channel, func(l Listing) error { return writeRow(l.cells()) }); err != nil {
+			return err
+		}
+		if err := sw.Flush(); err != nil {
+			return err
+		}
+		_, err = f.WriteTo(w)
+		return err
+	}
+	return errs.Invalidf("INVALID_FORMAT", "format must be one of %s", strings.Join(ListingFormats, ", "))
+}
