@@ -242,7 +242,6 @@ func (s *Server) gate(c *gin.Context) error {
 type jsonArray struct {
 	w     io.Writer
 	first bool
-	enc   func(any) error
 }
 
 func newJSONArray(w gin.ResponseWriter, name string) *jsonArray {
@@ -291,7 +290,7 @@ func (s *Server) listings(c *gin.Context) error {
 		return errs.Invalidf("INVALID_FORMAT", "format must be csv, xlsx or json")
 	}
 	// Check the parameters before the first byte goes out.
-	if err := s.verdicts.Listings(ctx, market, c.DefaultQuery("channel", "retail"), func(verdicts.Listing) error { return errStop }); err != nil && err != errStop {
+	if _, _, err := verdicts.ListingScope(market, c.DefaultQuery("channel", "retail")); err != nil {
 		return err
 	}
 	c.Header("Content-Type", ct)
@@ -299,5 +298,3 @@ func (s *Server) listings(c *gin.Context) error {
 	c.Status(http.StatusOK)
 	return s.verdicts.WriteListings(ctx, c.Writer, market, c.DefaultQuery("channel", "retail"), format)
 }
-
-var errStop = errs.E(errs.Internal, "STOP", "stop")

@@ -45,15 +45,9 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 	if _, err := access.From(ctx); err != nil {
 		return err
 	}
-	market, channel = strings.ToUpper(market), strings.ToLower(channel)
-	if !catalog.IsMarket(market) {
-		return errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", market)
-	}
-	if channel == "" {
-		channel = "retail"
-	}
-	if channel != "retail" && channel != "procurement" {
-		return errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
+	market, channel, err := ListingScope(market, channel)
+	if err != nil {
+		return err
 	}
 	const page = 2000
 	after := int64(0)
@@ -105,6 +99,22 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 		}
 		after = rows[len(rows)-1].ID
 	}
+}
+
+// ListingScope checks and normalises a listing feed's market and channel
+// (retail when empty).
+func ListingScope(market, channel string) (string, string, error) {
+	market, channel = strings.ToUpper(market), strings.ToLower(channel)
+	if !catalog.IsMarket(market) {
+		return market, channel, errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", market)
+	}
+	if channel == "" {
+		channel = "retail"
+	}
+	if channel != "retail" && channel != "procurement" {
+		return market, channel, errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
+	}
+	return market, channel, nil
 }
 
 // Listing feed formats.
