@@ -103,18 +103,6 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 	}
 }
 
-func TestCommandsOfLaterCapabilitiesSayNotYetAvailable(t *testing.T) {
-	dsn := filepath.Join(t.TempDir(), "later.db")
-	for _, args := range [][]string{
-		{"registry", "refresh"},
-	} {
-		r := run(t, dsn, "", args...)
-		if r.code == 0 || !strings.Contains(r.stderr, "NOT_YET_AVAILABLE") {
-			t.Errorf("%v: %+v", args, r)
-		}
-	}
-}
-
 func TestImportCommandExitCodesAndFixWorkbook(t *testing.T) {
 	dir := t.TempDir()
 	dsn := filepath.Join(dir, "imp.db")

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/jobs"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
@@ -59,7 +60,97 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 	imp.Flags().StringVar(&mapping, "map", "", "column mapping for non-canonical layouts: canonical=source,…")
 	imp.Flags().BoolVar(&sample, "sample", false, "mark the snapshot as sample data, not a real registry")
 	_ = imp.MarkFlagRequired("scheme")
-	refresh := &cobra.Command{Use: "refresh", Short: "Fetch every configured registry source now", Args: cobra.NoArgs, RunE: notYet("registry refresh")}
-	c.AddCommand(imp, refresh)
+	refresh := &cobra.Command{
+		Use:   "refresh",
+		Short: "Fetch every enabled registry source now; a failed source keeps its last good snapshot",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, db, err := e.open(cmd)
+			if err != nil {
+				return err
+			}
+			defer database.Close(db)
+			results, err := jobs.RefreshSources(ctx, db, registry.DefaultFetcher, true)
+			failed := 0
+			for _, r := range results {
+				if r.Err != nil {
+					failed++
+					fmt.Fprintf(e.stdout, "%s %s: FAILED, last good snapshot kept: %v\n", r.Source.Scheme, r.Source.URL, r.Err)
+					continue
+				}
+				fmt.Fprintf(e.stdout, "%s %s: snapshot %d, %d entries (%d added, %d changed, %d revoked, %d expired)\n", r.Source.Scheme, r.Source.URL,
+					r.Snapshot.ID, r.Snapshot.EntryCount, r.Snapshot.Added, r.Snapshot.Changed, r.Snapshot.Revoked, r.Snapshot.Expired)
+			}
+			if len(results) == 0 {
+				fmt.Fprintln(e.stdout, "no registry sources are configured: add one with `cascade registry source add`")
+			}
+			if err != nil {
+				return err
+			}
+			if failed > 0 {
+				return exitCode(1)
+			}
+			return nil
+		},
+	}
+	c.AddCommand(imp, refresh, e.sourceCmd())
+	return c
+}
+
+func (e *env) sourceCmd() *cobra.Command {
+	c := &cobra.Command{Use: "source", Short: "Registry sources fetched from URLs"}
+	var n registry.NewSource
+	var mapping string
+	add := &cobra.Command{
+		Use:   "add --scheme CODE --url URL [--schedule CRON] [--map M] [NAME]",
+		Short: "Configure a registry published at a URL",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, db, err := e.open(cmd)
+			if err != nil {
+				return err
+			}
+			defer database.Close(db)
+			if n.Mapping, err = registry.ParseMapping(mapping); err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				n.Name = args[0]
+			}
+			src, err := registry.NewStore(db).AddSource(ctx, n)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "source %d for %s: %s (schedule %q)\n", src.ID, src.Scheme, src.URL, src.Schedule)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&n.Scheme, "scheme", "", "label scheme code")
+	add.Flags().StringVar(&n.URL, "url", "", "where the registry file (CSV, XLSX or JSON) is published")
+	add.Flags().StringVar(&n.Schedule, "schedule", "", "cron expression, UTC (e.g. \"0 3 * * *\"); empty = only with registry refresh")
+	add.Flags().StringVar(&mapping, "map", "", "column mapping: canonical=source,…")
+	_ = add.MarkFlagRequired("scheme")
+	_ = add.MarkFlagRequired("url")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List registry sources and their last refresh",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, db, err := e.open(cmd)
+			if err != nil {
+				return err
+			}
+			defer database.Close(db)
+			list, err := registry.NewStore(db).Sources(ctx)
+			if err != nil {
+				return err
+			}
+			for _, s := range list {
+				fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%q\t%s\t%s\n", s.ID, s.Scheme, s.URL, s.Schedule, s.LastStatus, s.LastError)
+			}
+			return nil
+		},
+	}
+	c.AddCommand(add, list)
 	return c
 }

@@ -37,6 +37,10 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 	if _, err := c.AddFunc(s.Nightly, func() { Nightly(ctx, db, log) }); err != nil {
 		return nil, fmt.Errorf("nightly schedule %q: %w", s.Nightly, err)
 	}
+	// Registry sources carry their own schedules; each minute, the due ones are fetched.
+	if _, err := c.AddFunc("* * * * *", func() { refreshDue(ctx, db, log) }); err != nil {
+		return nil, err
+	}
 	c.Start()
 	return func() { <-c.Stop().Done() }, nil
 }

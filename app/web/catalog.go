@@ -298,3 +298,66 @@ func (s *Server) listings(c *gin.Context) error {
 	c.Status(http.StatusOK)
 	return s.verdicts.WriteListings(ctx, c.Writer, market, c.DefaultQuery("channel", "retail"), format)
 }
+
+type addSourceRequest struct {
+	Name          string            `json:"name"`
+	URL           string            `json:"url"`
+	ColumnMapping map[string]string `json:"column_mapping"`
+	Schedule      string            `json:"schedule"`
+}
+
+func (s *Server) listSources(c *gin.Context) error {
+	list, err := s.registries.Sources(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"sources": list})
+	return nil
+}
+
+func (s *Server) addSource(c *gin.Context) error {
+	var req addSourceRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	m := registry.Mapping{}
+	for k, v := range req.ColumnMapping {
+		pair, err := registry.ParseMapping(k + "=" + v)
+		if err != nil {
+			return err
+		}
+		m[k] = pair[k]
+	}
+	src, err := s.registries.AddSource(c.Request.Context(), registry.NewSource{Scheme: c.Param("code"), Name: req.Name, URL: req.URL, Mapping: m, Schedule: req.Schedule})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"source": src})
+	return nil
+}
+
+// refreshSource fetches one source now; a failure is reported and the last good snapshot stays.
+func (s *Server) refreshSource(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	src, err := s.registries.Source(ctx, id)
+	if err != nil {
+		return err
+	}
+	snap, err := s.registries.Refresh(ctx, registry.DefaultFetcher, src)
+	if err != nil {
+		return err
+	}
+	st, err := s.verdicts.Recompute(ctx, nil)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"snapshot": snap, "recomputed": st})
+	return nil
+}

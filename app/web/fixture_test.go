@@ -43,6 +43,7 @@ type world struct {
 	productB      int64
 	batchB        int64 // an import of supplier B
 	snapshot      int64 // an SG-CLS registry snapshot
+	source        int64 // a registry source whose URL does not answer
 	policyVersion string
 	passwords     map[string]string
 }
@@ -100,6 +101,11 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 		t.Fatal(err)
 	}
 	w.snapshot = snap.ID
+	src, err := reg.AddSource(ctx, registry.NewSource{Scheme: "DE-BSI", URL: "http://127.0.0.1:1/unreachable.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.source = src.ID
 	svc := verdicts.New(db)
 	if _, err := svc.Recompute(ctx, nil); err != nil {
 		t.Fatal(err)

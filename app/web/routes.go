@@ -56,6 +56,9 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 
 	my.GET("/schemes", h(s.listSchemes))
 	my.GET("/schemes/:code/snapshots", h(s.listSnapshots))
+	my.GET("/sources", h(s.listSources))
+	my.POST("/schemes/:code/sources", h(s.addSource))
+	my.POST("/sources/:id/refresh", h(s.refreshSource))
 	my.GET("/snapshots/:id", h(s.getSnapshot))
 	my.GET("/snapshots/:id/entries", h(s.snapshotEntries))
 

@@ -1,0 +1,122 @@
+package registry_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog/registry"
+)
+
+// registryServer plays a registry that answers well, fails, hangs, sends
+// garbage or sends far too much, depending on the path.
+func registryServer(t *testing.T) *httptest.Server {
+	good := "Registration No.,Manufacturer,Model,Level,Valid until,Status\nCSA/300629/00042,Acme,AC-CAM-1,2,2029-06-30,valid\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/good.csv":
+			w.Write([]byte(good))
+		case "/revoked.csv":
+			w.Write([]byte(strings.Replace(good, ",valid", ",revoked", 1)))
+		case "/fail":
+			http.Error(w, "maintenance", http.StatusInternalServerError)
+		case "/hang":
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		case "/garbage":
+			w.Write([]byte("\x00\x01PK garbage \xff\xfe"))
+		case "/html":
+			w.Write([]byte("<html><body>Product list</body></html>"))
+		case "/huge":
+			chunk := []byte(strings.Repeat("x", 64<<10))
+			for range 64 { // 4 MB, against a 1 MB limit
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestRefreshKeepsTheLastGoodSnapshotWhateverTheSourceDoes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		srv := registryServer(t)
+		store := registry.NewStore(db)
+		fetcher := registry.Fetcher{Client: &http.Client{Timeout: 300 * time.Millisecond}, MaxBytes: 1 << 20}
+		mapping, _ := registry.ParseMapping("label_id=Registration No.,brand=Manufacturer,expires=Valid until")
+		add := func(path string) registry.Source {
+			src, err := store.AddSource(admin, registry.NewSource{Scheme: "SG-CLS", URL: srv.URL + path, Mapping: mapping, Schedule: "0 3 * * *"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return src
+		}
+		good, err := store.Refresh(admin, fetcher, add("/good.csv"))
+		if err != nil || good.EntryCount != 1 || good.SourceID == nil {
+			t.Fatalf("good source: %+v %v", good, err)
+		}
+		for _, path := range []string{"/fail", "/hang", "/garbage", "/html", "/huge", "/missing"} {
+			src := add(path)
+			if _, err := store.Refresh(admin, fetcher, src); err == nil {
+				t.Errorf("%s: refresh succeeded", path)
+			}
+			list, _ := store.Snapshots(admin, "SG-CLS")
+			if len(list) != 1 || list[0].ID != good.ID {
+				t.Fatalf("%s: the last good snapshot was replaced: %+v", path, list)
+			}
+			after, _ := store.Source(admin, src.ID)
+			if after.LastStatus != "failed" || after.LastError == "" || after.LastAttemptAt == nil || after.LastSuccessAt != nil {
+				t.Errorf("%s: source status %+v", path, after)
+			}
+		}
+		// The label is still valid in the view: no failure made it change.
+		view, _ := store.LoadView(admin, time.Now())
+		if e, _ := view.Label("SG-CLS", "csa/300629/00042"); e == nil || e.Status != "valid" {
+			t.Fatalf("label after failed refreshes: %+v", e)
+		}
+		// A good refresh that revokes the label is taken.
+		revoked, err := store.Refresh(admin, fetcher, add("/revoked.csv"))
+		if err != nil || revoked.Revoked != 1 {
+			t.Fatalf("revoking refresh: %+v %v", revoked, err)
+		}
+	})
+}
+
+func TestSourcesAreValidatedBeforeTheyAreSaved(t *testing.T) {
+	store := registry.NewStore(dbtest.SQLite(t))
+	cases := map[string]registry.NewSource{
+		"INVALID_SCHEDULE": {Scheme: "SG-CLS", URL: "https://registry.example/list.csv", Schedule: "every night"},
+		"INVALID_URL":      {Scheme: "SG-CLS", URL: "file:///etc/passwd"},
+		"UNKNOWN_SCHEME":   {Scheme: "XX", URL: "https://registry.example/list.csv"},
+	}
+	for code, n := range cases {
+		if _, err := store.AddSource(admin, n); errs.CodeOf(err) != code {
+			t.Errorf("%s: %v", code, err)
+		}
+	}
+}
+
+func TestSourcesAreDueByTheirSchedule(t *testing.T) {
+	last := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	src := registry.Source{Enabled: true, Schedule: "0 3 * * *", LastAttemptAt: &last}
+	if src.Due(last.Add(23 * time.Hour)) {
+		t.Error("due before the next 03:00")
+	}
+	if !src.Due(last.Add(24 * time.Hour)) {
+		t.Error("not due at the next 03:00")
+	}
+	src.Enabled = false
+	if src.Due(last.Add(48 * time.Hour)) {
+		t.Error("a disabled source is due")
+	}
+}
