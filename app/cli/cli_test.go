@@ -190,7 +190,8 @@ func TestRegistryImportVerdictsAndListingsEndToEnd(t *testing.T) {
 			t.Fatalf("forecast: %+v", rec)
 		}
 	}
-	if r := run(t, dsn, "", "evaluate", "--as-of", "2027-02-01"); r.code != 0 || !strings.Contains(r.stdout, "nothing stored") {
+	if r := run(t, dsn, "", "evaluate", "--as-of", "2027-02-01"); r.code != 0 || !strings.Contains(r.stdout, "nothing stored") ||
+		!strings.Contains(r.stdout, "ACM-SPK-5 UK retail: allowed -> blocked SUPPORT_ENDED") {
 		t.Fatalf("evaluate --as-of: %+v", r)
 	}
 	r = run(t, dsn, "", "export", "listings", "--market", "UK", "--format", "csv")

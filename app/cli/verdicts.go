@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
@@ -27,10 +29,10 @@ func parseAsOf(s string) (civil.Date, error) {
 }
 
 func (e *env) evaluateCmd() *cobra.Command {
-	var asOf string
+	var asOf, candidate string
 	c := &cobra.Command{
-		Use:   "evaluate [--as-of YYYY-MM-DD]",
-		Short: "Recompute and store every verdict; with --as-of, forecast a date and store nothing",
+		Use:   "evaluate [--as-of YYYY-MM-DD] [--policy FILE]",
+		Short: "Recompute and store every verdict; with --as-of or --policy, preview what would flip and store nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, db, err := e.open(cmd)
@@ -43,7 +45,7 @@ func (e *env) evaluateCmd() *cobra.Command {
 				return err
 			}
 			svc := verdicts.New(db)
-			if date.IsZero() {
+			if date.IsZero() && candidate == "" {
 				st, err := svc.Recompute(ctx, nil)
 				if err != nil {
 					return err
@@ -52,27 +54,36 @@ func (e *env) evaluateCmd() *cobra.Command {
 					st.PolicyVersion, st.AsOf, st.Products, st.Verdicts, st.Written, st.Changed, st.Withdrawn)
 				return nil
 			}
-			counts := map[string]int{}
-			var keys []string
-			err = svc.Forecast(ctx, date, nil, verdicts.Filter{}, func(r verdicts.Row) error {
-				k := r.Market + " " + r.Channel + " " + r.Verdict
-				if counts[k] == 0 {
-					keys = append(keys, k)
+			var doc *policy.Document
+			if candidate != "" {
+				raw, err := os.ReadFile(candidate)
+				if err != nil {
+					return err
 				}
-				counts[k]++
-				return nil
-			})
+				if doc, err = policy.Parse(raw); err != nil {
+					return err
+				}
+			}
+			imp, err := svc.Impact(ctx, doc, date)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "forecast as of %s (nothing stored):\n", date)
-			for _, k := range keys {
-				fmt.Fprintf(e.stdout, "  %s: %d\n", k, counts[k])
+			fmt.Fprintf(e.stdout, "preview of policy %s as of %s (nothing stored):\n", imp.PolicyVersion, imp.AsOf)
+			for _, c := range imp.Counts {
+				fmt.Fprintf(e.stdout, "  %s %-11s %5d to blocked, %5d to allowed, %5d unchanged\n", c.Market, c.Channel, c.ToBlocked, c.ToAllowed, c.Unchanged)
+			}
+			for i, f := range imp.Flips {
+				if i == 20 {
+					fmt.Fprintf(e.stdout, "  … %d more flips (see GET /api/v1/impact)\n", len(imp.Flips)-i)
+					break
+				}
+				fmt.Fprintf(e.stdout, "  %s %s %s %s: %s -> %s %s\n", f.Supplier, f.SKU, f.Market, f.Channel, f.From, f.To, strings.Join(f.Codes, " "))
 			}
 			return nil
 		},
 	}
-	c.Flags().StringVar(&asOf, "as-of", "", "forecast this date (YYYY-MM-DD) without storing")
+	c.Flags().StringVar(&asOf, "as-of", "", "preview this date (YYYY-MM-DD) without storing")
+	c.Flags().StringVar(&candidate, "policy", "", "preview a candidate policy file (JSON) without storing or activating it")
 	return c
 }
 

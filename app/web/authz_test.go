@@ -119,6 +119,8 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/policies/:version", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion }, want: users},
 		{method: "POST", route: "/api/v1/policies/:version/activate", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion + "/activate" },
 			want: expect{unauth, ok, forbid, forbid, forbid, forbid}},
+		{method: "GET", route: "/api/v1/impact", path: func(w *world) string { return "/api/v1/impact?as_of=2027-01-04&policy=" + w.policyVersion },
+			want: expect{unauth, ok, ok, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/verdicts", path: fixed("/api/v1/verdicts"), want: users},
 		{method: "GET", route: "/api/v1/verdicts/changes", path: fixed("/api/v1/verdicts/changes?since=0"), want: users},
 		{method: "GET", route: "/api/v1/products/:id/verdicts", path: func(w *world) string { return fmt.Sprintf("/api/v1/products/%d/verdicts", w.productB) },

@@ -12,6 +12,7 @@ import (
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/civil"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
@@ -359,5 +360,27 @@ func (s *Server) refreshSource(c *gin.Context) error {
 		return err
 	}
 	c.JSON(http.StatusCreated, gin.H{"snapshot": snap, "recomputed": st})
+	return nil
+}
+
+// impact previews what a stored policy version (?policy=, default the active
+// one) would flip as of a date (?as_of=, default today), storing nothing.
+func (s *Server) impact(c *gin.Context) error {
+	ctx := c.Request.Context()
+	_, asOf, err := verdictFilter(c)
+	if err != nil {
+		return err
+	}
+	var candidate *policy.Document
+	if v := c.Query("policy"); v != "" {
+		if _, candidate, err = s.verdicts.Policies().Get(ctx, v); err != nil {
+			return err
+		}
+	}
+	imp, err := s.verdicts.Impact(ctx, candidate, asOf)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"impact": imp})
 	return nil
 }

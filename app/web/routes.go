@@ -66,6 +66,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.POST("/policies", h(s.uploadPolicy))
 	my.GET("/policies/:version", h(s.getPolicy))
 	my.POST("/policies/:version/activate", h(s.activatePolicy))
+	my.GET("/impact", h(s.impact))
 
 	my.GET("/verdicts", h(s.listVerdicts))
 	my.GET("/verdicts/changes", h(s.verdictChanges))

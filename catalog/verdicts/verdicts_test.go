@@ -218,3 +218,67 @@ func TestGateAnswersFromStoredVerdictsAndFailsClosed(t *testing.T) {
 		}
 	})
 }
+
+func TestImpactPreviewShowsWhatAFutureDateOrACandidatePolicyWouldFlip(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, _ := world(t, db)
+		var before int64
+		db.Table("verdicts").Where("verdict = 'blocked'").Count(&before)
+
+		// On 2027-02-01 the speaker's support has ended (2027-01-31) and US procurement needs the Cyber Trust Mark.
+		future, _ := civil.Parse("2027-02-01")
+		imp, err := svc.Impact(admin, nil, future)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flipped := map[string]string{}
+		for _, f := range imp.Flips {
+			flipped[f.SKU+" "+f.Market+" "+f.Channel] = f.From + ">" + f.To + " " + strings.Join(f.Codes, " ")
+		}
+		if got := flipped["ACM-SPK-5 UK retail"]; got != "allowed>blocked SUPPORT_ENDED" {
+			t.Errorf("speaker UK retail: %q (%v)", got, flipped)
+		}
+		if got := flipped["ACM-CAM-1 US procurement"]; got != "" {
+			t.Errorf("the camera carries the Cyber Trust Mark, yet flips: %q", got)
+		}
+
+		// A candidate policy that drops procurement's label and 24-month rules.
+		_, doc, err := svc.Policies().Active(admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := false
+		candidate := *doc
+		candidate.Version = "candidate"
+		candidate.Rules = slices.Clone(doc.Rules)
+		for i, r := range candidate.Rules {
+			if (r.Code == "LABEL_REQUIRED" && slices.Contains(r.Channels, "procurement")) || r.Code == "SUPPORT_TOO_SHORT" {
+				candidate.Rules[i].Enabled = &off
+			}
+		}
+		imp, err = svc.Impact(admin, &candidate, civil.Date{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		toAllowed := 0
+		for _, c := range imp.Counts {
+			toAllowed += c.ToAllowed
+			if c.ToBlocked != 0 {
+				t.Errorf("relaxing a rule blocked something: %+v", c)
+			}
+		}
+		// The speaker in UK and US procurement, blocked only by those two rules.
+		if toAllowed != 2 || imp.PolicyVersion != "candidate" {
+			t.Fatalf("impact %+v", imp)
+		}
+		var after int64
+		db.Table("verdicts").Where("verdict = 'blocked'").Count(&after)
+		if after != before {
+			t.Fatal("a preview changed stored verdicts")
+		}
+		manager := access.With(context.Background(), access.Principal{UserID: 1, Role: access.Buyer})
+		if _, err := svc.Impact(manager, nil, future); err == nil {
+			t.Fatal("a buyer previewed policy impact")
+		}
+	})
+}
