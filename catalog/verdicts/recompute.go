@@ -2,7 +2,6 @@ package verdicts
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -89,13 +88,11 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 			st.Verdicts++
 			k := key(p.ID, v.Market, v.Channel)
 			seen[k] = true
-			h := hashVerdict(v)
+			reasons, evidence, h := encode(v)
 			prev, had := before[k]
 			if had && prev.ContentHash == h {
 				continue
 			}
-			reasons, _ := json.Marshal(v.Reasons)
-			evidence, _ := json.Marshal(v.Evidence)
 			c := codes(v)
 			upserts = append(upserts, []any{p.ID, v.Market, v.Channel, v.Verdict, c, string(reasons), string(evidence), ev.policyRef(), ev.date.String(), h, now})
 			if !had || prev.Verdict != v.Verdict || prev.Codes != c {

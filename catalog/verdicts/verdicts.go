@@ -79,18 +79,22 @@ type Filter struct {
 	Code       string
 }
 
-// hashVerdict fingerprints what a verdict says, leaving out the evaluation
-// date, so an unchanged verdict is not rewritten every night.
-func hashVerdict(v policy.Verdict) string {
+// encode gives a verdict's stored reasons and evidence, and a fingerprint of
+// what it says. The evidence is stored without the evaluation date (the
+// row's as_of column holds it), so an unchanged verdict fingerprints the
+// same every night and is not rewritten.
+func encode(v policy.Verdict) (reasons, evidence []byte, hash string) {
 	ev := v.Evidence
 	ev.AsOf = civil.Date{}
-	b, _ := json.Marshal(struct {
-		V string
-		R []policy.Reason
-		E policy.Evidence
-	}{v.Verdict, v.Reasons, ev})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	reasons, _ = json.Marshal(v.Reasons)
+	evidence, _ = json.Marshal(ev)
+	h := sha256.New()
+	h.Write([]byte(v.Verdict))
+	h.Write([]byte{0})
+	h.Write(reasons)
+	h.Write([]byte{0})
+	h.Write(evidence)
+	return reasons, evidence, hex.EncodeToString(h.Sum(nil))
 }
 
 func codes(v policy.Verdict) string { return strings.Join(v.Codes(), " ") }
