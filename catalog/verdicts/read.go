@@ -188,7 +188,7 @@ func (s *Service) Changes(ctx context.Context, cursor int64, limit int) ([]Chang
 	}
 	var out []Change
 	err := s.db.WithContext(ctx).Table("verdict_changes c").
-		Select("c.id, c.product_id, p.gtin, p.sku, c.market, c.channel, c.previous, c.verdict, c.codes, c.reasons, c.changed_at").
+		Select("c.id, c.product_id, p.gtin, p.sku, c.market, c.channel, c.previous, c.verdict, c.codes, c.changed_at").
 		Joins("JOIN products p ON p.id = c.product_id").Scopes(access.SupplierScope(ctx, "p.supplier_id")).
 		Where("c.id > ?", cursor).Order("c.id").Limit(limit).Find(&out).Error
 	return out, err

@@ -34,7 +34,9 @@ type existing struct {
 }
 
 var verdictColumns = []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}
-var changeColumns = []string{"product_id", "market", "channel", "previous", "verdict", "codes", "reasons", "policy_id", "changed_at"}
+
+// The change feed carries codes, not the full reasons: those are on the verdict.
+var changeColumns = []string{"product_id", "market", "channel", "previous", "verdict", "codes", "policy_id", "changed_at"}
 
 // Withdrawn is the change-feed verdict of a market a product left.
 const Withdrawn = "withdrawn"
@@ -69,26 +71,23 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 	for i, p := range batch {
 		ids[i] = p.ID
 	}
-	var old []existing
-	if err := s.db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash").
-		Where("product_id IN ?", ids).Find(&old).Error; err != nil {
+	before, err := s.existing(ctx, ids)
+	if err != nil {
 		return err
-	}
-	before := make(map[string]existing, len(old))
-	for _, o := range old {
-		before[key(o.ProductID, o.Market, o.Channel)] = o
 	}
 	now := s.now()
 	var upserts, changes [][]any
 	seen := make(map[string]bool, len(batch)*4)
+	var enc encoder
 	for i := range batch {
 		p := &batch[i]
 		st.Products++
+		enc.reset()
 		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
 			st.Verdicts++
 			k := key(p.ID, v.Market, v.Channel)
 			seen[k] = true
-			reasons, evidence, h := encode(v)
+			reasons, evidence, h := enc.encode(v)
 			prev, had := before[k]
 			if had && prev.ContentHash == h {
 				continue
@@ -96,7 +95,7 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 			c := codes(v)
 			upserts = append(upserts, []any{p.ID, v.Market, v.Channel, v.Verdict, c, string(reasons), string(evidence), ev.policyRef(), ev.date.String(), h, now})
 			if !had || prev.Verdict != v.Verdict || prev.Codes != c {
-				changes = append(changes, []any{p.ID, v.Market, v.Channel, prev.Verdict, v.Verdict, c, string(reasons), ev.policyRef(), now})
+				changes = append(changes, []any{p.ID, v.Market, v.Channel, prev.Verdict, v.Verdict, c, ev.policyRef(), now})
 			}
 		}
 	}
@@ -104,7 +103,7 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 	for k, o := range before {
 		if !seen[k] {
 			gone = append(gone, o.ID)
-			changes = append(changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", "[]", ev.policyRef(), now})
+			changes = append(changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", ev.policyRef(), now})
 		}
 	}
 	if len(upserts) == 0 && len(gone) == 0 {
@@ -124,6 +123,25 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 		}
 		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, changes)
 	})
+}
+
+// existing loads the stored verdicts of some products, keyed by product, market and channel.
+func (s *Service) existing(ctx context.Context, ids []int64) (map[string]existing, error) {
+	rows, err := s.db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash").
+		Where("product_id IN ?", ids).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]existing, len(ids)*4)
+	for rows.Next() {
+		var e existing
+		if err := rows.Scan(&e.ID, &e.ProductID, &e.Market, &e.Channel, &e.Verdict, &e.Codes, &e.ContentHash); err != nil {
+			return nil, err
+		}
+		out[key(e.ProductID, e.Market, e.Channel)] = e
+	}
+	return out, rows.Err()
 }
 
 // policyRef is the stored policy id, or NULL for a candidate policy.

@@ -79,15 +79,33 @@ type Filter struct {
 	Code       string
 }
 
-// encode gives a verdict's stored reasons and evidence, and a fingerprint of
-// what it says. The evidence is stored without the evaluation date (the
-// row's as_of column holds it), so an unchanged verdict fingerprints the
-// same every night and is not rewritten.
-func encode(v policy.Verdict) (reasons, evidence []byte, hash string) {
-	ev := v.Evidence
-	ev.AsOf = civil.Date{}
+// encoder turns verdicts into their stored reasons and evidence and a
+// fingerprint of what they say. The evidence is stored without the
+// evaluation date (the row's as_of column holds it), so an unchanged verdict
+// fingerprints the same every night and is not rewritten. A product's
+// verdicts share one evidence, so it is encoded once per product: call
+// reset before each product's verdicts.
+type encoder struct {
+	lastLabels *policy.LabelEvidence
+	lastN      int
+	evidence   []byte
+}
+
+func (e *encoder) reset() { e.evidence = nil }
+
+func (e *encoder) encode(v policy.Verdict) (reasons, evidence []byte, hash string) {
+	var first *policy.LabelEvidence
+	if len(v.Evidence.Labels) > 0 {
+		first = &v.Evidence.Labels[0]
+	}
+	if e.evidence == nil || first != e.lastLabels || len(v.Evidence.Labels) != e.lastN {
+		ev := v.Evidence
+		ev.AsOf = civil.Date{}
+		e.evidence, _ = json.Marshal(ev)
+		e.lastLabels, e.lastN = first, len(v.Evidence.Labels)
+	}
+	evidence = e.evidence
 	reasons, _ = json.Marshal(v.Reasons)
-	evidence, _ = json.Marshal(ev)
 	h := sha256.New()
 	h.Write([]byte(v.Verdict))
 	h.Write([]byte{0})
@@ -131,7 +149,7 @@ func (s *Service) prepare(ctx context.Context, asOf civil.Date, doc *policy.Docu
 // products streams the products the caller may see, a page at a time, with
 // their labels: all of them (of one supplier if supplierID > 0), or those in ids.
 func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, fn func([]catalog.Product) error) error {
-	const page = 1000
+	const page = 2500
 	query := func() *gorm.DB {
 		q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
 		if supplierID > 0 {
