@@ -78,20 +78,19 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 	now := s.now()
 	var upserts, changes [][]any
 	seen := make(map[string]bool, len(batch)*4)
-	var enc encoder
 	for i := range batch {
 		p := &batch[i]
 		st.Products++
-		enc.reset()
 		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
 			st.Verdicts++
 			k := key(p.ID, v.Market, v.Channel)
 			seen[k] = true
-			reasons, evidence, h := enc.encode(v)
+			h := fingerprint(v)
 			prev, had := before[k]
 			if had && prev.ContentHash == h {
 				continue
 			}
+			reasons, evidence := encodeVerdict(v)
 			c := codes(v)
 			upserts = append(upserts, []any{p.ID, v.Market, v.Channel, v.Verdict, c, string(reasons), string(evidence), ev.policyRef(), ev.date.String(), h, now})
 			if !had || prev.Verdict != v.Verdict || prev.Codes != c {

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,40 +80,40 @@ type Filter struct {
 	Code       string
 }
 
-// encoder turns verdicts into their stored reasons and evidence and a
-// fingerprint of what they say. The evidence is stored without the
-// evaluation date (the row's as_of column holds it), so an unchanged verdict
-// fingerprints the same every night and is not rewritten. A product's
-// verdicts share one evidence, so it is encoded once per product: call
-// reset before each product's verdicts.
-type encoder struct {
-	lastLabels *policy.LabelEvidence
-	lastN      int
-	evidence   []byte
+// fingerprint identifies what a verdict says without encoding it: the
+// verdict, the policy and tier-table versions (which fix every message and
+// fix hint), each reason's code, severity and labels, and each label's
+// registry snapshot and standing. Snapshots are immutable, so their id
+// stands for the registry entries. The evaluation date is left out, so an
+// unchanged verdict fingerprints the same every night and is not rewritten.
+func fingerprint(v policy.Verdict) string {
+	h := sha256.New()
+	w := func(parts ...string) {
+		for _, p := range parts {
+			h.Write([]byte(p))
+			h.Write([]byte{0x1f})
+		}
+		h.Write([]byte{0x1e})
+	}
+	w(v.Verdict, v.Evidence.PolicyVersion, v.Evidence.TierVersion)
+	for _, r := range v.Reasons {
+		w(append([]string{"r", r.Code, r.Severity, r.Field}, r.Labels...)...)
+	}
+	for _, l := range v.Evidence.Labels {
+		w("l", l.Scheme, l.LabelID, strconv.FormatBool(l.Claimed), l.Status, strconv.Itoa(l.Tier),
+			strconv.FormatBool(l.Stale), strconv.FormatBool(l.NotRecognised), strconv.FormatInt(l.SnapshotID, 10))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (e *encoder) reset() { e.evidence = nil }
-
-func (e *encoder) encode(v policy.Verdict) (reasons, evidence []byte, hash string) {
-	var first *policy.LabelEvidence
-	if len(v.Evidence.Labels) > 0 {
-		first = &v.Evidence.Labels[0]
-	}
-	if e.evidence == nil || first != e.lastLabels || len(v.Evidence.Labels) != e.lastN {
-		ev := v.Evidence
-		ev.AsOf = civil.Date{}
-		e.evidence, _ = json.Marshal(ev)
-		e.lastLabels, e.lastN = first, len(v.Evidence.Labels)
-	}
-	evidence = e.evidence
+// encodeVerdict gives a verdict's stored reasons and evidence; the evidence
+// leaves out the evaluation date, which the row's as_of column holds.
+func encodeVerdict(v policy.Verdict) (reasons, evidence []byte) {
+	ev := v.Evidence
+	ev.AsOf = civil.Date{}
 	reasons, _ = json.Marshal(v.Reasons)
-	h := sha256.New()
-	h.Write([]byte(v.Verdict))
-	h.Write([]byte{0})
-	h.Write(reasons)
-	h.Write([]byte{0})
-	h.Write(evidence)
-	return reasons, evidence, hex.EncodeToString(h.Sum(nil))
+	evidence, _ = json.Marshal(ev)
+	return reasons, evidence
 }
 
 func codes(v policy.Verdict) string { return strings.Join(v.Codes(), " ") }
