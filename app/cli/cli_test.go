@@ -164,6 +164,9 @@ func TestRegistryImportVerdictsAndListingsEndToEnd(t *testing.T) {
 			t.Fatalf("registry import %s: %+v", scheme, r)
 		}
 	}
+	if r := run(t, dsn, "", "registry", "snapshots", "--scheme", "SG-CLS"); r.code != 0 || !strings.Contains(r.stdout, "SAMPLE") || !strings.Contains(r.stdout, "added: CSA/") {
+		t.Fatalf("registry snapshots: %+v", r)
+	}
 	if r := run(t, dsn, "", "registry", "import", "--scheme", "XX-NONE", filepath.Join(dir, "SG-CLS.csv")); r.code == 0 || !strings.Contains(r.stderr, "UNKNOWN_SCHEME") {
 		t.Fatalf("unknown scheme: %+v", r)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -93,7 +94,43 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 			return nil
 		},
 	}
-	c.AddCommand(imp, refresh, e.sourceCmd())
+	var snapScheme string
+	snaps := &cobra.Command{
+		Use:   "snapshots --scheme CODE",
+		Short: "List a scheme's snapshots, newest first, with what changed in each",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, db, err := e.open(cmd)
+			if err != nil {
+				return err
+			}
+			defer database.Close(db)
+			list, err := registry.NewStore(db).Snapshots(ctx, snapScheme)
+			if err != nil {
+				return err
+			}
+			for _, s := range list {
+				sample := ""
+				if s.Sample {
+					sample = " SAMPLE"
+				}
+				fmt.Fprintf(e.stdout, "snapshot %d%s fetched %s from %s: %d entries, sha256 %s\n", s.ID, sample,
+					s.FetchedAt.Format("2006-01-02 15:04"), s.Source, s.EntryCount, s.SHA256)
+				for _, part := range []struct {
+					what string
+					ids  []string
+				}{{"added", s.Diff.Added}, {"changed", s.Diff.Changed}, {"revoked", s.Diff.Revoked}, {"expired", s.Diff.Expired}} {
+					if len(part.ids) > 0 {
+						fmt.Fprintf(e.stdout, "  %s: %s\n", part.what, strings.Join(part.ids, ", "))
+					}
+				}
+			}
+			return nil
+		},
+	}
+	snaps.Flags().StringVar(&snapScheme, "scheme", "", "label scheme code")
+	_ = snaps.MarkFlagRequired("scheme")
+	c.AddCommand(imp, refresh, snaps, e.sourceCmd())
 	return c
 }
 
