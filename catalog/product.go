@@ -81,6 +81,7 @@ type ProductFilter struct {
 	SupplierID int64
 	Category   string
 	GTIN       string
+	SKU        string
 	Query      string // matched against sku, brand, model and name
 	AfterID    int64  // keyset pagination
 	Limit      int
@@ -103,6 +104,9 @@ func (s *Store) Products(ctx context.Context, f ProductFilter) ([]Product, error
 	}
 	if f.GTIN != "" {
 		q = q.Where("gtin = ?", f.GTIN)
+	}
+	if f.SKU != "" {
+		q = q.Where("sku = ?", f.SKU)
 	}
 	if f.Query != "" {
 		like := "%" + strings.ToLower(database.EscapeLike(f.Query)) + "%"

@@ -3,6 +3,7 @@ package verdicts
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -271,4 +272,25 @@ func (s *Service) Gate(ctx context.Context, rawGTIN, market, channel string) (Ga
 		ans.Verdict = policy.Allowed
 	}
 	return ans, nil
+}
+
+// Forecast of one product: EvaluateProduct decides a product in one market
+// and channel as of a date with the active policy and the latest registries,
+// storing nothing. The caller must be allowed to see the product.
+func (s *Service) EvaluateProduct(ctx context.Context, productID int64, market, channel string, asOf civil.Date) (policy.Verdict, int64, error) {
+	p, err := catalog.NewStore(s.db).Product(ctx, productID)
+	if err != nil {
+		return policy.Verdict{}, 0, err
+	}
+	ev, err := s.prepare(ctx, asOf, nil)
+	if err != nil {
+		return policy.Verdict{}, 0, err
+	}
+	v := ev.doc.EvaluateOne(&p, market, channel, ev.date, ev.view)
+	if !slices.Contains(p.Markets, market) {
+		v.Verdict = policy.Blocked
+		v.Reasons = append(v.Reasons, policy.Reason{Code: "NOT_OFFERED", Severity: policy.Block,
+			Message: "The supplier does not offer this product in this market.", Fix: "Choose a product offered in the order's market."})
+	}
+	return v, ev.policyID, nil
 }
