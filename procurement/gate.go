@@ -176,4 +176,3 @@ func (s *Service) gateAndMove(ctx context.Context, p access.Principal, orderID i
 		return record(tx, o, checks)
 	}, map[string]any{"lines": checks})
 }
-

@@ -317,4 +317,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
