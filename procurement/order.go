@@ -317,3 +317,10 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func timeText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}

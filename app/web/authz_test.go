@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -29,7 +30,20 @@ const (
 	unauth   = http.StatusUnauthorized
 	forbid   = http.StatusForbidden
 	notFound = http.StatusNotFound
+	conflict = http.StatusConflict
 )
+
+// w builds a path from an id the world holds.
+func w(id func(*world) int64, format string) func(*world) string {
+	return func(wd *world) string { return fmt.Sprintf(format, id(wd)) }
+}
+
+// version is an order's current version, for optimistic locking.
+func (wd *world) version(orderID int64) int {
+	var v int
+	wd.db.Raw("SELECT version FROM purchase_orders WHERE id = ?", orderID).Scan(&v)
+	return v
+}
 
 type routeCase struct {
 	method, route string                          // as registered with gin
@@ -46,6 +60,7 @@ func routeMatrix() []routeCase {
 	users := expect{unauth, ok, ok, ok, ok, ok}
 	adminOnly := expect{unauth, ok, forbid, forbid, forbid, forbid}
 	importReaders := expect{unauth, ok, ok, forbid, forbid, ok}
+	orderReaders := expect{unauth, ok, forbid, ok, ok, forbid}
 	importReadersNotB := expect{unauth, ok, ok, forbid, forbid, notFound}
 	return []routeCase{
 		{method: "GET", route: "/healthz", path: fixed("/healthz"), want: everyone},
@@ -128,6 +143,53 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/gate", path: fixed("/api/v1/gate?gtin=4006381333931&market=UK&channel=retail"), want: users},
 		{method: "GET", route: "/api/v1/listings", path: fixed("/api/v1/listings?market=UK&format=csv"), want: users},
 		{method: "POST", route: "/api/v1/evaluate", path: fixed("/api/v1/evaluate"), want: expect{unauth, ok, forbid, forbid, forbid, forbid}},
+		{method: "GET", route: "/api/v1/procurement/catalogue", path: fixed("/api/v1/procurement/catalogue?market=UK&all=true"), want: users},
+		{method: "GET", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"), want: orderReaders},
+		{method: "POST", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"),
+			body: func(w *world, role string) any {
+				return map[string]string{"reference": "PO-by-" + role, "market": "UK"}
+			},
+			want: expect{unauth, forbid, forbid, created, forbid, forbid}},
+		{method: "GET", route: "/api/v1/purchase-orders/:id", path: w(func(w *world) int64 { return w.orderA }, "/api/v1/purchase-orders/%d"), want: orderReaders},
+		{method: "POST", route: "/api/v1/purchase-orders/:id/lines", path: w(func(w *world) int64 { return w.orderA }, "/api/v1/purchase-orders/%d/lines"),
+			body: func(w *world, role string) any {
+				return map[string]any{"version": w.version(w.orderA), "gtin": "00012345600012", "quantity": 2, "delivery_date": "2030-01-15"}
+			},
+			want: expect{unauth, forbid, forbid, created, forbid, forbid}},
+		{method: "DELETE", route: "/api/v1/purchase-orders/:id/lines/:line", path: func(w *world) string {
+			return fmt.Sprintf("/api/v1/purchase-orders/%d/lines/1?version=%d", w.orderA, w.version(w.orderA))
+		}, want: expect{unauth, forbid, forbid, ok, forbid, forbid}},
+		{method: "GET", route: "/api/v1/purchase-orders/:id/check", path: w(func(w *world) int64 { return w.orderB }, "/api/v1/purchase-orders/%d/check"), want: orderReaders},
+		{method: "POST", route: "/api/v1/purchase-orders/:id/submit", path: w(func(w *world) int64 { return w.orderB }, "/api/v1/purchase-orders/%d/submit"),
+			body: func(w *world, _ string) any { return map[string]int{"version": w.version(w.orderB)} },
+			want: expect{unauth, forbid, forbid, conflict, forbid, forbid}}, // its line is blocked
+		{method: "POST", route: "/api/v1/purchase-orders/:id/approve", path: w(func(w *world) int64 { return w.orderB }, "/api/v1/purchase-orders/%d/approve"),
+			body: func(w *world, _ string) any { return map[string]int{"version": w.version(w.orderB)} },
+			want: expect{unauth, forbid, forbid, forbid, conflict, forbid}}, // still a draft
+		{method: "POST", route: "/api/v1/purchase-orders/:id/reject", path: w(func(w *world) int64 { return w.orderB }, "/api/v1/purchase-orders/%d/reject"),
+			body: func(w *world, _ string) any { return map[string]int{"version": w.version(w.orderB)} },
+			want: expect{unauth, forbid, forbid, forbid, conflict, forbid}},
+		{method: "POST", route: "/api/v1/purchase-orders/:id/cancel", path: w(func(w *world) int64 { return w.orderC }, "/api/v1/purchase-orders/%d/cancel"),
+			body: func(w *world, _ string) any { return map[string]int{"version": w.version(w.orderC)} },
+			want: expect{unauth, forbid, forbid, ok, forbid, forbid}},
+		{method: "GET", route: "/api/v1/purchase-orders/:id/evidence", path: w(func(w *world) int64 { return w.orderB }, "/api/v1/purchase-orders/%d/evidence"),
+			want: expect{unauth, conflict, forbid, conflict, conflict, forbid}}, // not approved
+		{method: "GET", route: "/api/v1/purchase-orders/:id/evidence.xlsx", path: w(func(w *world) int64 { return w.orderB }, "/api/v1/purchase-orders/%d/evidence.xlsx"),
+			want: expect{unauth, conflict, forbid, conflict, conflict, forbid}},
+		{method: "GET", route: "/api/v1/waivers", path: fixed("/api/v1/waivers"), want: orderReaders},
+		{method: "POST", route: "/api/v1/waivers", path: fixed("/api/v1/waivers"),
+			body: func(w *world, _ string) any {
+				return map[string]any{"product_id": w.productA, "market": "UK", "codes": []string{"LABEL_REQUIRED"},
+					"justification": "Needed for the council's accessibility pilot.", "expires_on": time.Now().AddDate(0, 1, 0).Format("2006-01-02")}
+			},
+			want: expect{unauth, forbid, forbid, created, forbid, forbid}},
+		{method: "GET", route: "/api/v1/waivers/:id", path: w(func(w *world) int64 { return w.waiverA }, "/api/v1/waivers/%d"), want: orderReaders},
+		{method: "POST", route: "/api/v1/waivers/:id/approve", path: w(func(w *world) int64 { return w.waiverA }, "/api/v1/waivers/%d/approve"),
+			body: func(*world, string) any { return map[string]string{"note": "ok"} },
+			want: expect{unauth, forbid, forbid, forbid, ok, forbid}},
+		{method: "POST", route: "/api/v1/waivers/:id/refuse", path: w(func(w *world) int64 { return w.waiverB }, "/api/v1/waivers/%d/refuse"),
+			body: func(*world, string) any { return map[string]string{"note": "no"} },
+			want: expect{unauth, forbid, forbid, forbid, ok, forbid}},
 		{method: "GET", route: "/api/v1/audit", path: fixed("/api/v1/audit"), want: adminOnly},
 		{method: "GET", route: "/api/v1/audit/verify", path: fixed("/api/v1/audit/verify"), want: adminOnly},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -16,10 +17,12 @@ import (
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/civil"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
+	"github.com/cascade-gate/cascade/procurement"
 	"github.com/cascade-gate/cascade/vendors"
 )
 
@@ -43,6 +46,11 @@ type world struct {
 	productB      int64
 	batchB        int64 // an import of supplier B
 	snapshot      int64 // an SG-CLS registry snapshot
+	orderA        int64 // the buyer's draft orders: A to edit, B with a blocked line, C to cancel
+	orderB        int64
+	orderC        int64
+	waiverA       int64 // requested waivers: A to approve, B to refuse
+	waiverB       int64
 	source        int64 // a registry source whose URL does not answer
 	policyVersion string
 	passwords     map[string]string
@@ -115,6 +123,7 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 		t.Fatal(err)
 	}
 	w.policyVersion = v.Version
+	w.procurementFixtures(t)
 	return w
 }
 
@@ -187,4 +196,30 @@ func count(t *testing.T, db *gorm.DB, table string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func (w *world) procurementFixtures(t *testing.T) {
+	t.Helper()
+	buyer := access.With(context.Background(), w.users["buyer"].Principal())
+	svc := procurement.New(w.db)
+	delivery, _ := civil.Parse("2030-01-15")
+	for _, id := range []*int64{&w.orderA, &w.orderB, &w.orderC} {
+		o, err := svc.CreateOrder(buyer, procurement.NewOrder{Reference: fmt.Sprintf("PO-%p", id), Market: "UK"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AddLine(buyer, o.ID, o.Version, procurement.NewLine{GTIN: "00012345600012", Quantity: 1, DeliveryDate: delivery}); err != nil {
+			t.Fatal(err)
+		}
+		*id = o.ID
+	}
+	expires := civil.Today().AddDays(30)
+	for _, id := range []*int64{&w.waiverA, &w.waiverB} {
+		wv, err := svc.RequestWaiver(buyer, procurement.NewWaiver{ProductID: w.productB, Market: "UK", Codes: []string{"LABEL_REQUIRED"},
+			Justification: "A fixture waiver long enough to be justified.", ExpiresOn: expires})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*id = wv.ID
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
+	"github.com/cascade-gate/cascade/procurement"
 	"github.com/cascade-gate/cascade/vendors"
 )
 
@@ -35,18 +36,19 @@ const MaxRegistryBody = 200 << 20
 // Server serves Cascade over HTTP. It keeps no state of its own between
 // requests: everything lives in the database, so replicas are interchangeable.
 type Server struct {
-	db         *gorm.DB
-	auth       *auth.Service
-	suppliers  *vendors.Store
-	products   *catalog.Store
-	audit      *audit.Log
-	importer   *imports.Importer
-	batches    *imports.Store
-	registries *registry.Store
-	verdicts   *verdicts.Service
-	log        *slog.Logger
-	registry   *prometheus.Registry
-	engine     *gin.Engine
+	db          *gorm.DB
+	auth        *auth.Service
+	suppliers   *vendors.Store
+	products    *catalog.Store
+	audit       *audit.Log
+	importer    *imports.Importer
+	batches     *imports.Store
+	registries  *registry.Store
+	verdicts    *verdicts.Service
+	procurement *procurement.Service
+	log         *slog.Logger
+	registry    *prometheus.Registry
+	engine      *gin.Engine
 
 	importLimits imports.Limits
 	uploadDir    string // where uploads wait while they are imported; "" = the OS temp dir
@@ -62,17 +64,18 @@ type Server struct {
 func New(db *gorm.DB, log *slog.Logger) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
-		db:         db,
-		auth:       auth.NewService(db),
-		suppliers:  vendors.NewStore(db),
-		products:   catalog.NewStore(db),
-		audit:      audit.NewLog(db),
-		importer:   imports.New(db, imports.DefaultLimits),
-		batches:    imports.NewStore(db),
-		registries: registry.NewStore(db),
-		verdicts:   verdicts.New(db),
-		log:        log,
-		registry:   prometheus.NewRegistry(),
+		db:          db,
+		auth:        auth.NewService(db),
+		suppliers:   vendors.NewStore(db),
+		products:    catalog.NewStore(db),
+		audit:       audit.NewLog(db),
+		importer:    imports.New(db, imports.DefaultLimits),
+		batches:     imports.NewStore(db),
+		registries:  registry.NewStore(db),
+		verdicts:    verdicts.New(db),
+		procurement: procurement.New(db),
+		log:         log,
+		registry:    prometheus.NewRegistry(),
 
 		importLimits: imports.DefaultLimits,
 	}

@@ -1,0 +1,294 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/procurement"
+	"github.com/cascade-gate/cascade/templates"
+)
+
+type createOrderRequest struct {
+	Reference string `json:"reference"`
+	Market    string `json:"market"`
+}
+
+type addLineRequest struct {
+	Version      int        `json:"version"`
+	GTIN         string     `json:"gtin"`
+	SupplierID   int64      `json:"supplier_id"`
+	SKU          string     `json:"sku"`
+	Quantity     int        `json:"quantity"`
+	UnitPrice    string     `json:"unit_price"`
+	Currency     string     `json:"currency"`
+	DeliveryDate civil.Date `json:"delivery_date"`
+}
+
+type decisionRequest struct {
+	Version   int        `json:"version"`
+	Note      string     `json:"note"`
+	ExpiresOn civil.Date `json:"expires_on"`
+}
+
+type waiverRequest struct {
+	ProductID     int64      `json:"product_id"`
+	Market        string     `json:"market"`
+	Codes         []string   `json:"codes"`
+	Justification string     `json:"justification"`
+	ExpiresOn     civil.Date `json:"expires_on"`
+}
+
+// catalogue lists the products buyers may order in a market (?all=true adds
+// the others, with why they are not eligible).
+func (s *Server) catalogue(c *gin.Context) error {
+	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: "procurement"}
+	if _, _, err := verdicts.ListingScope(f.Market, f.Channel); err != nil {
+		return err
+	}
+	if c.Query("all") != "true" {
+		f.Verdict = "allowed"
+	}
+	q := strings.ToLower(c.Query("q"))
+	var items []verdicts.Row
+	err := s.verdicts.List(c.Request.Context(), f, func(r verdicts.Row) error {
+		if q == "" || strings.Contains(strings.ToLower(r.SKU+" "+r.GTIN+" "+r.Supplier), q) {
+			items = append(items, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"products": items})
+	return nil
+}
+
+func (s *Server) listOrders(c *gin.Context) error {
+	list, err := s.procurement.Orders(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"purchase_orders": list})
+	return nil
+}
+
+func (s *Server) createOrder(c *gin.Context) error {
+	var req createOrderRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	o, err := s.procurement.CreateOrder(c.Request.Context(), procurement.NewOrder{Reference: req.Reference, Market: req.Market})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"purchase_order": o})
+	return nil
+}
+
+func (s *Server) getOrder(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.procurement.Order(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"purchase_order": o})
+	return nil
+}
+
+func (s *Server) addLine(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req addLineRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	o, err := s.procurement.AddLine(c.Request.Context(), id, req.Version, procurement.NewLine{GTIN: req.GTIN, SupplierID: req.SupplierID, SKU: req.SKU,
+		Quantity: req.Quantity, UnitPrice: req.UnitPrice, Currency: req.Currency, DeliveryDate: req.DeliveryDate})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"purchase_order": o})
+	return nil
+}
+
+func (s *Server) removeLine(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	lineNo, err := strconv.Atoi(c.Param("line"))
+	if err != nil {
+		return errs.NotFoundf("no line %q", c.Param("line"))
+	}
+	version, err := queryInt(c, "version")
+	if err != nil {
+		return err
+	}
+	o, err := s.procurement.RemoveLine(c.Request.Context(), id, int(version), lineNo)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"purchase_order": o})
+	return nil
+}
+
+func (s *Server) checkOrder(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	checks, err := s.procurement.Check(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"lines": checks})
+	return nil
+}
+
+// orderAction runs submit, approve, reject or cancel with the body's version and note.
+func (s *Server) orderAction(action string) handler {
+	return func(c *gin.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		var req decisionRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		ctx := c.Request.Context()
+		var o procurement.Order
+		switch action {
+		case "submit":
+			o, err = s.procurement.Submit(ctx, id, req.Version)
+		case "approve":
+			o, err = s.procurement.Approve(ctx, id, req.Version, req.Note)
+		case "reject":
+			o, err = s.procurement.Reject(ctx, id, req.Version, req.Note)
+		case "cancel":
+			o, err = s.procurement.Cancel(ctx, id, req.Version)
+		}
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusOK, gin.H{"purchase_order": o})
+		return nil
+	}
+}
+
+func (s *Server) evidenceXLSX(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ev, err := s.procurement.EvidencePack(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := procurement.WriteEvidenceXLSX(ev, &buf); err != nil {
+		return err
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="evidence-%s.xlsx"`, safeFileName(ev.Order.Reference)))
+	c.Data(http.StatusOK, xlsxType, buf.Bytes())
+	return nil
+}
+
+// evidenceHTML is the printable evidence pack.
+func (s *Server) evidenceHTML(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ev, err := s.procurement.EvidencePack(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	approved := ""
+	if ev.Order.DecidedAt != nil {
+		approved = ev.Order.DecidedAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	page, err := templates.Render("evidence.html", map[string]any{"Title": "Evidence pack " + ev.Order.Reference, "E": ev, "Approved": approved})
+	if err != nil {
+		return err
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+	return nil
+}
+
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func (s *Server) listWaivers(c *gin.Context) error {
+	list, err := s.procurement.Waivers(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"waivers": list})
+	return nil
+}
+
+func (s *Server) getWaiver(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	w, err := s.procurement.Waiver(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"waiver": w})
+	return nil
+}
+
+func (s *Server) requestWaiver(c *gin.Context) error {
+	var req waiverRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	w, err := s.procurement.RequestWaiver(c.Request.Context(), procurement.NewWaiver{ProductID: req.ProductID, Market: req.Market,
+		Codes: req.Codes, Justification: req.Justification, ExpiresOn: req.ExpiresOn})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, gin.H{"waiver": w})
+	return nil
+}
+
+func (s *Server) decideWaiver(approve bool) handler {
+	return func(c *gin.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		var req decisionRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		w, err := s.procurement.DecideWaiver(c.Request.Context(), id, approve, req.Note, req.ExpiresOn)
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusOK, gin.H{"waiver": w})
+		return nil
+	}
+}

@@ -1,0 +1,167 @@
+package procurement
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cascade-gate/cascade/app/audit"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog/policy"
+)
+
+// Evidence is everything an auditor needs to retrace an approved order:
+// each line's product and gate decision at its delivery date, the label
+// entries and registry snapshots behind it, the waivers used, the policy,
+// and the audit trail. It is built from what was recorded at approval, so
+// it still says the same after registries and policies change.
+type Evidence struct {
+	Order   Order           `json:"order"`
+	Lines   []LineEvidence  `json:"lines"`
+	Waivers []Waiver        `json:"waivers"`
+	Audit   []audit.Entry   `json:"audit"`
+	Policy  []PolicyVersion `json:"policies"`
+}
+
+// LineEvidence is one line as the gate decided it.
+type LineEvidence struct {
+	Line     Line            `json:"line"`
+	Reasons  []policy.Reason `json:"reasons"`
+	Evidence policy.Evidence `json:"evidence"`
+}
+
+// PolicyVersion names a policy a decision used.
+type PolicyVersion struct {
+	ID      int64  `json:"id"`
+	Version string `json:"version"`
+	SHA256  string `json:"sha256" gorm:"column:sha256"`
+}
+
+// EvidencePack gathers the evidence of an approved order.
+func (s *Service) EvidencePack(ctx context.Context, orderID int64) (Evidence, error) {
+	o, err := s.Order(ctx, orderID)
+	if err != nil {
+		return Evidence{}, err
+	}
+	if o.Status != Approved {
+		return Evidence{}, errs.E(errs.Conflict, "ORDER_NOT_APPROVED", "the evidence pack is for approved orders; this one is %s", o.Status)
+	}
+	ev := Evidence{Order: o}
+	var waiverIDs, policyIDs []int64
+	for _, l := range o.Lines {
+		le := LineEvidence{Line: l}
+		_ = json.Unmarshal(l.GateReasons, &le.Reasons)
+		_ = json.Unmarshal(l.GateEvidence, &le.Evidence)
+		ev.Lines = append(ev.Lines, le)
+		if l.WaiverID != nil {
+			waiverIDs = append(waiverIDs, *l.WaiverID)
+		}
+		if l.PolicyID != nil {
+			policyIDs = append(policyIDs, *l.PolicyID)
+		}
+	}
+	db := s.db.WithContext(ctx)
+	if len(waiverIDs) > 0 {
+		if err := db.Where("id IN ?", waiverIDs).Order("id").Find(&ev.Waivers).Error; err != nil {
+			return ev, err
+		}
+	}
+	if len(policyIDs) > 0 {
+		if err := db.Table("policies").Select("id, version, sha256").Where("id IN ?", policyIDs).Find(&ev.Policy).Error; err != nil {
+			return ev, err
+		}
+	}
+	// The audit trail of the order and its waivers, read as the system: auditors need it whole.
+	q := db.Where("(entity = 'purchase_order' AND entity_id = ?)", strconv.FormatInt(o.ID, 10))
+	for _, id := range waiverIDs {
+		q = q.Or("(entity = 'waiver' AND entity_id = ?)", strconv.FormatInt(id, 10))
+	}
+	err = q.Order("seq").Find(&ev.Audit).Error
+	return ev, err
+}
+
+// WriteEvidenceXLSX writes the evidence pack as a workbook: Order, Lines,
+// Labels, Waivers and Audit sheets. Every cell is text or a number, never a formula.
+func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheets := map[string][][]any{}
+	o := ev.Order
+	var policies []string
+	for _, p := range ev.Policy {
+		policies = append(policies, fmt.Sprintf("%s (sha256 %s)", p.Version, p.SHA256))
+	}
+	sheets["Order"] = [][]any{
+		{"reference", o.Reference}, {"organisation", o.Organisation}, {"market", o.Market}, {"status", o.Status},
+		{"submitted at", timeText(o.SubmittedAt)}, {"approved at", timeText(o.DecidedAt)}, {"decision note", o.DecisionNote},
+		{"policy", strings.Join(policies, "; ")},
+	}
+	lines := [][]any{{"line", "sku", "gtin", "brand", "model", "quantity", "unit price", "currency", "delivery date", "gate", "reasons", "waiver", "checked at"}}
+	labels := [][]any{{"line", "scheme", "label id", "claimed", "status", "tier", "registry stale", "snapshot", "snapshot sha256", "snapshot fetched", "entry brand", "entry model", "entry level", "entry expires"}}
+	for _, le := range ev.Lines {
+		l := le.Line
+		var sku, gtin, brand, model string
+		if l.Product != nil {
+			sku, gtin, brand, model = l.Product.SKU, l.Product.GTIN, l.Product.Brand, l.Product.Model
+		}
+		var codes []string
+		for _, r := range le.Reasons {
+			codes = append(codes, r.Code+" ("+r.Severity+")")
+		}
+		waiver := ""
+		if l.WaiverID != nil {
+			waiver = strconv.FormatInt(*l.WaiverID, 10)
+		}
+		lines = append(lines, []any{l.LineNo, sku, gtin, brand, model, l.Quantity, l.UnitPrice, l.Currency, l.DeliveryDate.String(), l.GateVerdict, strings.Join(codes, ", "), waiver, timeText(l.CheckedAt)})
+		for _, lab := range le.Evidence.Labels {
+			var eb, em, el, ee string
+			if lab.Entry != nil {
+				eb, em, el, ee = lab.Entry.Brand, lab.Entry.Model, lab.Entry.Level, lab.Entry.Expires.String()
+			}
+			labels = append(labels, []any{l.LineNo, lab.Scheme, lab.LabelID, lab.Claimed, lab.Status, lab.Tier, lab.Stale, lab.SnapshotID, lab.SnapshotSHA256, timeText(lab.FetchedAt), eb, em, el, ee})
+		}
+	}
+	sheets["Lines"], sheets["Labels"] = lines, labels
+	waivers := [][]any{{"waiver", "product id", "market", "codes", "justification", "requested by", "requested at", "decided by", "decided at", "note", "expires"}}
+	for _, wv := range ev.Waivers {
+		var by any
+		if wv.DecidedBy != nil {
+			by = *wv.DecidedBy
+		}
+		waivers = append(waivers, []any{wv.ID, wv.ProductID, wv.Market, wv.Codes, wv.Justification, wv.RequestedBy, wv.RequestedAt.Format("2006-01-02 15:04"), by, timeText(wv.DecidedAt), wv.DecisionNote, wv.ExpiresOn.String()})
+	}
+	sheets["Waivers"] = waivers
+	trail := [][]any{{"seq", "at", "actor", "action", "entity", "id", "data", "hash"}}
+	for _, e := range ev.Audit {
+		trail = append(trail, []any{e.Seq, e.At.Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Entity, e.EntityID, e.Data, e.Hash})
+	}
+	sheets["Audit"] = trail
+	for i, name := range []string{"Order", "Lines", "Labels", "Waivers", "Audit"} {
+		if i == 0 {
+			_ = f.SetSheetName("Sheet1", name)
+		} else if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+		for r, row := range sheets[name] {
+			for c, v := range row {
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+				var err error
+				if s, ok := v.(string); ok {
+					err = f.SetCellStr(name, cell, s)
+				} else {
+					err = f.SetCellValue(name, cell, v)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_, err := f.WriteTo(w)
+	return err
+}
