@@ -131,3 +131,20 @@ func (s *Store) Product(ctx context.Context, id int64) (Product, error) {
 	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").First(&p, id).Error
 	return p, database.Translate(err, "product")
 }
+
+// ProductsByID returns the products with these ids that the caller may see, by id.
+func (s *Store) ProductsByID(ctx context.Context, ids []int64) (map[int64]Product, error) {
+	out := make(map[int64]Product, len(ids))
+	for start := 0; start < len(ids); start += 1000 {
+		var page []Product
+		err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").
+			Where("id IN ?", ids[start:min(start+1000, len(ids))]).Find(&page).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page {
+			out[p.ID] = p
+		}
+	}
+	return out, nil
+}

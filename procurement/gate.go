@@ -41,14 +41,17 @@ func (s *Service) check(ctx context.Context, tx *gorm.DB, o Order) ([]LineCheck,
 		return nil, err
 	}
 	// The gate reads as the system: a buyer may buy a product whatever role sees it.
-	sys := access.With(ctx, access.System("procurement-gate"))
+	eval, err := s.verdicts.NewEvaluator(access.With(ctx, access.System("procurement-gate")))
+	if err != nil {
+		return nil, err
+	}
 	out := make([]LineCheck, 0, len(o.Lines))
 	for _, l := range o.Lines {
-		v, policyID, err := s.verdicts.EvaluateProduct(sys, l.ProductID, o.Market, "procurement", l.DeliveryDate)
-		if err != nil {
-			return nil, err
+		if l.Product == nil {
+			return nil, errs.E(errs.Conflict, "PRODUCT_GONE", "line %d's product no longer exists: remove the line", l.LineNo)
 		}
-		c := LineCheck{LineNo: l.LineNo, Verdict: LineAllowed, Reasons: v.Reasons, evidence: v.Evidence, policyID: policyID}
+		v := eval.Decide(l.Product, o.Market, "procurement", l.DeliveryDate)
+		c := LineCheck{LineNo: l.LineNo, Verdict: LineAllowed, Reasons: v.Reasons, evidence: v.Evidence, policyID: eval.PolicyID()}
 		if l.Product != nil {
 			c.SKU, c.GTIN = l.Product.SKU, l.Product.GTIN
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
@@ -85,6 +86,9 @@ func New(db *gorm.DB) *Service {
 	return &Service{db: db, verdicts: verdicts.New(db), products: catalog.NewStore(db), today: civil.Today}
 }
 
+// Policies gives access to the policy versions the gate applies.
+func (s *Service) Policies() *policy.Store { return s.verdicts.Policies() }
+
 // orgScope limits orders (or waivers) to the caller's organisation; admins see all.
 func orgScope(p access.Principal) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
@@ -143,10 +147,18 @@ func (s *Service) load(ctx context.Context, db *gorm.DB, p access.Principal, id 
 	if err != nil {
 		return o, database.Translate(err, "purchase order")
 	}
+	ids := make([]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		ids[i] = l.ProductID
+	}
+	// Buyers and approvers may see every product; read them as the system in one go.
+	products, err := s.products.ProductsByID(access.With(ctx, access.System("procurement")), ids)
+	if err != nil {
+		return o, err
+	}
 	for i := range o.Lines {
-		prod, err := s.products.Product(ctx, o.Lines[i].ProductID)
-		if err == nil {
-			o.Lines[i].Product = &prod
+		if p, ok := products[o.Lines[i].ProductID]; ok {
+			o.Lines[i].Product = &p
 		}
 	}
 	return o, nil

@@ -274,23 +274,30 @@ func (s *Service) Gate(ctx context.Context, rawGTIN, market, channel string) (Ga
 	return ans, nil
 }
 
-// Forecast of one product: EvaluateProduct decides a product in one market
-// and channel as of a date with the active policy and the latest registries,
-// storing nothing. The caller must be allowed to see the product.
-func (s *Service) EvaluateProduct(ctx context.Context, productID int64, market, channel string, asOf civil.Date) (policy.Verdict, int64, error) {
-	p, err := catalog.NewStore(s.db).Product(ctx, productID)
+// Evaluator decides many products with one policy and one registry view,
+// loaded once: the procurement gate checks every line of an order with it.
+type Evaluator struct{ ev evaluation }
+
+// NewEvaluator loads the active policy and the latest registries.
+func (s *Service) NewEvaluator(ctx context.Context) (*Evaluator, error) {
+	ev, err := s.prepare(ctx, civil.Date{}, nil)
 	if err != nil {
-		return policy.Verdict{}, 0, err
+		return nil, err
 	}
-	ev, err := s.prepare(ctx, asOf, nil)
-	if err != nil {
-		return policy.Verdict{}, 0, err
-	}
-	v := ev.doc.EvaluateOne(&p, market, channel, ev.date, ev.view)
+	return &Evaluator{ev: ev}, nil
+}
+
+// PolicyID is the stored id of the policy the evaluator applies.
+func (e *Evaluator) PolicyID() int64 { return e.ev.policyID }
+
+// Decide evaluates p in one market and channel as of a date, storing
+// nothing. A market the product is not offered in is blocked (NOT_OFFERED).
+func (e *Evaluator) Decide(p *catalog.Product, market, channel string, asOf civil.Date) policy.Verdict {
+	v := e.ev.doc.EvaluateOne(p, market, channel, asOf, e.ev.view)
 	if !slices.Contains(p.Markets, market) {
 		v.Verdict = policy.Blocked
 		v.Reasons = append(v.Reasons, policy.Reason{Code: "NOT_OFFERED", Severity: policy.Block,
 			Message: "The supplier does not offer this product in this market.", Fix: "Choose a product offered in the order's market."})
 	}
-	return v, ev.policyID, nil
+	return v
 }
