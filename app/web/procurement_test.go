@@ -1,0 +1,104 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/database/dbtest"
+)
+
+func decode(t *testing.T, body []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+}
+
+// TestOrderThroughWaiverToEvidencePack drives the API as a buyer and an
+// approver: an order is blocked, a waiver is requested and approved by
+// the other person, the order is approved, and the evidence pack shows why.
+func TestOrderThroughWaiverToEvidencePack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		w := newWorld(t, db)
+		rec := w.request("buyer", "POST", "/api/v1/purchase-orders", map[string]string{"reference": "PO <2026>/17", "market": "UK"})
+		var created struct {
+			Order struct {
+				ID      int64 `json:"id"`
+				Version int   `json:"version"`
+			} `json:"purchase_order"`
+		}
+		decode(t, rec.Body.Bytes(), &created)
+		id := created.Order.ID
+		rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/lines", id),
+			map[string]any{"version": created.Order.Version, "gtin": "12345600012", "quantity": 5, "unit_price": "12.50", "currency": "gbp", "delivery_date": time.Now().AddDate(0, 1, 0).Format("2006-01-02")})
+		if rec.Code != 201 {
+			t.Fatalf("add line: %d %s", rec.Code, rec.Body.String())
+		}
+		rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/submit", id), map[string]int{"version": w.version(id)})
+		if rec.Code != 409 || errorCode(t, rec) != "ORDER_BLOCKED" {
+			t.Fatalf("submit: %d %s", rec.Code, rec.Body.String())
+		}
+		var blocked struct {
+			Error struct {
+				Details struct {
+					Lines []struct {
+						Codes []string `json:"blocking_codes"`
+					} `json:"blocked_lines"`
+				} `json:"details"`
+			} `json:"error"`
+		}
+		decode(t, rec.Body.Bytes(), &blocked)
+		codes := blocked.Error.Details.Lines[0].Codes
+		if len(codes) == 0 {
+			t.Fatalf("no blocking codes: %s", rec.Body.String())
+		}
+
+		rec = w.request("buyer", "POST", "/api/v1/waivers", map[string]any{"product_id": w.productB, "market": "UK", "codes": codes,
+			"justification": "Emergency replacement for the library's door entry system.", "expires_on": time.Now().AddDate(0, 3, 0).Format("2006-01-02")})
+		var waiver struct {
+			Waiver struct {
+				ID int64 `json:"id"`
+			} `json:"waiver"`
+		}
+		decode(t, rec.Body.Bytes(), &waiver)
+		if rec := w.request("approver", "POST", fmt.Sprintf("/api/v1/waivers/%d/approve", waiver.Waiver.ID), map[string]string{"note": "one-off"}); rec.Code != 200 {
+			t.Fatalf("approve waiver: %d %s", rec.Code, rec.Body.String())
+		}
+		if rec := w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/submit", id), map[string]int{"version": w.version(id)}); rec.Code != 200 {
+			t.Fatalf("submit with waiver: %d %s", rec.Code, rec.Body.String())
+		}
+		if rec := w.request("approver", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/approve", id), map[string]any{"version": w.version(id) - 1, "note": "stale"}); rec.Code != 409 || errorCode(t, rec) != "ORDER_CHANGED" {
+			t.Fatalf("stale approve: %d %s", rec.Code, rec.Body.String())
+		}
+		if rec := w.request("approver", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/approve", id), map[string]any{"version": w.version(id), "note": "ok"}); rec.Code != 200 {
+			t.Fatalf("approve: %d %s", rec.Code, rec.Body.String())
+		}
+
+		rec = w.request("approver", "GET", fmt.Sprintf("/api/v1/purchase-orders/%d/evidence.xlsx", id), nil)
+		f, err := excelize.OpenReader(rec.Body)
+		if err != nil {
+			t.Fatalf("evidence xlsx: %v", err)
+		}
+		lines, _ := f.GetRows("Lines")
+		trail, _ := f.GetRows("Audit")
+		waivers, _ := f.GetRows("Waivers")
+		f.Close()
+		if len(lines) != 2 || lines[1][9] != "waived" || lines[1][11] != fmt.Sprint(waiver.Waiver.ID) || lines[1][7] != "GBP" {
+			t.Fatalf("evidence lines %v", lines)
+		}
+		if len(waivers) != 2 || len(trail) < 5 {
+			t.Fatalf("evidence: %d waivers, %d audit rows", len(waivers)-1, len(trail)-1)
+		}
+		rec = w.request("buyer", "GET", fmt.Sprintf("/api/v1/purchase-orders/%d/evidence", id), nil)
+		html := rec.Body.String()
+		if rec.Code != 200 || !strings.Contains(html, "PO &lt;2026&gt;/17") || strings.Contains(html, "PO <2026>") || !strings.Contains(html, "waived") {
+			t.Fatalf("evidence html: %d %s", rec.Code, html)
+		}
+	})
+}
