@@ -7,12 +7,34 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
+	"strings"
 )
 
 //go:embed *.html
 var files embed.FS
 
-var pages = template.Must(template.New("").ParseFS(files, "*.html"))
+//go:embed static
+var static embed.FS
+
+// Static holds the stylesheet and the small progressive-enhancement script.
+func Static() fs.FS {
+	sub, _ := fs.Sub(static, "static")
+	return sub
+}
+
+var funcs = template.FuncMap{
+	"join": strings.Join,
+	"percent": func(part, whole int) int {
+		if whole == 0 {
+			return 0
+		}
+		return part * 100 / whole
+	},
+	"add": func(a, b int) int { return a + b },
+}
+
+var pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.html"))
 
 // Render executes the named page into a buffer, so a template error never
 // leaves a half-written response behind.

@@ -31,6 +31,7 @@ const (
 	forbid   = http.StatusForbidden
 	notFound = http.StatusNotFound
 	conflict = http.StatusConflict
+	seeOther = http.StatusSeeOther
 )
 
 // w builds a path from an id the world holds.
@@ -61,12 +62,23 @@ func routeMatrix() []routeCase {
 	adminOnly := expect{unauth, ok, forbid, forbid, forbid, forbid}
 	importReaders := expect{unauth, ok, ok, forbid, forbid, ok}
 	orderReaders := expect{unauth, ok, forbid, ok, ok, forbid}
+	toLogin := expect{seeOther, seeOther, seeOther, seeOther, seeOther, seeOther}
 	importReadersNotB := expect{unauth, ok, ok, forbid, forbid, notFound}
 	return []routeCase{
 		{method: "GET", route: "/healthz", path: fixed("/healthz"), want: everyone},
 		{method: "GET", route: "/readyz", path: fixed("/readyz"), want: everyone},
 		{method: "GET", route: "/metrics", path: fixed("/metrics"), want: everyone},
 		{method: "GET", route: "/", path: fixed("/"), want: everyone},
+		{method: "GET", route: "/static/*filepath", path: fixed("/static/cascade.css"), want: everyone},
+		{method: "HEAD", route: "/static/*filepath", path: fixed("/static/cascade.js"), want: everyone},
+		{method: "GET", route: "/login", path: fixed("/login"), want: everyone},
+		{method: "POST", route: "/login", path: fixed("/login"), want: expect{forbid, forbid, forbid, forbid, forbid, forbid}}, // no CSRF token
+		// Pages need a browser session: API tokens do not open them (see TestPagesByRole).
+		{method: "POST", route: "/logout", path: fixed("/logout"), want: toLogin},
+		{method: "POST", route: "/supplier/upload", path: fixed("/supplier/upload"), want: toLogin},
+		{method: "GET", route: "/supplier", path: fixed("/supplier"), want: toLogin},
+		{method: "GET", route: "/supplier/imports/:id", path: fixed("/supplier/imports/1"), want: toLogin},
+		{method: "GET", route: "/supplier/products", path: fixed("/supplier/products"), want: toLogin},
 		{method: "POST", route: "/api/v1/session", path: fixed("/api/v1/session"),
 			body: func(w *world, role string) any {
 				return map[string]string{"email": role + "@test.example", "password": "wrong password!"}

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cascade-gate/cascade/templates"
 )
 
 // routes is the one table of everything Cascade answers over HTTP.
@@ -19,6 +23,18 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r.GET("/readyz", h(s.readyz))
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	r.GET("/", h(s.home))
+	r.StaticFS("/static", http.FS(templates.Static()))
+	r.GET("/login", s.ph(s.loginForm))
+	r.POST("/login", limitBody(MaxJSONBody), s.ph(s.loginSubmit))
+
+	// Pages for people: a session cookie, CSRF tokens on every form.
+	pages := r.Group("", s.pageSession())
+	pages.POST("/supplier/upload", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), s.ph(s.supplierUpload))
+	form := pages.Group("", limitBody(MaxJSONBody))
+	form.POST("/logout", s.ph(s.logoutSubmit))
+	form.GET("/supplier", s.ph(s.supplierHome))
+	form.GET("/supplier/imports/:id", s.ph(s.supplierImport))
+	form.GET("/supplier/products", s.ph(s.supplierProducts))
 
 	api := r.Group("/api/v1")
 	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // the one route open to anonymous callers

@@ -1,0 +1,206 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/templates"
+)
+
+// navItem is one link of the main navigation.
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// navFor gives each role the pages of its work.
+func navFor(r access.Role) []navItem {
+	switch r {
+	case access.Supplier:
+		return []navItem{{Href: "/supplier", Label: "Upload"}, {Href: "/supplier/products", Label: "My products"}}
+	case access.CategoryManager:
+		return []navItem{{Href: "/dashboard", Label: "Dashboard"}, {Href: "/products", Label: "Products"}, {Href: "/listings", Label: "Listings"}, {Href: "/impact", Label: "Impact preview"}}
+	case access.Buyer:
+		return []navItem{{Href: "/orders", Label: "Orders"}, {Href: "/catalogue", Label: "Catalogue"}, {Href: "/waivers", Label: "Waivers"}}
+	case access.Approver:
+		return []navItem{{Href: "/orders", Label: "Orders"}, {Href: "/waivers", Label: "Waivers"}}
+	case access.Admin:
+		return []navItem{{Href: "/dashboard", Label: "Dashboard"}, {Href: "/products", Label: "Products"}, {Href: "/admin/users", Label: "Users"},
+			{Href: "/admin/suppliers", Label: "Suppliers"}, {Href: "/admin/registries", Label: "Registries"}, {Href: "/admin/policies", Label: "Policies"}, {Href: "/admin/audit", Label: "Audit"}}
+	}
+	return nil
+}
+
+// homeFor is where a role lands after signing in.
+func homeFor(r access.Role) string {
+	if nav := navFor(r); len(nav) > 0 {
+		return nav[0].Href
+	}
+	return "/"
+}
+
+// page renders a template with what every page needs: the user, their
+// navigation, the CSRF token for forms, and a flash message.
+func (s *Server) page(c *gin.Context, status int, name, title string, data map[string]any) error {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Title"] = title
+	if p, err := access.From(c.Request.Context()); err == nil {
+		data["Me"] = p
+		nav := navFor(p.Role)
+		for i := range nav {
+			nav[i].Current = c.Request.URL.Path == nav[i].Href
+		}
+		data["Nav"] = nav
+	}
+	data["CSRF"] = c.GetString(csrfKey)
+	if _, ok := data["Flash"]; !ok {
+		data["Flash"] = c.Query("msg")
+	}
+	body, err := templates.Render(name, data)
+	if err != nil {
+		return err
+	}
+	c.Data(status, "text/html; charset=utf-8", body)
+	return nil
+}
+
+// pageSession signs pages in with the session cookie. Without a valid
+// session, a page redirects to the sign-in form; a form post must carry
+// the session's CSRF token.
+func (s *Server) pageSession() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		cookie, err := c.Cookie(SessionCookie)
+		if err != nil || cookie == "" {
+			redirectToLogin(c)
+			return
+		}
+		p, csrf, err := s.auth.SessionPrincipal(c.Request.Context(), cookie)
+		if err != nil {
+			clearSessionCookie(c)
+			redirectToLogin(c)
+			return
+		}
+		if !safeMethod(c.Request.Method) {
+			// A file upload form carries the token in its action URL, so that
+			// checking it does not read the whole upload into memory first.
+			got := c.GetHeader(CSRFHeader)
+			if got == "" && strings.HasPrefix(c.ContentType(), "multipart/") {
+				got = c.Query("csrf")
+			} else if got == "" {
+				got = c.PostForm("csrf")
+			}
+			if !auth.CSRFMatches(csrf, got) {
+				writePageError(c, s, errCSRF)
+				return
+			}
+		}
+		c.Set(csrfKey, csrf)
+		c.Request = c.Request.WithContext(access.With(c.Request.Context(), p))
+		c.Next()
+	}
+}
+
+func redirectToLogin(c *gin.Context) {
+	c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+	c.Abort()
+}
+
+// ph adapts a page handler: errors become an error page, not JSON.
+func (s *Server) ph(fn handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			writePageError(c, s, err)
+		}
+	}
+}
+
+func writePageError(c *gin.Context, s *Server, err error) {
+	e, ok := errs.As(err)
+	if !ok {
+		loggerOf(c).ErrorContext(c.Request.Context(), "page failed", "err", err, "request_id", c.GetString(requestIDKey))
+		e = errs.E(errs.Internal, "INTERNAL", "something went wrong on our side; quote request id %s", c.GetString(requestIDKey))
+	}
+	c.Error(err) //nolint:errcheck // for the request log
+	if rerr := s.page(c, statusOf(e.Kind), "error.html", "Error", map[string]any{"Code": e.Code, "Message": e.Message, "Details": e.Details}); rerr != nil {
+		c.String(http.StatusInternalServerError, "error")
+	}
+	c.Abort()
+}
+
+const loginCSRFCookie = "cascade_login_csrf"
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// loginForm shows the sign-in form, with a double-submit CSRF token: no
+// session exists yet to hold one.
+func (s *Server) loginForm(c *gin.Context) error {
+	tok := randomToken()
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true, Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+	return s.page(c, http.StatusOK, "login.html", "Sign in", map[string]any{"LoginCSRF": tok, "Next": safeNext(c.Query("next"))})
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return ""
+	}
+	return next
+}
+
+func (s *Server) loginSubmit(c *gin.Context) error {
+	want, _ := c.Cookie(loginCSRFCookie)
+	if !auth.CSRFMatches(want, c.PostForm("csrf")) {
+		return errCSRF
+	}
+	sess, err := s.auth.Login(c.Request.Context(), c.PostForm("email"), c.PostForm("password"))
+	if err != nil {
+		tok := randomToken()
+		http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true, Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		return s.page(c, http.StatusUnauthorized, "login.html", "Sign in", map[string]any{
+			"LoginCSRF": tok, "Next": safeNext(c.PostForm("next")), "Email": c.PostForm("email"), "Error": "The e-mail or password is wrong.",
+		})
+	}
+	setSessionCookie(c, sess)
+	next := safeNext(c.PostForm("next"))
+	if next == "" || next == "/" {
+		next = homeFor(sess.User.Role)
+	}
+	c.Redirect(http.StatusSeeOther, next)
+	return nil
+}
+
+func (s *Server) logoutSubmit(c *gin.Context) error {
+	if cookie, err := c.Cookie(SessionCookie); err == nil {
+		if err := s.auth.Logout(c.Request.Context(), cookie); err != nil {
+			return err
+		}
+	}
+	clearSessionCookie(c)
+	c.Redirect(http.StatusSeeOther, "/login?msg="+url.QueryEscape("You are signed out."))
+	return nil
+}
+
+// home sends a signed-in user to their work, anyone else to the landing page.
+func (s *Server) home(c *gin.Context) error {
+	if cookie, err := c.Cookie(SessionCookie); err == nil {
+		if p, _, err := s.auth.SessionPrincipal(c.Request.Context(), cookie); err == nil {
+			c.Redirect(http.StatusSeeOther, homeFor(p.Role))
+			return nil
+		}
+	}
+	return s.page(c, http.StatusOK, "home.html", "Cascade", nil)
+}

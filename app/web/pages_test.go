@@ -1,0 +1,130 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cascade-gate/cascade/app/database/dbtest"
+)
+
+// browser is a signed-in session: it follows no redirects, so tests see them.
+type browser struct {
+	w      *world
+	cookie *http.Cookie
+	csrf   string
+}
+
+func (w *world) browse(role string) *browser {
+	w.t.Helper()
+	cookie, csrf := w.login(role)
+	return &browser{w: w, cookie: cookie, csrf: csrf}
+}
+
+func (b *browser) get(path string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("GET", path, nil)
+	req.AddCookie(b.cookie)
+	rec := httptest.NewRecorder()
+	b.w.srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+func (b *browser) post(path string, form url.Values) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(b.cookie)
+	rec := httptest.NewRecorder()
+	b.w.srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// TestPagesByRole opens every page as every role with a real session.
+func TestPagesByRole(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t))
+	roles := []string{"admin", "category_manager", "buyer", "approver", "supplier"}
+	pages := []struct {
+		path string
+		want map[string]int // role -> status; missing roles get 403
+	}{
+		{"/supplier", map[string]int{"supplier": 200}},
+		{"/supplier/products", map[string]int{"supplier": 200}},
+		{fmt.Sprintf("/supplier/imports/%d", w.batchB), map[string]int{"admin": 200, "category_manager": 200, "supplier": 404}},
+	}
+	for _, role := range roles {
+		b := w.browse(role)
+		for _, p := range pages {
+			want, ok := p.want[role]
+			if !ok {
+				want = 403
+			}
+			if rec := b.get(p.path); rec.Code != want {
+				t.Errorf("%s as %s: %d, want %d", p.path, role, rec.Code, want)
+			}
+		}
+	}
+}
+
+func TestLoginPageSignsInAndSendsEachRoleToItsWork(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t))
+	// The form's CSRF token is a cookie plus a hidden field.
+	rec := w.request("", "GET", "/login?next=/supplier/products", nil)
+	var tok string
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "cascade_login_csrf" {
+			tok = c.Value
+		}
+	}
+	if rec.Code != 200 || tok == "" || !strings.Contains(rec.Body.String(), `value="`+tok+`"`) {
+		t.Fatalf("login form: %d", rec.Code)
+	}
+	post := func(form url.Values, cookie string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "cascade_login_csrf", Value: cookie})
+		rec := httptest.NewRecorder()
+		w.srv.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := post(url.Values{"csrf": {tok}, "email": {"supplier@test.example"}, "password": {"wrong"}}, tok); rec.Code != 401 || !strings.Contains(rec.Body.String(), "wrong") {
+		t.Fatalf("wrong password: %d", rec.Code)
+	}
+	if rec := post(url.Values{"csrf": {"forged"}, "email": {"supplier@test.example"}, "password": {password}}, tok); rec.Code != 403 {
+		t.Fatalf("forged CSRF: %d", rec.Code)
+	}
+	rec = post(url.Values{"csrf": {tok}, "email": {"supplier@test.example"}, "password": {password}, "next": {"/supplier/products"}}, tok)
+	if rec.Code != 303 || rec.Header().Get("Location") != "/supplier/products" {
+		t.Fatalf("login: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	rec = post(url.Values{"csrf": {tok}, "email": {"buyer@test.example"}, "password": {password}, "next": {"//evil.example/x"}}, tok)
+	if rec.Header().Get("Location") != "/orders" {
+		t.Fatalf("an off-site next was followed, or the buyer was not sent to orders: %s", rec.Header().Get("Location"))
+	}
+}
+
+func TestFormsNeedTheSessionsCSRFToken(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t))
+	b := w.browse("supplier")
+	if rec := b.post("/logout", url.Values{"csrf": {"nope"}}); rec.Code != 403 {
+		t.Fatalf("logout without the token: %d", rec.Code)
+	}
+	if rec := b.post("/logout", url.Values{"csrf": {b.csrf}}); rec.Code != 303 {
+		t.Fatalf("logout: %d", rec.Code)
+	}
+	if rec := b.get("/supplier"); rec.Code != 303 {
+		t.Fatalf("after logout the session still works: %d", rec.Code)
+	}
+}
+
+func TestSupplierTextIsEscapedOnPages(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t))
+	w.db.Exec("UPDATE products SET name = '<script>alert(1)</script>', model = '<img src=x onerror=alert(2)>' WHERE id = ?", w.productA)
+	b := w.browse("supplier")
+	rec := b.get("/supplier/products")
+	body := rec.Body.String()
+	if rec.Code != 200 || strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<img src=x") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Fatalf("supplier text not escaped: %d %s", rec.Code, body)
+	}
+}
