@@ -12,19 +12,19 @@ import (
 )
 
 // browser is a signed-in session: it follows no redirects, so tests see them.
-type browser struct {
+type webSession struct {
 	w      *world
 	cookie *http.Cookie
 	csrf   string
 }
 
-func (w *world) browse(role string) *browser {
+func (w *world) browse(role string) *webSession {
 	w.t.Helper()
 	cookie, csrf := w.login(role)
-	return &browser{w: w, cookie: cookie, csrf: csrf}
+	return &webSession{w: w, cookie: cookie, csrf: csrf}
 }
 
-func (b *browser) get(path string) *httptest.ResponseRecorder {
+func (b *webSession) get(path string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest("GET", path, nil)
 	req.AddCookie(b.cookie)
 	rec := httptest.NewRecorder()
@@ -32,7 +32,7 @@ func (b *browser) get(path string) *httptest.ResponseRecorder {
 	return rec
 }
 
-func (b *browser) post(path string, form url.Values) *httptest.ResponseRecorder {
+func (b *webSession) post(path string, form url.Values) *httptest.ResponseRecorder {
 	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(b.cookie)
