@@ -79,6 +79,11 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/supplier", path: fixed("/supplier"), want: toLogin},
 		{method: "GET", route: "/supplier/imports/:id", path: fixed("/supplier/imports/1"), want: toLogin},
 		{method: "GET", route: "/supplier/products", path: fixed("/supplier/products"), want: toLogin},
+		{method: "GET", route: "/dashboard", path: fixed("/dashboard"), want: toLogin},
+		{method: "GET", route: "/products", path: fixed("/products"), want: toLogin},
+		{method: "GET", route: "/products/:id", path: fixed("/products/1"), want: toLogin},
+		{method: "GET", route: "/listings", path: fixed("/listings"), want: toLogin},
+		{method: "GET", route: "/impact", path: fixed("/impact"), want: toLogin},
 		{method: "POST", route: "/api/v1/session", path: fixed("/api/v1/session"),
 			body: func(w *world, role string) any {
 				return map[string]string{"email": role + "@test.example", "password": "wrong password!"}

@@ -52,6 +52,12 @@ func TestPagesByRole(t *testing.T) {
 		{"/supplier", map[string]int{"supplier": 200}},
 		{"/supplier/products", map[string]int{"supplier": 200}},
 		{fmt.Sprintf("/supplier/imports/%d", w.batchB), map[string]int{"admin": 200, "category_manager": 200, "supplier": 404}},
+		{"/dashboard", map[string]int{"admin": 200, "category_manager": 200}},
+		{"/products?verdict=blocked&market=UK", map[string]int{"admin": 200, "category_manager": 200}},
+		{fmt.Sprintf("/products/%d", w.productB), map[string]int{"admin": 200, "category_manager": 200, "buyer": 200, "approver": 200, "supplier": 404}},
+		{fmt.Sprintf("/products/%d", w.productA), map[string]int{"admin": 200, "category_manager": 200, "buyer": 200, "approver": 200, "supplier": 200}},
+		{"/listings", map[string]int{"admin": 200, "category_manager": 200}},
+		{"/impact?as_of=2027-01-04", map[string]int{"admin": 200, "category_manager": 200}},
 	}
 	for _, role := range roles {
 		b := w.browse(role)

@@ -35,6 +35,11 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/supplier", s.ph(s.supplierHome))
 	form.GET("/supplier/imports/:id", s.ph(s.supplierImport))
 	form.GET("/supplier/products", s.ph(s.supplierProducts))
+	form.GET("/dashboard", s.ph(s.dashboardPage))
+	form.GET("/products", s.ph(s.productsPage))
+	form.GET("/products/:id", s.ph(s.productPage))
+	form.GET("/listings", s.ph(s.listingsPage))
+	form.GET("/impact", s.ph(s.impactPage))
 
 	api := r.Group("/api/v1")
 	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // the one route open to anonymous callers

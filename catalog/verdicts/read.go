@@ -71,7 +71,7 @@ func (s *Service) Forecast(ctx context.Context, asOf civil.Date, doc *policy.Doc
 				if !f.keep(v.Market, v.Channel, v.Verdict, v.Codes()) {
 					continue
 				}
-				if err := fn(Row{Supplier: names[p.SupplierID], SKU: p.SKU, GTIN: p.GTIN, Market: v.Market, Channel: v.Channel,
+				if err := fn(Row{ProductID: p.ID, Supplier: names[p.SupplierID], SKU: p.SKU, GTIN: p.GTIN, Market: v.Market, Channel: v.Channel,
 					Verdict: v.Verdict, Codes: v.Codes(), Reasons: v.Reasons, AsOf: ev.date}); err != nil {
 					return err
 				}
@@ -83,15 +83,16 @@ func (s *Service) Forecast(ctx context.Context, asOf civil.Date, doc *policy.Doc
 
 // storedRow is a stored verdict joined with its product and supplier.
 type storedRow struct {
-	ID       int64
-	Supplier string
-	SKU      string
-	GTIN     string
-	Market   string
-	Channel  string
-	Verdict  string
-	Reasons  string
-	AsOf     string
+	ID        int64
+	ProductID int64
+	Supplier  string
+	SKU       string
+	GTIN      string
+	Market    string
+	Channel   string
+	Verdict   string
+	Reasons   string
+	AsOf      string
 }
 
 // List streams the stored verdicts the caller may see.
@@ -103,7 +104,7 @@ func (s *Service) List(ctx context.Context, f Filter, fn func(Row) error) error 
 	after := int64(0)
 	for {
 		q := s.db.WithContext(ctx).Table("verdicts v").
-			Select("v.id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.verdict, v.reasons, v.as_of").
+			Select("v.id, v.product_id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.verdict, v.reasons, v.as_of").
 			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
 			Scopes(access.SupplierScope(ctx, "p.supplier_id")).Where("v.id > ?", after).Order("v.id").Limit(page)
 		if f.Market != "" {
@@ -150,7 +151,7 @@ func (r storedRow) row() (Row, error) {
 		codes[i] = x.Code
 	}
 	asOf, _ := civil.Parse(r.AsOf)
-	return Row{Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Market: r.Market, Channel: r.Channel, Verdict: r.Verdict, Codes: codes, Reasons: reasons, AsOf: asOf}, nil
+	return Row{ProductID: r.ProductID, Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Market: r.Market, Channel: r.Channel, Verdict: r.Verdict, Codes: codes, Reasons: reasons, AsOf: asOf}, nil
 }
 
 // ProductVerdicts returns a product's stored verdicts, NOT_FOUND if the caller may not see it.

@@ -60,15 +60,16 @@ func (s *Service) Policies() *policy.Store { return s.policies }
 
 // Row is one verdict with the product it is about, as the CLI and exports print it.
 type Row struct {
-	Supplier string          `json:"supplier"`
-	SKU      string          `json:"sku"`
-	GTIN     string          `json:"gtin"`
-	Market   string          `json:"market"`
-	Channel  string          `json:"channel"`
-	Verdict  string          `json:"verdict"`
-	Codes    []string        `json:"reasons"`
-	Reasons  []policy.Reason `json:"details"`
-	AsOf     civil.Date      `json:"as_of"`
+	ProductID int64           `json:"product_id"`
+	Supplier  string          `json:"supplier"`
+	SKU       string          `json:"sku"`
+	GTIN      string          `json:"gtin"`
+	Market    string          `json:"market"`
+	Channel   string          `json:"channel"`
+	Verdict   string          `json:"verdict"`
+	Codes     []string        `json:"reasons"`
+	Reasons   []policy.Reason `json:"details"`
+	AsOf      civil.Date      `json:"as_of"`
 }
 
 // Filter narrows verdict listings.
