@@ -84,6 +84,15 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/products/:id", path: fixed("/products/1"), want: toLogin},
 		{method: "GET", route: "/listings", path: fixed("/listings"), want: toLogin},
 		{method: "GET", route: "/impact", path: fixed("/impact"), want: toLogin},
+		{method: "GET", route: "/orders", path: fixed("/orders"), want: toLogin},
+		{method: "POST", route: "/orders", path: fixed("/orders"), want: toLogin},
+		{method: "GET", route: "/orders/:id", path: fixed("/orders/1"), want: toLogin},
+		{method: "POST", route: "/orders/:id/lines", path: fixed("/orders/1/lines"), want: toLogin},
+		{method: "POST", route: "/orders/:id/:action", path: fixed("/orders/1/submit"), want: toLogin},
+		{method: "GET", route: "/catalogue", path: fixed("/catalogue"), want: toLogin},
+		{method: "GET", route: "/waivers", path: fixed("/waivers"), want: toLogin},
+		{method: "POST", route: "/waivers", path: fixed("/waivers"), want: toLogin},
+		{method: "POST", route: "/waivers/:id/:action", path: fixed("/waivers/1/approve"), want: toLogin},
 		{method: "POST", route: "/api/v1/session", path: fixed("/api/v1/session"),
 			body: func(w *world, role string) any {
 				return map[string]string{"email": role + "@test.example", "password": "wrong password!"}

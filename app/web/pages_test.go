@@ -58,6 +58,10 @@ func TestPagesByRole(t *testing.T) {
 		{fmt.Sprintf("/products/%d", w.productA), map[string]int{"admin": 200, "category_manager": 200, "buyer": 200, "approver": 200, "supplier": 200}},
 		{"/listings", map[string]int{"admin": 200, "category_manager": 200}},
 		{"/impact?as_of=2027-01-04", map[string]int{"admin": 200, "category_manager": 200}},
+		{"/orders", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
+		{fmt.Sprintf("/orders/%d", w.orderB), map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
+		{"/catalogue?market=UK&all=true", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
+		{"/waivers", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
 	}
 	for _, role := range roles {
 		b := w.browse(role)

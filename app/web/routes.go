@@ -40,6 +40,15 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/products/:id", s.ph(s.productPage))
 	form.GET("/listings", s.ph(s.listingsPage))
 	form.GET("/impact", s.ph(s.impactPage))
+	form.GET("/orders", s.ph(s.ordersPage))
+	form.POST("/orders", s.ph(s.createOrderPage))
+	form.GET("/orders/:id", s.ph(s.orderPage))
+	form.POST("/orders/:id/lines", s.ph(s.addLinePage))
+	form.POST("/orders/:id/:action", s.ph(s.orderActionPage))
+	form.GET("/catalogue", s.ph(s.cataloguePage))
+	form.GET("/waivers", s.ph(s.waiversPage))
+	form.POST("/waivers", s.ph(s.requestWaiverPage))
+	form.POST("/waivers/:id/:action", s.ph(s.decideWaiverPage))
 
 	api := r.Group("/api/v1")
 	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // the one route open to anonymous callers

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/procurement"
+)
+
+func back(c *gin.Context, path, msg string) error {
+	c.Redirect(http.StatusSeeOther, path+"?msg="+url.QueryEscape(msg))
+	return nil
+}
+
+func formInt(c *gin.Context, name string) int {
+	n, _ := strconv.Atoi(c.PostForm(name))
+	return n
+}
+
+func formDate(c *gin.Context, name string) (civil.Date, error) {
+	v := c.PostForm(name)
+	if v == "" {
+		return civil.Date{}, nil
+	}
+	d, err := civil.Parse(v)
+	if err != nil {
+		return d, errs.Invalidf("INVALID_DATE", "%s must be a date", name)
+	}
+	return d, nil
+}
+
+func (s *Server) ordersPage(c *gin.Context) error {
+	list, err := s.procurement.Orders(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "orders.html", "Purchase orders", map[string]any{"Orders": list, "Markets": catalog.MarketCodes})
+}
+
+func (s *Server) createOrderPage(c *gin.Context) error {
+	o, err := s.procurement.CreateOrder(c.Request.Context(), procurement.NewOrder{Reference: c.PostForm("reference"), Market: c.PostForm("market")})
+	if err != nil {
+		return err
+	}
+	return back(c, fmt.Sprintf("/orders/%d", o.ID), "Order created: add its lines.")
+}
+
+// orderPage shows an order with each line's gate decision inline, and the
+// actions the caller's role may take on it.
+func (s *Server) orderPage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.procurement.Order(ctx, id)
+	if err != nil {
+		return err
+	}
+	// Open orders show the gate as it stands now; closed ones what was recorded.
+	byLine := map[int]procurement.LineCheck{}
+	if o.Status == procurement.Draft || o.Status == procurement.Submitted {
+		checks, err := s.procurement.Check(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, ch := range checks {
+			byLine[ch.LineNo] = ch
+		}
+	}
+	data := map[string]any{"O": o, "Checks": byLine}
+	return s.page(c, http.StatusOK, "order.html", "Order "+o.Reference, data)
+}
+
+func (s *Server) addLinePage(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	delivery, err := formDate(c, "delivery_date")
+	if err != nil {
+		return err
+	}
+	_, err = s.procurement.AddLine(c.Request.Context(), id, formInt(c, "version"), procurement.NewLine{
+		GTIN: strings.TrimSpace(c.PostForm("gtin")), Quantity: formInt(c, "quantity"), UnitPrice: c.PostForm("unit_price"),
+		Currency: c.PostForm("currency"), DeliveryDate: delivery,
+	})
+	if err != nil {
+		return err
+	}
+	return back(c, fmt.Sprintf("/orders/%d", id), "Line added.")
+}
+
+// orderActionPage submits, approves, rejects or cancels from the order page.
+func (s *Server) orderActionPage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	version, note := formInt(c, "version"), c.PostForm("note")
+	var msg string
+	switch c.Param("action") {
+	case "submit":
+		_, err = s.procurement.Submit(ctx, id, version)
+		msg = "Order submitted for approval."
+	case "approve":
+		_, err = s.procurement.Approve(ctx, id, version, note)
+		msg = "Order approved."
+	case "reject":
+		_, err = s.procurement.Reject(ctx, id, version, note)
+		msg = "Order rejected."
+	case "cancel":
+		_, err = s.procurement.Cancel(ctx, id, version)
+		msg = "Order cancelled."
+	default:
+		return errs.NotFoundf("no such action")
+	}
+	if e, ok := errs.As(err); ok && e.Code == "ORDER_BLOCKED" {
+		return back(c, fmt.Sprintf("/orders/%d", id), "The order was not moved: the lines marked blocked fail the procurement gate at their delivery date.")
+	}
+	if err != nil {
+		return err
+	}
+	return back(c, fmt.Sprintf("/orders/%d", id), msg)
+}
+
+func (s *Server) cataloguePage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.Require(ctx, access.Buyer, access.Approver, access.Admin); err != nil {
+		return err
+	}
+	market := strings.ToUpper(c.DefaultQuery("market", "UK"))
+	f := verdicts.Filter{Market: market, Channel: "procurement"}
+	if c.Query("all") != "true" {
+		f.Verdict = "allowed"
+	}
+	if _, _, err := verdicts.ListingScope(market, "procurement"); err != nil {
+		return err
+	}
+	q := strings.ToLower(c.Query("q"))
+	var rows []verdicts.Row
+	err := s.verdicts.List(ctx, f, func(r verdicts.Row) error {
+		if q == "" || strings.Contains(strings.ToLower(r.SKU+" "+r.GTIN+" "+r.Supplier), q) {
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "catalogue.html", "Procurement catalogue", map[string]any{
+		"Rows": rows, "Market": market, "Markets": catalog.MarketCodes, "All": c.Query("all") == "true", "Q": c.Query("q"),
+	})
+}
+
+func (s *Server) waiversPage(c *gin.Context) error {
+	list, err := s.procurement.Waivers(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "waivers.html", "Waivers", map[string]any{"Waivers": list, "Markets": catalog.MarketCodes,
+		"GTIN": c.Query("gtin"), "Market": c.Query("market"), "Codes": c.Query("codes")})
+}
+
+func (s *Server) requestWaiverPage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	expires, err := formDate(c, "expires_on")
+	if err != nil {
+		return err
+	}
+	g, ok := catalog.NormaliseGTIN(strings.TrimSpace(c.PostForm("gtin")))
+	if !ok {
+		return errs.Invalidf("INVALID_GTIN", "%q is not a GTIN", c.PostForm("gtin"))
+	}
+	products, err := s.products.Products(access.With(ctx, access.System("waiver")), catalog.ProductFilter{GTIN: g, Limit: 2})
+	if err != nil {
+		return err
+	}
+	if len(products) != 1 {
+		return errs.E(errs.NotFound, "UNKNOWN_PRODUCT", "no single product has GTIN %s", g)
+	}
+	_, err = s.procurement.RequestWaiver(ctx, procurement.NewWaiver{ProductID: products[0].ID, Market: c.PostForm("market"),
+		Codes: strings.Fields(strings.ReplaceAll(c.PostForm("codes"), ",", " ")), Justification: c.PostForm("justification"), ExpiresOn: expires})
+	if err != nil {
+		return err
+	}
+	return back(c, "/waivers", "Waiver requested: another approver of your organisation must decide it.")
+}
+
+func (s *Server) decideWaiverPage(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	expires, err := formDate(c, "expires_on")
+	if err != nil {
+		return err
+	}
+	approve := c.Param("action") == "approve"
+	if _, err := s.procurement.DecideWaiver(c.Request.Context(), id, approve, c.PostForm("note"), expires); err != nil {
+		return err
+	}
+	if approve {
+		return back(c, "/waivers", "Waiver approved.")
+	}
+	return back(c, "/waivers", "Waiver refused.")
+}
