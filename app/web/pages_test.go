@@ -62,6 +62,11 @@ func TestPagesByRole(t *testing.T) {
 		{fmt.Sprintf("/orders/%d", w.orderB), map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
 		{"/catalogue?market=UK&all=true", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
 		{"/waivers", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
+		{"/admin/users", map[string]int{"admin": 200}},
+		{"/admin/suppliers", map[string]int{"admin": 200}},
+		{"/admin/registries", map[string]int{"admin": 200}},
+		{"/admin/policies", map[string]int{"admin": 200}},
+		{"/admin/audit", map[string]int{"admin": 200}},
 	}
 	for _, role := range roles {
 		b := w.browse(role)

@@ -30,6 +30,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	// Pages for people: a session cookie, CSRF tokens on every form.
 	pages := r.Group("", s.pageSession())
 	pages.POST("/supplier/upload", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), s.ph(s.supplierUpload))
+	pages.POST("/admin/registries/upload", limitBody(MaxRegistryBody), s.ph(s.adminUploadSnapshot))
+	pages.POST("/admin/policies", limitBody(2*MaxJSONBody), s.ph(s.adminUploadPolicy))
 	form := pages.Group("", limitBody(MaxJSONBody))
 	form.POST("/logout", s.ph(s.logoutSubmit))
 	form.GET("/supplier", s.ph(s.supplierHome))
@@ -49,6 +51,17 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/waivers", s.ph(s.waiversPage))
 	form.POST("/waivers", s.ph(s.requestWaiverPage))
 	form.POST("/waivers/:id/:action", s.ph(s.decideWaiverPage))
+	form.GET("/admin/users", s.ph(s.adminUsersPage))
+	form.POST("/admin/users", s.ph(s.adminCreateUser))
+	form.POST("/admin/tokens", s.ph(s.adminCreateToken))
+	form.GET("/admin/suppliers", s.ph(s.adminSuppliersPage))
+	form.POST("/admin/suppliers", s.ph(s.adminCreateSupplier))
+	form.GET("/admin/registries", s.ph(s.adminRegistriesPage))
+	form.POST("/admin/sources", s.ph(s.adminAddSource))
+	form.POST("/admin/sources/:id/refresh", s.ph(s.adminRefreshSource))
+	form.GET("/admin/policies", s.ph(s.adminPoliciesPage))
+	form.POST("/admin/policies/:version/activate", s.ph(s.adminActivatePolicy))
+	form.GET("/admin/audit", s.ph(s.adminAuditPage))
 
 	api := r.Group("/api/v1")
 	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // the one route open to anonymous callers

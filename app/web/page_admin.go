@@ -1,0 +1,242 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/audit"
+	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/catalog/registry"
+)
+
+func (s *Server) adminUsersPage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	users, err := s.auth.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	suppliers, err := s.suppliers.List(ctx)
+	if err != nil {
+		return err
+	}
+	tokens, err := s.auth.ListTokens(ctx, 0)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_users.html", "Users and tokens", map[string]any{
+		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens, "NewToken": c.Query("token"),
+	})
+}
+
+func (s *Server) adminCreateUser(c *gin.Context) error {
+	supplierID, _ := strconv.ParseInt(c.PostForm("supplier_id"), 10, 64)
+	_, err := s.auth.CreateUser(c.Request.Context(), auth.NewUser{Email: c.PostForm("email"), Name: c.PostForm("name"),
+		Role: access.Role(c.PostForm("role")), SupplierID: supplierID, Organisation: c.PostForm("organisation"), Password: c.PostForm("password")})
+	if err != nil {
+		return err
+	}
+	return back(c, "/admin/users", "User created.")
+}
+
+// adminCreateToken makes a token for the signed-in admin and shows it once.
+func (s *Server) adminCreateToken(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := access.Require(ctx, access.Admin)
+	if err != nil {
+		return err
+	}
+	days, _ := strconv.Atoi(c.PostForm("ttl_days"))
+	secret, _, err := s.auth.CreateToken(ctx, p.UserID, c.PostForm("name"), time.Duration(days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	users, _ := s.auth.ListUsers(ctx)
+	suppliers, _ := s.suppliers.List(ctx)
+	tokens, _ := s.auth.ListTokens(ctx, 0)
+	return s.page(c, http.StatusCreated, "admin_users.html", "Users and tokens", map[string]any{
+		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens, "NewToken": secret,
+		"Flash": "Token created. Copy it now: it is not shown again.",
+	})
+}
+
+func (s *Server) adminSuppliersPage(c *gin.Context) error {
+	if _, err := access.Require(c.Request.Context(), access.Admin); err != nil {
+		return err
+	}
+	list, err := s.suppliers.List(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_suppliers.html", "Suppliers", map[string]any{"Suppliers": list})
+}
+
+func (s *Server) adminCreateSupplier(c *gin.Context) error {
+	if _, err := s.suppliers.Create(c.Request.Context(), c.PostForm("name")); err != nil {
+		return err
+	}
+	return back(c, "/admin/suppliers", "Supplier registered.")
+}
+
+// schemeView is a scheme with its snapshots and sources.
+type schemeView struct {
+	Scheme    registry.Scheme
+	Snapshots []registry.Snapshot
+	Stale     bool
+}
+
+func (s *Server) adminRegistriesPage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return err
+	}
+	schemes, err := s.registries.Schemes(ctx)
+	if err != nil {
+		return err
+	}
+	var views []schemeView
+	for _, sc := range schemes {
+		snaps, err := s.registries.Snapshots(ctx, sc.Code)
+		if err != nil {
+			return err
+		}
+		v := schemeView{Scheme: sc, Snapshots: snaps}
+		v.Stale = len(snaps) == 0 || time.Since(snaps[0].FetchedAt) > time.Duration(sc.MaxAgeDays)*24*time.Hour
+		if len(v.Snapshots) > 5 {
+			v.Snapshots = v.Snapshots[:5]
+		}
+		views = append(views, v)
+	}
+	sources, err := s.registries.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_registries.html", "Registries", map[string]any{"Schemes": views, "Sources": sources})
+}
+
+func (s *Server) adminUploadSnapshot(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return err
+	}
+	code := c.Query("scheme")
+	m, err := registry.ParseMapping(c.Query("map"))
+	if err != nil {
+		return err
+	}
+	up, err := s.receiveUpload(c)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(up.path)
+	entries, err := registry.ReadFile(up.path, code, m)
+	if err != nil {
+		return err
+	}
+	if _, err := s.registries.Import(ctx, registry.NewSnapshot{Scheme: code, Source: up.name, Entries: entries}); err != nil {
+		return err
+	}
+	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
+		return err
+	}
+	return back(c, "/admin/registries", "Snapshot stored; verdicts recomputed.")
+}
+
+func (s *Server) adminAddSource(c *gin.Context) error {
+	m, err := registry.ParseMapping(c.PostForm("map"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.registries.AddSource(c.Request.Context(), registry.NewSource{Scheme: c.PostForm("scheme"), Name: c.PostForm("name"),
+		URL: c.PostForm("url"), Mapping: m, Schedule: c.PostForm("schedule")}); err != nil {
+		return err
+	}
+	return back(c, "/admin/registries", "Source added.")
+}
+
+func (s *Server) adminRefreshSource(c *gin.Context) error {
+	ctx := c.Request.Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	src, err := s.registries.Source(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.registries.Refresh(ctx, registry.DefaultFetcher, src); err != nil {
+		return back(c, "/admin/registries", "Refresh failed, the last good snapshot stays: "+err.Error())
+	}
+	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
+		return err
+	}
+	return back(c, "/admin/registries", "Source refreshed; verdicts recomputed.")
+}
+
+func (s *Server) adminPoliciesPage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return err
+	}
+	versions, err := s.verdicts.Policies().Versions(ctx)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_policies.html", "Policies", map[string]any{"Versions": versions})
+}
+
+func (s *Server) adminUploadPolicy(c *gin.Context) error {
+	ctx := c.Request.Context()
+	fh, err := c.FormFile("document")
+	if err != nil {
+		return err
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, MaxJSONBody))
+	if err != nil {
+		return err
+	}
+	v, err := s.verdicts.Policies().Upload(ctx, raw)
+	if err != nil {
+		return err
+	}
+	return back(c, "/admin/policies", "Policy "+v.Version+" stored. Preview its impact before activating it.")
+}
+
+func (s *Server) adminActivatePolicy(c *gin.Context) error {
+	ctx := c.Request.Context()
+	v, err := s.verdicts.Policies().Activate(ctx, c.Param("version"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
+		return err
+	}
+	return back(c, "/admin/policies", "Policy "+v.Version+" is active; verdicts recomputed.")
+}
+
+func (s *Server) adminAuditPage(c *gin.Context) error {
+	ctx := c.Request.Context()
+	before, err := queryInt(c, "before")
+	if err != nil {
+		return err
+	}
+	entries, err := s.audit.List(ctx, audit.Filter{BeforeSeq: before, Limit: 100, Entity: c.Query("entity")})
+	if err != nil {
+		return err
+	}
+	report, err := s.audit.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_audit.html", "Audit log", map[string]any{"Entries": entries, "Report": report})
+}
