@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/demo"
 	"github.com/cascade-gate/cascade/app/web"
 )
 
@@ -50,10 +51,19 @@ type browserSession struct {
 
 func newBrowser(t *testing.T, width, height int) *browserSession {
 	t.Helper()
-	exe := chromium(t)
+	chromium(t)
 	w := newWorld(t, dbtest.SQLite(t))
 	srv := httptest.NewServer(web.New(w.db, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(srv.Close)
+	b := newBrowserOn(t, srv.URL, width, height)
+	b.w = w
+	return b
+}
+
+// newBrowserOn starts a headless Chromium for a server already running at url.
+func newBrowserOn(t *testing.T, url string, width, height int) *browserSession {
+	t.Helper()
+	exe := chromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.Flag("headless", true),
@@ -70,9 +80,9 @@ func newBrowser(t *testing.T, width, height int) *browserSession {
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	b := &browserSession{t: t, w: w, url: srv.URL, ctx: ctx, dir: t.TempDir()}
+	b := &browserSession{t: t, url: url, ctx: ctx, dir: t.TempDir()}
 	yes := true
-	b.run(chromedp.Navigate(srv.URL+"/login"), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+	b.run(chromedp.Navigate(url+"/login"), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: b.dir, EventsEnabled: &yes,
 		})
@@ -118,7 +128,7 @@ func (b *browserSession) screenshot(name string) {
 	if dir == "" {
 		return
 	}
-	png := value(b, chromedp.FullScreenshot(80))
+	png := value(b, chromedp.FullScreenshot(100)) // 100 gives PNG, lower JPEG
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
@@ -176,5 +186,204 @@ func TestBrowserSupplierUploadsASheetAndDownloadsTheFixWorkbook(t *testing.T) {
 	f.Close()
 	if len(rows) < 3 || rows[1][0] != "BAD-1" {
 		t.Fatalf("fix workbook rows %v", rows)
+	}
+}
+
+// clickNav clicks something that loads a new page and waits for that page:
+// the old document is marked first, so its leftovers never pass for the new one.
+func (b *browserSession) clickNav(sel string) {
+	b.t.Helper()
+	b.run(chromedp.Evaluate[chromedp.Void]("window.__cascadeOld = true"), chromedp.Click(chromedp.CSS(sel)))
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		fresh, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("window.__cascadeOld === undefined && document.readyState === 'complete'"))
+		if err == nil && fresh {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("clicking %s loaded no new page", sel)
+}
+
+func (b *browserSession) signOut() {
+	b.t.Helper()
+	b.run(chromedp.Click(chromedp.CSS("header.top form button")), chromedp.WaitVisible(chromedp.ID("email")))
+}
+
+func (b *browserSession) text(sel string) string {
+	b.t.Helper()
+	return value(b, chromedp.Text(chromedp.CSS(sel)))
+}
+
+func TestBrowserCategoryManagerFiltersBlockedProductsAndOpensOne(t *testing.T) {
+	b := newBrowser(t, 1440, 1000)
+	b.signIn("category_manager")
+	b.run(chromedp.WaitVisible(chromedp.CSS("figure.chart svg")))
+	b.screenshot("manager-dashboard")
+	b.run(
+		chromedp.Navigate(b.url+"/products"),
+		chromedp.WaitVisible(chromedp.ID("verdict")),
+		chromedp.SetValue(chromedp.ID("verdict"), "blocked"),
+		chromedp.SetValue(chromedp.ID("market"), "UK"),
+		chromedp.Click(chromedp.CSS("form[role=search] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#results tbody tr td a")),
+	)
+	results := b.text("#results tbody")
+	if !strings.Contains(results, "blocked") || strings.Contains(results, "allowed") || !strings.Contains(results, "UK") {
+		t.Fatalf("filtered results: %s", results)
+	}
+	b.screenshot("manager-products")
+	b.run(chromedp.Click(chromedp.CSS("#results tbody tr td a")), chromedp.WaitVisible(chromedp.CSS("section.card h2")))
+	page := b.text("main")
+	if !strings.Contains(page, "PASSWORD_MODEL_UNKNOWN") || !strings.Contains(page, "Fill in password_model") || !strings.Contains(page, "Evidence: policy") {
+		t.Fatalf("product page: %s", page)
+	}
+	b.screenshot("manager-product")
+}
+
+func TestBrowserBuyerOrderIsBlockedWaivedByAnotherUserAndApproved(t *testing.T) {
+	b := newBrowser(t, 1440, 1000)
+	delivery := time.Now().AddDate(0, 1, 0).Format("2006-01-02")
+	expires := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
+
+	b.signIn("buyer")
+	b.run(chromedp.SendKeys(chromedp.ID("reference"), "PO-2026-114"))
+	b.clickNav("main form button[type=submit]")
+	b.run(
+		chromedp.SendKeys(chromedp.ID("gtin"), "00012345600012"),
+		chromedp.SetValue(chromedp.ID("quantity"), "3"),
+		chromedp.SetValue(chromedp.ID("delivery_date"), delivery),
+	)
+	b.clickNav("form[action$='/lines'] button")
+	b.run(chromedp.WaitVisible(chromedp.ID("submit-order")))
+	if lines := b.text("#lines"); !strings.Contains(lines, "blocked") || !strings.Contains(lines, "PASSWORD_MODEL_UNKNOWN") {
+		t.Fatalf("the blocked line is not shown inline: %s", lines)
+	}
+	b.clickNav("#submit-order")
+	if flash := b.text("p.flash"); !strings.Contains(flash, "not moved") || b.text("#order-status") != "draft" {
+		t.Fatalf("a blocked order was submitted: %s", flash)
+	}
+	b.screenshot("buyer-order-blocked")
+	b.clickNav("#lines a[href^='/waivers']")
+	b.run(
+		chromedp.WaitVisible(chromedp.ID("w-justification")),
+		chromedp.SendKeys(chromedp.ID("w-justification"), "Replacement units for the library door entry: no labelled product fits the existing wiring."),
+		chromedp.SetValue(chromedp.ID("w-expires"), expires),
+	)
+	b.clickNav("form[action='/waivers'] button")
+	if ws := b.text("#waivers"); !strings.Contains(ws, "requested") || !strings.Contains(ws, "PASSWORD_MODEL_UNKNOWN") {
+		t.Fatalf("waiver list: %s", ws)
+	}
+	b.signOut()
+
+	b.signIn("approver")
+	b.run(chromedp.Navigate(b.url+"/waivers"), chromedp.WaitVisible(chromedp.CSS("#waivers button.approve-waiver")))
+	b.screenshot("approver-waivers")
+	b.clickNav("#waivers button.approve-waiver")
+	if ws := b.text("#waivers"); !strings.Contains(ws, "approved") {
+		t.Fatalf("waiver not approved: %s", ws)
+	}
+	b.signOut()
+
+	b.signIn("buyer")
+	b.clickNav("#orders a")
+	if lines := b.text("#lines"); !strings.Contains(lines, "waived") {
+		t.Fatalf("the waiver does not cover the line: %s", lines)
+	}
+	b.clickNav("#submit-order")
+	if status := b.text("#order-status"); status != "submitted" {
+		t.Fatalf("order status %q", status)
+	}
+	b.signOut()
+
+	b.signIn("approver")
+	b.clickNav("#orders a")
+	b.clickNav("#approve-order")
+	if status := b.text("#order-status"); status != "approved" {
+		t.Fatalf("order status %q", status)
+	}
+	b.screenshot("approver-order-approved")
+}
+
+// TestBrowserPagesFitPhonesAndDesktops opens the main pages of each role at
+// 375 and 1440 pixels wide: nothing may push the page sideways (wide tables
+// scroll inside their own box), and every page has a heading.
+func TestBrowserPagesFitPhonesAndDesktops(t *testing.T) {
+	pages := map[string][]string{
+		"supplier":         {"/supplier", "/supplier/products"},
+		"category_manager": {"/dashboard", "/products?verdict=blocked", "/listings", "/impact?as_of=2027-01-04"},
+		"buyer":            {"/orders", "/catalogue?market=UK&all=true", "/waivers"},
+		"admin":            {"/admin/users", "/admin/registries", "/admin/policies", "/admin/audit"},
+	}
+	for _, width := range []int{375, 1440} {
+		b := newBrowser(t, width, 900)
+		for role, paths := range pages {
+			b.signIn(role)
+			for _, p := range paths {
+				b.run(chromedp.Navigate(b.url+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+				fits := value(b, chromedp.Evaluate[bool]("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"))
+				if !fits {
+					t.Errorf("%s at %d px is wider than the screen", p, width)
+				}
+				unlabelled := value(b, chromedp.Evaluate[int](`Array.from(document.querySelectorAll("main input:not([type=hidden]), main select, main textarea")).filter(e => !e.closest("label") && !document.querySelector("label[for='"+e.id+"']")).length`))
+				if unlabelled != 0 {
+					t.Errorf("%s has %d form fields without a label", p, unlabelled)
+				}
+			}
+			if width == 375 && role == "category_manager" {
+				b.run(chromedp.Navigate(b.url + "/dashboard"))
+				b.screenshot("phone-dashboard")
+			}
+			b.signOut()
+		}
+	}
+}
+
+// TestBrowserDemoPages signs in as each demo user, on the data `make run
+// --demo` loads, and opens each role's main page: the screenshots in
+// docs/screenshots come from here.
+func TestBrowserDemoPages(t *testing.T) {
+	chromium(t)
+	db := dbtest.SQLite(t)
+	logins, err := demo.Load(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	t.Cleanup(srv.Close)
+	pw := map[string]string{}
+	for _, l := range logins {
+		pw[l.Email] = l.Password
+	}
+	shots := []struct {
+		email, path, wait, name string
+		width                   int
+	}{
+		{"supplier@acme.demo.cascade.test", "/supplier/products", "main table", "demo-supplier-products", 1440},
+		{"manager@demo.cascade.test", "/dashboard", "figure.chart svg", "demo-dashboard", 1440},
+		{"manager@demo.cascade.test", "/dashboard", "figure.chart svg", "demo-dashboard-phone", 375},
+		{"manager@demo.cascade.test", "/products?verdict=blocked", "#results", "demo-blocked-products", 1440},
+		{"manager@demo.cascade.test", "/impact?as_of=2027-02-01", "#impact-flips", "demo-impact-preview", 1440},
+		{"buyer@demo.cascade.test", "/catalogue?market=UK&all=true", "#catalogue", "demo-procurement-catalogue", 1440},
+		{"admin@demo.cascade.test", "/admin/registries", "main section", "demo-registries", 1440},
+	}
+	for _, s := range shots {
+		t.Logf("%s as %s at %d px", s.path, s.email, s.width)
+		b := newBrowserOn(t, srv.URL, s.width, 900)
+		b.run(
+			chromedp.Navigate(b.url+"/login"),
+			chromedp.WaitVisible(chromedp.ID("email")),
+			chromedp.SendKeys(chromedp.ID("email"), s.email),
+			chromedp.SendKeys(chromedp.ID("password"), pw[s.email]),
+			chromedp.Click(chromedp.CSS("button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("header.top nav")),
+			chromedp.Navigate(b.url+s.path),
+			chromedp.WaitVisible(chromedp.CSS("main h1")),
+		)
+		b.run(chromedp.WaitVisible(chromedp.CSS(s.wait)))
+		if h := b.text("main h1"); h == "" || strings.Contains(h, "did not work") {
+			t.Fatalf("%s as %s: %q", s.path, s.email, h)
+		}
+		b.screenshot(s.name)
 	}
 }

@@ -39,3 +39,20 @@ func newBarChart(title string, labels []string, values []int, classes []string, 
 	}
 	return c
 }
+
+// newHBarChart lays out horizontal bars, one per row, for long labels such
+// as reason codes: the label sits above its bar.
+func newHBarChart(title string, labels []string, values []int, width int) barChart {
+	maxV := 1
+	for _, v := range values {
+		maxV = max(maxV, v)
+	}
+	const row = 30
+	c := barChart{Width: width, Height: max(row, len(values)*row), Title: title}
+	for i, v := range values {
+		w := v * (width - 60) / maxV
+		c.Bars = append(c.Bars, bar{Label: labels[i], Value: v, X: 0, Y: i*row + 13, W: max(2, w), H: 12,
+			Title: fmt.Sprintf("%s: %d", labels[i], v)})
+	}
+	return c
+}

@@ -26,17 +26,18 @@ func (s *Server) dashboardPage(c *gin.Context) error {
 	var labels []string
 	var values []int
 	var classes []string
+	short := map[string]string{"retail": "retail", "procurement": "proc."}
 	for _, m := range d.Markets {
-		labels = append(labels, m.Market+" "+m.Channel[:4], m.Market+" "+m.Channel[:4])
+		labels = append(labels, m.Market+" "+short[m.Channel], m.Market+" "+short[m.Channel])
 		values = append(values, m.Allowed, m.Blocked)
 		classes = append(classes, "allowed", "blocked")
 	}
-	markets := newBarChart("Verdicts by market and channel: allowed and blocked", labels, values, classes, 960, 260)
+	markets := newBarChart("Verdicts by market and channel: allowed (green) and blocked (red)", labels, values, classes, 960, 260)
 	labels, values = nil, nil
 	for _, r := range d.TopReasons {
-		labels, values = append(labels, strings.ToLower(strings.ReplaceAll(r.Label, "_", " "))), append(values, r.N)
+		labels, values = append(labels, r.Label), append(values, r.N)
 	}
-	reasons := newBarChart("Top blocking reasons", labels, values, nil, 960, 260)
+	reasons := newHBarChart("Top blocking reasons (number of blocked verdicts)", labels, values, 960)
 	labels, values = nil, nil
 	for _, m := range d.Sunset {
 		labels, values = append(labels, m.Label[2:]), append(values, m.N)

@@ -92,6 +92,7 @@ type productRow struct {
 	Product   catalog.Product
 	Verdicts  map[string]string // "UK retail" -> allowed/blocked
 	Reasons   []string          // blocking codes, each once
+	Details   []policy.Reason   // the blocking reasons, each once, with message and fix
 	Unclaimed []string          // labels registries list for the model, not claimed
 }
 
@@ -118,6 +119,7 @@ func (s *Server) productRows(c *gin.Context, f catalog.ProductFilter) ([]product
 				if r.Severity == policy.Block && !seen[r.Code] {
 					seen[r.Code] = true
 					row.Reasons = append(row.Reasons, r.Code)
+					row.Details = append(row.Details, r)
 				}
 				if r.Code == "LABEL_AVAILABLE_UNCLAIMED" && len(row.Unclaimed) == 0 {
 					row.Unclaimed = r.Labels

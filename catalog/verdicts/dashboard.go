@@ -119,9 +119,10 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 
 	today := civil.Today()
 	var ends []string
-	err = db.Table("products p").Distinct("p.id, p.support_end").
-		Joins("JOIN verdicts v ON v.product_id = p.id AND v.channel = 'retail' AND v.verdict = ?", policy.Allowed).
-		Where("p.support_end >= ? AND p.support_end < ?", today.String(), today.AddMonths(24).String()).Pluck("p.support_end", &ends).Error
+	err = db.Table("products p").
+		Where("p.support_end >= ? AND p.support_end < ?", today.String(), today.AddMonths(24).String()).
+		Where("EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id AND v.channel = 'retail' AND v.verdict = ?)", policy.Allowed).
+		Pluck("p.support_end", &ends).Error
 	if err != nil {
 		return d, err
 	}
