@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,7 +80,7 @@ func TestBootstrapCreatesOneAdminOnce(t *testing.T) {
 		if err != nil || !created || len(pw) < auth.MinPasswordLength {
 			t.Fatalf("first: %v %q %v", created, pw, err)
 		}
-		if _, err := svc.Login(context.Background(), "root@x.example", pw); err != nil {
+		if _, err := svc.Login(context.Background(), "root@x.example", pw, "test"); err != nil {
 			t.Fatalf("generated password does not log in: %v", err)
 		}
 		again, _, err := svc.Bootstrap(context.Background(), "other@x.example", "another long password")
@@ -96,7 +97,7 @@ func TestNewPasswordEndsOldSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := svc.Login(context.Background(), "u@x.example", "the first password")
+	sess, err := svc.Login(context.Background(), "u@x.example", "the first password", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestNewPasswordEndsOldSessions(t *testing.T) {
 	if _, _, err := svc.SessionPrincipal(context.Background(), sess.Token); err == nil {
 		t.Fatal("session survived a password change")
 	}
-	if _, err := svc.Login(context.Background(), "u@x.example", "the first password"); err == nil {
+	if _, err := svc.Login(context.Background(), "u@x.example", "the first password", "test"); err == nil {
 		t.Fatal("old password still logs in")
 	}
 }
@@ -128,4 +129,37 @@ func TestTokenLifetimeIsBounded(t *testing.T) {
 	if _, _, err := svc.CreateToken(other, u.ID, "x", 0); errs.KindOf(err) != errs.Forbidden {
 		t.Fatalf("token for someone else: %v", err)
 	}
+}
+
+func TestGuessingPasswordsIsThrottledPerEmailAndPerAddress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc := auth.NewService(db)
+		if _, err := svc.CreateUser(system, auth.NewUser{Email: "v@x.example", Role: access.CategoryManager, Password: "the real password"}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		for i := range auth.MaxFailuresPerEmail {
+			if _, err := svc.Login(ctx, "v@x.example", fmt.Sprintf("guess %d", i), fmt.Sprintf("10.0.0.%d", i)); errs.CodeOf(err) != "INVALID_CREDENTIALS" {
+				t.Fatalf("guess %d: %v", i, err)
+			}
+		}
+		// Even the right password waits now: the attacker must not learn it was right.
+		if _, err := svc.Login(ctx, "v@x.example", "the real password", "192.0.2.7"); errs.CodeOf(err) != "TOO_MANY_ATTEMPTS" {
+			t.Fatalf("after %d failures: %v", auth.MaxFailuresPerEmail, err)
+		}
+		// Another account from a fresh address is not affected.
+		if _, err := svc.CreateUser(system, auth.NewUser{Email: "w@x.example", Role: access.Buyer, Organisation: "O", Password: "another password"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Login(ctx, "w@x.example", "another password", "192.0.2.8"); err != nil {
+			t.Fatalf("an unrelated login was throttled: %v", err)
+		}
+		// Spraying many accounts from one address is throttled too.
+		for i := range auth.MaxFailuresPerRemote {
+			svc.Login(ctx, fmt.Sprintf("nobody%d@x.example", i), "guess", "198.51.100.1")
+		}
+		if _, err := svc.Login(ctx, "w@x.example", "another password", "198.51.100.1"); errs.CodeOf(err) != "TOO_MANY_ATTEMPTS" {
+			t.Fatalf("password spraying from one address: %v", err)
+		}
+	})
 }

@@ -46,11 +46,50 @@ var (
 // e-mail takes as long as a wrong password and does not reveal who has an account.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("cascade-timing-equaliser"), bcrypt.DefaultCost)
 
+// Sign-in throttling: more failures than this within the window, for one
+// e-mail or from one address, and sign-in is refused until the window passes.
+const (
+	MaxFailuresPerEmail  = 10
+	MaxFailuresPerRemote = 50
+	FailureWindow        = 15 * time.Minute
+)
+
+// ErrTooManyAttempts is the answer to a guessing attack.
+var ErrTooManyAttempts = errs.E(errs.RateLimited, "TOO_MANY_ATTEMPTS", "too many failed sign-ins: wait 15 minutes and try again")
+
+type loginFailure struct {
+	ID     int64
+	Email  string
+	Remote string
+	At     time.Time
+}
+
+// throttled reports whether sign-in for email from remote must wait.
+func (s *Service) throttled(ctx context.Context, email, remote string) (bool, error) {
+	since := s.now().Add(-FailureWindow)
+	var byEmail, byRemote int64
+	db := s.db.WithContext(ctx).Model(&loginFailure{})
+	if err := db.Where("email = ? AND at > ?", email, since).Count(&byEmail).Error; err != nil {
+		return false, err
+	}
+	if err := s.db.WithContext(ctx).Model(&loginFailure{}).Where("remote = ? AND at > ?", remote, since).Count(&byRemote).Error; err != nil {
+		return false, err
+	}
+	return byEmail >= MaxFailuresPerEmail || byRemote >= MaxFailuresPerRemote, nil
+}
+
 // Login checks an e-mail and password and starts a new session. Every login
 // gets a fresh session id, so a session id planted before login is useless.
-func (s *Service) Login(ctx context.Context, email, password string) (Session, error) {
+// remote is the client's address, for throttling guesses.
+func (s *Service) Login(ctx context.Context, email, password, remote string) (Session, error) {
+	email = normaliseEmail(email)
+	if limited, err := s.throttled(ctx, email, remote); err != nil {
+		return Session{}, err
+	} else if limited {
+		return Session{}, ErrTooManyAttempts
+	}
 	var u User
-	err := s.db.WithContext(ctx).Where("email = ?", normaliseEmail(email)).First(&u).Error
+	err := s.db.WithContext(ctx).Where("email = ?", email).First(&u).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Session{}, err
 	}
@@ -59,6 +98,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || u.ID == 0 || u.DisabledAt != nil {
+		if err := s.db.WithContext(ctx).Create(&loginFailure{Email: email, Remote: remote, At: s.now()}).Error; err != nil {
+			return Session{}, err
+		}
 		return Session{}, ErrBadCredentials
 	}
 	now := s.now()
@@ -68,6 +110,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Expired sessions are swept on login rather than by a separate job.
 		if err := tx.Where("expires_at < ?", now).Delete(&session{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("email = ? OR at < ?", email, now.Add(-FailureWindow)).Delete(&loginFailure{}).Error; err != nil {
 			return err
 		}
 		if err := tx.Create(&row).Error; err != nil {

@@ -166,7 +166,10 @@ func (s *Server) loginSubmit(c *gin.Context) error {
 	if !auth.CSRFMatches(want, c.PostForm("csrf")) {
 		return errCSRF
 	}
-	sess, err := s.auth.Login(c.Request.Context(), c.PostForm("email"), c.PostForm("password"))
+	sess, err := s.auth.Login(c.Request.Context(), c.PostForm("email"), c.PostForm("password"), c.ClientIP())
+	if errs.KindOf(err) == errs.RateLimited {
+		return err
+	}
 	if err != nil {
 		tok := randomToken()
 		http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true, Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode, MaxAge: 3600})

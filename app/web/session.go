@@ -24,7 +24,7 @@ func (s *Server) login(c *gin.Context) error {
 	if req.Email == "" || req.Password == "" {
 		return errs.Invalidf("MISSING_CREDENTIALS", "send both email and password")
 	}
-	sess, err := s.auth.Login(c.Request.Context(), req.Email, req.Password)
+	sess, err := s.auth.Login(c.Request.Context(), req.Email, req.Password, c.ClientIP())
 	if err != nil {
 		return err
 	}
