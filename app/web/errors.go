@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
 )
 
@@ -54,6 +55,10 @@ func statusOf(k errs.Kind) int {
 // internal: logged with their cause, shown to the user only as a request id.
 func writeError(c *gin.Context, err error) {
 	e, ok := errs.As(err)
+	if !ok && database.IsUnavailable(err) {
+		e, ok = errs.E(errs.Unavailable, "DB_UNAVAILABLE", "the database is unavailable right now: try again in a moment").Wrap(err), true
+		c.Header("Retry-After", "5")
+	}
 	if !ok {
 		loggerOf(c).ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", c.GetString(requestIDKey))
 		e = errs.E(errs.Internal, "INTERNAL", "something went wrong on our side; quote request id %s", c.GetString(requestIDKey))

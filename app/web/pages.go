@@ -11,6 +11,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/templates"
 )
@@ -126,6 +127,9 @@ func (s *Server) ph(fn handler) gin.HandlerFunc {
 
 func writePageError(c *gin.Context, s *Server, err error) {
 	e, ok := errs.As(err)
+	if !ok && database.IsUnavailable(err) {
+		e, ok = errs.E(errs.Unavailable, "DB_UNAVAILABLE", "the database is unavailable right now: try again in a moment").Wrap(err), true
+	}
 	if !ok {
 		loggerOf(c).ErrorContext(c.Request.Context(), "page failed", "err", err, "request_id", c.GetString(requestIDKey))
 		e = errs.E(errs.Internal, "INTERNAL", "something went wrong on our side; quote request id %s", c.GetString(requestIDKey))
