@@ -29,9 +29,10 @@ bench:
 
 # Every fuzz target, for FUZZTIME each (go test fuzzes one target per run).
 fuzz:
-	@for target in FuzzCSVReader FuzzXLSXReader FuzzGTIN FuzzDate; do \
-		echo "fuzzing $$target for $(FUZZTIME)"; \
-		$(GO) test ./imports -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	@for target in imports:FuzzCSVReader imports:FuzzXLSXReader imports:FuzzGTIN imports:FuzzDate catalog/policy:FuzzPolicyLoader; do \
+		pkg=$${target%%:*}; fn=$${target##*:}; \
+		echo "fuzzing $$fn for $(FUZZTIME)"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
 clean:

@@ -26,7 +26,7 @@ type xlsxSheet struct {
 func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
 	f, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnzippedBytes,
-		UnzipXMLSizeLimit: 16 << 20, // larger worksheets stream through a temp file
+		UnzipXMLSizeLimit: min(16<<20, lim.MaxUnzippedBytes), // larger worksheets stream through a temp file
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size") {
