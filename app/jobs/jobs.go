@@ -45,10 +45,22 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 	return func() { <-c.Stop().Done() }, nil
 }
 
-// Nightly recomputes every verdict as of today, on exactly one replica.
+// Nightly recomputes every verdict as of today, once per day whatever the
+// number of replicas: the first replica to claim the day's slot runs it,
+// under an advisory lock so a slow run never overlaps a late one.
 func Nightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 	ctx = access.With(ctx, access.System("nightly"))
 	start := time.Now()
+	slot := start.UTC().Format("2006-01-02")
+	mine, err := claim(ctx, db, "nightly", slot)
+	if err != nil {
+		log.Error("nightly re-evaluation: cannot claim the run", "err", err)
+		return
+	}
+	if !mine {
+		log.Info("nightly re-evaluation skipped: another replica runs it", "slot", slot)
+		return
+	}
 	ran, err := database.WithLock(ctx, db, lockNightly, func(ctx context.Context) error {
 		st, err := verdicts.New(db).Recompute(ctx, nil)
 		if err == nil {
@@ -57,6 +69,7 @@ func Nightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 		}
 		return err
 	})
+	finish(ctx, db, "nightly", slot, err)
 	switch {
 	case err != nil:
 		log.Error("nightly re-evaluation failed", "err", err)
