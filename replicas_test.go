@@ -1,0 +1,143 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/catalog"
+)
+
+// replica is one `cascade serve` process.
+type replica struct {
+	cmd *exec.Cmd
+	url string
+	log *bytes.Buffer
+}
+
+func startReplica(t *testing.T, bin, dsn string) *replica {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
+	cmd.Env = append(os.Environ(), "CASCADE_ADMIN_PASSWORD=bootstrap password long")
+	out, _ := cmd.StdoutPipe()
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
+			go io.Copy(io.Discard, out)
+			return &replica{cmd: cmd, url: strings.Fields(after)[0], log: &logs}
+		}
+	}
+	t.Fatalf("replica did not start:\n%s", logs.String())
+	return nil
+}
+
+func call(t *testing.T, method, url, token, contentType string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// TestTwoReplicasShareOnePostgreSQL runs two `cascade serve` processes on one
+// PostgreSQL database: both serve reads and writes, and killing the one that
+// runs an import loses nothing: the batch is failed, the catalogue is as it
+// was, and the other replica imports the file again.
+func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
+	dsn := dbtest.PostgresDSN(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "cascade")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	run := func(args ...string) string {
+		out, err := exec.Command(bin, append([]string{"--db", dsn}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("supplier", "add", "Acme")
+	run("user", "add", "--email", "ops@acme.example", "--role", "admin")
+	token := strings.TrimSpace(strings.Split(run("token", "create", "--user", "ops@acme.example", "--name", "replicas"), "\n")[0])
+
+	a, b := startReplica(t, bin, dsn), startReplica(t, bin, dsn)
+	if code, _ := call(t, "POST", a.url+"/api/v1/suppliers", token, "application/json", []byte(`{"name":"Written via A"}`)); code != 201 {
+		t.Fatalf("write via A: %d", code)
+	}
+	if code, body := call(t, "GET", b.url+"/api/v1/suppliers", token, "", nil); code != 200 || !strings.Contains(fmt.Sprint(body), "Written via A") {
+		t.Fatalf("read via B: %d %v", code, body)
+	}
+
+	// A small first import, then a large one that A is killed in the middle of.
+	small := "sku,gtin,brand,model,category,markets\nKEEP,4006381333931,Acme,M,smart_plug,UK\n"
+	if code, body := call(t, "POST", b.url+"/api/v1/imports?wait=true&supplier_id=1", token, "text/csv", []byte(small)); code != 201 {
+		t.Fatalf("small import via B: %d %v", code, body)
+	}
+	var big bytes.Buffer
+	big.WriteString("sku,gtin,brand,model,category,markets\n")
+	for i := range 60_000 {
+		body := fmt.Sprintf("7%012d", i)
+		fmt.Fprintf(&big, "BIG-%d,%s%c,Acme,M-%d,smart_plug,UK EU\n", i, body, catalog.GTINCheckDigit(body), i)
+	}
+	code, body := call(t, "POST", a.url+"/api/v1/imports?supplier_id=1", token, "text/csv", big.Bytes())
+	if code != 202 {
+		t.Fatalf("big import via A: %d %v", code, body)
+	}
+	id := int(body["import"].(map[string]any)["id"].(float64))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, st := call(t, "GET", fmt.Sprintf("%s/api/v1/imports/%d", b.url, id), token, "", nil)
+		batch := st["import"].(map[string]any)
+		if batch["status"] == "running" && batch["rows_processed"].(float64) >= 5000 {
+			break // B sees A's progress: it lives in the database
+		}
+		if batch["status"] != "running" || time.Now().After(deadline) {
+			t.Fatalf("the import never got under way on A: %v", batch)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	a.cmd.Wait()
+
+	if _, list := call(t, "GET", b.url+"/api/v1/products?limit=1000", token, "", nil); len(list["products"].([]any)) != 1 {
+		t.Fatalf("the killed import changed the catalogue: %d products", len(list["products"].([]any)))
+	}
+	// Retried on B: the dead replica's batch is failed, and the file imports.
+	code, body = call(t, "POST", b.url+"/api/v1/imports?wait=true&supplier_id=1", token, "text/csv", big.Bytes())
+	if code != 201 || body["import"].(map[string]any)["rows_created"].(float64) != 60_000 {
+		t.Fatalf("retry via B: %d %v", code, body)
+	}
+	_, st := call(t, "GET", fmt.Sprintf("%s/api/v1/imports/%d", b.url, id), token, "", nil)
+	if batch := st["import"].(map[string]any); batch["status"] != "failed" || !strings.Contains(batch["error"].(string), "INTERRUPTED") {
+		t.Fatalf("the killed batch: %v", batch)
+	}
+}
