@@ -106,3 +106,40 @@ func TestAMillionEmptyRowsAreSkippedAndTheRealRowsKept(t *testing.T) {
 		t.Fatalf("%s in %s", counts(b), time.Since(start))
 	}
 }
+
+// TestAFullDiskFailsTheImportCleanly caps the SQLite file just above its
+// size, as a full disk would: the import fails, the batch says so, and the
+// catalogue holds exactly what it held before.
+func TestAFullDiskFailsTheImportCleanly(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := newEnv(t, db)
+	e.mustImport(header + "KEEP,4006381333931,Acme,M1,smart_plug,UK,,,,\n")
+	sqlDB, _ := db.DB()
+	sqlDB.SetMaxOpenConns(1) // the cap below is per connection
+	var pages int
+	db.Raw("PRAGMA page_count").Scan(&pages)
+	if err := db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+40)).Error; err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	sb.WriteString(header)
+	for i := range 20_000 {
+		fmt.Fprintf(&sb, "FULL-%d,%s,Acme,M-%d,smart_plug,UK EU,unique_per_device,https://acme.example/security,2030-01-31,\n", i, gtinFor(i), i)
+	}
+	b, err := e.importCSV(sb.String())
+	if err == nil || !strings.Contains(err.Error(), "full") {
+		t.Fatalf("import on a full disk: %v", err)
+	}
+	if b.Status != imports.StatusFailed {
+		t.Fatalf("batch %+v", b)
+	}
+	db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", 1<<30))
+	if p := e.products(); len(p) != 1 || p["KEEP"].Model != "M1" {
+		t.Fatalf("the catalogue changed: %d products", len(p))
+	}
+	var status string
+	db.Raw("SELECT status FROM import_batches WHERE id = ?", b.ID).Scan(&status)
+	if status != imports.StatusFailed {
+		t.Fatalf("stored batch status %q", status)
+	}
+}
