@@ -167,7 +167,9 @@ func loadRun(b *testing.B, dsn string) {
 	assertVerdictsWhole(b, db, sup.ID, 10_000)
 	slices.Sort(lat)
 	slices.Sort(feedLat)
-	pct := func(l []time.Duration, p float64) float64 { return float64(l[int(float64(len(l)-1)*p)].Microseconds()) / 1000 }
+	pct := func(l []time.Duration, p float64) float64 {
+		return float64(l[int(float64(len(l)-1)*p)].Microseconds()) / 1000
+	}
 	b.ReportMetric(float64(len(lat)+len(feedLat))/elapsed.Seconds(), "req/s")
 	b.ReportMetric(float64(len(lat)+len(feedLat)), "requests")
 	b.ReportMetric(pct(lat, 0.50), "gate-p50-ms")
