@@ -11,10 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/database/dbtest"
 	"github.com/cascade-gate/cascade/catalog"
 )
@@ -23,16 +25,36 @@ import (
 type replica struct {
 	cmd *exec.Cmd
 	url string
-	log *bytes.Buffer
+	log *logBuffer
 }
 
+// logBuffer collects a process's log while the test reads it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startReplica starts `cascade serve` with the nightly re-evaluation due
+// every second, so that two replicas contend for it all the time.
 func startReplica(t *testing.T, bin, dsn string) *replica {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--nightly", "@every 1s")
 	cmd.Env = append(os.Environ(), "CASCADE_ADMIN_PASSWORD=bootstrap password long")
 	out, _ := cmd.StdoutPipe()
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
+	logs := &logBuffer{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +63,7 @@ func startReplica(t *testing.T, bin, dsn string) *replica {
 	for sc.Scan() {
 		if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
 			go io.Copy(io.Discard, out)
-			return &replica{cmd: cmd, url: strings.Fields(after)[0], log: &logs}
+			return &replica{cmd: cmd, url: strings.Fields(after)[0], log: logs}
 		}
 	}
 	t.Fatalf("replica did not start:\n%s", logs.String())
@@ -66,9 +88,10 @@ func call(t *testing.T, method, url, token, contentType string, body []byte) (in
 }
 
 // TestTwoReplicasShareOnePostgreSQL runs two `cascade serve` processes on one
-// PostgreSQL database: both serve reads and writes, and killing the one that
-// runs an import loses nothing: the batch is failed, the catalogue is as it
-// was, and the other replica imports the file again.
+// PostgreSQL database: both serve reads and writes, the nightly job (due
+// every second on both) runs once for the night, and killing the replica
+// that runs an import loses nothing: the batch is failed, the catalogue is
+// as it was, and the other replica imports the file again.
 func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 	dsn := dbtest.PostgresDSN(t)
 	dir := t.TempDir()
@@ -93,6 +116,30 @@ func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 	}
 	if code, body := call(t, "GET", b.url+"/api/v1/suppliers", token, "", nil); code != 200 || !strings.Contains(fmt.Sprint(body), "Written via A") {
 		t.Fatalf("read via B: %d %v", code, body)
+	}
+
+	// Both replicas fire the nightly job every second; one night, one run.
+	const ran, skipped = `"msg":"nightly re-evaluation"`, `"msg":"nightly re-evaluation skipped: another replica runs it"`
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if strings.Count(a.log.String(), skipped) >= 3 && strings.Count(b.log.String(), skipped) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replicas did not keep firing the nightly job:\nA: %s\nB: %s", a.log, b.log)
+		}
+	}
+	if n := strings.Count(a.log.String(), ran) + strings.Count(b.log.String(), ran); n != 1 {
+		t.Fatalf("the nightly re-evaluation ran %d times across the replicas, want once:\nA: %s\nB: %s", n, a.log, b.log)
+	}
+	db, err := database.Connect(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	var runs []struct{ Slot, Replica, Outcome string }
+	db.Raw("SELECT slot, replica, outcome FROM job_runs WHERE job = 'nightly'").Scan(&runs)
+	if len(runs) != 1 || runs[0].Slot != time.Now().UTC().Format("2006-01-02") || runs[0].Outcome != "ok" {
+		t.Fatalf("job_runs for the nightly job: %+v, want one run for today that succeeded", runs)
 	}
 
 	// A small first import, then a large one that A is killed in the middle of.

@@ -3,6 +3,7 @@ package imports
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,18 +15,26 @@ import (
 	"github.com/cascade-gate/cascade/app/database"
 )
 
-// commit turns the staged rows into products in one transaction: rows that
-// clash with each other or with the supplier's other SKUs are rejected,
-// the rest are upserted by (supplier, sku), unchanged rows are left alone.
+// commit turns the valid rows into products in one transaction: rows that
+// clash with each other or with the supplier's other SKUs are rejected, the
+// rest are upserted by (supplier, sku) from the spool, unchanged rows are
+// left alone.
 func (r *run) commit(ctx context.Context) error {
 	return r.im.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := r.rejectClashes(ctx, tx); err != nil {
+		rejected, err := r.rejectClashes(ctx, tx)
+		if err != nil {
 			return err
 		}
 		if err := r.count(tx); err != nil {
 			return err
 		}
-		if err := r.upsert(tx); err != nil {
+		var unchanged rowSet
+		if r.batch.RowsUnchanged > 0 {
+			if unchanged, err = r.unchangedRows(tx); err != nil {
+				return err
+			}
+		}
+		if err := r.write(ctx, tx, rejected, unchanged); err != nil {
 			return err
 		}
 		if err := r.replaceLabels(tx); err != nil {
@@ -41,7 +50,7 @@ func (r *run) commit(ctx context.Context) error {
 		}
 		now := time.Now().UTC()
 		r.batch.Status, r.batch.FinishedAt = StatusCommitted, &now
-		err := tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
+		err = tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
 			"status": StatusCommitted, "finished_at": now, "format": r.batch.Format,
 			"rows_processed": r.batch.RowsProcessed, "rows_total": r.batch.RowsTotal,
 			"rows_created": r.batch.RowsCreated, "rows_updated": r.batch.RowsUpdated,
@@ -63,96 +72,94 @@ type clash struct {
 	RowNumber int
 	SKU       string
 	GTIN      string
-	RowData   string
 	Other     string // the other SKU holding the GTIN
 }
 
+// rejections are the rows the commit's checks reject, each with its error
+// rows; the row as written (the last value of an error row) is filled in
+// from the spool.
+type rejections map[int][][]any
+
 // rejectClashes finds SKUs repeated in the file and GTINs claimed by two
-// SKUs, reports every row involved, and takes them out of the staging table.
-func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB) error {
+// SKUs, and takes every row involved out of the staging table.
+func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB) (rejections, error) {
 	id := r.batch.ID
+	out := rejections{}
 	var dups []clash
-	err := tx.Raw(`SELECT row_number, sku, gtin, row_data FROM import_staging
+	err := tx.Raw(`SELECT row_number, sku, gtin FROM import_staging
 		WHERE batch_id = ? AND sku IN (SELECT sku FROM import_staging WHERE batch_id = ? GROUP BY sku HAVING COUNT(*) > 1)
 		ORDER BY sku, row_number`, id, id).Scan(&dups).Error
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rowsOf := map[string][]string{}
 	for _, d := range dups {
 		rowsOf[d.SKU] = append(rowsOf[d.SKU], strconv.Itoa(d.RowNumber))
 	}
-	var errRows [][]any
 	var drop []int
 	for _, d := range dups {
 		e := rowErr(CodeDuplicateSKU, "SKU %q appears on rows %s of this file", d.SKU, strings.Join(rowsOf[d.SKU], ", "))
-		errRows = append(errRows, r.errorRow(d, colSKU, d.SKU, e))
+		out[d.RowNumber] = append(out[d.RowNumber], r.errorRow(d, colSKU, d.SKU, e))
 		drop = append(drop, d.RowNumber)
 	}
-	if err := r.dropStaged(ctx, tx, drop, errRows); err != nil {
-		return err
+	if err := r.dropStaged(tx, drop); err != nil {
+		return nil, err
 	}
 
 	var inFile []clash
-	err = tx.Raw(`SELECT row_number, sku, gtin, row_data FROM import_staging
+	err = tx.Raw(`SELECT row_number, sku, gtin FROM import_staging
 		WHERE batch_id = ? AND gtin IN (SELECT gtin FROM import_staging WHERE batch_id = ? GROUP BY gtin HAVING COUNT(*) > 1)
 		ORDER BY gtin, row_number`, id, id).Scan(&inFile).Error
 	if err != nil {
-		return err
+		return nil, err
 	}
 	skusOf := map[string][]string{}
 	for _, c := range inFile {
 		skusOf[c.GTIN] = append(skusOf[c.GTIN], fmt.Sprintf("%s (row %d)", c.SKU, c.RowNumber))
 	}
-	errRows, drop = nil, nil
+	drop = nil
 	for _, c := range inFile {
 		e := rowErr(CodeGTINConflict, "GTIN %s is given to several SKUs in this file: %s", c.GTIN, strings.Join(skusOf[c.GTIN], ", "))
-		errRows = append(errRows, r.errorRow(c, colGTIN, c.GTIN, e))
+		out[c.RowNumber] = append(out[c.RowNumber], r.errorRow(c, colGTIN, c.GTIN, e))
 		drop = append(drop, c.RowNumber)
 	}
-	if err := r.dropStaged(ctx, tx, drop, errRows); err != nil {
-		return err
+	if err := r.dropStaged(tx, drop); err != nil {
+		return nil, err
 	}
 
 	// A GTIN already held by another stored SKU of this supplier, unless this
 	// same file moves that SKU to another GTIN.
 	var stored []clash
-	err = tx.Raw(`SELECT s.row_number, s.sku, s.gtin, s.row_data, MIN(p.sku) AS other FROM import_staging s
+	err = tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM import_staging s
 		JOIN products p ON p.supplier_id = ? AND p.gtin = s.gtin AND p.sku <> s.sku
 		WHERE s.batch_id = ? AND NOT EXISTS (
 			SELECT 1 FROM import_staging s2 WHERE s2.batch_id = s.batch_id AND s2.sku = p.sku AND s2.gtin <> p.gtin)
-		GROUP BY s.row_number, s.sku, s.gtin, s.row_data ORDER BY s.row_number`, r.batch.SupplierID, id).Scan(&stored).Error
+		GROUP BY s.row_number, s.sku, s.gtin ORDER BY s.row_number`, r.batch.SupplierID, id).Scan(&stored).Error
 	if err != nil {
-		return err
+		return nil, err
 	}
-	errRows, drop = nil, nil
+	drop = nil
 	for _, c := range stored {
 		e := rowErr(CodeGTINConflict, "GTIN %s already belongs to your SKU %q", c.GTIN, c.Other)
-		errRows = append(errRows, r.errorRow(c, colGTIN, c.GTIN, e))
+		out[c.RowNumber] = append(out[c.RowNumber], r.errorRow(c, colGTIN, c.GTIN, e))
 		drop = append(drop, c.RowNumber)
 	}
-	return r.dropStaged(ctx, tx, drop, errRows)
+	return out, r.dropStaged(tx, drop)
 }
 
+// errorRow is an import_row_errors row; its row_data comes from the spool.
 func (r *run) errorRow(c clash, col int, value string, e *RowError) []any {
-	return []any{r.batch.ID, c.RowNumber, c.SKU, r.layout.header(col), value, e.Code, e.Message, e.Hint, c.RowData}
+	return []any{r.batch.ID, c.RowNumber, c.SKU, r.layout.header(col), value, e.Code, e.Message, e.Hint, ""}
 }
 
-// dropStaged records row errors and removes those rows from staging.
-func (r *run) dropStaged(ctx context.Context, tx *gorm.DB, rows []int, errRows [][]any) error {
+// dropStaged takes rejected rows out of staging, so that the checks after
+// it, the counts and the label claims no longer see them.
+func (r *run) dropStaged(tx *gorm.DB, rows []int) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, errRows); err != nil {
-		return err
-	}
 	sort.Ints(rows)
-	unique := rows[:0]
-	for i, n := range rows {
-		if i == 0 || n != rows[i-1] {
-			unique = append(unique, n)
-		}
-	}
+	unique := slices.Compact(rows)
 	for start := 0; start < len(unique); start += 500 {
 		chunk := unique[start:min(start+500, len(unique))]
 		if err := tx.Exec("DELETE FROM import_staging WHERE batch_id = ? AND row_number IN ?", r.batch.ID, chunk).Error; err != nil {
@@ -176,33 +183,97 @@ func (r *run) count(tx *gorm.DB) error {
 	return err
 }
 
-// upsert writes new and changed rows; a row identical to the stored product
-// is not written at all. The latest support end ever declared is kept, so a
-// later shortening of the support period can be flagged.
-func (r *run) upsert(tx *gorm.DB) error {
+// unchangedRows are the rows identical to the stored product: they are not
+// sent to the database at all.
+func (r *run) unchangedRows(tx *gorm.DB) (rowSet, error) {
+	rows, err := tx.Raw(`SELECT s.row_number FROM import_staging s
+		JOIN products p ON p.supplier_id = ? AND p.sku = s.sku AND p.content_hash = s.content_hash
+		WHERE s.batch_id = ?`, r.batch.SupplierID, r.batch.ID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var set rowSet
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		set.add(n)
+	}
+	return set, rows.Err()
+}
+
+var productColumns = []string{"supplier_id", "sku", "gtin", "brand", "model", "match_key", "name", "category", "markets",
+	"password_model", "vuln_report_contact", "support_end", "support_end_declared", "statement_of_compliance", "ce_marking",
+	"hardware_version", "firmware_version", "price", "currency", "extra", "content_hash", "batch_id", "created_at", "updated_at"}
+
+// upsertProducts writes a row only if it differs from the stored product.
+// The latest support end ever declared is kept, so that a later shortening
+// of the support period can be flagged.
+const upsertProducts = ` ON CONFLICT (supplier_id, sku) DO UPDATE SET
+	gtin = excluded.gtin, brand = excluded.brand, model = excluded.model, match_key = excluded.match_key,
+	name = excluded.name, category = excluded.category, markets = excluded.markets,
+	password_model = excluded.password_model, vuln_report_contact = excluded.vuln_report_contact,
+	support_end = excluded.support_end,
+	support_end_declared = CASE
+		WHEN products.support_end_declared IS NULL OR excluded.support_end > products.support_end_declared
+		THEN COALESCE(excluded.support_end, products.support_end_declared)
+		ELSE products.support_end_declared END,
+	statement_of_compliance = excluded.statement_of_compliance, ce_marking = excluded.ce_marking,
+	hardware_version = excluded.hardware_version, firmware_version = excluded.firmware_version,
+	price = excluded.price, currency = excluded.currency, extra = excluded.extra,
+	content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = excluded.updated_at
+	WHERE products.content_hash <> excluded.content_hash`
+
+// write replays the spool: new and changed rows go to products, rejected
+// rows to the row errors with the row as written; unchanged rows are skipped.
+func (r *run) write(ctx context.Context, tx *gorm.DB, rejected rejections, unchanged rowSet) error {
+	products := database.NewRowWriter(ctx, tx, "products", productColumns, upsertProducts)
+	defer products.Close()
+	problems := database.NewRowWriter(ctx, tx, "import_row_errors", errorColumns, "")
+	defer problems.Close()
 	now := time.Now().UTC()
-	return tx.Exec(`INSERT INTO products (supplier_id, sku, gtin, brand, model, match_key, name, category, markets,
-			password_model, vuln_report_contact, support_end, support_end_declared, statement_of_compliance, ce_marking,
-			hardware_version, firmware_version, price, currency, extra, content_hash, batch_id, created_at, updated_at)
-		SELECT ?, sku, gtin, brand, model, match_key, name, category, markets,
-			password_model, vuln_report_contact, support_end, support_end, statement_of_compliance, ce_marking,
-			hardware_version, firmware_version, price, currency, extra, content_hash, batch_id, ?, ?
-		FROM import_staging WHERE batch_id = ?
-		ON CONFLICT (supplier_id, sku) DO UPDATE SET
-			gtin = excluded.gtin, brand = excluded.brand, model = excluded.model, match_key = excluded.match_key,
-			name = excluded.name, category = excluded.category, markets = excluded.markets,
-			password_model = excluded.password_model, vuln_report_contact = excluded.vuln_report_contact,
-			support_end = excluded.support_end,
-			support_end_declared = CASE
-				WHEN products.support_end_declared IS NULL OR excluded.support_end > products.support_end_declared
-				THEN COALESCE(excluded.support_end, products.support_end_declared)
-				ELSE products.support_end_declared END,
-			statement_of_compliance = excluded.statement_of_compliance, ce_marking = excluded.ce_marking,
-			hardware_version = excluded.hardware_version, firmware_version = excluded.firmware_version,
-			price = excluded.price, currency = excluded.currency, extra = excluded.extra,
-			content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = excluded.updated_at
-		WHERE products.content_hash <> excluded.content_hash`,
-		r.batch.SupplierID, now, now, r.batch.ID).Error
+	last := len(spoolColumns) // row_data follows the product's columns
+	err := r.spool.each(func(row int, v []string) error {
+		if errRows, ok := rejected[row]; ok {
+			for _, e := range errRows {
+				e[len(e)-1] = v[last]
+				if err := problems.Write(e...); err != nil {
+					return err
+				}
+			}
+			delete(rejected, row)
+			return nil
+		}
+		if unchanged.has(row) {
+			return nil
+		}
+		supportEnd := nullIfEmpty(v[10])
+		return products.Write(r.batch.SupplierID, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+			v[8], v[9], supportEnd, supportEnd, v[11], v[12],
+			v[13], v[14], v[15], v[16], v[17], v[18], r.batch.ID, now, now)
+	})
+	if err != nil {
+		return err
+	}
+	if len(rejected) > 0 {
+		return fmt.Errorf("import spool: %d rejected rows not found in it", len(rejected))
+	}
+	if err := products.Flush(); err != nil {
+		return err
+	}
+	if got, want := products.RowsAffected(), int64(r.batch.RowsCreated+r.batch.RowsUpdated); got != want {
+		return fmt.Errorf("import wrote %d products, expected %d created or updated", got, want)
+	}
+	return problems.Flush()
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // replaceLabels rewrites the label claims of the products this batch wrote.

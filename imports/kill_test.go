@@ -73,7 +73,9 @@ func TestKillingTheImportProcessLeavesThePreviousState(t *testing.T) {
 		e := newEnv(t, db)
 		e.mustImport(header + "KEEP,4006381333931,Acme,M1,smart_plug,UK,,,2029-01-31,\n")
 
+		tmp := t.TempDir() // where the import process spools its rows
 		cmd := exec.Command(bin, "--db", dsn, "import", "--supplier", e.supplier.Name, big)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -98,12 +100,20 @@ func TestKillingTheImportProcessLeavesThePreviousState(t *testing.T) {
 		if p := e.products(); len(p) != 1 || p["KEEP"].SupportEnd.String() != "2029-01-31" {
 			t.Fatalf("the killed import changed the catalogue: %d products", len(p))
 		}
+		if spools, _ := filepath.Glob(filepath.Join(tmp, "*.spool")); len(spools) != 1 {
+			t.Fatalf("the killed import left %d spool files, want its one", len(spools))
+		}
 		// The next start of cascade marks the abandoned batch failed and imports again.
 		small := filepath.Join(t.TempDir(), "small.csv")
 		os.WriteFile(small, []byte(header+"NEW,5901234123457,Acme,M2,smart_plug,UK,,,,\n"), 0o600)
-		out, err := exec.Command(bin, "--db", dsn, "import", "--supplier", e.supplier.Name, small).CombinedOutput()
+		next := exec.Command(bin, "--db", dsn, "import", "--supplier", e.supplier.Name, small)
+		next.Env = cmd.Env
+		out, err := next.CombinedOutput()
 		if err != nil {
 			t.Fatalf("next import: %v\n%s", err, out)
+		}
+		if spools, _ := filepath.Glob(filepath.Join(tmp, "*.spool")); len(spools) != 0 {
+			t.Fatalf("the next start left the dead import's spool behind: %v", spools)
 		}
 		var status, msg string
 		db.Raw("SELECT status, error FROM import_batches WHERE file_name = 'big.csv'").Row().Scan(&status, &msg)

@@ -32,8 +32,10 @@ const StaleAfter = 2 * time.Minute
 // on this host, a dead pid; elsewhere, no heartbeat for StaleAfter. The
 // products table was never touched by such a batch (it merges in one
 // transaction at the end), so the previous state is intact; its staged rows
-// are dropped. It returns how many batches it failed.
+// are dropped, and so are the spool files dead processes on this host left.
+// It returns how many batches it failed.
 func RecoverAbandoned(ctx context.Context, db *gorm.DB) (int, error) {
+	removeDeadSpools()
 	var running []Batch
 	if err := db.WithContext(ctx).Where("status = ?", StatusRunning).Find(&running).Error; err != nil {
 		return 0, err

@@ -20,15 +20,20 @@ type run struct {
 	batch    Batch
 	req      Request
 	layout   *layout
+	spool    *spool
 	staged   [][]any
 	labels   [][]any
 	rejected [][]any
 }
 
-var stagingColumns = []string{
-	"batch_id", "row_number", "sku", "gtin", "brand", "model", "match_key", "name", "category", "markets",
+// stagingColumns are what the commit's clash and change checks need of each
+// valid row; the whole row waits in the spool (spoolColumns, then row_data).
+var stagingColumns = []string{"batch_id", "row_number", "sku", "gtin", "content_hash"}
+
+var spoolColumns = []string{
+	"sku", "gtin", "brand", "model", "match_key", "name", "category", "markets",
 	"password_model", "vuln_report_contact", "support_end", "statement_of_compliance", "ce_marking",
-	"hardware_version", "firmware_version", "price", "currency", "extra", "content_hash", "row_data",
+	"hardware_version", "firmware_version", "price", "currency", "extra", "content_hash",
 }
 
 var stagingLabelColumns = []string{"batch_id", "row_number", "scheme", "label_id", "label_key"}
@@ -42,6 +47,10 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	defer sh.Close()
 	r.batch.Format = format
+	if r.spool, err = newSpool(len(spoolColumns) + 1); err != nil {
+		return err
+	}
+	defer r.spool.close()
 	schemes, err := r.knownSchemes(ctx)
 	if err != nil {
 		return err
@@ -65,8 +74,8 @@ func (r *run) execute(ctx context.Context) error {
 				r.rejected = append(r.rejected, []any{r.batch.ID, e.Row, e.SKU, e.Column, e.Value, e.Code, e.Message, e.Hint, data})
 			}
 			r.batch.RowsRejected++
-		} else {
-			r.stage(prod, cells)
+		} else if err := r.stage(prod, cells); err != nil {
+			return err
 		}
 		if p.dataRows%flushRows == 0 {
 			if err := r.flush(ctx, p.scanned, sh.Estimate()); err != nil {
@@ -84,17 +93,16 @@ func (r *run) execute(ctx context.Context) error {
 	return r.commit(ctx)
 }
 
-// stage queues a valid row, and its label claims, for the next flush.
-func (r *run) stage(p product, cells []string) {
+// stage spools a valid row and queues its keys and label claims for the next flush.
+func (r *run) stage(p product, cells []string) error {
 	for _, l := range p.Labels {
 		r.labels = append(r.labels, []any{r.batch.ID, p.Row, l.Scheme, l.ID, l.Key})
 	}
-	supportEnd, _ := p.SupportEnd.Value()
-	r.staged = append(r.staged, []any{
-		r.batch.ID, p.Row, p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
-		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells),
-	})
+	r.staged = append(r.staged, []any{r.batch.ID, p.Row, p.SKU, p.GTIN, p.Hash})
+	return r.spool.add(p.Row,
+		p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
+		p.PasswordModel, p.Contact, p.SupportEnd.String(), p.Statement, p.CE,
+		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells))
 }
 
 func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
