@@ -34,7 +34,7 @@ func (r *run) commit(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := r.write(ctx, tx, rejected, unchanged); err != nil {
+		if err := r.writeProducts(ctx, tx, rejected, unchanged); err != nil {
 			return err
 		}
 		if err := r.replaceLabels(tx); err != nil {
@@ -226,19 +226,19 @@ const upsertProducts = ` ON CONFLICT (supplier_id, sku) DO UPDATE SET
 	content_hash = excluded.content_hash, batch_id = excluded.batch_id, updated_at = excluded.updated_at
 	WHERE products.content_hash <> excluded.content_hash`
 
-// write replays the spool: new and changed rows go to products, rejected
+// writeProducts replays the spool: new and changed rows go to products, rejected
 // rows to the row errors with the row as written; unchanged rows are skipped.
-func (r *run) write(ctx context.Context, tx *gorm.DB, rejected rejections, unchanged rowSet) error {
+func (r *run) writeProducts(ctx context.Context, tx *gorm.DB, rejected rejections, unchanged rowSet) error {
 	products := database.NewRowWriter(ctx, tx, "products", productColumns, upsertProducts)
 	defer products.Close()
 	problems := database.NewRowWriter(ctx, tx, "import_row_errors", errorColumns, "")
 	defer problems.Close()
 	now := time.Now().UTC()
-	last := len(spoolColumns) // row_data follows the product's columns
-	err := r.spool.each(func(row int, v []string) error {
+	err := r.spool.each(func(row int, v, cells []string) error {
 		if errRows, ok := rejected[row]; ok {
+			data := rowData(cells)
 			for _, e := range errRows {
-				e[len(e)-1] = v[last]
+				e[len(e)-1] = data
 				if err := problems.Write(e...); err != nil {
 					return err
 				}

@@ -21,13 +21,14 @@ type run struct {
 	req      Request
 	layout   *layout
 	spool    *spool
+	spoolRow []string
 	staged   [][]any
 	labels   [][]any
 	rejected [][]any
 }
 
 // stagingColumns are what the commit's clash and change checks need of each
-// valid row; the whole row waits in the spool (spoolColumns, then row_data).
+// valid row; the whole row waits in the spool (spoolColumns and the cells).
 var stagingColumns = []string{"batch_id", "row_number", "sku", "gtin", "content_hash"}
 
 var spoolColumns = []string{
@@ -47,7 +48,7 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	defer sh.Close()
 	r.batch.Format = format
-	if r.spool, err = newSpool(len(spoolColumns) + 1); err != nil {
+	if r.spool, err = newSpool(len(spoolColumns)); err != nil {
 		return err
 	}
 	defer r.spool.close()
@@ -55,7 +56,45 @@ func (r *run) execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p := &parser{sheet: sh, schemes: schemes, limits: r.im.limits}
+	// The parse goes on while the rows parsed so far are written: one
+	// goroutine parses, another writes, one flush at a time in between.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	flushes := make(chan flush, 1)
+	written := make(chan error, 1)
+	go func() { written <- r.writeFlushes(ctx, cancel, flushes) }()
+	perr := r.parse(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits}, flushes)
+	close(flushes)
+	if werr := <-written; werr != nil {
+		return werr // the parse stopped because of it
+	}
+	if perr != nil {
+		return perr
+	}
+	return r.commit(ctx)
+}
+
+// flush is the rows parsed since the last one, and how far the parse is.
+type flush struct {
+	staged, labels, rejected [][]any
+	scanned, estimate        int
+	rowsRejected             int
+}
+
+// parse reads the sheet, spools valid rows and hands the database's share
+// of each thousand rows to the writer.
+func (r *run) parse(ctx context.Context, p *parser, flushes chan<- flush) error {
+	send := func(estimate int) error {
+		f := flush{staged: r.staged, labels: r.labels, rejected: r.rejected,
+			scanned: p.scanned, estimate: estimate, rowsRejected: r.batch.RowsRejected}
+		r.staged, r.labels, r.rejected = nil, nil, nil
+		select {
+		case flushes <- f:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for {
 		prod, problems, cells, ok, err := p.next()
 		if err != nil {
@@ -78,7 +117,7 @@ func (r *run) execute(ctx context.Context) error {
 			return err
 		}
 		if p.dataRows%flushRows == 0 {
-			if err := r.flush(ctx, p.scanned, sh.Estimate()); err != nil {
+			if err := send(p.sheet.Estimate()); err != nil {
 				return err
 			}
 		}
@@ -87,10 +126,22 @@ func (r *run) execute(ctx context.Context) error {
 		r.layout = p.layout
 		r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
 	}
-	if err := r.flush(ctx, p.scanned, p.scanned); err != nil {
-		return err
+	r.batch.RowsProcessed, r.batch.RowsTotal = p.scanned, p.scanned
+	return send(p.scanned)
+}
+
+// writeFlushes writes each flush in turn. On the first error it cancels the
+// parse and drains the rest.
+func (r *run) writeFlushes(ctx context.Context, cancel func(), flushes <-chan flush) error {
+	var err error
+	for f := range flushes {
+		if err == nil {
+			if err = r.store(ctx, f); err != nil {
+				cancel()
+			}
+		}
 	}
-	return r.commit(ctx)
+	return err
 }
 
 // stage spools a valid row and queues its keys and label claims for the next flush.
@@ -99,10 +150,11 @@ func (r *run) stage(p product, cells []string) error {
 		r.labels = append(r.labels, []any{r.batch.ID, p.Row, l.Scheme, l.ID, l.Key})
 	}
 	r.staged = append(r.staged, []any{r.batch.ID, p.Row, p.SKU, p.GTIN, p.Hash})
-	return r.spool.add(p.Row,
+	r.spoolRow = append(r.spoolRow[:0],
 		p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
 		p.PasswordModel, p.Contact, p.SupportEnd.String(), p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells))
+		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash)
+	return r.spool.add(p.Row, r.spoolRow, cells)
 }
 
 func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
@@ -117,32 +169,30 @@ func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
 	return m, nil
 }
 
-// flush writes the parsed rows so far and the progress, in one short transaction.
-func (r *run) flush(ctx context.Context, scanned, estimate int) error {
-	r.batch.RowsProcessed = scanned
-	r.batch.RowsTotal = max(estimate, scanned)
+// store writes one flush's rows and the progress, in one short transaction.
+func (r *run) store(ctx context.Context, f flush) error {
+	total := max(f.estimate, f.scanned)
 	now := time.Now().UTC()
 	err := r.im.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := database.InsertRows(ctx, tx, "import_staging", stagingColumns, r.staged); err != nil {
+		if err := database.InsertRows(ctx, tx, "import_staging", stagingColumns, f.staged); err != nil {
 			return err
 		}
-		if err := database.InsertRows(ctx, tx, "import_staging_labels", stagingLabelColumns, r.labels); err != nil {
+		if err := database.InsertRows(ctx, tx, "import_staging_labels", stagingLabelColumns, f.labels); err != nil {
 			return err
 		}
-		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, r.rejected); err != nil {
+		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, f.rejected); err != nil {
 			return err
 		}
 		return tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
-			"rows_processed": r.batch.RowsProcessed, "rows_total": r.batch.RowsTotal,
-			"rows_rejected": r.batch.RowsRejected, "heartbeat_at": now,
+			"rows_processed": f.scanned, "rows_total": total,
+			"rows_rejected": f.rowsRejected, "heartbeat_at": now,
 		}).Error
 	})
 	if err != nil {
 		return fmt.Errorf("store rows: %w", err)
 	}
-	r.staged, r.labels, r.rejected = r.staged[:0], r.labels[:0], r.rejected[:0]
 	if r.req.Progress != nil {
-		r.req.Progress(Progress{Rows: scanned, Estimated: r.batch.RowsTotal})
+		r.req.Progress(Progress{Rows: f.scanned, Estimated: total})
 	}
 	return nil
 }

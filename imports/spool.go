@@ -14,8 +14,10 @@ import (
 // straight into products inside the commit's transaction, instead of being
 // written to a staging table and copied; memory stays flat in the row count.
 //
-// A record is a row number and a fixed number of strings, each written as a
-// uvarint length and its bytes.
+// A record is a row number, a fixed number of values (the product as it
+// will be stored), then the number of cells and the cells as written (kept
+// for the rare row the commit still rejects); numbers are uvarints, strings
+// a uvarint length and their bytes.
 type spool struct {
 	f      *os.File
 	w      *bufio.Writer
@@ -37,7 +39,7 @@ func newSpool(fields int) (*spool, error) {
 }
 
 // add appends one row; values must hold exactly the spool's field count.
-func (s *spool) add(row int, values ...string) error {
+func (s *spool) add(row int, values, cells []string) error {
 	if len(values) != s.fields {
 		return fmt.Errorf("import spool: %d values for %d fields", len(values), s.fields)
 	}
@@ -46,6 +48,11 @@ func (s *spool) add(row int, values ...string) error {
 		s.buf = binary.AppendUvarint(s.buf, uint64(len(v)))
 		s.buf = append(s.buf, v...)
 	}
+	s.buf = binary.AppendUvarint(s.buf, uint64(len(cells)))
+	for _, c := range cells {
+		s.buf = binary.AppendUvarint(s.buf, uint64(len(c)))
+		s.buf = append(s.buf, c...)
+	}
 	if _, err := s.w.Write(s.buf); err != nil {
 		return fmt.Errorf("write import spool: %w", err)
 	}
@@ -53,43 +60,65 @@ func (s *spool) add(row int, values ...string) error {
 	return nil
 }
 
-// each replays the rows in the order they were added. values is reused
-// between calls: fn must copy what it keeps beyond the call (strings are
-// fresh each time; the slice is not).
-func (s *spool) each(fn func(row int, values []string) error) error {
+// each replays the rows in the order they were added. The slices are
+// reused between calls (the strings in them are not): fn must copy a slice
+// it keeps beyond the call.
+func (s *spool) each(fn func(row int, values, cells []string) error) error {
 	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("write import spool: %w", err)
 	}
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("read import spool: %w", err)
 	}
-	r := bufio.NewReaderSize(s.f, 256<<10)
+	r := &spoolReader{r: bufio.NewReaderSize(s.f, 256<<10)}
 	values := make([]string, s.fields)
-	var b []byte
+	var cells []string
 	for n := 0; n < s.rows; n++ {
-		row, err := binary.ReadUvarint(r)
-		if err != nil {
-			return fmt.Errorf("read import spool: %w", err)
-		}
+		row := r.uvarint()
 		for i := range values {
-			l, err := binary.ReadUvarint(r)
-			if err != nil {
-				return fmt.Errorf("read import spool: %w", err)
-			}
-			if uint64(cap(b)) < l {
-				b = make([]byte, l)
-			}
-			b = b[:l]
-			if _, err := io.ReadFull(r, b); err != nil {
-				return fmt.Errorf("read import spool: %w", err)
-			}
-			values[i] = string(b)
+			values[i] = r.string()
 		}
-		if err := fn(int(row), values); err != nil {
+		cells = cells[:0]
+		for c := r.uvarint(); c > 0 && r.err == nil; c-- {
+			cells = append(cells, r.string())
+		}
+		if r.err != nil {
+			return fmt.Errorf("read import spool: %w", r.err)
+		}
+		if err := fn(int(row), values, cells); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// spoolReader decodes records, keeping the first error.
+type spoolReader struct {
+	r   *bufio.Reader
+	b   []byte
+	err error
+}
+
+func (r *spoolReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	n, err := binary.ReadUvarint(r.r)
+	r.err = err
+	return n
+}
+
+func (r *spoolReader) string() string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if uint64(cap(r.b)) < n {
+		r.b = make([]byte, n)
+	}
+	r.b = r.b[:n]
+	_, r.err = io.ReadFull(r.r, r.b)
+	return string(r.b)
 }
 
 // close removes the spool file.

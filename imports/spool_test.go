@@ -22,16 +22,16 @@ func TestSpoolReplaysEveryRowAsWritten(t *testing.T) {
 		want = append(want, []string{fmt.Sprint("SKU-", i), fmt.Sprint(i * i), ""})
 	}
 	for i, row := range want {
-		if err := s.add(i+2, row...); err != nil {
+		if err := s.add(i+2, row, row[:i%4]); err != nil {
 			t.Fatal(err)
 		}
 	}
 	path := s.f.Name()
 	for range 2 { // a spool can be replayed more than once
 		n := 0
-		err := s.each(func(row int, values []string) error {
-			if row != n+2 || !slices.Equal(values, want[n]) {
-				t.Fatalf("row %d: got %d %q", n, row, values)
+		err := s.each(func(row int, values, cells []string) error {
+			if row != n+2 || !slices.Equal(values, want[n]) || !slices.Equal(cells, want[n][:n%4]) {
+				t.Fatalf("row %d: got %d %q %q", n, row, values, cells)
 			}
 			n++
 			return nil
@@ -52,7 +52,7 @@ func TestSpoolRefusesARowOfTheWrongWidth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	if err := s.add(2, "one"); err == nil {
+	if err := s.add(2, []string{"one"}, nil); err == nil {
 		t.Fatal("a row of one value was spooled for two fields")
 	}
 }

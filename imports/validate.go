@@ -243,16 +243,20 @@ func (v *validator) parseLabels(raw string) ([]label, []*RowError) {
 
 // contentHash identifies what a row says, so an identical re-upload changes nothing.
 func (p product) contentHash() string {
-	h := sha256.New()
+	buf := make([]byte, 0, 512)
 	for _, f := range []string{p.SKU, p.GTIN, p.Brand, p.Model, p.Name, p.Category, strings.Join(p.Markets, " "),
 		p.PasswordModel, p.Contact, p.SupportEnd.String(), p.Statement, p.CE, p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra} {
-		h.Write([]byte(f))
-		h.Write([]byte{0x1f})
+		buf = append(buf, f...)
+		buf = append(buf, 0x1f)
 	}
 	for _, l := range p.Labels {
-		h.Write([]byte(l.Scheme + ":" + l.ID + "\x1e"))
+		buf = append(buf, l.Scheme...)
+		buf = append(buf, ':')
+		buf = append(buf, l.ID...)
+		buf = append(buf, 0x1e)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // clip shortens a value kept in an error report.

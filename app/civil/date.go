@@ -7,6 +7,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -61,11 +63,32 @@ func (d Date) Before(o Date) bool { return d.Time().Before(o.Time()) }
 // After reports whether d is later than o.
 func (d Date) After(o Date) bool { return d.Time().After(o.Time()) }
 
+// String is d as YYYY-MM-DD, or "" when unset. Imports format two dates a
+// row, so it avoids fmt.
 func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	if d.Year < 0 || d.Month < 0 || d.Day < 0 {
+		return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	}
+	b := make([]byte, 0, 10)
+	b = appendPadded(b, d.Year, 4)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.Month), 2)
+	b = append(b, '-')
+	b = appendPadded(b, d.Day, 2)
+	return string(b)
+}
+
+// appendPadded appends n in decimal, zero-padded on the left to width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	start := len(b)
+	b = strconv.AppendInt(b, int64(n), 10)
+	for len(b)-start < width {
+		b = slices.Insert(b, start, '0')
+	}
+	return b
 }
 
 // Value stores d as ISO text, or NULL when unset.

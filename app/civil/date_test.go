@@ -2,6 +2,7 @@ package civil
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -48,5 +49,16 @@ func TestDateRoundTripsThroughSQLAndJSON(t *testing.T) {
 	}
 	if _, err := Parse("2028-02-30"); err == nil {
 		t.Fatal("accepted 30 February")
+	}
+}
+
+func TestStringIsZeroPaddedISO(t *testing.T) {
+	for _, d := range []Date{{1, 1, 1}, {999, 9, 9}, {2026, 11, 24}, {2029, 12, 31}, {12345, 10, 10}, {-5, 1, 2}} {
+		if got, want := d.String(), fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day); got != want {
+			t.Errorf("%#v.String() = %q, want %q", d, got, want)
+		}
+	}
+	if got := (Date{}).String(); got != "" {
+		t.Errorf("zero date = %q", got)
 	}
 }
