@@ -228,37 +228,37 @@ const upsertProducts = ` ON CONFLICT (supplier_id, sku) DO UPDATE SET
 
 // writeProducts replays the spool: new and changed rows go to products, rejected
 // rows to the row errors with the row as written; unchanged rows are skipped.
+// One goroutine decodes the spool into rows while this one sends them, so
+// the decoding is off the database's path.
 func (r *run) writeProducts(ctx context.Context, tx *gorm.DB, rejected rejections, unchanged rowSet) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan outRows, 4)
+	decoded := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		decoded <- r.decodeSpool(ctx, rejected, unchanged, chunks)
+	}()
+
 	products := database.NewRowWriter(ctx, tx, "products", productColumns, upsertProducts)
 	defer products.Close()
 	problems := database.NewRowWriter(ctx, tx, "import_row_errors", errorColumns, "")
 	defer problems.Close()
-	now := time.Now().UTC()
-	err := r.spool.each(func(row int, v, cells []string) error {
-		if errRows, ok := rejected[row]; ok {
-			data := rowData(cells)
-			for _, e := range errRows {
-				e[len(e)-1] = data
-				if err := problems.Write(e...); err != nil {
-					return err
-				}
-			}
-			delete(rejected, row)
-			return nil
+	var werr error
+	for c := range chunks {
+		if werr != nil {
+			continue // drain, so the decoder can finish
 		}
-		if unchanged.has(row) {
-			return nil
+		werr = writeChunk(products, problems, c)
+		if werr != nil {
+			cancel()
 		}
-		supportEnd := nullIfEmpty(v[10])
-		return products.Write(r.batch.SupplierID, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
-			v[8], v[9], supportEnd, supportEnd, v[11], v[12],
-			v[13], v[14], v[15], v[16], v[17], v[18], r.batch.ID, now, now)
-	})
-	if err != nil {
-		return err
 	}
-	if len(rejected) > 0 {
-		return fmt.Errorf("import spool: %d rejected rows not found in it", len(rejected))
+	if err := <-decoded; werr == nil && err != nil {
+		werr = err
+	}
+	if werr != nil {
+		return werr
 	}
 	if err := products.Flush(); err != nil {
 		return err
@@ -267,6 +267,69 @@ func (r *run) writeProducts(ctx context.Context, tx *gorm.DB, rejected rejection
 		return fmt.Errorf("import wrote %d products, expected %d created or updated", got, want)
 	}
 	return problems.Flush()
+}
+
+// outRows are decoded spool rows ready to send: product rows and error rows.
+type outRows struct{ products, problems [][]any }
+
+// outChunk is how many spool rows go to the writer at a time.
+const outChunk = 500
+
+func writeChunk(products, problems *database.RowWriter, c outRows) error {
+	for _, row := range c.products {
+		if err := products.Write(row...); err != nil {
+			return err
+		}
+	}
+	for _, row := range c.problems {
+		if err := problems.Write(row...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeSpool turns the spool into product rows and, for the rows the
+// commit's checks rejected, error rows carrying the row as written.
+func (r *run) decodeSpool(ctx context.Context, rejected rejections, unchanged rowSet, out chan<- outRows) error {
+	now := time.Now().UTC()
+	var c outRows
+	send := func() error {
+		select {
+		case out <- c:
+			c = outRows{}
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	n := 0
+	err := r.spool.each(func(row int, v, cells []string) error {
+		if errRows, ok := rejected[row]; ok {
+			data := rowData(cells)
+			for _, e := range errRows {
+				e[len(e)-1] = data
+				c.problems = append(c.problems, e)
+			}
+			delete(rejected, row)
+		} else if !unchanged.has(row) {
+			supportEnd := nullIfEmpty(v[10])
+			c.products = append(c.products, []any{r.batch.SupplierID, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+				v[8], v[9], supportEnd, supportEnd, v[11], v[12],
+				v[13], v[14], v[15], v[16], v[17], v[18], r.batch.ID, now, now})
+		}
+		if n++; n%outChunk == 0 {
+			return send()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(rejected) > 0 {
+		return fmt.Errorf("import spool: %d rejected rows not found in it", len(rejected))
+	}
+	return send()
 }
 
 func nullIfEmpty(s string) any {
