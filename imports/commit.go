@@ -13,6 +13,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/errs"
 )
 
 // commit turns the valid rows into products in one transaction: rows that
@@ -21,6 +22,9 @@ import (
 // left alone.
 func (r *run) commit(ctx context.Context) error {
 	return r.im.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := r.claimForCommit(tx); err != nil {
+			return err
+		}
 		rejected, err := r.rejectClashes(ctx, tx)
 		if err != nil {
 			return err
@@ -66,6 +70,28 @@ func (r *run) commit(ctx context.Context) error {
 			"unchanged": r.batch.RowsUnchanged, "rejected": r.batch.RowsRejected,
 		})
 	})
+}
+
+// ErrInterrupted means the batch was failed as abandoned before it could
+// commit (its process looked dead or silent to another replica).
+var ErrInterrupted = errs.E(errs.Conflict, "INTERRUPTED",
+	"this import was marked abandoned before it could finish; nothing of this file was stored: upload it again")
+
+// claimForCommit refreshes the batch's heartbeat inside the commit's
+// transaction, and fails if the batch is no longer running. The row stays
+// locked until the commit ends, so a replica that finds the heartbeat stale
+// meanwhile waits for the outcome instead of failing a batch that is
+// committing (RecoverAbandoned rechecks the status).
+func (r *run) claimForCommit(tx *gorm.DB) error {
+	res := tx.Table("import_batches").Where("id = ? AND status = ?", r.batch.ID, StatusRunning).
+		Update("heartbeat_at", time.Now().UTC())
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return ErrInterrupted
+	}
+	return nil
 }
 
 type clash struct {

@@ -28,6 +28,9 @@ var processOwner = func() string {
 // a process on another host considers it abandoned.
 const StaleAfter = 2 * time.Minute
 
+// staleAfter is StaleAfter; tests shorten it.
+var staleAfter = StaleAfter
+
 // RecoverAbandoned marks failed every running batch whose process is gone:
 // on this host, a dead pid; elsewhere, no heartbeat for StaleAfter. The
 // products table was never touched by such a batch (it merges in one
@@ -50,22 +53,38 @@ func RecoverAbandoned(ctx context.Context, db *gorm.DB) (int, error) {
 		if !abandoned(b, host, now) {
 			continue
 		}
-		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			res := tx.Table("import_batches").Where("id = ? AND status = ?", b.ID, StatusRunning).Updates(map[string]any{
-				"status": StatusFailed, "finished_at": now,
-				"error": "INTERRUPTED: the process running this import stopped before it finished; nothing of this file was stored. Upload it again.",
-			})
-			if res.Error != nil {
-				return res.Error
-			}
-			return dropStaging(tx, b.ID)
-		})
+		ok, err := failAbandoned(ctx, db, b, now)
 		if err != nil {
 			return failed, err
 		}
-		failed++
+		if ok {
+			failed++
+		}
 	}
 	return failed, nil
+}
+
+// failAbandoned marks b failed unless, by the time its row can be locked,
+// it has committed or sent a fresh heartbeat (a committing batch holds its
+// row until it ends). It reports whether it failed b.
+func failAbandoned(ctx context.Context, db *gorm.DB, b Batch, now time.Time) (bool, error) {
+	failed := false
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Table("import_batches").Where("id = ? AND status = ?", b.ID, StatusRunning)
+		if b.HeartbeatAt != nil {
+			q = q.Where("heartbeat_at IS NULL OR heartbeat_at <= ?", *b.HeartbeatAt)
+		}
+		res := q.Updates(map[string]any{
+			"status": StatusFailed, "finished_at": now,
+			"error": "INTERRUPTED: the process running this import stopped before it finished; nothing of this file was stored. Upload it again.",
+		})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		failed = true
+		return dropStaging(tx, b.ID)
+	})
+	return failed, err
 }
 
 func abandoned(b Batch, host string, now time.Time) bool {
@@ -75,7 +94,7 @@ func abandoned(b Batch, host string, now time.Time) bool {
 			return true
 		}
 	}
-	return b.HeartbeatAt == nil || now.Sub(*b.HeartbeatAt) > StaleAfter
+	return b.HeartbeatAt == nil || now.Sub(*b.HeartbeatAt) > staleAfter
 }
 
 func processAlive(pid int) bool {
