@@ -1,5 +1,7 @@
 // Package jobs runs Cascade's scheduled work: every scheduled job is
 // registered here, in one place, with its cron expression validated at start.
+// However many replicas fire a job, each firing (a slot) runs once: the
+// replica that claims the slot in job_runs runs it (claim.go).
 package jobs
 
 import (
@@ -12,14 +14,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
-// Lock keys: one per job, shared by every replica.
-const (
-	lockNightly = 0x43415343_00000010
-)
+// jobNightly names the nightly re-evaluation in job_runs.
+const jobNightly = "nightly"
 
 // Schedule is when the jobs run (cron expressions, UTC).
 type Schedule struct {
@@ -37,6 +36,10 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 	if _, err := c.AddFunc(s.Nightly, func() { Nightly(ctx, db, log) }); err != nil {
 		return nil, fmt.Errorf("nightly schedule %q: %w", s.Nightly, err)
 	}
+	// Each minute, every replica looks for a night's run whose replica died.
+	if _, err := c.AddFunc("* * * * *", func() { resumeNightly(ctx, db, log) }); err != nil {
+		return nil, err
+	}
 	// Registry sources carry their own schedules; each minute, the due ones are fetched.
 	if _, err := c.AddFunc("* * * * *", func() { refreshDue(ctx, db, log) }); err != nil {
 		return nil, err
@@ -45,35 +48,61 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 	return func() { <-c.Stop().Done() }, nil
 }
 
-// Nightly recomputes every verdict as of today, once per day whatever the
-// number of replicas: the first replica to claim the day's slot runs it,
-// under an advisory lock so a slow run never overlaps a late one.
+// Nightly recomputes every verdict as of today, once a day whatever the
+// number of replicas: the first replica to claim the day's slot runs it, the
+// others skip it and record nothing.
 func Nightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
-	ctx = access.With(ctx, access.System("nightly"))
-	start := time.Now()
-	slot := start.UTC().Format("2006-01-02")
-	mine, err := claim(ctx, db, "nightly", slot)
+	slot := time.Now().UTC().Format(time.DateOnly)
+	r, err := claim(ctx, db, jobNightly, slot)
 	if err != nil {
 		log.Error("nightly re-evaluation: cannot claim the run", "err", err)
 		return
 	}
-	if !mine {
+	if r == nil {
 		log.Info("nightly re-evaluation skipped: another replica runs it", "slot", slot)
 		return
 	}
-	ran, err := database.WithLock(ctx, db, lockNightly, func(ctx context.Context) error {
-		st, err := verdicts.New(db).Recompute(ctx, nil)
-		if err == nil {
-			log.Info("nightly re-evaluation", "policy", st.PolicyVersion, "as_of", st.AsOf, "verdicts", st.Verdicts,
-				"written", st.Written, "changed", st.Changed, "seconds", time.Since(start).Seconds())
-		}
+	runNightly(ctx, db, log, r)
+}
+
+// resumeNightly takes today's run over if the replica that claimed it died
+// (or stopped) before finishing it: the schedule fires once a day, so without
+// this the night would be lost. A day nobody claimed is left to the schedule.
+func resumeNightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
+	slot := time.Now().UTC().Format(time.DateOnly)
+	stale, err := hasStaleClaim(ctx, db, jobNightly, slot)
+	if err != nil {
+		log.Error("nightly re-evaluation: cannot check for an abandoned run", "err", err)
+		return
+	}
+	if !stale {
+		return
+	}
+	r, err := claim(ctx, db, jobNightly, slot)
+	if err != nil {
+		log.Error("nightly re-evaluation: cannot claim the run", "err", err)
+		return
+	}
+	if r != nil { // nil: another replica took it over first
+		runNightly(ctx, db, log, r)
+	}
+}
+
+func runNightly(ctx context.Context, db *gorm.DB, log *slog.Logger, r *run) {
+	ctx = access.With(ctx, access.System("nightly"))
+	start := time.Now()
+	if r.attempt > 1 {
+		log.Warn("nightly re-evaluation taken over from a replica that stopped before finishing it", "slot", r.slot, "attempt", r.attempt)
+	}
+	var st verdicts.Stats
+	err := r.do(ctx, func(ctx context.Context) (err error) {
+		st, err = verdicts.New(db).Recompute(ctx, nil)
 		return err
 	})
-	finish(ctx, db, "nightly", slot, err)
-	switch {
-	case err != nil:
-		log.Error("nightly re-evaluation failed", "err", err)
-	case !ran:
-		log.Info("nightly re-evaluation skipped: another replica holds the lock")
+	if err != nil {
+		log.Error("nightly re-evaluation failed", "slot", r.slot, "err", err)
+		return
 	}
+	log.Info("nightly re-evaluation", "policy", st.PolicyVersion, "as_of", st.AsOf, "verdicts", st.Verdicts,
+		"written", st.Written, "changed", st.Changed, "seconds", time.Since(start).Seconds())
 }

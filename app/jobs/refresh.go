@@ -9,12 +9,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
-const lockRefresh = 0x43415343_00000011
+// jobRefresh names scheduled registry fetches in job_runs; each source's due
+// firing is its own slot (dueSlot).
+const jobRefresh = "registry-refresh"
 
 // RefreshResult is what one source's refresh did.
 type RefreshResult struct {
@@ -26,6 +27,9 @@ type RefreshResult struct {
 // RefreshSources fetches registry sources (every enabled one when all is
 // true, else those whose schedule is due) and recomputes the verdicts once
 // if any new snapshot arrived. A failed source keeps its last good snapshot.
+// On schedule (all false) every replica calls it each minute, and a due
+// source is fetched by the one replica that claims its firing; the others
+// leave it out of their results.
 func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bool) ([]RefreshResult, error) {
 	ctx = access.With(ctx, access.System("registry-refresh"))
 	store := registry.NewStore(db)
@@ -40,9 +44,22 @@ func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bo
 		if !src.Enabled || (!all && !src.Due(now)) {
 			continue
 		}
-		snap, err := store.Refresh(ctx, f, src)
-		out = append(out, RefreshResult{Source: src, Snapshot: snap, Err: err})
-		fresh = fresh || err == nil
+		res := RefreshResult{Source: src}
+		refresh := func(ctx context.Context) (err error) {
+			res.Snapshot, err = store.Refresh(ctx, f, src)
+			return err
+		}
+		if all {
+			res.Err = refresh(ctx)
+		} else if r, err := claim(ctx, db, jobRefresh, dueSlot(src)); err != nil {
+			res.Err = err
+		} else if r == nil {
+			continue // another replica fetches this firing
+		} else {
+			res.Err = r.do(ctx, refresh)
+		}
+		out = append(out, res)
+		fresh = fresh || res.Err == nil
 	}
 	if fresh {
 		if _, err := verdicts.New(db).Recompute(ctx, nil); err != nil {
@@ -52,20 +69,31 @@ func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bo
 	return out, nil
 }
 
-// refreshDue runs every minute; one replica refreshes the sources that are due.
+// dueSlot names the firing of a due source's schedule: the first after its
+// last attempt (which a refresh moves on), so every replica that reads the
+// source before the fetch is recorded names the same slot.
+func dueSlot(src registry.Source) string {
+	if src.LastAttemptAt == nil {
+		return fmt.Sprintf("source %d: first", src.ID)
+	}
+	sched, err := registry.ParseSchedule(src.Schedule)
+	if err != nil { // Due parsed it already: this cannot happen for a due source
+		return fmt.Sprintf("source %d: after %s", src.ID, src.LastAttemptAt.UTC().Format(time.RFC3339Nano))
+	}
+	return fmt.Sprintf("source %d: %s", src.ID, sched.Next(*src.LastAttemptAt).UTC().Format(time.RFC3339))
+}
+
+// refreshDue runs every minute on every replica; each due source is fetched once.
 func refreshDue(ctx context.Context, db *gorm.DB, log *slog.Logger) {
-	_, err := database.WithLock(ctx, db, lockRefresh, func(ctx context.Context) error {
-		results, err := RefreshSources(ctx, db, registry.DefaultFetcher, false)
-		for _, r := range results {
-			if r.Err != nil {
-				log.Warn("registry refresh failed: the last good snapshot stays", "scheme", r.Source.Scheme, "source", r.Source.URL, "err", r.Err)
-			} else {
-				log.Info("registry refreshed", "scheme", r.Source.Scheme, "snapshot", r.Snapshot.ID, "entries", r.Snapshot.EntryCount,
-					"added", r.Snapshot.Added, "changed", r.Snapshot.Changed, "revoked", r.Snapshot.Revoked, "expired", r.Snapshot.Expired)
-			}
+	results, err := RefreshSources(ctx, db, registry.DefaultFetcher, false)
+	for _, r := range results {
+		if r.Err != nil {
+			log.Warn("registry refresh failed: the last good snapshot stays", "scheme", r.Source.Scheme, "source", r.Source.URL, "err", r.Err)
+		} else {
+			log.Info("registry refreshed", "scheme", r.Source.Scheme, "snapshot", r.Snapshot.ID, "entries", r.Snapshot.EntryCount,
+				"added", r.Snapshot.Added, "changed", r.Snapshot.Changed, "revoked", r.Snapshot.Revoked, "expired", r.Snapshot.Expired)
 		}
-		return err
-	})
+	}
 	if err != nil {
 		log.Error("registry refresh", "err", err)
 	}
