@@ -6,7 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/access"
@@ -41,10 +40,6 @@ var (
 	ErrSessionExpired = errs.E(errs.Unauthenticated, "SESSION_EXPIRED", "your session has expired: sign in again")
 	ErrSessionInvalid = errs.E(errs.Unauthenticated, "SESSION_INVALID", "your session is not valid: sign in again")
 )
-
-// dummyHash is compared against when the e-mail is unknown, so that a wrong
-// e-mail takes as long as a wrong password and does not reveal who has an account.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("cascade-timing-equaliser"), bcrypt.DefaultCost)
 
 // Sign-in throttling: more failures than this within the window, for one
 // e-mail or from one address, and sign-in is refused until the window passes.
@@ -93,11 +88,13 @@ func (s *Service) Login(ctx context.Context, email, password, remote string) (Se
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Session{}, err
 	}
-	hash := dummyHash
-	if err == nil {
-		hash = []byte(u.PasswordHash)
+	hash := []byte(u.PasswordHash)
+	if u.ID == 0 { // unknown e-mail: the same bcrypt work as a wrong password (see dummyHash)
+		if hash, err = dummyHash(); err != nil {
+			return Session{}, err
+		}
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || u.ID == 0 || u.DisabledAt != nil {
+	if s.checkPassword(hash, []byte(password)) != nil || u.ID == 0 || u.DisabledAt != nil {
 		if err := s.db.WithContext(ctx).Create(&loginFailure{Email: email, Remote: remote, At: s.now()}).Error; err != nil {
 			return Session{}, err
 		}

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +15,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/database/dbtest"
 )
 
@@ -108,13 +114,175 @@ func TestEachLoginGetsAFreshSession(t *testing.T) {
 	})
 }
 
+// apiLogin posts e-mail and password to the sign-in API from a client
+// address, with any cookies the browser already holds.
+func (w *world) apiLogin(email, pw, remote string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	w.t.Helper()
+	raw, _ := json.Marshal(map[string]string{"email": email, "password": pw})
+	req := httptest.NewRequest("POST", "/api/v1/session", strings.NewReader(string(raw)))
+	req.Header.Set("Content-Type", "application/json")
+	return w.serveFrom(req, remote, cookies)
+}
+
+// formLogin signs in through the HTML form as a browser does: it fetches the
+// form for its CSRF cookie and token, then posts them with the credentials.
+func (w *world) formLogin(email, pw, remote string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	w.t.Helper()
+	form := w.request("", "GET", "/login", nil)
+	var csrf *http.Cookie
+	for _, c := range form.Result().Cookies() {
+		if c.Name == "cascade_login_csrf" {
+			csrf = c
+		}
+	}
+	if form.Code != ok || csrf == nil {
+		w.t.Fatalf("login form: %d, CSRF cookie %v", form.Code, csrf)
+	}
+	body := url.Values{"csrf": {csrf.Value}, "email": {email}, "password": {pw}}
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(body.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return w.serveFrom(req, remote, append([]*http.Cookie{csrf}, cookies...))
+}
+
+func (w *world) serveFrom(req *http.Request, remote string, cookies []*http.Cookie) *httptest.ResponseRecorder {
+	if remote != "" {
+		req.RemoteAddr = remote
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	w.srv.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// sessionSet is the session id a response gives the browser, "" for none.
+func sessionSet(rec *httptest.ResponseRecorder) string {
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "cascade_session" && c.MaxAge >= 0 {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// TestSignInNeverAdoptsAPlantedSessionID plants a session cookie in the
+// victim's browser before they sign in (session fixation): a made-up id, the
+// id of a session that has ended, and the attacker's own live session. Signing
+// in, through the API or the form, must give the browser a new id, and the
+// planted one must not become the victim's: it stays signed out, or stays
+// the attacker's.
+func TestSignInNeverAdoptsAPlantedSessionID(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		w := newWorld(t, db)
+		ended, csrf := w.login("approver")
+		if rec := w.withCookie(ended, "DELETE", "/api/v1/session", "", "X-CSRF-Token", csrf); rec.Code != noBody {
+			t.Fatalf("logout: %d", rec.Code)
+		}
+		attacker, _ := w.login("buyer")
+		made := make([]byte, 32)
+		_, _ = rand.Read(made)
+		planted := []struct {
+			name, value string
+			owner       string // whose the id is after the victim signs in; "" for nobody
+			ownerPage   int    // what that owner gets on the victim's page
+		}{
+			{"made-up id", base64.RawURLEncoding.EncodeToString(made), "", seeOther},
+			{"ended session of another login", ended.Value, "", seeOther},
+			{"the attacker's live session", attacker.Value, "buyer@test.example", forbid},
+		}
+		signIns := []struct {
+			name string
+			do   func(cookie *http.Cookie) *httptest.ResponseRecorder
+			ok   int
+		}{
+			{"API", func(c *http.Cookie) *httptest.ResponseRecorder {
+				return w.apiLogin("supplier@test.example", password, "", c)
+			}, ok},
+			{"form", func(c *http.Cookie) *httptest.ResponseRecorder {
+				return w.formLogin("supplier@test.example", password, "", c)
+			}, seeOther},
+		}
+		me := func(id string) *httptest.ResponseRecorder {
+			return w.withCookie(&http.Cookie{Name: "cascade_session", Value: id}, "GET", "/api/v1/me", "")
+		}
+		page := func(id string) *httptest.ResponseRecorder {
+			return w.withCookie(&http.Cookie{Name: "cascade_session", Value: id}, "GET", "/supplier", "")
+		}
+		for _, si := range signIns {
+			for _, p := range planted {
+				t.Run(si.name+" with "+p.name, func(t *testing.T) {
+					rec := si.do(&http.Cookie{Name: "cascade_session", Value: p.value})
+					got := sessionSet(rec)
+					if rec.Code != si.ok || got == "" {
+						t.Fatalf("sign-in: %d, session cookie %q", rec.Code, got)
+					}
+					if got == p.value {
+						t.Fatal("sign-in kept the planted session id")
+					}
+					if rec := me(got); rec.Code != ok || !strings.Contains(rec.Body.String(), "supplier@test.example") {
+						t.Fatalf("the new session is not the victim's: %d %s", rec.Code, rec.Body.String())
+					}
+					if rec := page(got); rec.Code != ok {
+						t.Fatalf("the victim's page with the new session: %d", rec.Code)
+					}
+					rec = me(p.value)
+					if strings.Contains(rec.Body.String(), "supplier@test.example") {
+						t.Fatalf("the planted id is signed in as the victim: %s", rec.Body.String())
+					}
+					if p.owner == "" && rec.Code != unauth {
+						t.Fatalf("the planted id answers %d, want 401: %s", rec.Code, rec.Body.String())
+					}
+					if p.owner != "" && (rec.Code != ok || !strings.Contains(rec.Body.String(), p.owner)) {
+						t.Fatalf("the attacker's session changed hands: %d %s", rec.Code, rec.Body.String())
+					}
+					rec = page(p.value)
+					if rec.Code != p.ownerPage || p.ownerPage == seeOther && !strings.HasPrefix(rec.Header().Get("Location"), "/login") {
+						t.Fatalf("the victim's page with the planted id: %d %s, want %d", rec.Code, rec.Header().Get("Location"), p.ownerPage)
+					}
+				})
+			}
+		}
+	})
+}
+
+// TestWrongPasswordAndUnknownEmailLookTheSame: a wrong password, an unknown
+// e-mail and a disabled account get the same refusal, through the API and
+// the form, so that sign-in does not tell who has an account. (That they
+// cost the same bcrypt work is proved in app/auth.)
 func TestWrongPasswordAndUnknownEmailLookTheSame(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		w := newWorld(t, db)
-		wrong := w.request("", "POST", "/api/v1/session", map[string]string{"email": "admin@test.example", "password": "not the password"})
-		unknown := w.request("", "POST", "/api/v1/session", map[string]string{"email": "nobody@test.example", "password": "not the password"})
-		if wrong.Code != 401 || unknown.Code != 401 || wrong.Body.String() != unknown.Body.String() {
-			t.Fatalf("wrong password %d %s; unknown e-mail %d %s", wrong.Code, wrong.Body.String(), unknown.Code, unknown.Body.String())
+		system := access.With(context.Background(), access.System("test"))
+		off, err := w.people.CreateUser(system, auth.NewUser{Email: "off@test.example", Role: access.CategoryManager, Password: password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.people.DisableUser(system, off.ID); err != nil {
+			t.Fatal(err)
+		}
+		attempts := []struct{ name, email, password string }{
+			{"wrong password", "admin@test.example", "not the password"},
+			{"unknown e-mail", "nobody@test.example", "not the password"},
+			{"unknown e-mail, a real password", "nobody@test.example", password},
+			{"disabled account, right password", "off@test.example", password},
+		}
+		var first string
+		for i, a := range attempts {
+			remote := "192.0.2." + itoa(int64(i+1)) + ":1234"
+			rec := w.apiLogin(a.email, a.password, remote)
+			if rec.Code != unauth || sessionSet(rec) != "" {
+				t.Errorf("API, %s: %d, session %q", a.name, rec.Code, sessionSet(rec))
+			}
+			if i == 0 {
+				first = rec.Body.String()
+			} else if rec.Body.String() != first {
+				t.Errorf("API, %s: %s, but a wrong password gets %s", a.name, rec.Body.String(), first)
+			}
+			rec = w.formLogin(a.email, a.password, remote)
+			if rec.Code != unauth || sessionSet(rec) != "" || !strings.Contains(rec.Body.String(), "The e-mail or password is wrong.") {
+				t.Errorf("form, %s: %d, session %q", a.name, rec.Code, sessionSet(rec))
+			}
 		}
 	})
 }
