@@ -23,6 +23,7 @@ import (
 func (e *env) serveCmd() *cobra.Command {
 	var addr, nightly string
 	var withDemo bool
+	var proxies []string
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web UI and JSON API",
@@ -74,6 +75,11 @@ password printed once.`,
 				tw.Flush()
 			}
 
+			srv := web.New(db, log)
+			if err := srv.TrustProxies(proxies); err != nil {
+				return err
+			}
+
 			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly})
 			if err != nil {
 				return err
@@ -85,11 +91,13 @@ password printed once.`,
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
 			fmt.Fprintf(e.stdout, "Cascade is listening on %s (database: %s)\n", displayURL(ln.Addr()), database.DialectOf(db))
-			return web.New(db, log).Serve(ctx, ln)
+			return srv.Serve(ctx, ln)
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", envOr("CASCADE_ADDR", ":8080"), "listen address (env CASCADE_ADDR)")
 	c.Flags().BoolVar(&withDemo, "demo", false, "load sample suppliers, products, registries and users, and print the logins")
+	c.Flags().StringSliceVar(&proxies, "trusted-proxies", envList("CASCADE_TRUSTED_PROXIES"),
+		"IPs or CIDRs of the reverse proxies whose X-Forwarded-For gives the client address; none by default (env CASCADE_TRUSTED_PROXIES, comma-separated)")
 	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
 	return c
 }
@@ -110,4 +118,15 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envList is the comma-separated list in the environment variable name, or nil.
+func envList(name string) []string {
+	var out []string
+	for _, v := range strings.Split(os.Getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

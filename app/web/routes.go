@@ -13,6 +13,9 @@ import (
 // Who may do what is decided by the domain packages, not here.
 func (s *Server) routes(m *metrics) *gin.Engine {
 	r := gin.New()
+	// No proxy is trusted until TrustProxies says so: otherwise any client
+	// could pick the address the sign-in throttle counts (X-Forwarded-For).
+	_ = r.SetTrustedProxies(nil) // nil never fails
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(requestID(s.log), recoverJSON(), m.middleware(), accessLog(s.log), securityHeaders())

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
@@ -84,6 +85,16 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.engine = s.routes(newMetrics(s.registry))
 	return s
+}
+
+// TrustProxies names the reverse proxies (IPs or CIDRs) whose
+// X-Forwarded-For header gives the client's address. By default none is
+// trusted and the address is the connection's.
+func (s *Server) TrustProxies(proxies []string) error {
+	if err := s.engine.SetTrustedProxies(proxies); err != nil {
+		return errs.Invalidf("INVALID_TRUSTED_PROXY", "trusted proxies %q: %v", proxies, err)
+	}
+	return nil
 }
 
 // Drain waits for background imports until ctx ends, then cancels the rest.
