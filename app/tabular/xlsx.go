@@ -21,6 +21,7 @@ type xlsxSheet struct {
 	err      error
 	estimate int
 	dates    Dates
+	check    *partChecker // the workbook's XML, scanned for what excelize would swallow
 }
 
 func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
@@ -54,7 +55,7 @@ func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error
 		f.Close()
 		return nil, errUnreadable("UNREADABLE_FILE", "the sheet %q cannot be read: %v", name, err)
 	}
-	s := &xlsxSheet{file: f, rows: rows}
+	s := &xlsxSheet{file: f, rows: rows, check: checkParts(path)}
 	if dim, err := f.GetSheetDimension(name); err == nil {
 		if _, last, ok := strings.Cut(dim, ":"); ok {
 			if _, r, err := excelize.CellNameToCoordinates(last); err == nil {
@@ -73,6 +74,11 @@ func (s *xlsxSheet) Next() bool {
 	if s.err != nil || !s.rows.Next() {
 		if err := s.rows.Error(); err != nil && s.err == nil {
 			s.err = s.translate(err)
+		}
+		// The sheet ended: for real only if its XML had nothing excelize
+		// would have stopped at without a word.
+		if s.err == nil {
+			s.err = s.check.wait()
 		}
 		return false
 	}
@@ -98,6 +104,7 @@ func (s *xlsxSheet) Estimate() int        { return s.estimate }
 func (s *xlsxSheet) Dates() Dates         { return s.dates }
 
 func (s *xlsxSheet) Close() error {
+	s.check.close()
 	rerr := s.rows.Close()
 	ferr := s.file.Close()
 	if ferr != nil {
