@@ -163,3 +163,40 @@ func TestGuessingPasswordsIsThrottledPerEmailAndPerAddress(t *testing.T) {
 		}
 	})
 }
+
+// Replicas started together on an empty database all bootstrap at once:
+// one creates the admin, the others start without an error.
+func TestReplicasBootstrappingTogetherCreateOneAdmin(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		const replicas = 4
+		type result struct {
+			created bool
+			err     error
+		}
+		results := make(chan result, replicas)
+		start := make(chan struct{})
+		for range replicas {
+			go func() {
+				<-start
+				created, _, err := auth.NewService(db).Bootstrap(context.Background(), "root@x.example", "the same long password")
+				results <- result{created, err}
+			}()
+		}
+		close(start)
+		created := 0
+		for range replicas {
+			r := <-results
+			if r.err != nil {
+				t.Fatalf("a replica failed to start: %v", r.err)
+			}
+			if r.created {
+				created++
+			}
+		}
+		var admins int64
+		db.Table("users").Where("role = ?", access.Admin).Count(&admins)
+		if created != 1 || admins != 1 {
+			t.Fatalf("%d replicas say they created the admin, %d admins stored", created, admins)
+		}
+	})
+}

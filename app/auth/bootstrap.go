@@ -4,11 +4,13 @@ import (
 	"context"
 
 	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/errs"
 )
 
 // Bootstrap creates the first admin on a database with no users. With an
 // empty password one is generated; it is returned so the caller can show it
-// exactly once. It does nothing (created=false) once any user exists.
+// exactly once. It does nothing (created=false) once any user exists, or
+// when another replica starting at the same time creates the admin first.
 func (s *Service) Bootstrap(ctx context.Context, email, password string) (created bool, pw string, err error) {
 	has, err := s.HasUsers(ctx)
 	if err != nil || has {
@@ -19,6 +21,10 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (create
 	}
 	ctx = access.With(ctx, access.System("bootstrap"))
 	_, err = s.CreateUser(ctx, NewUser{Email: email, Name: "Administrator", Role: access.Admin, Password: password})
+	if errs.CodeOf(err) == "ALREADY_EXISTS" {
+		// Replicas started together on an empty database: another one created it.
+		return false, "", nil
+	}
 	if err != nil {
 		return false, "", err
 	}
