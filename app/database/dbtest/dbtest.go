@@ -34,13 +34,13 @@ func Each(t *testing.T, fn func(t *testing.T, dsn string, db *gorm.DB)) {
 }
 
 // SQLite returns a migrated database in a temporary file.
-func SQLite(t *testing.T) *gorm.DB {
+func SQLite(t testing.TB) *gorm.DB {
 	t.Helper()
 	return open(t, SQLiteDSN(t))
 }
 
 // SQLiteDSN returns the path of a new, empty SQLite database file.
-func SQLiteDSN(t *testing.T) string {
+func SQLiteDSN(t testing.TB) string {
 	t.Helper()
 	return filepath.Join(t.TempDir(), "cascade.db")
 }
@@ -48,7 +48,7 @@ func SQLiteDSN(t *testing.T) string {
 // PostgresDSN returns a DSN for a new, empty schema on the test server, dropped
 // when the test ends. Without CASCADE_TEST_POSTGRES the test is skipped; in CI
 // (CI=true) a missing variable fails instead, so PostgreSQL is never silently untested.
-func PostgresDSN(t *testing.T) string {
+func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
@@ -82,7 +82,7 @@ func PostgresDSN(t *testing.T) string {
 	return u.String()
 }
 
-func open(t *testing.T, dsn string) *gorm.DB {
+func open(t testing.TB, dsn string) *gorm.DB {
 	t.Helper()
 	db, err := database.Open(context.Background(), dsn)
 	if err != nil {
