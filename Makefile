@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 
 FUZZTIME  ?= 15s
 
-.PHONY: run build test lint bench fuzz clean
+.PHONY: run build test lint bench load fuzz clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -26,6 +26,11 @@ lint:
 # Each benchmark iteration imports a large generated file; one iteration of each is enough.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
+
+# The README's load figures: gate and listing-feed throughput and latency while an
+# import and a re-evaluation run, on SQLite and (with CASCADE_TEST_POSTGRES) PostgreSQL.
+load:
+	$(GO) test -run '^$$' -bench LoadDuring -benchtime 1x -timeout 30m ./app/web
 
 # Every fuzz target, for FUZZTIME each (go test fuzzes one target per run).
 fuzz:

@@ -5,12 +5,9 @@ package database
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -212,31 +209,4 @@ func (l quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (stri
 		err = nil
 	}
 	l.Interface.Trace(ctx, begin, fc, err)
-}
-
-// IsUnavailable reports whether err means the database cannot be used right
-// now (gone, restarting, locked by another process), as opposed to a bug or
-// bad input: the request may succeed later, so it is a 503, not a 500.
-func IsUnavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
-		return true
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) {
-		return true
-	}
-	msg := err.Error()
-	for _, s := range []string{
-		"database is locked", "database is closed", "connection refused", "the database system is shutting down",
-		"the database system is starting up", "terminating connection", "failed to connect", "conn closed",
-		"unexpected EOF", "broken pipe", "connection reset", "no such host", "server closed the connection",
-	} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -45,7 +45,11 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		if cookie, err := c.Cookie(SessionCookie); err == nil && cookie != "" {
 			p, csrf, err := s.auth.SessionPrincipal(ctx, cookie)
 			if err != nil {
-				clearSessionCookie(c)
+				// Only a session that is over loses its cookie: a database
+				// outage must not sign everyone out.
+				if errs.KindOf(err) == errs.Unauthenticated {
+					clearSessionCookie(c)
+				}
 				writeError(c, err)
 				return
 			}

@@ -57,6 +57,8 @@ func writeError(c *gin.Context, err error) {
 	e, ok := errs.As(err)
 	if !ok && database.IsUnavailable(err) {
 		e, ok = errs.E(errs.Unavailable, "DB_UNAVAILABLE", "the database is unavailable right now: try again in a moment").Wrap(err), true
+	}
+	if ok && e.Kind == errs.Unavailable {
 		c.Header("Retry-After", "5")
 	}
 	if !ok {

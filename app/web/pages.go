@@ -86,6 +86,10 @@ func (s *Server) pageSession() gin.HandlerFunc {
 			return
 		}
 		p, csrf, err := s.auth.SessionPrincipal(c.Request.Context(), cookie)
+		if err != nil && errs.KindOf(err) != errs.Unauthenticated {
+			writePageError(c, s, err) // a database outage keeps the session for later
+			return
+		}
 		if err != nil {
 			clearSessionCookie(c)
 			redirectToLogin(c)
@@ -129,6 +133,9 @@ func writePageError(c *gin.Context, s *Server, err error) {
 	e, ok := errs.As(err)
 	if !ok && database.IsUnavailable(err) {
 		e, ok = errs.E(errs.Unavailable, "DB_UNAVAILABLE", "the database is unavailable right now: try again in a moment").Wrap(err), true
+	}
+	if ok && e.Kind == errs.Unavailable {
+		c.Header("Retry-After", "5")
 	}
 	if !ok {
 		loggerOf(c).ErrorContext(c.Request.Context(), "page failed", "err", err, "request_id", c.GetString(requestIDKey))
