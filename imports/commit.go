@@ -259,7 +259,7 @@ const upsertProducts = ` ON CONFLICT (supplier_id, sku) DO UPDATE SET
 func (r *run) writeProducts(ctx context.Context, tx *gorm.DB, rejected rejections, unchanged rowSet) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan outRows, 2)
+	chunks := make(chan outRows, 1)
 	decoded := make(chan error, 1)
 	go func() {
 		defer close(chunks)
@@ -299,7 +299,7 @@ func (r *run) writeProducts(ctx context.Context, tx *gorm.DB, rejected rejection
 type outRows struct{ products, problems [][]any }
 
 // outChunk is how many spool rows go to the writer at a time.
-const outChunk = 250
+const outChunk = 100
 
 func writeChunk(products, problems *database.RowWriter, c outRows) error {
 	for _, row := range c.products {

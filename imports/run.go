@@ -60,7 +60,7 @@ func (r *run) execute(ctx context.Context) error {
 	// goroutine parses, another writes, one flush at a time in between.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	flushes := make(chan flush, 1)
+	flushes := make(chan flush)
 	written := make(chan error, 1)
 	go func() { written <- r.writeFlushes(ctx, cancel, flushes) }()
 	perr := r.parse(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits}, flushes)

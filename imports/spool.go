@@ -35,7 +35,7 @@ func newSpool(fields int) (*spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create import spool: %w", err)
 	}
-	return &spool{f: f, w: bufio.NewWriterSize(f, 256<<10), fields: fields}, nil
+	return &spool{f: f, w: bufio.NewWriterSize(f, 64<<10), fields: fields}, nil
 }
 
 // add appends one row; values must hold exactly the spool's field count.
@@ -70,7 +70,7 @@ func (s *spool) each(fn func(row int, values, cells []string) error) error {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("read import spool: %w", err)
 	}
-	r := &spoolReader{r: bufio.NewReaderSize(s.f, 256<<10)}
+	r := &spoolReader{r: bufio.NewReaderSize(s.f, 64<<10)}
 	values := make([]string, s.fields)
 	var cells []string
 	for n := 0; n < s.rows; n++ {

@@ -101,7 +101,7 @@ type xmlScanner struct {
 // checkXML reads r to its end and reports the first fault, if any.
 func checkXML(r io.Reader, stop *atomic.Bool) error {
 	s := &xmlScanner{}
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, 32<<10)
 	for {
 		if stop.Load() {
 			return errStopped
