@@ -15,6 +15,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/imports"
 )
 
 // jobNightly names the nightly re-evaluation in job_runs.
@@ -38,6 +39,12 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 	}
 	// Each minute, every replica looks for a night's run whose replica died.
 	if _, err := c.AddFunc("* * * * *", func() { resumeNightly(ctx, db, log) }); err != nil {
+		return nil, err
+	}
+	// Each minute, every replica fails the imports whose process died (on
+	// another host: no heartbeat for imports.StaleAfter), so a supplier's
+	// page does not show a dead import as running until its next upload.
+	if _, err := c.AddFunc("* * * * *", func() { recoverImports(ctx, db, log) }); err != nil {
 		return nil, err
 	}
 	// Registry sources carry their own schedules; each minute, the due ones are fetched.
@@ -105,4 +112,14 @@ func runNightly(ctx context.Context, db *gorm.DB, log *slog.Logger, r *run) {
 	}
 	log.Info("nightly re-evaluation", "policy", st.PolicyVersion, "as_of", st.AsOf, "verdicts", st.Verdicts,
 		"written", st.Written, "changed", st.Changed, "seconds", time.Since(start).Seconds())
+}
+
+func recoverImports(ctx context.Context, db *gorm.DB, log *slog.Logger) {
+	n, err := imports.RecoverAbandoned(ctx, db)
+	switch {
+	case err != nil:
+		log.Error("recovering abandoned imports", "err", err)
+	case n > 0:
+		log.Warn("failed imports whose process stopped", "batches", n)
+	}
 }
