@@ -84,19 +84,10 @@ func (w *world) approveEvilOrder(t *testing.T) int64 {
 	if rec.Code != 409 {
 		t.Fatalf("submit without a waiver: %d %s", rec.Code, rec.Body.String())
 	}
-	var blocked struct {
-		Error struct {
-			Details struct {
-				Lines []struct {
-					Codes []string `json:"blocking_codes"`
-				} `json:"blocked_lines"`
-			} `json:"details"`
-		} `json:"error"`
-	}
-	decode(t, rec.Body.Bytes(), &blocked)
+	codes := blockingCodes(t, rec)
 	var productID int64
 	w.db.Raw("SELECT id FROM products WHERE gtin = ?", evilProduct.gtin).Scan(&productID)
-	rec = w.request("buyer", "POST", "/api/v1/waivers", map[string]any{"product_id": productID, "market": "UK", "codes": blocked.Error.Details.Lines[0].Codes,
+	rec = w.request("buyer", "POST", "/api/v1/waivers", map[string]any{"product_id": productID, "market": "UK", "codes": codes,
 		"justification": evilOrder.justification, "expires_on": time.Now().AddDate(0, 3, 0).Format("2006-01-02")})
 	var waiver struct {
 		Waiver struct {

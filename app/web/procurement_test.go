@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -44,17 +45,7 @@ func TestOrderThroughWaiverToEvidencePack(t *testing.T) {
 		if rec.Code != 409 || errorCode(t, rec) != "ORDER_BLOCKED" {
 			t.Fatalf("submit: %d %s", rec.Code, rec.Body.String())
 		}
-		var blocked struct {
-			Error struct {
-				Details struct {
-					Lines []struct {
-						Codes []string `json:"blocking_codes"`
-					} `json:"blocked_lines"`
-				} `json:"details"`
-			} `json:"error"`
-		}
-		decode(t, rec.Body.Bytes(), &blocked)
-		codes := blocked.Error.Details.Lines[0].Codes
+		codes := blockingCodes(t, rec)
 		if len(codes) == 0 {
 			t.Fatalf("no blocking codes: %s", rec.Body.String())
 		}
@@ -101,4 +92,23 @@ func TestOrderThroughWaiverToEvidencePack(t *testing.T) {
 			t.Fatalf("evidence html: %d %s", rec.Code, html)
 		}
 	})
+}
+
+// blockingCodes are the codes of the first line an ORDER_BLOCKED answer names.
+func blockingCodes(t *testing.T, rec *httptest.ResponseRecorder) []string {
+	t.Helper()
+	var blocked struct {
+		Error struct {
+			Details struct {
+				Lines []struct {
+					Codes []string `json:"blocking_codes"`
+				} `json:"blocked_lines"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	decode(t, rec.Body.Bytes(), &blocked)
+	if len(blocked.Error.Details.Lines) == 0 {
+		t.Fatalf("no blocked lines: %s", rec.Body.String())
+	}
+	return blocked.Error.Details.Lines[0].Codes
 }
