@@ -3,7 +3,9 @@ package registry_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,17 +38,24 @@ func registryServer(t *testing.T) *httptest.Server {
 		case "/html":
 			w.Write([]byte("<html><body>Product list</body></html>"))
 		case "/huge":
+			// A 2 GB body, declared and streamed until the client hangs up:
+			// the fetcher must stop at its limit, not read it all.
+			w.Header().Set("Content-Length", strconv.Itoa(2<<30))
 			chunk := []byte(strings.Repeat("x", 64<<10))
-			for range 64 { // 4 MB, against a 1 MB limit
+			for range (2 << 30) / len(chunk) {
 				if _, err := w.Write(chunk); err != nil {
 					return
 				}
+				hugeSent.Add(int64(len(chunk)))
 			}
 		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// hugeSent counts what the 2 GB source got to send before the fetcher hung up.
+var hugeSent atomic.Int64
 
 func TestRefreshKeepsTheLastGoodSnapshotWhateverTheSourceDoes(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
@@ -78,6 +87,11 @@ func TestRefreshKeepsTheLastGoodSnapshotWhateverTheSourceDoes(t *testing.T) {
 			if after.LastStatus != "failed" || after.LastError == "" || after.LastAttemptAt == nil || after.LastSuccessAt != nil {
 				t.Errorf("%s: source status %+v", path, after)
 			}
+		}
+		// The fetcher hung up on the 2 GB body near its 1 MB limit (plus what the
+		// connection's buffers held), long before the end.
+		if sent := hugeSent.Swap(0); sent > 64<<20 {
+			t.Errorf("the 2 GB source sent %d MB before the fetcher stopped reading", sent>>20)
 		}
 		// The label is still valid in the view: no failure made it change.
 		view, _ := store.LoadView(admin, time.Now())
