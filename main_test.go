@@ -15,15 +15,22 @@ import (
 	"time"
 )
 
+// buildBinary builds cascade into dir, as `make build` does.
+func buildBinary(t testing.TB, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "cascade")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestServeDemoStartsSignsInAndShutsDownOnSIGTERM runs the real binary the
 // way `make run` does: a fresh SQLite file, --demo, printed logins that work,
 // and a clean exit on SIGTERM.
 func TestServeDemoStartsSignsInAndShutsDownOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "cascade")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	cmd := exec.Command(bin, "serve", "--demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "data", "cascade.db"))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

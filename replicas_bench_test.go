@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -52,10 +50,7 @@ func BenchmarkReplicasOnPostgreSQL(b *testing.B) {
 	if os.Getenv(dbtest.EnvPostgres) == "" {
 		b.Skipf("skipped: set %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable", dbtest.EnvPostgres)
 	}
-	bin := filepath.Join(b.TempDir(), "cascade")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b, b.TempDir())
 	for _, n := range []int{1, 2} {
 		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
 			s := seedScaleOut(b, bin, n)
@@ -104,11 +99,11 @@ func seedScaleOut(b *testing.B, bin string, n int) *scaleOut {
 	s.buyerToken = firstLine(cli("", "token", "create", "--user", "buyer@scale.example", "--name", "till"))
 
 	for range n {
-		url, pid := serveScaleReplica(b, bin, s.dsn)
-		s.urls, s.pids = append(s.urls, url), append(s.pids, pid)
+		r := startReplica(b, bin, s.dsn)
+		s.urls, s.pids = append(s.urls, r.url), append(s.pids, r.cmd.Process.Pid)
 	}
 	for _, u := range s.urls {
-		if code, body := scaleCall(b, "GET", u+"/readyz", "", "", nil); code != 200 {
+		if code, body := call(b, "GET", u+"/readyz", "", "", nil); code != 200 {
 			b.Fatalf("%s/readyz: %d %v", u, code, body)
 		}
 	}
@@ -129,7 +124,7 @@ func seedScaleOut(b *testing.B, bin string, n int) *scaleOut {
 		}
 		fmt.Fprintf(&csv, "S-%d,%s,Scale,M-%d,smart_plug,%s,%s,https://scale.example/security,2030-01-31,included,yes\n", i, g, i, markets, pw)
 	}
-	code, body := scaleCall(b, "POST", s.urls[n-1]+"/api/v1/imports?wait=true&supplier_id=1", s.adminToken, "text/csv", csv.Bytes())
+	code, body := call(b, "POST", s.urls[n-1]+"/api/v1/imports?wait=true&supplier_id=1", s.adminToken, "text/csv", csv.Bytes())
 	if imp, _ := body["import"].(map[string]any); code != 201 || imp["rows_created"] != float64(scaleProducts) {
 		b.Fatalf("seed import: %d %v", code, body)
 	}
@@ -150,7 +145,7 @@ func seedScaleOut(b *testing.B, bin string, n int) *scaleOut {
 			product      int
 			market, want string
 		}{{0, "UK", "allowed"}, {0, "EU", "allowed"}, {1, "EU", "blocked"}} {
-			code, ans := scaleCall(b, "GET", fmt.Sprintf("%s/api/v1/gate?gtin=%s&market=%s&channel=retail", u, s.gtins[c.product], c.market), s.buyerToken, "", nil)
+			code, ans := call(b, "GET", fmt.Sprintf("%s/api/v1/gate?gtin=%s&market=%s&channel=retail", u, s.gtins[c.product], c.market), s.buyerToken, "", nil)
 			if code != 200 || ans["verdict"] != c.want || len(ans["product_ids"].([]any)) != 1 || strings.Contains(fmt.Sprint(ans["reasons"]), "NOT_OFFERED") {
 				b.Fatalf("gate on replica %d for product %d in %s: %d %v, want %s from a stored verdict", i, c.product, c.market, code, ans, c.want)
 			}
@@ -375,7 +370,7 @@ func (s *scaleOut) verify(b *testing.B, r *scaleResult) {
 	if !slices.Equal(stored, want) || audited != int64(len(want)) {
 		b.Fatalf("%d orders acknowledged, %d stored, %d audited", len(want), len(stored), audited)
 	}
-	code, body := scaleCall(b, "GET", s.urls[len(s.urls)-1]+"/api/v1/audit/verify", s.adminToken, "", nil)
+	code, body := call(b, "GET", s.urls[len(s.urls)-1]+"/api/v1/audit/verify", s.adminToken, "", nil)
 	if rep, _ := body["report"].(map[string]any); code != 200 || rep["ok"] != true {
 		b.Fatalf("audit chain after the load: %d %v", code, body)
 	}
@@ -406,35 +401,6 @@ func (r *scaleResult) report(b *testing.B) {
 	}
 }
 
-// serveScaleReplica starts `cascade serve` on a free loopback port, its log
-// in a file, with the nightly re-evaluation due every second so that every
-// replica keeps claiming it during the load (it runs once, for the day), and
-// returns its URL and pid.
-func serveScaleReplica(b *testing.B, bin, dsn string) (string, int) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--nightly", "@every 1s")
-	cmd.Env = append(os.Environ(), "CASCADE_ADMIN_PASSWORD=bootstrap password long")
-	logs, err := os.CreateTemp(b.TempDir(), "replica-*.log")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = logs
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); logs.Close() })
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
-			go io.Copy(io.Discard, out)
-			return strings.Fields(after)[0], cmd.Process.Pid
-		}
-	}
-	log, _ := os.ReadFile(logs.Name())
-	b.Fatalf("replica did not start:\n%s", log)
-	return "", 0
-}
-
 // cpuTime is the user and system CPU time a process has used, read from
 // /proc (Linux); false elsewhere.
 func cpuTime(pid int) (time.Duration, bool) {
@@ -453,24 +419,4 @@ func cpuTime(pid int) (time.Duration, bool) {
 	fmt.Sscan(f[12], &stime)
 	const ticks = 100 // USER_HZ on Linux
 	return time.Duration(utime+stime) * time.Second / ticks, true
-}
-
-// scaleCall is call for a benchmark: one request with a bearer token (none
-// when token is empty), its JSON answer decoded.
-func scaleCall(b *testing.B, method, url, token, contentType string, body []byte) (int, map[string]any) {
-	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
 }

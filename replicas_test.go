@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,7 +47,7 @@ func (b *logBuffer) String() string {
 
 // startReplica starts `cascade serve` with the nightly re-evaluation due
 // every second, so that two replicas contend for it all the time.
-func startReplica(t *testing.T, bin, dsn string) *replica {
+func startReplica(t testing.TB, bin, dsn string) *replica {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--nightly", "@every 1s")
 	cmd.Env = append(os.Environ(), "CASCADE_ADMIN_PASSWORD=bootstrap password long")
@@ -70,10 +69,14 @@ func startReplica(t *testing.T, bin, dsn string) *replica {
 	return nil
 }
 
-func call(t *testing.T, method, url, token, contentType string, body []byte) (int, map[string]any) {
+// call sends one request, with a bearer token unless token is empty, and
+// decodes the JSON answer.
+func call(t testing.TB, method, url, token, contentType string, body []byte) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -95,10 +98,7 @@ func call(t *testing.T, method, url, token, contentType string, body []byte) (in
 func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 	dsn := dbtest.PostgresDSN(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "cascade")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	run := func(args ...string) string {
 		out, err := exec.Command(bin, append([]string{"--db", dsn}, args...)...).CombinedOutput()
 		if err != nil {
