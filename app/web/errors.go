@@ -51,9 +51,17 @@ func statusOf(k errs.Kind) int {
 	return http.StatusInternalServerError
 }
 
-// writeError renders err as JSON. Errors that are not *errs.Error are
-// internal: logged with their cause, shown to the user only as a request id.
+// writeError renders err as JSON.
 func writeError(c *gin.Context, err error) {
+	e := userError(c, err)
+	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: errorPayload{Code: e.Code, Message: e.Message, Details: e.Details}})
+}
+
+// userError is what a request's user is told of err, for the JSON API and
+// the pages alike. Errors that are not *errs.Error are internal: logged with
+// their cause, shown only as a request id; a database that cannot be reached
+// is a 503 with Retry-After.
+func userError(c *gin.Context, err error) *errs.Error {
 	e, ok := errs.As(err)
 	if !ok && database.IsUnavailable(err) {
 		e, ok = errs.E(errs.Unavailable, "DB_UNAVAILABLE", "the database is unavailable right now: try again in a moment").Wrap(err), true
@@ -68,7 +76,7 @@ func writeError(c *gin.Context, err error) {
 		loggerOf(c).ErrorContext(c.Request.Context(), "request failed", "err", err, "request_id", c.GetString(requestIDKey))
 	}
 	c.Error(err) //nolint:errcheck // recorded for the request log
-	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: errorPayload{Code: e.Code, Message: e.Message, Details: e.Details}})
+	return e
 }
 
 // handler is a gin handler that returns its error instead of writing it.

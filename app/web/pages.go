@@ -11,7 +11,6 @@ import (
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
-	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/templates"
 )
@@ -130,18 +129,7 @@ func (s *Server) ph(fn handler) gin.HandlerFunc {
 }
 
 func writePageError(c *gin.Context, s *Server, err error) {
-	e, ok := errs.As(err)
-	if !ok && database.IsUnavailable(err) {
-		e, ok = errs.E(errs.Unavailable, "DB_UNAVAILABLE", "the database is unavailable right now: try again in a moment").Wrap(err), true
-	}
-	if ok && e.Kind == errs.Unavailable {
-		c.Header("Retry-After", "5")
-	}
-	if !ok {
-		loggerOf(c).ErrorContext(c.Request.Context(), "page failed", "err", err, "request_id", c.GetString(requestIDKey))
-		e = errs.E(errs.Internal, "INTERNAL", "something went wrong on our side; quote request id %s", c.GetString(requestIDKey))
-	}
-	c.Error(err) //nolint:errcheck // for the request log
+	e := userError(c, err)
 	if rerr := s.page(c, statusOf(e.Kind), "error.html", "Error", map[string]any{"Code": e.Code, "Message": e.Message, "Details": e.Details}); rerr != nil {
 		c.String(http.StatusInternalServerError, "error")
 	}
