@@ -51,8 +51,8 @@ func TestGuessingOnePasswordIsRefusedWith429(t *testing.T) {
 					if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s <= 0 || s > int(auth.FailureWindow.Seconds()) {
 						t.Fatalf("Retry-After %q: want the seconds until sign-in opens again", rec.Header().Get("Retry-After"))
 					}
-				} else if !strings.Contains(rec.Body.String(), "too many failed sign-ins") {
-					t.Fatalf("the form's refusal does not say why: %s", rec.Body.String())
+				} else if !strings.Contains(rec.Body.String(), "too many failed sign-ins") || rec.Header().Get("Retry-After") == "" {
+					t.Fatalf("the form's refusal does not say why or when to retry (Retry-After %q): %s", rec.Header().Get("Retry-After"), rec.Body.String())
 				}
 				if rec := p.signIn(p.other, password, fmt.Sprintf("198.51.%d.2:4000", n)); rec.Code != p.success || sessionSet(rec) == "" {
 					t.Fatalf("another account from another address: %d, want %d with a session", rec.Code, p.success)

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
 )
@@ -60,14 +63,19 @@ func writeError(c *gin.Context, err error) {
 // userError is what a request's user is told of err, for the JSON API and
 // the pages alike. Errors that are not *errs.Error are internal: logged with
 // their cause, shown only as a request id; a database that cannot be reached
-// is a 503 with Retry-After.
+// is a 503 and a throttled one a 429, each with Retry-After.
 func userError(c *gin.Context, err error) *errs.Error {
 	e, ok := errs.As(err)
 	if !ok && database.IsUnavailable(err) {
 		e, ok = errs.E(errs.Unavailable, "DB_UNAVAILABLE", "the database is unavailable right now: try again in a moment").Wrap(err), true
 	}
-	if ok && e.Kind == errs.Unavailable {
+	switch {
+	case ok && e.Kind == errs.Unavailable:
 		c.Header("Retry-After", "5")
+	case ok && e.Kind == errs.RateLimited:
+		// Sign-in is the only throttle: failures age out after its window and
+		// refused attempts add none, so waiting that long always suffices.
+		c.Header("Retry-After", strconv.Itoa(int(auth.FailureWindow/time.Second)))
 	}
 	if !ok {
 		loggerOf(c).ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", c.GetString(requestIDKey))

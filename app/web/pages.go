@@ -167,7 +167,6 @@ func (s *Server) loginSubmit(c *gin.Context) error {
 	}
 	sess, err := s.auth.Login(c.Request.Context(), c.PostForm("email"), c.PostForm("password"), c.ClientIP())
 	if errs.KindOf(err) == errs.RateLimited {
-		retryAfter(c, err)
 		return err
 	}
 	if err != nil {

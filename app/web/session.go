@@ -2,13 +2,10 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/errs"
 )
 
@@ -29,21 +26,11 @@ func (s *Server) login(c *gin.Context) error {
 	}
 	sess, err := s.auth.Login(c.Request.Context(), req.Email, req.Password, c.ClientIP())
 	if err != nil {
-		retryAfter(c, err)
 		return err
 	}
 	setSessionCookie(c, sess)
 	c.JSON(http.StatusOK, gin.H{"user": sess.User, "csrf_token": sess.CSRF, "expires_at": sess.ExpiresAt})
 	return nil
-}
-
-// retryAfter tells a throttled client when to sign in again. Failures age
-// out after auth.FailureWindow and refused attempts add none, so waiting
-// that long always suffices.
-func retryAfter(c *gin.Context, err error) {
-	if errs.KindOf(err) == errs.RateLimited {
-		c.Header("Retry-After", strconv.Itoa(int(auth.FailureWindow/time.Second)))
-	}
 }
 
 func (s *Server) logout(c *gin.Context) error {
