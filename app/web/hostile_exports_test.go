@@ -65,22 +65,9 @@ var evilOrder = struct{ reference, justification, note string }{
 // the approver approve the waiver and the order.
 func (w *world) approveEvilOrder(t *testing.T) int64 {
 	t.Helper()
-	rec := w.request("buyer", "POST", "/api/v1/purchase-orders", map[string]string{"reference": evilOrder.reference, "market": "UK"})
-	var created struct {
-		Order struct {
-			ID      int64 `json:"id"`
-			Version int   `json:"version"`
-		} `json:"purchase_order"`
-	}
-	decode(t, rec.Body.Bytes(), &created)
-	id := created.Order.ID
-	rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/lines", id), map[string]any{"version": created.Order.Version,
-		"gtin": evilProduct.gtin, "quantity": 2, "unit_price": "9.99", "currency": "GBP", "delivery_date": time.Now().AddDate(0, 1, 0).Format("2006-01-02")})
-	if rec.Code != 201 {
-		t.Fatalf("add line: %d %s", rec.Code, rec.Body.String())
-	}
+	id := w.orderWithLine(t, evilOrder.reference, map[string]any{"gtin": evilProduct.gtin, "quantity": 2, "unit_price": "9.99", "currency": "GBP"})
 	// The gate blocks it for procurement (no label): a waiver with the buyer's text lets it through.
-	rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/submit", id), map[string]int{"version": w.version(id)})
+	rec := w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/submit", id), map[string]int{"version": w.version(id)})
 	if rec.Code != 409 {
 		t.Fatalf("submit without a waiver: %d %s", rec.Code, rec.Body.String())
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -27,21 +28,8 @@ func decode(t *testing.T, body []byte, v any) {
 func TestOrderThroughWaiverToEvidencePack(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		w := newWorld(t, db)
-		rec := w.request("buyer", "POST", "/api/v1/purchase-orders", map[string]string{"reference": "PO <2026>/17", "market": "UK"})
-		var created struct {
-			Order struct {
-				ID      int64 `json:"id"`
-				Version int   `json:"version"`
-			} `json:"purchase_order"`
-		}
-		decode(t, rec.Body.Bytes(), &created)
-		id := created.Order.ID
-		rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/lines", id),
-			map[string]any{"version": created.Order.Version, "gtin": "12345600012", "quantity": 5, "unit_price": "12.50", "currency": "gbp", "delivery_date": time.Now().AddDate(0, 1, 0).Format("2006-01-02")})
-		if rec.Code != 201 {
-			t.Fatalf("add line: %d %s", rec.Code, rec.Body.String())
-		}
-		rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/submit", id), map[string]int{"version": w.version(id)})
+		id := w.orderWithLine(t, "PO <2026>/17", map[string]any{"gtin": "12345600012", "quantity": 5, "unit_price": "12.50", "currency": "gbp"})
+		rec := w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/submit", id), map[string]int{"version": w.version(id)})
 		if rec.Code != 409 || errorCode(t, rec) != "ORDER_BLOCKED" {
 			t.Fatalf("submit: %d %s", rec.Code, rec.Body.String())
 		}
@@ -111,4 +99,25 @@ func blockingCodes(t *testing.T, rec *httptest.ResponseRecorder) []string {
 		t.Fatalf("no blocked lines: %s", rec.Body.String())
 	}
 	return blocked.Error.Details.Lines[0].Codes
+}
+
+// orderWithLine has the buyer create a UK order and add one line (delivery
+// in a month unless line says otherwise), and returns the order's id.
+func (w *world) orderWithLine(t *testing.T, reference string, line map[string]any) int64 {
+	t.Helper()
+	rec := w.request("buyer", "POST", "/api/v1/purchase-orders", map[string]string{"reference": reference, "market": "UK"})
+	var created struct {
+		Order struct {
+			ID      int64 `json:"id"`
+			Version int   `json:"version"`
+		} `json:"purchase_order"`
+	}
+	decode(t, rec.Body.Bytes(), &created)
+	body := map[string]any{"version": created.Order.Version, "delivery_date": time.Now().AddDate(0, 1, 0).Format("2006-01-02")}
+	maps.Copy(body, line)
+	rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/lines", created.Order.ID), body)
+	if rec.Code != 201 {
+		t.Fatalf("add line: %d %s", rec.Code, rec.Body.String())
+	}
+	return created.Order.ID
 }
