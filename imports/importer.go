@@ -19,8 +19,8 @@ import (
 	"github.com/cascade-gate/cascade/app/errs"
 )
 
-// flushRows is how many rows are parsed between writes to the database
-// (staging rows, row errors, progress and heartbeat).
+// flushRows is how many rows are parsed between records of the progress
+// (rows rejected so far, rows read, heartbeat).
 const flushRows = 1000
 
 // Progress reports how far a running import has got.
@@ -42,6 +42,7 @@ type Importer struct {
 	db     *gorm.DB
 	limits Limits
 	owner  string
+	slots  chan struct{} // see importSlots
 
 	// OnCommit, if set, runs inside the transaction that commits a batch:
 	// the verdicts of the products it wrote are recomputed there, so no
@@ -51,7 +52,7 @@ type Importer struct {
 
 // New returns an Importer on db with the given limits.
 func New(db *gorm.DB, limits Limits) *Importer {
-	return &Importer{db: db, limits: limits, owner: processOwner}
+	return &Importer{db: db, limits: limits, owner: processOwner, slots: importSlots(db)}
 }
 
 // ErrInProgress means the supplier already has an import running.
@@ -117,12 +118,16 @@ func (im *Importer) Start(ctx context.Context, req Request) (Batch, error) {
 	return b, err
 }
 
-// Run reads the file of a started batch, stages its valid rows, and merges
-// them into the catalogue in one transaction. Whatever happens, the batch
-// ends committed or failed.
+// Run waits for an import slot, reads the file of a started batch, stages
+// its valid rows, and merges them into the catalogue in one transaction.
+// Whatever happens, the batch ends committed or failed.
 func (im *Importer) Run(ctx context.Context, b Batch, req Request) (Batch, error) {
 	run := &run{im: im, batch: b, req: req}
-	err := run.execute(ctx)
+	release, err := im.waitForSlot(ctx, b.ID)
+	if err == nil {
+		err = run.execute(ctx)
+		release()
+	}
 	if err != nil {
 		// Record the failure even if ctx was cancelled: the batch must not stay "running".
 		if ferr := run.fail(context.WithoutCancel(ctx), err); ferr != nil {
@@ -170,13 +175,12 @@ func fileSHA256(path string) (string, error) {
 // joined by the ASCII unit separator (cheap for every staged row), or JSON
 // in the rare case a cell contains a separator itself.
 func rowData(cells []string) string {
-	for _, c := range cells {
-		if strings.ContainsAny(c, "\x1e\x1f") {
-			b, _ := json.Marshal(cells)
-			return string(b)
-		}
+	joined := "\x1e" + strings.Join(cells, "\x1f")
+	if strings.Count(joined, "\x1f") != max(len(cells)-1, 0) || strings.LastIndexByte(joined, 0x1e) != 0 {
+		b, _ := json.Marshal(cells) // a cell holds a separator
+		return string(b)
 	}
-	return "\x1e" + strings.Join(cells, "\x1f")
+	return joined
 }
 
 // decodeRowData reverses rowData.

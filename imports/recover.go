@@ -35,10 +35,9 @@ var staleAfter = StaleAfter
 // on this host, a dead pid; elsewhere, no heartbeat for StaleAfter. The
 // products table was never touched by such a batch (it merges in one
 // transaction at the end), so the previous state is intact; its staged rows
-// are dropped, and so are the spool files dead processes on this host left.
+// were in temporary tables of the dead process's connection, gone with it.
 // It returns how many batches it failed.
 func RecoverAbandoned(ctx context.Context, db *gorm.DB) (int, error) {
-	removeDeadSpools()
 	var running []Batch
 	if err := db.WithContext(ctx).Where("status = ?", StatusRunning).Find(&running).Error; err != nil {
 		return 0, err
@@ -78,11 +77,8 @@ func failAbandoned(ctx context.Context, db *gorm.DB, b Batch, now time.Time) (bo
 			"status": StatusFailed, "finished_at": now,
 			"error": "INTERRUPTED: the process running this import stopped before it finished; nothing of this file was stored. Upload it again.",
 		})
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
-		}
-		failed = true
-		return dropStaging(tx, b.ID)
+		failed = res.Error == nil && res.RowsAffected == 1
+		return res.Error
 	})
 	return failed, err
 }

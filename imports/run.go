@@ -16,28 +16,14 @@ import (
 
 // run is the state of one import while it executes.
 type run struct {
-	im       *Importer
-	batch    Batch
-	req      Request
-	layout   *layout
-	spool    *spool
-	spoolRow []string
-	staged   [][]any
-	labels   [][]any
-	rejected [][]any
+	im      *Importer
+	batch   Batch
+	req     Request
+	layout  *layout
+	conn    *gorm.DB // the one connection the import holds, with its staging
+	staging *staging
+	next    chunk // what the parse has collected since it last sent a chunk
 }
-
-// stagingColumns are what the commit's clash and change checks need of each
-// valid row; the whole row waits in the spool (spoolColumns and the cells).
-var stagingColumns = []string{"batch_id", "row_number", "sku", "gtin", "content_hash"}
-
-var spoolColumns = []string{
-	"sku", "gtin", "brand", "model", "match_key", "name", "category", "markets",
-	"password_model", "vuln_report_contact", "support_end", "statement_of_compliance", "ce_marking",
-	"hardware_version", "firmware_version", "price", "currency", "extra", "content_hash",
-}
-
-var stagingLabelColumns = []string{"batch_id", "row_number", "scheme", "label_id", "label_key"}
 
 var errorColumns = []string{"batch_id", "row_number", "sku", "column_name", "value", "code", "message", "hint", "row_data"}
 
@@ -48,53 +34,78 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	defer sh.Close()
 	r.batch.Format = format
-	if r.spool, err = newSpool(len(spoolColumns)); err != nil {
-		return err
-	}
-	defer r.spool.close()
 	schemes, err := r.knownSchemes(ctx)
 	if err != nil {
 		return err
 	}
-	// The parse goes on while the rows parsed so far are written: one
-	// goroutine parses, another writes, one flush at a time in between.
+	return r.im.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
+		defer discardConnection(conn)
+		if r.staging, err = openStaging(ctx, conn); err != nil {
+			return err
+		}
+		defer r.staging.close()
+		r.conn = conn
+		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits}); err != nil {
+			return err
+		}
+		if err := r.staging.index(ctx); err != nil {
+			return err
+		}
+		return r.commit(ctx)
+	})
+}
+
+// parseAndStage reads the whole sheet. The parse goes on while the rows
+// parsed so far are written: one goroutine parses, another writes, small
+// chunks of rows in between, so that neither waits long and few rows are
+// held in memory at once.
+func (r *run) parseAndStage(ctx context.Context, p *parser) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	flushes := make(chan flush)
+	chunks := make(chan chunk, 2)
 	written := make(chan error, 1)
-	go func() { written <- r.writeFlushes(ctx, cancel, flushes) }()
-	perr := r.parse(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits}, flushes)
-	close(flushes)
+	go func() { written <- r.writeChunks(ctx, cancel, chunks) }()
+	perr := r.parse(ctx, p, chunks)
+	close(chunks)
 	if werr := <-written; werr != nil {
 		return werr // the parse stopped because of it
 	}
 	if perr != nil {
 		return perr
 	}
-	return r.commit(ctx)
+	return r.staging.flush()
 }
 
-// flush is the rows parsed since the last one, and how far the parse is.
-type flush struct {
-	staged, labels, rejected [][]any
-	scanned, estimate        int
-	rowsRejected             int
+// chunk is up to chunkRows parsed rows on their way to the writer, and how
+// far the parse had got.
+type chunk struct {
+	staged   []any // stagedColumns values, row after row
+	labels   []any // stagedLabelColumns values, claim after claim
+	rejected [][]any
+
+	// With progress set, the writer records the progress (and the rejected
+	// rows so far): every flushRows rows and at the end.
+	progress                        bool
+	scanned, estimate, rowsRejected int
 }
 
-// parse reads the sheet, spools valid rows and hands the database's share
-// of each thousand rows to the writer.
-func (r *run) parse(ctx context.Context, p *parser, flushes chan<- flush) error {
-	send := func(estimate int) error {
-		f := flush{staged: r.staged, labels: r.labels, rejected: r.rejected,
-			scanned: p.scanned, estimate: estimate, rowsRejected: r.batch.RowsRejected}
-		r.staged, r.labels, r.rejected = nil, nil, nil
+// chunkRows is how many parsed rows go to the writer at a time.
+const chunkRows = 100
+
+// parse reads the sheet and hands its rows to the writer, chunk by chunk.
+func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk) error {
+	send := func(progress bool, estimate int) error {
+		c := r.next
+		c.progress, c.scanned, c.estimate, c.rowsRejected = progress, p.scanned, estimate, r.batch.RowsRejected
+		r.next = chunk{staged: make([]any, 0, chunkRows*len(stagedColumns))}
 		select {
-		case flushes <- f:
+		case chunks <- c:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
+	r.next = chunk{staged: make([]any, 0, chunkRows*len(stagedColumns))}
 	for {
 		prod, problems, cells, ok, err := p.next()
 		if err != nil {
@@ -110,14 +121,14 @@ func (r *run) parse(ctx context.Context, p *parser, flushes chan<- flush) error 
 		if problems != nil {
 			data := rowData(cells)
 			for _, e := range problems {
-				r.rejected = append(r.rejected, []any{r.batch.ID, e.Row, e.SKU, e.Column, e.Value, e.Code, e.Message, e.Hint, data})
+				r.next.rejected = append(r.next.rejected, []any{r.batch.ID, e.Row, e.SKU, e.Column, e.Value, e.Code, e.Message, e.Hint, data})
 			}
 			r.batch.RowsRejected++
-		} else if err := r.stage(prod, cells); err != nil {
-			return err
+		} else {
+			r.stage(prod, cells)
 		}
-		if p.dataRows%flushRows == 0 {
-			if err := send(p.sheet.Estimate()); err != nil {
+		if p.dataRows%chunkRows == 0 {
+			if err := send(p.dataRows%flushRows == 0, p.sheet.Estimate()); err != nil {
 				return err
 			}
 		}
@@ -127,34 +138,44 @@ func (r *run) parse(ctx context.Context, p *parser, flushes chan<- flush) error 
 		r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
 	}
 	r.batch.RowsProcessed, r.batch.RowsTotal = p.scanned, p.scanned
-	return send(p.scanned)
+	return send(true, p.scanned)
 }
 
-// writeFlushes writes each flush in turn. On the first error it cancels the
+// writeChunks writes each chunk in turn. On the first error it cancels the
 // parse and drains the rest.
-func (r *run) writeFlushes(ctx context.Context, cancel func(), flushes <-chan flush) error {
+func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chunk) error {
 	var err error
-	for f := range flushes {
-		if err == nil {
-			if err = r.store(ctx, f); err != nil {
-				cancel()
-			}
+	var rejected [][]any // waiting for the next progress record
+	for c := range chunks {
+		if err != nil {
+			continue
+		}
+		rejected = append(rejected, c.rejected...)
+		if err = r.staging.add(c.staged, c.labels); err == nil && c.progress {
+			err = r.recordProgress(ctx, c, rejected)
+			rejected = rejected[:0]
+		}
+		if err != nil {
+			cancel()
 		}
 	}
 	return err
 }
 
-// stage spools a valid row and queues its keys and label claims for the next flush.
-func (r *run) stage(p product, cells []string) error {
+// stage queues a valid row and its label claims for the next chunk.
+func (r *run) stage(p product, cells []string) {
+	row := int64(p.Row)
 	for _, l := range p.Labels {
-		r.labels = append(r.labels, []any{r.batch.ID, p.Row, l.Scheme, l.ID, l.Key})
+		r.next.labels = append(r.next.labels, row, l.Scheme, l.ID, l.Key)
 	}
-	r.staged = append(r.staged, []any{r.batch.ID, p.Row, p.SKU, p.GTIN, p.Hash})
-	r.spoolRow = append(r.spoolRow[:0],
+	var supportEnd any
+	if !p.SupportEnd.IsZero() {
+		supportEnd = p.SupportEnd.String()
+	}
+	r.next.staged = append(r.next.staged, row,
 		p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
-		p.PasswordModel, p.Contact, p.SupportEnd.String(), p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash)
-	return r.spool.add(p.Row, r.spoolRow, cells)
+		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
+		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells))
 }
 
 func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
@@ -169,36 +190,36 @@ func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
 	return m, nil
 }
 
-// store writes one flush's rows and the progress, in one short transaction.
-func (r *run) store(ctx context.Context, f flush) error {
-	total := max(f.estimate, f.scanned)
+// recordProgress stores the rows rejected so far and how far the parse has
+// got, in one short transaction; it fails if the batch is no longer running
+// (another replica took it for abandoned).
+func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) error {
+	total := max(c.estimate, c.scanned)
 	now := time.Now().UTC()
-	err := r.im.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := database.InsertRows(ctx, tx, "import_staging", stagingColumns, f.staged); err != nil {
+	err := r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, rejected); err != nil {
 			return err
 		}
-		if err := database.InsertRows(ctx, tx, "import_staging_labels", stagingLabelColumns, f.labels); err != nil {
-			return err
+		res := tx.Table("import_batches").Where("id = ? AND status = ?", r.batch.ID, StatusRunning).Updates(map[string]any{
+			"rows_processed": c.scanned, "rows_total": total,
+			"rows_rejected": c.rowsRejected, "heartbeat_at": now,
+		})
+		if res.Error == nil && res.RowsAffected != 1 {
+			return ErrInterrupted
 		}
-		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, f.rejected); err != nil {
-			return err
-		}
-		return tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
-			"rows_processed": f.scanned, "rows_total": total,
-			"rows_rejected": f.rowsRejected, "heartbeat_at": now,
-		}).Error
+		return res.Error
 	})
 	if err != nil {
 		return fmt.Errorf("store rows: %w", err)
 	}
 	if r.req.Progress != nil {
-		r.req.Progress(Progress{Rows: f.scanned, Estimated: total})
+		r.req.Progress(Progress{Rows: c.scanned, Estimated: total})
 	}
 	return nil
 }
 
-// fail marks the batch failed and drops its staged rows. Row errors already
-// found are kept: they still tell the supplier what to fix.
+// fail marks the batch failed. Row errors already found are kept: they
+// still tell the supplier what to fix.
 func (r *run) fail(ctx context.Context, cause error) error {
 	msg := cause.Error()
 	if e, ok := errs.As(cause); ok {
@@ -206,21 +227,8 @@ func (r *run) fail(ctx context.Context, cause error) error {
 	}
 	now := time.Now().UTC()
 	r.batch.Status, r.batch.Error, r.batch.FinishedAt = StatusFailed, msg, &now
-	return r.im.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := dropStaging(tx, r.batch.ID); err != nil {
-			return err
-		}
-		return tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
-			"status": StatusFailed, "error": msg, "finished_at": now, "format": r.batch.Format,
-			"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
-		}).Error
-	})
-}
-
-// dropStaging removes what a batch staged.
-func dropStaging(tx *gorm.DB, batchID int64) error {
-	if err := tx.Exec("DELETE FROM import_staging_labels WHERE batch_id = ?", batchID).Error; err != nil {
-		return err
-	}
-	return tx.Exec("DELETE FROM import_staging WHERE batch_id = ?", batchID).Error
+	return r.im.db.WithContext(ctx).Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
+		"status": StatusFailed, "error": msg, "finished_at": now, "format": r.batch.Format,
+		"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
+	}).Error
 }

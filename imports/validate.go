@@ -167,8 +167,11 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		}
 		extra[v.layout.Headers[i]] = val
 	}
-	b, _ := json.Marshal(extra) // map keys marshal sorted, so equal rows hash equally
-	p.Extra = string(b)
+	p.Extra = "{}"
+	if len(extra) > 0 {
+		b, _ := json.Marshal(extra) // map keys marshal sorted, so equal rows hash equally
+		p.Extra = string(b)
+	}
 	if len(problems) > 0 {
 		sku := clip(strings.TrimSpace(v.layout.cell(cells, colSKU))) // as written, even when too long
 		for i := range problems {

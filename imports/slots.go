@@ -1,0 +1,47 @@
+package imports
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Each running import holds one connection of the pool from start to end
+// (its staging lives there). importSlots bounds how many run at once in a
+// process, so that a burst of uploads leaves connections for everything
+// else; the other imports wait for a slot.
+func importSlots(db *gorm.DB) chan struct{} {
+	n := 4
+	if sqlDB, err := db.DB(); err == nil {
+		if open := sqlDB.Stats().MaxOpenConnections; open > 0 {
+			n = max(1, open/4)
+		}
+	}
+	return make(chan struct{}, n)
+}
+
+// waitForSlot waits until the import of batch may run and returns the
+// function that gives the slot back. While it waits it keeps the batch's
+// heartbeat, so that other replicas do not take it for abandoned.
+func (im *Importer) waitForSlot(ctx context.Context, batchID int64) (release func(), err error) {
+	tick := time.NewTicker(max(staleAfter/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case im.slots <- struct{}{}:
+			return func() { <-im.slots }, nil
+		case <-tick.C:
+			res := im.db.WithContext(ctx).Table("import_batches").Where("id = ? AND status = ?", batchID, StatusRunning).
+				Update("heartbeat_at", time.Now().UTC())
+			if res.Error != nil {
+				return nil, res.Error
+			}
+			if res.RowsAffected != 1 {
+				return nil, ErrInterrupted
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}

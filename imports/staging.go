@@ -1,0 +1,123 @@
+package imports
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/database"
+)
+
+// staging holds the valid rows of a running import until its commit, in
+// temporary tables of the one connection the import holds from start to
+// end. The rows are written once, while the file is parsed (temporary
+// tables are neither logged nor synced, and the database's write lock is
+// not taken); the commit then checks them and copies them into products
+// inside the database, where no value is bound a second time.
+//
+// Temporary tables belong to their connection: a killed process takes them
+// with it, and the import closes the connection when it ends
+// (discardConnection), so no later user of the pool inherits them.
+type staging struct {
+	conn   *gorm.DB
+	rows   *database.RowWriter
+	labels *database.RowWriter
+}
+
+// stagedColumns are a staged row: its row number, the product as it will
+// be stored, and the row as written (kept for the rare row the commit's
+// checks reject, whose fix workbook shows it).
+var stagedColumns = []string{"row_number", "sku", "gtin", "brand", "model", "match_key", "name", "category", "markets",
+	"password_model", "vuln_report_contact", "support_end", "statement_of_compliance", "ce_marking",
+	"hardware_version", "firmware_version", "price", "currency", "extra", "content_hash", "row_data"}
+
+// stagedProductColumns are the staged columns that go to products as they are.
+var stagedProductColumns = stagedColumns[1 : len(stagedColumns)-1]
+
+var stagedLabelColumns = []string{"row_number", "scheme", "label_id", "label_key"}
+
+// openStaging creates the temporary tables on conn, which must be one
+// connection (gorm's Connection), not the pool.
+func openStaging(ctx context.Context, conn *gorm.DB) (*staging, error) {
+	cols := make([]string, 0, len(stagedColumns))
+	cols = append(cols, "row_number INTEGER PRIMARY KEY")
+	for _, c := range stagedColumns[1:] {
+		cols = append(cols, c+" TEXT")
+	}
+	ddl := []string{
+		"CREATE TEMP TABLE staged_rows (" + strings.Join(cols, ", ") + ")",
+		"CREATE TEMP TABLE staged_labels (row_number INTEGER NOT NULL, scheme TEXT, label_id TEXT, label_key TEXT)",
+	}
+	for _, s := range ddl {
+		if err := conn.WithContext(ctx).Exec(s).Error; err != nil {
+			return nil, fmt.Errorf("create import staging: %w", err)
+		}
+	}
+	return &staging{
+		conn:   conn,
+		rows:   database.NewRowWriter(ctx, conn, "staged_rows", stagedColumns, ""),
+		labels: database.NewRowWriter(ctx, conn, "staged_labels", stagedLabelColumns, ""),
+	}, nil
+}
+
+// add stages rows and label claims, each given as their columns' values
+// one row after another; some may wait in the writers until flush.
+func (s *staging) add(rows, labels []any) error {
+	if err := writeEach(s.rows, len(stagedColumns), rows); err != nil {
+		return fmt.Errorf("stage rows: %w", err)
+	}
+	if err := writeEach(s.labels, len(stagedLabelColumns), labels); err != nil {
+		return fmt.Errorf("stage label claims: %w", err)
+	}
+	return nil
+}
+
+func writeEach(w *database.RowWriter, width int, values []any) error {
+	for i := 0; i+width <= len(values); i += width {
+		if err := w.Write(values[i : i+width]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush sends the rows still waiting in the writers.
+func (s *staging) flush() error {
+	if err := s.rows.Flush(); err != nil {
+		return err
+	}
+	return s.labels.Flush()
+}
+
+// index adds the indexes the commit's checks look rows up by; built once
+// after the parse, they cost less than maintained row by row. (Labels find
+// their row by its primary key.)
+func (s *staging) index(ctx context.Context) error {
+	for _, stmt := range []string{
+		"CREATE INDEX staged_rows_sku ON staged_rows (sku)",
+		"CREATE INDEX staged_rows_gtin ON staged_rows (gtin)",
+	} {
+		if err := s.conn.WithContext(ctx).Exec(stmt).Error; err != nil {
+			return fmt.Errorf("index import staging: %w", err)
+		}
+	}
+	return nil
+}
+
+// close releases the writers' statements; the tables go with the connection.
+func (s *staging) close() {
+	s.rows.Close()
+	s.labels.Close()
+}
+
+// discardConnection closes the connection conn holds instead of returning
+// it to the pool (database/sql discards a connection that reports ErrBadConn).
+func discardConnection(conn *gorm.DB) {
+	if c, ok := conn.Statement.ConnPool.(*sql.Conn); ok {
+		_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}

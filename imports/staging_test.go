@@ -1,0 +1,120 @@
+package imports
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/vendors"
+)
+
+// An import works on one connection of the pool and gives it back closed:
+// with a pool of one connection it neither deadlocks nor leaves its staging
+// tables to the next user of the pool.
+func TestAnImportHoldsOneConnectionAndLeavesNoStagingBehind(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		sup, err := vendors.NewStore(db).Create(system, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(1)
+		ctx, cancel := context.WithTimeout(system, 30*time.Second)
+		defer cancel()
+		im := New(db, DefaultLimits)
+		for i, csv := range []string{
+			"sku,gtin,brand,model,category,markets,labels\nA,4006381333931,Acme,M1,smart_plug,UK,SG-CLS:CSA/300629/00042\n",
+			"sku,gtin,brand,model,category,markets,labels\nA,4006381333931,Acme,M2,smart_plug,UK,\nB,5901234123457,Acme,M3,router,UK,\n",
+		} {
+			path := filepath.Join(t.TempDir(), "p.csv")
+			if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			b, err := im.Import(ctx, Request{SupplierID: sup.ID, FileName: "p.csv", Path: path})
+			if err != nil || b.Status != StatusCommitted || b.RowsCreated+b.RowsUpdated != i+1 {
+				t.Fatalf("import %d: %v %+v", i+1, err, b)
+			}
+			if inUse := sqlDB.Stats().InUse; inUse != 0 {
+				t.Fatalf("import %d left %d connections in use", i+1, inUse)
+			}
+		}
+		var temp int64
+		q := "SELECT COUNT(*) FROM sqlite_temp_master"
+		if database.DialectOf(db) == database.Postgres {
+			q = "SELECT COUNT(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+		}
+		if err := db.Raw(q).Row().Scan(&temp); err != nil || temp != 0 {
+			t.Fatalf("%d temporary tables on the pool's connection (%v)", temp, err)
+		}
+	})
+}
+
+func TestRowDataKeepsTheCellsAsWritten(t *testing.T) {
+	for _, cells := range [][]string{
+		{"SKU-1", "", "two words", ""},
+		{"a\x1fb", "c"},
+		{"\x1e", ""},
+		{"🙂", "=1+1", "line\nbreak", `"quoted", comma`},
+	} {
+		if got := decodeRowData(rowData(cells)); !slices.Equal(got, cells) {
+			t.Errorf("%q came back as %q", cells, got)
+		}
+	}
+}
+
+// An import waiting for a slot keeps its batch alive, then runs when one frees.
+func TestAnImportWaitingForASlotKeepsItsHeartbeatAndThenRuns(t *testing.T) {
+	db := dbtest.SQLite(t)
+	old := staleAfter
+	staleAfter = 200 * time.Millisecond
+	t.Cleanup(func() { staleAfter = old })
+	sup, err := vendors.NewStore(db).Create(system, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "p.csv")
+	if err := os.WriteFile(path, []byte("sku,gtin,brand,model,category,markets\nA,4006381333931,Acme,M1,smart_plug,UK\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	im := New(db, DefaultLimits)
+	im.slots = make(chan struct{}, 1)
+	im.slots <- struct{}{}           // another import runs
+	im.owner = "another-host:1:0000" // so that only its heartbeat tells the recovery it is alive
+	req := Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
+	b, err := im.Start(system, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Batch)
+	go func() {
+		b, _ := im.Run(system, b, req)
+		done <- b
+	}()
+	time.Sleep(3 * staleAfter)
+	var waiting Batch
+	if err := db.First(&waiting, b.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if waiting.Status != StatusRunning || !waiting.HeartbeatAt.After(*b.HeartbeatAt) || time.Since(*waiting.HeartbeatAt) > staleAfter {
+		t.Fatalf("a waiting batch: status %s, heartbeat %v (started %v)", waiting.Status, waiting.HeartbeatAt, b.HeartbeatAt)
+	}
+	if n, err := RecoverAbandoned(system, db); err != nil || n != 0 {
+		t.Fatalf("recovery failed %d waiting batches: %v", n, err)
+	}
+	<-im.slots // the other import ends
+	select {
+	case b = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the import did not run when the slot freed")
+	}
+	if b.Status != StatusCommitted || b.RowsCreated != 1 {
+		t.Fatalf("%+v", b)
+	}
+}
