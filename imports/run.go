@@ -23,6 +23,10 @@ type run struct {
 	conn    *gorm.DB // the one connection the import holds, with its staging
 	staging *staging
 	next    chunk // what the parse has collected since it last sent a chunk
+
+	// The staged columns for this file's layout: positions in stagedColumns, names.
+	stagedPositions []int
+	stagedNames     []string
 }
 
 var errorColumns = []string{"batch_id", "row_number", "sku", "column_name", "value", "code", "message", "hint", "row_data"}
@@ -64,8 +68,9 @@ func (r *run) parseAndStage(ctx context.Context, p *parser) error {
 	defer cancel()
 	chunks := make(chan chunk, 2)
 	written := make(chan error, 1)
-	go func() { written <- r.writeChunks(ctx, cancel, chunks) }()
-	perr := r.parse(ctx, p, chunks)
+	free := make(chan []any, 4) // staged value buffers the writer is done with
+	go func() { written <- r.writeChunks(ctx, cancel, chunks, free) }()
+	perr := r.parse(ctx, p, chunks, free)
 	close(chunks)
 	if werr := <-written; werr != nil {
 		return werr // the parse stopped because of it
@@ -79,8 +84,9 @@ func (r *run) parseAndStage(ctx context.Context, p *parser) error {
 // chunk is up to chunkRows parsed rows on their way to the writer, and how
 // far the parse had got.
 type chunk struct {
-	staged   []any // stagedColumns values, row after row
-	labels   []any // stagedLabelColumns values, claim after claim
+	columns  []string // the staged columns
+	staged   []any    // their values, row after row
+	labels   []any    // stagedLabelColumns values, claim after claim
 	rejected [][]any
 
 	// With progress set, the writer records the progress (and the rejected
@@ -92,12 +98,22 @@ type chunk struct {
 // chunkRows is how many parsed rows go to the writer at a time.
 const chunkRows = 100
 
-// parse reads the sheet and hands its rows to the writer, chunk by chunk.
-func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk) error {
+// parse reads the sheet and hands its rows to the writer, chunk by chunk,
+// reusing the value buffers the writer sends back.
+func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-chan []any) error {
+	buffer := func() []any {
+		select {
+		case b := <-free:
+			return b[:0]
+		default:
+			return make([]any, 0, chunkRows*len(stagedColumns))
+		}
+	}
 	send := func(progress bool, estimate int) error {
 		c := r.next
+		c.columns = r.stagedNames
 		c.progress, c.scanned, c.estimate, c.rowsRejected = progress, p.scanned, estimate, r.batch.RowsRejected
-		r.next = chunk{staged: make([]any, 0, chunkRows*len(stagedColumns))}
+		r.next = chunk{staged: buffer()}
 		select {
 		case chunks <- c:
 			return nil
@@ -105,7 +121,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk) error {
 			return ctx.Err()
 		}
 	}
-	r.next = chunk{staged: make([]any, 0, chunkRows*len(stagedColumns))}
+	r.next = chunk{staged: buffer()}
 	for {
 		prod, problems, cells, ok, err := p.next()
 		if err != nil {
@@ -117,6 +133,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk) error {
 		if r.layout == nil { // the first data row: the header is known
 			r.layout = p.layout
 			r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
+			r.stagedPositions, r.stagedNames = stagedFor(p.layout)
 		}
 		if problems != nil {
 			data := rowData(cells)
@@ -143,7 +160,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk) error {
 
 // writeChunks writes each chunk in turn. On the first error it cancels the
 // parse and drains the rest.
-func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chunk) error {
+func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chunk, free chan<- []any) error {
 	var err error
 	var rejected [][]any // waiting for the next progress record
 	for c := range chunks {
@@ -151,9 +168,14 @@ func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chun
 			continue
 		}
 		rejected = append(rejected, c.rejected...)
-		if err = r.staging.add(c.staged, c.labels); err == nil && c.progress {
+		if err = r.staging.add(c.columns, c.staged, c.labels); err == nil && c.progress {
 			err = r.recordProgress(ctx, c, rejected)
 			rejected = rejected[:0]
+		}
+		clear(c.staged) // the buffer must not keep this chunk's values alive
+		select {
+		case free <- c.staged:
+		default:
 		}
 		if err != nil {
 			cancel()
@@ -172,10 +194,13 @@ func (r *run) stage(p product, cells []string) {
 	if !p.SupportEnd.IsZero() {
 		supportEnd = p.SupportEnd.String()
 	}
-	r.next.staged = append(r.next.staged, row,
+	all := [...]any{row, // in the order of stagedColumns
 		p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
 		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells))
+		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells)}
+	for _, i := range r.stagedPositions {
+		r.next.staged = append(r.next.staged, all[i])
+	}
 }
 
 func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {

@@ -23,30 +23,69 @@ import (
 // with it, and the import closes the connection when it ends
 // (discardConnection), so no later user of the pool inherits them.
 type staging struct {
+	ctx    context.Context
 	conn   *gorm.DB
-	rows   *database.RowWriter
+	rows   *database.RowWriter // made for the file's columns by the first add
 	labels *database.RowWriter
 }
 
-// stagedColumns are a staged row: its row number, the product as it will
-// be stored, and the row as written (kept for the rare row the commit's
-// checks reject, whose fix workbook shows it).
-var stagedColumns = []string{"row_number", "sku", "gtin", "brand", "model", "match_key", "name", "category", "markets",
-	"password_model", "vuln_report_contact", "support_end", "statement_of_compliance", "ce_marking",
-	"hardware_version", "firmware_version", "price", "currency", "extra", "content_hash", "row_data"}
+// stagedColumn is a column of staged_rows and the sheet column its value
+// comes from. A column the file does not have is not staged row by row:
+// the table's default (empty text, {} for extra, NULL for support_end) stands in.
+type stagedColumn struct {
+	name   string
+	source int // index in Columns, or always / extraColumns
+	def    string
+}
+
+const (
+	always       = -1 // staged from every file
+	extraColumns = -2 // staged when the file has columns Cascade does not know
+)
+
+// stagedColumns are a staged row: its row number, the product as it will be
+// stored, and the row as written (kept for the rare row the commit's checks
+// reject, whose fix workbook shows it).
+var stagedColumns = []stagedColumn{
+	{"row_number", always, ""}, {"sku", always, "''"}, {"gtin", always, "''"}, {"brand", always, "''"},
+	{"model", always, "''"}, {"match_key", always, "''"}, {"name", colName, "''"}, {"category", always, "''"},
+	{"markets", always, "''"}, {"password_model", colPassword, "''"}, {"vuln_report_contact", colContact, "''"},
+	{"support_end", colSupportEnd, "NULL"}, {"statement_of_compliance", colStatement, "''"}, {"ce_marking", colCE, "''"},
+	{"hardware_version", colHardware, "''"}, {"firmware_version", colFirmware, "''"}, {"price", colPrice, "''"},
+	{"currency", colCurrency, "''"}, {"extra", extraColumns, "'{}'"}, {"content_hash", always, "''"}, {"row_data", always, "''"},
+}
 
 // stagedProductColumns are the staged columns that go to products as they are.
-var stagedProductColumns = stagedColumns[1 : len(stagedColumns)-1]
+var stagedProductColumns = func() []string {
+	var out []string
+	for _, c := range stagedColumns[1 : len(stagedColumns)-1] {
+		out = append(out, c.name)
+	}
+	return out
+}()
+
+// stagedFor returns the positions in stagedColumns of the columns staged
+// for a file of layout l, and their names.
+func stagedFor(l *layout) (positions []int, names []string) {
+	for i, c := range stagedColumns {
+		switch {
+		case c.source == always,
+			c.source == extraColumns && len(l.extra) > 0,
+			c.source >= 0 && l.index[c.source] >= 0:
+			positions, names = append(positions, i), append(names, c.name)
+		}
+	}
+	return positions, names
+}
 
 var stagedLabelColumns = []string{"row_number", "scheme", "label_id", "label_key"}
 
 // openStaging creates the temporary tables on conn, which must be one
 // connection (gorm's Connection), not the pool.
 func openStaging(ctx context.Context, conn *gorm.DB) (*staging, error) {
-	cols := make([]string, 0, len(stagedColumns))
-	cols = append(cols, "row_number INTEGER PRIMARY KEY")
+	cols := []string{"row_number INTEGER PRIMARY KEY"}
 	for _, c := range stagedColumns[1:] {
-		cols = append(cols, c+" TEXT")
+		cols = append(cols, c.name+" TEXT DEFAULT "+c.def)
 	}
 	ddl := []string{
 		"CREATE TEMP TABLE staged_rows (" + strings.Join(cols, ", ") + ")",
@@ -57,17 +96,18 @@ func openStaging(ctx context.Context, conn *gorm.DB) (*staging, error) {
 			return nil, fmt.Errorf("create import staging: %w", err)
 		}
 	}
-	return &staging{
-		conn:   conn,
-		rows:   database.NewRowWriter(ctx, conn, "staged_rows", stagedColumns, ""),
-		labels: database.NewRowWriter(ctx, conn, "staged_labels", stagedLabelColumns, ""),
-	}, nil
+	return &staging{ctx: ctx, conn: conn,
+		labels: database.NewRowWriter(ctx, conn, "staged_labels", stagedLabelColumns, "")}, nil
 }
 
-// add stages rows and label claims, each given as their columns' values
-// one row after another; some may wait in the writers until flush.
-func (s *staging) add(rows, labels []any) error {
-	if err := writeEach(s.rows, len(stagedColumns), rows); err != nil {
+// add stages rows of the given columns and label claims, each as their
+// columns' values one row after another; some may wait in the writers until
+// flush. Every call must give the same columns.
+func (s *staging) add(columns []string, rows, labels []any) error {
+	if s.rows == nil && len(rows) > 0 {
+		s.rows = database.NewRowWriter(s.ctx, s.conn, "staged_rows", columns, "")
+	}
+	if err := writeEach(s.rows, len(columns), rows); err != nil {
 		return fmt.Errorf("stage rows: %w", err)
 	}
 	if err := writeEach(s.labels, len(stagedLabelColumns), labels); err != nil {
@@ -77,6 +117,9 @@ func (s *staging) add(rows, labels []any) error {
 }
 
 func writeEach(w *database.RowWriter, width int, values []any) error {
+	if len(values) == 0 {
+		return nil
+	}
 	for i := 0; i+width <= len(values); i += width {
 		if err := w.Write(values[i : i+width]...); err != nil {
 			return err
@@ -87,8 +130,10 @@ func writeEach(w *database.RowWriter, width int, values []any) error {
 
 // flush sends the rows still waiting in the writers.
 func (s *staging) flush() error {
-	if err := s.rows.Flush(); err != nil {
-		return err
+	if s.rows != nil {
+		if err := s.rows.Flush(); err != nil {
+			return err
+		}
 	}
 	return s.labels.Flush()
 }
@@ -110,7 +155,9 @@ func (s *staging) index(ctx context.Context) error {
 
 // close releases the writers' statements; the tables go with the connection.
 func (s *staging) close() {
-	s.rows.Close()
+	if s.rows != nil {
+		s.rows.Close()
+	}
 	s.labels.Close()
 }
 

@@ -118,3 +118,42 @@ func TestAnImportWaitingForASlotKeepsItsHeartbeatAndThenRuns(t *testing.T) {
 		t.Fatalf("%+v", b)
 	}
 }
+
+// A file without some optional columns stages only the columns it has; the
+// products still get the defaults of the missing ones (empty text, no date).
+func TestColumnsAFileLacksAreNotStagedAndStoreTheirDefaults(t *testing.T) {
+	l, err := findLayout(1, []string{"sku", "gtin", "brand", "model", "category", "markets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, names := stagedFor(l)
+	want := []string{"row_number", "sku", "gtin", "brand", "model", "match_key", "category", "markets", "content_hash", "row_data"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("staged %v, want %v", names, want)
+	}
+	l, _ = findLayout(1, []string{"sku", "gtin", "brand", "model", "category", "markets", "currency", "colour"})
+	if _, names = stagedFor(l); !slices.Contains(names, "currency") || !slices.Contains(names, "extra") || slices.Contains(names, "price") {
+		t.Fatalf("staged %v", names)
+	}
+
+	db := dbtest.SQLite(t)
+	sup, err := vendors.NewStore(db).Create(system, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "p.csv")
+	if err := os.WriteFile(path, []byte("sku,gtin,brand,model,category,markets\nA,4006381333931,Acme,M1,smart_plug,UK\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := New(db, DefaultLimits).Import(system, Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}); err != nil || b.RowsCreated != 1 {
+		t.Fatalf("import: %v %+v", err, b)
+	}
+	var p struct {
+		Name, Currency, Extra string
+		SupportEnd            *string
+	}
+	db.Raw("SELECT name, currency, extra, support_end FROM products WHERE sku = 'A'").Scan(&p)
+	if p.Name != "" || p.Currency != "" || p.Extra != "{}" || p.SupportEnd != nil {
+		t.Fatalf("defaults: %+v", p)
+	}
+}
