@@ -24,14 +24,20 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.claimForCommit(tx); err != nil {
 			return err
 		}
-		rejected, err := r.rejectClashes(ctx, tx)
+		// A supplier's first import has nothing stored to compare with or
+		// clash against.
+		first, err := r.firstImport(tx)
+		if err != nil {
+			return err
+		}
+		rejected, err := r.rejectClashes(ctx, tx, first)
 		if err != nil {
 			return err
 		}
 		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, rejected); err != nil {
 			return err
 		}
-		if err := r.count(tx); err != nil {
+		if err := r.count(tx, first); err != nil {
 			return err
 		}
 		now := time.Now().UTC()
@@ -100,7 +106,7 @@ type clash struct {
 // rejectClashes finds SKUs repeated in the file and GTINs claimed by two
 // SKUs, takes every row involved out of the staging, and returns the error
 // rows, each carrying the row as written.
-func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB) ([][]any, error) {
+func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]any, error) {
 	var out [][]any
 	written := map[int]string{} // row number → the row as written, of the rows taken out
 
@@ -149,6 +155,9 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB) ([][]any, error) {
 	// A GTIN already held by another stored SKU of this supplier, unless this
 	// same file moves that SKU to another GTIN.
 	var stored []clash
+	if first {
+		return r.withRowsAsWritten(out, written), nil
+	}
 	err = tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM staged_rows s
 		JOIN products p ON p.supplier_id = ? AND p.gtin = s.gtin AND p.sku <> s.sku
 		WHERE NOT EXISTS (SELECT 1 FROM staged_rows s2 WHERE s2.sku = p.sku AND s2.gtin <> p.gtin)
@@ -165,10 +174,15 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB) ([][]any, error) {
 	if err := r.dropStaged(tx, drop, written); err != nil {
 		return nil, err
 	}
-	for _, e := range out {
+	return r.withRowsAsWritten(out, written), nil
+}
+
+// withRowsAsWritten fills in the row as written of each error row.
+func (r *run) withRowsAsWritten(errorRows [][]any, written map[int]string) [][]any {
+	for _, e := range errorRows {
 		e[len(e)-1] = written[e[1].(int)]
 	}
-	return out, nil
+	return errorRows
 }
 
 // errorRow is an import_row_errors row; its row_data, the row as written, is
@@ -203,11 +217,24 @@ func (r *run) dropStaged(tx *gorm.DB, rows []int, written map[int]string) error 
 		}
 	}
 	r.batch.RowsRejected += len(unique)
+	r.stagedRows -= len(unique)
 	return nil
 }
 
-// count sorts the remaining rows into created, updated and unchanged.
-func (r *run) count(tx *gorm.DB) error {
+// firstImport reports whether the supplier has no stored product yet.
+func (r *run) firstImport(tx *gorm.DB) (bool, error) {
+	var stored int64
+	err := tx.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM products WHERE supplier_id = ? LIMIT 1) x", r.batch.SupplierID).Scan(&stored).Error
+	return stored == 0, err
+}
+
+// count sorts the remaining rows into created, updated and unchanged; on a
+// first import every row is new.
+func (r *run) count(tx *gorm.DB, first bool) error {
+	if first {
+		r.batch.RowsCreated = r.stagedRows
+		return nil
+	}
 	var c struct{ Created, Updated, Unchanged int }
 	err := tx.Raw(`SELECT
 			COALESCE(SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END), 0) AS created,

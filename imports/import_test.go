@@ -351,3 +351,25 @@ func TestSupplierUsersImportOnlyForTheirOwnSupplier(t *testing.T) {
 		t.Fatalf("category manager import: %v", err)
 	}
 }
+
+// A supplier's first import skips the comparisons with stored products but
+// not the checks within the file.
+func TestAFirstImportCountsAndChecksItsOwnRows(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		e := newEnv(t, db)
+		b := e.mustImport(header +
+			"DUP-1,4006381333931,Acme,AC-1,smart_camera,UK,,,,\n" +
+			"DUP-1,0614141000036,Acme,AC-1,smart_camera,UK,,,,\n" +
+			"TWIN-A,5901234123457,Acme,AC-2,smart_plug,UK,,,,\n" +
+			"TWIN-B,5901234123457,Acme,AC-3,smart_plug,UK,,,,\n" +
+			"OK-1,9501101530003,Acme,AC-4,smart_speaker,UK,,,,SG-CLS:CSA/300629/00042\n" +
+			"OK-2," + gtinFor(2) + ",Acme,AC-5,router,UK,,,,\n")
+		if counts(b) != "created 2 updated 0 unchanged 0 rejected 4" {
+			t.Fatalf("%s", counts(b))
+		}
+		p := e.products()
+		if len(p) != 2 || len(p["OK-1"].Labels) != 1 {
+			t.Fatalf("stored %v", p)
+		}
+	})
+}

@@ -229,3 +229,37 @@ func TestCleanFileName(t *testing.T) {
 		}
 	}
 }
+
+// The validator remembers the last contact, statement and date it parsed:
+// a value repeated row after row must still be judged, and reported, on
+// every row.
+func TestRepeatedValuesAreJudgedOnEveryRow(t *testing.T) {
+	l, _ := findLayout(1, []string{"sku", "gtin", "brand", "model", "category", "markets", "vuln_report_contact", "support_end", "statement_of_compliance"})
+	v := &validator{layout: l}
+	rows := []struct {
+		contact, date, statement string
+		codes                    string
+	}{
+		{"mailto:sec@acme.example", "2029-06", "https://acme.example/soc", ""},
+		{"mailto:sec@acme.example", "2029-06", "https://acme.example/soc", ""},
+		{"call us", "01/02/2029", "in the box", CodeInvalidContact + " " + CodeAmbiguousDate + " " + CodeInvalidStatement},
+		{"call us", "01/02/2029", "in the box", CodeInvalidContact + " " + CodeAmbiguousDate + " " + CodeInvalidStatement},
+		{"mailto:sec@acme.example", "2029-06", "https://acme.example/soc", ""},
+	}
+	for i, r := range rows {
+		p, problems := v.check(i+2, []string{"S", "4006381333931", "Acme", "M", "smart_plug", "UK", r.contact, r.date, r.statement})
+		var codes []string
+		for _, e := range problems {
+			codes = append(codes, e.Code)
+			if e.Row != i+2 || e.Value == "" {
+				t.Errorf("row %d: %+v", i+2, e)
+			}
+		}
+		if got := strings.Join(codes, " "); got != r.codes {
+			t.Errorf("row %d: codes %q, want %q", i+2, got, r.codes)
+		}
+		if r.codes == "" && (p.Contact != "sec@acme.example" || p.SupportEnd.String() != "2029-06-30" || p.Statement != r.statement) {
+			t.Errorf("row %d stored %+v", i+2, p)
+		}
+	}
+}

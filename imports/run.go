@@ -23,6 +23,8 @@ type run struct {
 	conn    *gorm.DB // the one connection the import holds, with its staging
 	staging *staging
 	next    chunk // what the parse has collected since it last sent a chunk
+	// stagedRows counts the rows in the staging.
+	stagedRows int
 
 	// The staged columns for this file's layout: positions in stagedColumns, names.
 	stagedPositions []int
@@ -186,6 +188,7 @@ func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chun
 
 // stage queues a valid row and its label claims for the next chunk.
 func (r *run) stage(p product, cells []string) {
+	r.stagedRows++
 	row := int64(p.Row)
 	for _, l := range p.Labels {
 		r.next.labels = append(r.next.labels, row, l.Scheme, l.ID, l.Key)

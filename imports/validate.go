@@ -40,6 +40,32 @@ type validator struct {
 	layout  *layout
 	schemes map[string]bool // known label scheme codes
 	dates   tabular.Dates
+
+	// The last value of the costlier columns and its outcome: a supplier's
+	// rows repeat their contact URL, statement and support end date row
+	// after row, and comparing costs less than parsing again.
+	contact, statement lastValue[bool]
+	supportEnd         lastValue[dateOutcome]
+}
+
+// lastValue is one column's last value and its outcome.
+type lastValue[T any] struct {
+	raw string
+	out T
+	set bool
+}
+
+// of returns parse(raw), from the last call when raw is the same.
+func (m *lastValue[T]) of(raw string, parse func(string) T) T {
+	if !m.set || raw != m.raw {
+		m.raw, m.out, m.set = raw, parse(raw), true
+	}
+	return m.out
+}
+
+type dateOutcome struct {
+	date civil.Date
+	err  RowError // Code is empty when the date is valid
 }
 
 // check turns one data row into a product, or into the reasons it is rejected.
@@ -113,24 +139,32 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		p.PasswordModel = pm
 	}
 	if raw := get(colContact); raw != "" {
-		if c, ok := parseContact(raw); ok {
-			p.Contact = c
+		if v.contact.of(raw, isContact) {
+			p.Contact = strings.TrimPrefix(raw, "mailto:")
 		} else {
 			fail(colContact, raw, rowErr(CodeInvalidContact, "%q is neither an https:// URL nor an e-mail address", raw))
 		}
 	}
 	if raw := get(colSupportEnd); raw != "" {
-		if d, e := parseDate(raw, v.dates); e != nil {
-			fail(colSupportEnd, raw, e)
+		d := v.supportEnd.of(raw, func(raw string) dateOutcome {
+			d, e := parseDate(raw, v.dates)
+			if e != nil {
+				return dateOutcome{err: *e}
+			}
+			return dateOutcome{date: d}
+		})
+		if d.err.Code != "" {
+			e := d.err
+			fail(colSupportEnd, raw, &e)
 		} else {
-			p.SupportEnd = d
+			p.SupportEnd = d.date
 		}
 	}
 	if raw := get(colStatement); raw != "" {
 		switch {
 		case strings.EqualFold(raw, "included"):
 			p.Statement = "included"
-		case isWebURL(raw, "http", "https"):
+		case v.statement.of(raw, isStatementURL):
 			p.Statement = raw
 		default:
 			fail(colStatement, raw, rowErr(CodeInvalidStatement, "%q is neither a URL nor included", raw))
@@ -190,16 +224,18 @@ func vocabKey(s string) string {
 
 var vocabSeparators = strings.NewReplacer(" ", "_", "-", "_")
 
-func parseContact(s string) (string, bool) {
+// isContact reports whether s is an https:// URL or an e-mail address
+// (mailto: allowed, and dropped when stored).
+func isContact(s string) bool {
 	if isWebURL(s, "https") {
-		return s, true
+		return true
 	}
 	addr := strings.TrimPrefix(s, "mailto:")
-	if a, err := mail.ParseAddress(addr); err == nil && a.Address == addr && a.Name == "" {
-		return addr, true
-	}
-	return "", false
+	a, err := mail.ParseAddress(addr)
+	return err == nil && a.Address == addr && a.Name == ""
 }
+
+func isStatementURL(s string) bool { return isWebURL(s, "http", "https") }
 
 func isWebURL(s string, schemes ...string) bool {
 	u, err := url.Parse(s)
@@ -244,13 +280,35 @@ func (v *validator) parseLabels(raw string) ([]label, []*RowError) {
 	return out, problems
 }
 
-// contentHash identifies what a row says, so an identical re-upload changes nothing.
+// contentHash identifies what a row says, so an identical re-upload changes
+// nothing. It runs for every row, so it writes the fields straight into one
+// buffer: the fields, markets joined by spaces, each followed by 0x1f.
 func (p product) contentHash() string {
-	buf := make([]byte, 0, 512)
-	for _, f := range []string{p.SKU, p.GTIN, p.Brand, p.Model, p.Name, p.Category, strings.Join(p.Markets, " "),
-		p.PasswordModel, p.Contact, p.SupportEnd.String(), p.Statement, p.CE, p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra} {
+	var scratch [1024]byte
+	buf := scratch[:0]
+	field := func(f string) {
 		buf = append(buf, f...)
 		buf = append(buf, 0x1f)
+	}
+	field(p.SKU)
+	field(p.GTIN)
+	field(p.Brand)
+	field(p.Model)
+	field(p.Name)
+	field(p.Category)
+	for i, m := range p.Markets {
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, m...)
+	}
+	buf = append(buf, 0x1f)
+	field(p.PasswordModel)
+	field(p.Contact)
+	buf, _ = p.SupportEnd.AppendText(buf)
+	buf = append(buf, 0x1f)
+	for _, f := range []string{p.Statement, p.CE, p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra} {
+		field(f)
 	}
 	for _, l := range p.Labels {
 		buf = append(buf, l.Scheme...)

@@ -69,16 +69,24 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	if d.Year < 0 || d.Month < 0 || d.Day < 0 {
-		return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	b, _ := d.AppendText(make([]byte, 0, 10))
+	return string(b)
+}
+
+// AppendText appends d as YYYY-MM-DD to b, nothing when unset
+// (encoding.TextAppender).
+func (d Date) AppendText(b []byte) ([]byte, error) {
+	if d.IsZero() {
+		return b, nil
 	}
-	b := make([]byte, 0, 10)
+	if d.Year < 0 || d.Month < 0 || d.Day < 0 {
+		return fmt.Appendf(b, "%04d-%02d-%02d", d.Year, d.Month, d.Day), nil
+	}
 	b = appendPadded(b, d.Year, 4)
 	b = append(b, '-')
 	b = appendPadded(b, int(d.Month), 2)
 	b = append(b, '-')
-	b = appendPadded(b, d.Day, 2)
-	return string(b)
+	return appendPadded(b, d.Day, 2), nil
 }
 
 // appendPadded appends n in decimal, zero-padded on the left to width digits.
