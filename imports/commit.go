@@ -108,7 +108,6 @@ type clash struct {
 // rows, each carrying the row as written.
 func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]any, error) {
 	var out [][]any
-	written := map[int]string{} // row number → the row as written, of the rows taken out
 
 	var dups []clash
 	err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
@@ -127,7 +126,7 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]a
 		out = append(out, r.errorRow(d, colSKU, d.SKU, e))
 		drop = append(drop, d.RowNumber)
 	}
-	if err := r.dropStaged(tx, drop, written); err != nil {
+	if err := r.dropStaged(tx, drop); err != nil {
 		return nil, err
 	}
 
@@ -148,7 +147,7 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]a
 		out = append(out, r.errorRow(c, colGTIN, c.GTIN, e))
 		drop = append(drop, c.RowNumber)
 	}
-	if err := r.dropStaged(tx, drop, written); err != nil {
+	if err := r.dropStaged(tx, drop); err != nil {
 		return nil, err
 	}
 
@@ -156,7 +155,7 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]a
 	// same file moves that SKU to another GTIN.
 	var stored []clash
 	if first {
-		return r.withRowsAsWritten(out, written), nil
+		return r.withRowsAsWritten(out)
 	}
 	err = tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM staged_rows s
 		JOIN products p ON p.supplier_id = ? AND p.gtin = s.gtin AND p.sku <> s.sku
@@ -171,30 +170,37 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]a
 		out = append(out, r.errorRow(c, colGTIN, c.GTIN, e))
 		drop = append(drop, c.RowNumber)
 	}
-	if err := r.dropStaged(tx, drop, written); err != nil {
+	if err := r.dropStaged(tx, drop); err != nil {
 		return nil, err
 	}
-	return r.withRowsAsWritten(out, written), nil
+	return r.withRowsAsWritten(out)
 }
 
-// withRowsAsWritten fills in the row as written of each error row.
-func (r *run) withRowsAsWritten(errorRows [][]any, written map[int]string) [][]any {
-	for _, e := range errorRows {
-		e[len(e)-1] = written[e[1].(int)]
+// withRowsAsWritten fills in each error row's row as written, from the spool.
+func (r *run) withRowsAsWritten(errorRows [][]any) ([][]any, error) {
+	rows := make([]int, len(errorRows))
+	for i, e := range errorRows {
+		rows[i] = e[1].(int)
 	}
-	return errorRows
+	written, err := r.cells.rows(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range errorRows {
+		e[len(e)-1] = rowData(written[e[1].(int)])
+	}
+	return errorRows, nil
 }
 
-// errorRow is an import_row_errors row; its row_data, the row as written, is
-// filled in when the row is taken out of the staging.
+// errorRow is an import_row_errors row; its row_data, the row as written,
+// is filled in from the spool.
 func (r *run) errorRow(c clash, col int, value string, e *RowError) []any {
 	return []any{r.batch.ID, c.RowNumber, c.SKU, r.layout.header(col), value, e.Code, e.Message, e.Hint, ""}
 }
 
 // dropStaged takes rejected rows out of the staging, so that the checks
-// after it, the counts and the label claims no longer see them; written
-// gets each row as written.
-func (r *run) dropStaged(tx *gorm.DB, rows []int, written map[int]string) error {
+// after it, the counts and the label claims no longer see them.
+func (r *run) dropStaged(tx *gorm.DB, rows []int) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -202,16 +208,6 @@ func (r *run) dropStaged(tx *gorm.DB, rows []int, written map[int]string) error 
 	unique := slices.Compact(rows)
 	for start := 0; start < len(unique); start += 500 {
 		chunk := unique[start:min(start+500, len(unique))]
-		var data []struct {
-			RowNumber int
-			RowData   string
-		}
-		if err := tx.Raw("SELECT row_number, row_data FROM staged_rows WHERE row_number IN ?", chunk).Scan(&data).Error; err != nil {
-			return err
-		}
-		for _, d := range data {
-			written[d.RowNumber] = d.RowData
-		}
 		if err := tx.Exec("DELETE FROM staged_rows WHERE row_number IN ?", chunk).Error; err != nil {
 			return err
 		}

@@ -22,7 +22,8 @@ type run struct {
 	layout  *layout
 	conn    *gorm.DB // the one connection the import holds, with its staging
 	staging *staging
-	next    chunk // what the parse has collected since it last sent a chunk
+	cells   *cellSpool // the staged rows as written
+	next    chunk      // what the parse has collected since it last sent a chunk
 	// stagedRows counts the rows in the staging.
 	stagedRows int
 
@@ -44,6 +45,10 @@ func (r *run) execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if r.cells, err = newCellSpool(); err != nil {
+		return err
+	}
+	defer r.cells.close()
 	return r.im.db.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		defer discardConnection(conn)
 		if r.staging, err = openStaging(ctx, conn); err != nil {
@@ -143,8 +148,8 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 				r.next.rejected = append(r.next.rejected, []any{r.batch.ID, e.Row, e.SKU, e.Column, e.Value, e.Code, e.Message, e.Hint, data})
 			}
 			r.batch.RowsRejected++
-		} else {
-			r.stage(prod, cells)
+		} else if err := r.stage(prod, cells); err != nil {
+			return err
 		}
 		if p.dataRows%chunkRows == 0 {
 			if err := send(p.dataRows%flushRows == 0, p.sheet.Estimate()); err != nil {
@@ -186,8 +191,9 @@ func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chun
 	return err
 }
 
-// stage queues a valid row and its label claims for the next chunk.
-func (r *run) stage(p product, cells []string) {
+// stage queues a valid row and its label claims for the next chunk, and
+// spools its cells.
+func (r *run) stage(p product, cells []string) error {
 	r.stagedRows++
 	row := int64(p.Row)
 	for _, l := range p.Labels {
@@ -200,10 +206,11 @@ func (r *run) stage(p product, cells []string) {
 	all := [...]any{row, // in the order of stagedColumns
 		p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
 		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash, rowData(cells)}
+		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash}
 	for _, i := range r.stagedPositions {
 		r.next.staged = append(r.next.staged, all[i])
 	}
+	return r.cells.add(p.Row, cells)
 }
 
 func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {

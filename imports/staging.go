@@ -43,22 +43,21 @@ const (
 	extraColumns = -2 // staged when the file has columns Cascade does not know
 )
 
-// stagedColumns are a staged row: its row number, the product as it will be
-// stored, and the row as written (kept for the rare row the commit's checks
-// reject, whose fix workbook shows it).
+// stagedColumns are a staged row: its row number and the product as it will
+// be stored. (The row as written waits in the cell spool.)
 var stagedColumns = []stagedColumn{
 	{"row_number", always, ""}, {"sku", always, "''"}, {"gtin", always, "''"}, {"brand", always, "''"},
 	{"model", always, "''"}, {"match_key", always, "''"}, {"name", colName, "''"}, {"category", always, "''"},
 	{"markets", always, "''"}, {"password_model", colPassword, "''"}, {"vuln_report_contact", colContact, "''"},
 	{"support_end", colSupportEnd, "NULL"}, {"statement_of_compliance", colStatement, "''"}, {"ce_marking", colCE, "''"},
 	{"hardware_version", colHardware, "''"}, {"firmware_version", colFirmware, "''"}, {"price", colPrice, "''"},
-	{"currency", colCurrency, "''"}, {"extra", extraColumns, "'{}'"}, {"content_hash", always, "''"}, {"row_data", always, "''"},
+	{"currency", colCurrency, "''"}, {"extra", extraColumns, "'{}'"}, {"content_hash", always, "''"},
 }
 
 // stagedProductColumns are the staged columns that go to products as they are.
 var stagedProductColumns = func() []string {
 	var out []string
-	for _, c := range stagedColumns[1 : len(stagedColumns)-1] {
+	for _, c := range stagedColumns[1:] {
 		out = append(out, c.name)
 	}
 	return out

@@ -127,7 +127,7 @@ func TestColumnsAFileLacksAreNotStagedAndStoreTheirDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, names := stagedFor(l)
-	want := []string{"row_number", "sku", "gtin", "brand", "model", "match_key", "category", "markets", "content_hash", "row_data"}
+	want := []string{"row_number", "sku", "gtin", "brand", "model", "match_key", "category", "markets", "content_hash"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("staged %v, want %v", names, want)
 	}

@@ -317,7 +317,9 @@ func (p product) contentHash() string {
 		buf = append(buf, 0x1e)
 	}
 	sum := sha256.Sum256(buf)
-	return hex.EncodeToString(sum[:])
+	var text [2 * sha256.Size]byte
+	hex.Encode(text[:], sum[:])
+	return string(text[:])
 }
 
 // clip shortens a value kept in an error report.
