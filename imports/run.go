@@ -73,9 +73,9 @@ func (r *run) execute(ctx context.Context) error {
 func (r *run) parseAndStage(ctx context.Context, p *parser) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan chunk, 2)
+	chunks := make(chan chunk, 1)
 	written := make(chan error, 1)
-	free := make(chan []any, 4) // staged value buffers the writer is done with
+	free := make(chan []any, 2) // staged value buffers the writer is done with
 	go func() { written <- r.writeChunks(ctx, cancel, chunks, free) }()
 	perr := r.parse(ctx, p, chunks, free)
 	close(chunks)
@@ -103,7 +103,7 @@ type chunk struct {
 }
 
 // chunkRows is how many parsed rows go to the writer at a time.
-const chunkRows = 100
+const chunkRows = 50
 
 // parse reads the sheet and hands its rows to the writer, chunk by chunk,
 // reusing the value buffers the writer sends back.
