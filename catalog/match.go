@@ -5,15 +5,8 @@ import (
 	"unicode"
 )
 
-// modelKey folds a brand or model for registry matching (SPEC §3):
-// case-folded, without spaces, -, _, . and /.
-func modelKey(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	writeModelKey(&b, s)
-	return b.String()
-}
-
+// writeModelKey writes a brand or model folded for registry matching
+// (SPEC §3): case-folded, without spaces, -, _, . and /.
 func writeModelKey(b *strings.Builder, s string) {
 	for _, r := range s {
 		if unicode.IsSpace(r) || strings.ContainsRune("-_./", r) {
