@@ -30,7 +30,7 @@ func newCellSpool() (*cellSpool, error) {
 		return nil, fmt.Errorf("create import spool: %w", err)
 	}
 	_ = os.Remove(f.Name()) // open, it stays readable; closed or killed, it is gone
-	return &cellSpool{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+	return &cellSpool{f: f, w: bufio.NewWriterSize(f, 16<<10)}, nil
 }
 
 // add appends the cells of a row; rows must come in increasing order.

@@ -151,12 +151,12 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]a
 		return nil, err
 	}
 
-	// A GTIN already held by another stored SKU of this supplier, unless this
-	// same file moves that SKU to another GTIN.
-	var stored []clash
 	if first {
 		return r.withRowsAsWritten(out)
 	}
+	// A GTIN already held by another stored SKU of this supplier, unless this
+	// same file moves that SKU to another GTIN.
+	var stored []clash
 	err = tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM staged_rows s
 		JOIN products p ON p.supplier_id = ? AND p.gtin = s.gtin AND p.sku <> s.sku
 		WHERE NOT EXISTS (SELECT 1 FROM staged_rows s2 WHERE s2.sku = p.sku AND s2.gtin <> p.gtin)

@@ -171,8 +171,8 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// rowData is how a row as written is kept for the fix workbook: the cells
-// joined by the ASCII unit separator (cheap for every staged row), or JSON
+// rowData is how a rejected row as written is kept for the fix workbook:
+// the cells joined by the ASCII unit separator (compact and cheap), or JSON
 // in the rare case a cell contains a separator itself.
 func rowData(cells []string) string {
 	joined := "\x1e" + strings.Join(cells, "\x1f")
