@@ -25,6 +25,14 @@ func recoveryCase(t *testing.T, db *gorm.DB) (*Importer, Request) {
 	old := staleAfter
 	staleAfter = 0
 	t.Cleanup(func() { staleAfter = old })
+	im := New(db, DefaultLimits)
+	im.owner = "another-host:1:0000"
+	return im, oneRowRequest(t, db)
+}
+
+// oneRowRequest registers a supplier and writes it a file of one valid row.
+func oneRowRequest(t *testing.T, db *gorm.DB) Request {
+	t.Helper()
 	sup, err := vendors.NewStore(db).Create(system, "Acme")
 	if err != nil {
 		t.Fatal(err)
@@ -34,9 +42,7 @@ func recoveryCase(t *testing.T, db *gorm.DB) (*Importer, Request) {
 	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	im := New(db, DefaultLimits)
-	im.owner = "another-host:1:0000"
-	return im, Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
+	return Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
 }
 
 func countRows(t *testing.T, db *gorm.DB, query string, args ...any) int64 {

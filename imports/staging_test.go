@@ -75,19 +75,11 @@ func TestAnImportWaitingForASlotKeepsItsHeartbeatAndThenRuns(t *testing.T) {
 	old := staleAfter
 	staleAfter = 200 * time.Millisecond
 	t.Cleanup(func() { staleAfter = old })
-	sup, err := vendors.NewStore(db).Create(system, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "p.csv")
-	if err := os.WriteFile(path, []byte("sku,gtin,brand,model,category,markets\nA,4006381333931,Acme,M1,smart_plug,UK\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	req := oneRowRequest(t, db)
 	im := New(db, DefaultLimits)
 	im.slots = make(chan struct{}, 1)
 	im.slots <- struct{}{}           // another import runs
 	im.owner = "another-host:1:0000" // so that only its heartbeat tells the recovery it is alive
-	req := Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
 	b, err := im.Start(system, req)
 	if err != nil {
 		t.Fatal(err)
@@ -137,15 +129,7 @@ func TestColumnsAFileLacksAreNotStagedAndStoreTheirDefaults(t *testing.T) {
 	}
 
 	db := dbtest.SQLite(t)
-	sup, err := vendors.NewStore(db).Create(system, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "p.csv")
-	if err := os.WriteFile(path, []byte("sku,gtin,brand,model,category,markets\nA,4006381333931,Acme,M1,smart_plug,UK\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := New(db, DefaultLimits).Import(system, Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}); err != nil || b.RowsCreated != 1 {
+	if b, err := New(db, DefaultLimits).Import(system, oneRowRequest(t, db)); err != nil || b.RowsCreated != 1 {
 		t.Fatalf("import: %v %+v", err, b)
 	}
 	var p struct {
