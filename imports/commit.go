@@ -263,9 +263,8 @@ const upsertProducts = ` ON CONFLICT (supplier_id, sku) DO UPDATE SET
 // database: new and changed rows are written, unchanged ones left alone.
 func (r *run) writeProducts(tx *gorm.DB, now time.Time) error {
 	cols := strings.Join(stagedProductColumns, ", ")
-	// The ids are the database's own integers, not input: written into the
-	// statement, they need no parameter type (PostgreSQL cannot infer one
-	// in a SELECT list).
+	// The ids are the database's own integers, not input: they are written
+	// into the statement, the same for every row.
 	res := tx.Exec(fmt.Sprintf(`INSERT INTO products (supplier_id, batch_id, created_at, updated_at, support_end_declared, %s)
 		SELECT %d, %d, ?, ?, support_end, %s FROM staged_rows WHERE true`, cols, r.batch.SupplierID, r.batch.ID, cols)+upsertProducts,
 		now, now)

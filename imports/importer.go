@@ -125,8 +125,10 @@ func (im *Importer) Run(ctx context.Context, b Batch, req Request) (Batch, error
 	run := &run{im: im, batch: b, req: req}
 	release, err := im.waitForSlot(ctx, b.ID)
 	if err == nil {
-		err = run.execute(ctx)
-		release()
+		err = func() error {
+			defer release() // even if the import panics
+			return run.execute(ctx)
+		}()
 	}
 	if err != nil {
 		// Record the failure even if ctx was cancelled: the batch must not stay "running".

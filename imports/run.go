@@ -77,8 +77,10 @@ func (r *run) parseAndStage(ctx context.Context, p *parser) error {
 	written := make(chan error, 1)
 	free := make(chan []any, 2) // staged value buffers the writer is done with
 	go func() { written <- r.writeChunks(ctx, cancel, chunks, free) }()
-	perr := r.parse(ctx, p, chunks, free)
-	close(chunks)
+	perr := func() error {
+		defer close(chunks) // the writer ends, even if the parse panics
+		return r.parse(ctx, p, chunks, free)
+	}()
 	if werr := <-written; werr != nil {
 		return werr // the parse stopped because of it
 	}

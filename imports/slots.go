@@ -2,6 +2,7 @@ package imports
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -23,7 +24,10 @@ func importSlots(db *gorm.DB) chan struct{} {
 
 // waitForSlot waits until the import of batch may run and returns the
 // function that gives the slot back. While it waits it keeps the batch's
-// heartbeat, so that other replicas do not take it for abandoned.
+// heartbeat, so that other replicas do not take it for abandoned. A
+// heartbeat that cannot be written (the database busy with another
+// import's commit) is tried again at the next tick; only a batch another
+// replica has failed meanwhile stops the wait.
 func (im *Importer) waitForSlot(ctx context.Context, batchID int64) (release func(), err error) {
 	tick := time.NewTicker(max(staleAfter/4, 10*time.Millisecond))
 	defer tick.Stop()
@@ -35,7 +39,8 @@ func (im *Importer) waitForSlot(ctx context.Context, batchID int64) (release fun
 			res := im.db.WithContext(ctx).Table("import_batches").Where("id = ? AND status = ?", batchID, StatusRunning).
 				Update("heartbeat_at", time.Now().UTC())
 			if res.Error != nil {
-				return nil, res.Error
+				slog.WarnContext(ctx, "import heartbeat not written while waiting for a slot", "batch", batchID, "error", res.Error)
+				continue
 			}
 			if res.RowsAffected != 1 {
 				return nil, ErrInterrupted

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"gorm.io/gorm"
@@ -161,9 +162,17 @@ func (s *staging) close() {
 }
 
 // discardConnection closes the connection conn holds instead of returning
-// it to the pool (database/sql discards a connection that reports ErrBadConn).
+// it to the pool (database/sql discards a connection that reports
+// ErrBadConn). Should conn not be a bare connection, the staging tables are
+// dropped instead, so that the next import on it can create them again.
 func discardConnection(conn *gorm.DB) {
 	if c, ok := conn.Statement.ConnPool.(*sql.Conn); ok {
 		_ = c.Raw(func(any) error { return driver.ErrBadConn })
+		return
+	}
+	for _, table := range []string{"staged_labels", "staged_rows"} {
+		if err := conn.Exec("DROP TABLE IF EXISTS " + table).Error; err != nil {
+			slog.Error("import staging table left on a pooled connection", "table", table, "error", err)
+		}
 	}
 }
