@@ -141,3 +141,35 @@ func TestColumnsAFileLacksAreNotStagedAndStoreTheirDefaults(t *testing.T) {
 		t.Fatalf("defaults: %+v", p)
 	}
 }
+
+// A heartbeat the database cannot take while an import waits (another
+// import's commit holding the lock, say) does not fail the waiting import.
+func TestAWaitingImportOutlastsHeartbeatsTheDatabaseRefuses(t *testing.T) {
+	db := dbtest.SQLite(t)
+	old := staleAfter
+	staleAfter = 40 * time.Millisecond
+	t.Cleanup(func() { staleAfter = old })
+	im := New(db, DefaultLimits)
+	im.slots = make(chan struct{}, 1)
+	im.slots <- struct{}{}
+	sqlDB, _ := db.DB()
+	sqlDB.Close() // every heartbeat now fails
+	got := make(chan error, 1)
+	go func() {
+		release, err := im.waitForSlot(system, 1)
+		if err == nil {
+			release()
+		}
+		got <- err
+	}()
+	time.Sleep(5 * staleAfter)
+	<-im.slots
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("the wait failed: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the import never got its slot")
+	}
+}
