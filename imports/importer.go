@@ -19,8 +19,8 @@ import (
 	"github.com/cascade-gate/cascade/app/errs"
 )
 
-// flushRows is how many rows are parsed between records of the progress
-// (rows rejected so far, rows read, heartbeat).
+// flushRows is how many rejected rows may wait before they are recorded
+// with the progress (see progressEvery).
 const flushRows = 1000
 
 // Progress reports how far a running import has got.

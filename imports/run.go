@@ -99,13 +99,19 @@ type chunk struct {
 	rejected [][]any
 
 	// With progress set, the writer records the progress (and the rejected
-	// rows so far): every flushRows rows and at the end.
+	// rows so far): every progressEvery, when flushRows rows wait to be
+	// reported as rejected, and at the end.
 	progress                        bool
 	scanned, estimate, rowsRejected int
 }
 
 // chunkRows is how many parsed rows go to the writer at a time.
 const chunkRows = 50
+
+// progressEvery is how often a running import records its progress and
+// heartbeat: often enough for a progress bar, rarely enough that the
+// records cost nothing next to the rows.
+const progressEvery = 250 * time.Millisecond
 
 // parse reads the sheet and hands its rows to the writer, chunk by chunk,
 // reusing the value buffers the writer sends back.
@@ -131,6 +137,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 		}
 	}
 	r.next = chunk{staged: buffer()}
+	lastProgress, reported := time.Now(), 0
 	for {
 		prod, problems, cells, ok, err := p.next()
 		if err != nil {
@@ -154,7 +161,11 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 			return err
 		}
 		if p.dataRows%chunkRows == 0 {
-			if err := send(p.dataRows%flushRows == 0, p.sheet.Estimate()); err != nil {
+			progress := time.Since(lastProgress) >= progressEvery || r.batch.RowsRejected-reported >= flushRows
+			if progress {
+				lastProgress, reported = time.Now(), r.batch.RowsRejected
+			}
+			if err := send(progress, p.sheet.Estimate()); err != nil {
 				return err
 			}
 		}
