@@ -84,17 +84,7 @@ var ErrInterrupted = errs.E(errs.Conflict, "INTERRUPTED",
 // locked until the commit ends, so a replica that finds the heartbeat stale
 // meanwhile waits for the outcome instead of failing a batch that is
 // committing (RecoverAbandoned rechecks the status).
-func (r *run) claimForCommit(tx *gorm.DB) error {
-	res := tx.Table("import_batches").Where("id = ? AND status = ?", r.batch.ID, StatusRunning).
-		Update("heartbeat_at", time.Now().UTC())
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return ErrInterrupted
-	}
-	return nil
-}
+func (r *run) claimForCommit(tx *gorm.DB) error { return heartbeat(tx, r.batch.ID, nil) }
 
 type clash struct {
 	RowNumber int

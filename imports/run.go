@@ -243,19 +243,13 @@ func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
 // (another replica took it for abandoned).
 func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) error {
 	total := max(c.estimate, c.scanned)
-	now := time.Now().UTC()
 	err := r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, rejected); err != nil {
 			return err
 		}
-		res := tx.Table("import_batches").Where("id = ? AND status = ?", r.batch.ID, StatusRunning).Updates(map[string]any{
-			"rows_processed": c.scanned, "rows_total": total,
-			"rows_rejected": c.rowsRejected, "heartbeat_at": now,
+		return heartbeat(tx, r.batch.ID, map[string]any{
+			"rows_processed": c.scanned, "rows_total": total, "rows_rejected": c.rowsRejected,
 		})
-		if res.Error == nil && res.RowsAffected != 1 {
-			return ErrInterrupted
-		}
-		return res.Error
 	})
 	if err != nil {
 		return fmt.Errorf("store rows: %w", err)

@@ -2,6 +2,7 @@ package imports
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -36,14 +37,12 @@ func (im *Importer) waitForSlot(ctx context.Context, batchID int64) (release fun
 		case im.slots <- struct{}{}:
 			return func() { <-im.slots }, nil
 		case <-tick.C:
-			res := im.db.WithContext(ctx).Table("import_batches").Where("id = ? AND status = ?", batchID, StatusRunning).
-				Update("heartbeat_at", time.Now().UTC())
-			if res.Error != nil {
-				slog.WarnContext(ctx, "import heartbeat not written while waiting for a slot", "batch", batchID, "error", res.Error)
-				continue
+			err := heartbeat(im.db.WithContext(ctx), batchID, nil)
+			if errors.Is(err, ErrInterrupted) {
+				return nil, err
 			}
-			if res.RowsAffected != 1 {
-				return nil, ErrInterrupted
+			if err != nil {
+				slog.WarnContext(ctx, "import heartbeat not written while waiting for a slot", "batch", batchID, "error", err)
 			}
 		case <-ctx.Done():
 			return nil, ctx.Err()
