@@ -203,7 +203,6 @@ func (r *run) dropStaged(tx *gorm.DB, rows []int) error {
 		}
 	}
 	r.batch.RowsRejected += len(unique)
-	r.stagedRows -= len(unique)
 	return nil
 }
 
@@ -218,8 +217,7 @@ func (r *run) firstImport(tx *gorm.DB) (bool, error) {
 // first import every row is new.
 func (r *run) count(tx *gorm.DB, first bool) error {
 	if first {
-		r.batch.RowsCreated = r.stagedRows
-		return nil
+		return tx.Raw("SELECT COUNT(*) FROM staged_rows").Scan(&r.batch.RowsCreated).Error
 	}
 	var c struct{ Created, Updated, Unchanged int }
 	err := tx.Raw(`SELECT

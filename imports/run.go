@@ -24,8 +24,6 @@ type run struct {
 	staging *staging
 	cells   *cellSpool // the staged rows as written
 	next    chunk      // what the parse has collected since it last sent a chunk
-	// stagedRows counts the rows in the staging.
-	stagedRows int
 
 	// The staged columns for this file's layout: positions in stagedColumns, names.
 	stagedPositions []int
@@ -147,9 +145,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 			break
 		}
 		if r.layout == nil { // the first data row: the header is known
-			r.layout = p.layout
-			r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
-			r.stagedPositions, r.stagedNames = stagedFor(p.layout)
+			r.useLayout(p)
 		}
 		if problems != nil {
 			data := rowData(cells)
@@ -161,21 +157,27 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 			return err
 		}
 		if p.dataRows%chunkRows == 0 {
-			progress := time.Since(lastProgress) >= progressEvery || r.batch.RowsRejected-reported >= flushRows
+			progress, estimate := time.Since(lastProgress) >= progressEvery || r.batch.RowsRejected-reported >= flushRows, 0
 			if progress {
-				lastProgress, reported = time.Now(), r.batch.RowsRejected
+				lastProgress, reported, estimate = time.Now(), r.batch.RowsRejected, p.sheet.Estimate()
 			}
-			if err := send(progress, p.sheet.Estimate()); err != nil {
+			if err := send(progress, estimate); err != nil {
 				return err
 			}
 		}
 	}
 	if r.layout == nil { // a header and no data rows
-		r.layout = p.layout
-		r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
+		r.useLayout(p)
 	}
 	r.batch.RowsProcessed, r.batch.RowsTotal = p.scanned, p.scanned
 	return send(true, p.scanned)
+}
+
+// useLayout takes the file's layout once the parser has found the header.
+func (r *run) useLayout(p *parser) {
+	r.layout = p.layout
+	r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
+	r.stagedPositions, r.stagedNames = stagedFor(p.layout)
 }
 
 // writeChunks writes each chunk in turn. On the first error it cancels the
@@ -207,7 +209,6 @@ func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chun
 // stage queues a valid row and its label claims for the next chunk, and
 // spools its cells.
 func (r *run) stage(p product, cells []string) error {
-	r.stagedRows++
 	row := int64(p.Row)
 	for _, l := range p.Labels {
 		r.next.labels = append(r.next.labels, row, l.Scheme, l.ID, l.Key)
