@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"gorm.io/gorm"
@@ -83,6 +82,9 @@ var stagedLabelColumns = []string{"row_number", "scheme", "label_id", "label_key
 // openStaging creates the temporary tables on conn, which must be one
 // connection (gorm's Connection), not the pool.
 func openStaging(ctx context.Context, conn *gorm.DB) (*staging, error) {
+	if _, ok := conn.Statement.ConnPool.(*sql.Conn); !ok {
+		return nil, fmt.Errorf("import staging needs one connection, not %T", conn.Statement.ConnPool)
+	}
 	cols := []string{"row_number INTEGER PRIMARY KEY"}
 	for _, c := range stagedColumns[1:] {
 		cols = append(cols, c.name+" TEXT DEFAULT "+c.def)
@@ -163,16 +165,9 @@ func (s *staging) close() {
 
 // discardConnection closes the connection conn holds instead of returning
 // it to the pool (database/sql discards a connection that reports
-// ErrBadConn). Should conn not be a bare connection, the staging tables are
-// dropped instead, so that the next import on it can create them again.
+// ErrBadConn); openStaging made sure it is one.
 func discardConnection(conn *gorm.DB) {
 	if c, ok := conn.Statement.ConnPool.(*sql.Conn); ok {
 		_ = c.Raw(func(any) error { return driver.ErrBadConn })
-		return
-	}
-	for _, table := range []string{"staged_labels", "staged_rows"} {
-		if err := conn.Exec("DROP TABLE IF EXISTS " + table).Error; err != nil {
-			slog.Error("import staging table left on a pooled connection", "table", table, "error", err)
-		}
 	}
 }

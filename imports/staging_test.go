@@ -173,3 +173,12 @@ func TestAWaitingImportOutlastsHeartbeatsTheDatabaseRefuses(t *testing.T) {
 		t.Fatal("the import never got its slot")
 	}
 }
+
+// The staging lives in temporary tables of one connection: on the pool,
+// where the next statement may run on another connection, it is refused.
+func TestStagingRefusesThePool(t *testing.T) {
+	db := dbtest.SQLite(t)
+	if _, err := openStaging(context.Background(), db); err == nil {
+		t.Fatal("staging opened on the pool")
+	}
+}
