@@ -22,9 +22,7 @@ var system = access.With(context.Background(), access.System("test"))
 // this process like one on another host whose heartbeat is always stale.
 func recoveryCase(t *testing.T, db *gorm.DB) (*Importer, Request) {
 	t.Helper()
-	old := staleAfter
-	staleAfter = 0
-	t.Cleanup(func() { staleAfter = old })
+	setStaleAfter(t, 0)
 	im := New(db, DefaultLimits)
 	im.owner = "another-host:1:0000"
 	return im, oneRowRequest(t, db)
@@ -43,6 +41,13 @@ func oneRowRequest(t *testing.T, db *gorm.DB) Request {
 		t.Fatal(err)
 	}
 	return Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
+}
+
+// setStaleAfter sets, for one test, how long a batch may go without a heartbeat.
+func setStaleAfter(t *testing.T, d time.Duration) {
+	old := staleAfter
+	staleAfter = d
+	t.Cleanup(func() { staleAfter = old })
 }
 
 func countRows(t *testing.T, db *gorm.DB, query string, args ...any) int64 {

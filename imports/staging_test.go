@@ -2,9 +2,11 @@ package imports
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/vendors"
 )
 
@@ -69,16 +72,20 @@ func TestRowDataKeepsTheCellsAsWritten(t *testing.T) {
 	}
 }
 
+// takeTheOnlySlot leaves im one import slot, held by another import until
+// the test frees it (<-im.slots).
+func takeTheOnlySlot(im *Importer) {
+	im.slots = make(chan struct{}, 1)
+	im.slots <- struct{}{}
+}
+
 // An import waiting for a slot keeps its batch alive, then runs when one frees.
 func TestAnImportWaitingForASlotKeepsItsHeartbeatAndThenRuns(t *testing.T) {
 	db := dbtest.SQLite(t)
-	old := staleAfter
-	staleAfter = 200 * time.Millisecond
-	t.Cleanup(func() { staleAfter = old })
+	setStaleAfter(t, 200*time.Millisecond)
 	req := oneRowRequest(t, db)
 	im := New(db, DefaultLimits)
-	im.slots = make(chan struct{}, 1)
-	im.slots <- struct{}{}           // another import runs
+	takeTheOnlySlot(im)
 	im.owner = "another-host:1:0000" // so that only its heartbeat tells the recovery it is alive
 	b, err := im.Start(system, req)
 	if err != nil {
@@ -146,12 +153,9 @@ func TestColumnsAFileLacksAreNotStagedAndStoreTheirDefaults(t *testing.T) {
 // import's commit holding the lock, say) does not fail the waiting import.
 func TestAWaitingImportOutlastsHeartbeatsTheDatabaseRefuses(t *testing.T) {
 	db := dbtest.SQLite(t)
-	old := staleAfter
-	staleAfter = 40 * time.Millisecond
-	t.Cleanup(func() { staleAfter = old })
+	setStaleAfter(t, 40*time.Millisecond)
 	im := New(db, DefaultLimits)
-	im.slots = make(chan struct{}, 1)
-	im.slots <- struct{}{}
+	takeTheOnlySlot(im)
 	sqlDB, _ := db.DB()
 	sqlDB.Close() // every heartbeat now fails
 	got := make(chan error, 1)
@@ -180,5 +184,58 @@ func TestStagingRefusesThePool(t *testing.T) {
 	db := dbtest.SQLite(t)
 	if _, err := openStaging(context.Background(), db); err == nil {
 		t.Fatal("staging opened on the pool")
+	}
+}
+
+// While an import runs, its progress is stored on the batch (what
+// GET /api/v1/imports/:id shows) before it is handed to the caller's
+// Progress function (the CLI's bar), rising to the whole file.
+func TestProgressIsStoredAndReportedWhileTheImportRuns(t *testing.T) {
+	db := dbtest.SQLite(t)
+	old := progressEvery
+	progressEvery = 0 // a record with every chunk
+	t.Cleanup(func() { progressEvery = old })
+	sup, err := vendors.NewStore(db).Create(system, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("sku,gtin,brand,model,category,markets\n")
+	for i := range 2000 {
+		body := fmt.Sprintf("20%010d", i)
+		fmt.Fprintf(&csv, "S-%d,%s%c,Acme,M,smart_plug,UK\n", i, body, catalog.GTINCheckDigit("0"+body))
+	}
+	path := filepath.Join(t.TempDir(), "p.csv")
+	if err := os.WriteFile(path, []byte(csv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	im := New(db, DefaultLimits)
+	req := Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
+	b, err := im.Start(system, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []Progress
+	req.Progress = func(p Progress) {
+		var stored Batch
+		db.First(&stored, b.ID)
+		if stored.Status != StatusRunning || stored.RowsProcessed != p.Rows {
+			t.Errorf("reported %d rows while the batch says %s, %d rows", p.Rows, stored.Status, stored.RowsProcessed)
+		}
+		seen = append(seen, p)
+	}
+	if b, err = im.Run(system, b, req); err != nil || b.RowsCreated != 2000 {
+		t.Fatalf("import: %v %+v", err, b)
+	}
+	if len(seen) < 2000/chunkRows {
+		t.Fatalf("progress reported %d times for %d chunks", len(seen), 2000/chunkRows)
+	}
+	for i, p := range seen {
+		if (i > 0 && p.Rows < seen[i-1].Rows) || p.Estimated < p.Rows {
+			t.Fatalf("report %d: %+v after %+v", i, p, seen[max(i-1, 0)])
+		}
+	}
+	if last := seen[len(seen)-1]; last.Rows != 2001 || last.Estimated != 2001 {
+		t.Fatalf("last report %+v, want the header and 2,000 rows", last)
 	}
 }
