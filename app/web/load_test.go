@@ -195,6 +195,16 @@ func runLoad(tb testing.TB, db *gorm.DB, size loadSize) loadFigures {
 		stop                   = make(chan struct{})
 		workers                sync.WaitGroup
 	)
+	// record keeps a request's latency, and among those answered while the
+	// work still ran.
+	record := func(all, during *[]time.Duration, d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		*all = append(*all, d)
+		if !workDone.Load() {
+			*during = append(*during, d)
+		}
+	}
 	fail := func(format string, args ...any) {
 		if failed.Add(1) <= 5 {
 			mu.Lock()
@@ -229,12 +239,7 @@ func runLoad(tb testing.TB, db *gorm.DB, size loadSize) loadFigures {
 						fail("feed: %d listings, %d before the load", n, listed)
 					}
 					feedCount.Add(1)
-					mu.Lock()
-					feed = append(feed, d)
-					if !workDone.Load() {
-						feedDuring = append(feedDuring, d)
-					}
-					mu.Unlock()
+					record(&feed, &feedDuring, d)
 					continue
 				}
 				i, market, channel := rng.IntN(size.seed), []string{"UK", "EU"}[rng.IntN(2)], []string{"retail", "procurement"}[rng.IntN(2)]
@@ -250,12 +255,7 @@ func runLoad(tb testing.TB, db *gorm.DB, size loadSize) loadFigures {
 					fail("gate: %v is %s, stored before the load as %s", k, ans.Verdict, want[k])
 				}
 				gateCount.Add(1)
-				mu.Lock()
-				gate = append(gate, d)
-				if !workDone.Load() {
-					gateDuring = append(gateDuring, d)
-				}
-				mu.Unlock()
+				record(&gate, &gateDuring, d)
 			}
 		})
 	}
