@@ -138,21 +138,30 @@ func benchFile(b *testing.B, kind string, n int) string {
 	return path
 }
 
-// peakHeap samples the live heap while fn runs and returns fn's duration
-// and the peak heap above what was live before it.
-func peakHeap(fn func()) (time.Duration, float64) {
+// heapUse is what a function run under measure took: its duration, the
+// peak of the heap above what was live before it (garbage not yet
+// collected included, so it moves with where the collections fall), and
+// the peak of the live heap the collections found during it (what the
+// function held: steadier, since garbage timing does not enter it).
+type heapUse struct {
+	elapsed        time.Duration
+	peakMB, liveMB float64
+}
+
+func measure(fn func()) heapUse {
 	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	const heap, live = "/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes"
+	sample := []metrics.Sample{{Name: heap}, {Name: live}}
 	metrics.Read(sample)
-	base := sample[0].Value.Uint64()
-	var peak uint64
+	base, baseLive := sample[0].Value.Uint64(), sample[1].Value.Uint64()
+	var peak, peakLive uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		s := []metrics.Sample{{Name: heap}, {Name: live}}
 		for {
 			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
+			peak, peakLive = max(peak, s[0].Value.Uint64()), max(peakLive, s[1].Value.Uint64())
 			select {
 			case <-done:
 				return
@@ -165,7 +174,8 @@ func peakHeap(fn func()) (time.Duration, float64) {
 	elapsed := time.Since(start)
 	close(done)
 	wg.Wait()
-	return elapsed, float64(peak-min(peak, base)) / (1 << 20)
+	mb := func(v, base uint64) float64 { return float64(v-min(v, base)) / (1 << 20) }
+	return heapUse{elapsed, mb(peak, base), mb(peakLive, baseLive)}
 }
 
 // freshDB is a migrated SQLite database with one supplier.
@@ -307,25 +317,24 @@ func BenchmarkImport(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/rows=%d", c.kind, c.rows), func(b *testing.B) {
 			path := benchFile(b, c.kind, c.rows)
 			var floorT, productsT, cascadeT, readT time.Duration
-			var floorMB, cascadeMB, readMB float64
+			var floorMB, cascadeMB, readMB, cascadeLive, readLive float64
 			for b.Loop() {
 				b.StopTimer()
 				db, sup := freshDB(b)
-				t, mb := peakHeap(func() { c.read(b, path, func([]string) {}) })
-				readT, readMB = readT+t, max(readMB, mb)
-				t, mb = peakHeap(func() { floorImport(b, db, c.read, path) })
-				floorT, floorMB = floorT+t, max(floorMB, mb)
+				u := measure(func() { c.read(b, path, func([]string) {}) })
+				readT, readMB, readLive = readT+u.elapsed, max(readMB, u.peakMB), max(readLive, u.liveMB)
+				u = measure(func() { floorImport(b, db, c.read, path) })
+				floorT, floorMB = floorT+u.elapsed, max(floorMB, u.peakMB)
 				pdb, psup := freshDB(b)
-				t, _ = peakHeap(func() { productsFloor(b, pdb, psup.ID, c.read, path) })
-				productsT += t
+				productsT += measure(func() { productsFloor(b, pdb, psup.ID, c.read, path) }).elapsed
 				b.StartTimer()
-				t, mb = peakHeap(func() {
+				u = measure(func() {
 					batch, err := imports.New(db, imports.DefaultLimits).Import(admin, imports.Request{SupplierID: sup.ID, FileName: c.kind, Path: path})
 					if err != nil || batch.RowsCreated != c.rows {
 						b.Fatalf("import: %v %+v", err, batch)
 					}
 				})
-				cascadeT, cascadeMB = cascadeT+t, max(cascadeMB, mb)
+				cascadeT, cascadeMB, cascadeLive = cascadeT+u.elapsed, max(cascadeMB, u.peakMB), max(cascadeLive, u.liveMB)
 			}
 			n := float64(b.N)
 			b.ReportMetric(readT.Seconds()/n, "read-s")
@@ -338,6 +347,9 @@ func BenchmarkImport(b *testing.B) {
 			b.ReportMetric(floorMB, "floor-peak-MB")
 			b.ReportMetric(cascadeMB, "import-peak-MB")
 			b.ReportMetric(cascadeMB/readMB, "import/read-mem")
+			b.ReportMetric(readLive, "read-live-MB")
+			b.ReportMetric(cascadeLive, "import-live-MB")
+			b.ReportMetric(cascadeLive/readLive, "import/read-live")
 			b.ReportMetric(float64(c.rows)*n/cascadeT.Seconds(), "rows/s")
 		})
 	}

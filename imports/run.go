@@ -71,9 +71,12 @@ func (r *run) execute(ctx context.Context) error {
 func (r *run) parseAndStage(ctx context.Context, p *parser) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan chunk, 1)
+	// A few chunks may wait for the writer: the parse and the writer run at
+	// about the same pace, and the slack lets each ride out the other's
+	// pauses (a garbage collection, a progress record) instead of stalling.
+	chunks := make(chan chunk, chunksWaiting)
 	written := make(chan error, 1)
-	free := make(chan []any, 2) // staged value buffers the writer is done with
+	free := make(chan []any, chunksWaiting+1) // staged value buffers the writer is done with
 	go func() { written <- r.writeChunks(ctx, cancel, chunks, free) }()
 	perr := func() error {
 		defer close(chunks) // the writer ends, even if the parse panics
@@ -103,8 +106,15 @@ type chunk struct {
 	scanned, estimate, rowsRejected int
 }
 
-// chunkRows is how many parsed rows go to the writer at a time.
-const chunkRows = 50
+// chunkRows is how many parsed rows go to the writer at a time (as many as
+// one staging INSERT takes), and chunksWaiting how many chunks may wait for
+// it. Measured with the CSV benchmark: one waiting chunk of 50 rows left the
+// writer idle a third of the time; four of 100 cut the parse-and-stage
+// phase from 0.72 s to 0.53 s for 100,000 rows.
+const (
+	chunkRows     = 100
+	chunksWaiting = 4
+)
 
 // progressEvery is how often a running import records its progress and
 // heartbeat: often enough for a progress bar, rarely enough that the
