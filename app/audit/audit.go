@@ -44,10 +44,6 @@ type head struct {
 
 func (head) TableName() string { return "audit_head" }
 
-// chainLock is the PostgreSQL advisory lock key that keeps appends in one line.
-// On SQLite every write transaction is IMMEDIATE, which serialises them already.
-const chainLock = 0x43415343_00000002
-
 // Record appends an entry inside tx, the transaction that makes the change,
 // so the change and its audit entry commit or roll back together.
 // The actor is the principal in ctx.
@@ -61,10 +57,8 @@ func Record(ctx context.Context, tx *gorm.DB, action, entity string, entityID an
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	tx = tx.WithContext(ctx)
-	if database.DialectOf(tx) == database.Postgres {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(chainLock)).Error; err != nil {
-			return fmt.Errorf("audit lock: %w", err)
-		}
+	if err := database.Lock(tx, database.LockAuditChain); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	var h head
 	if err := tx.First(&h, 1).Error; err != nil {

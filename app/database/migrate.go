@@ -75,10 +75,6 @@ func Version(ctx context.Context, db *gorm.DB) (int, error) {
 	return v, err
 }
 
-// migrationLock is the PostgreSQL advisory lock key that serialises replicas
-// migrating at the same start-up.
-const migrationLock = 0x43415343_00000001
-
 // Migrate brings db up to version target, or to the latest when target is 0.
 // Each migration runs in its own transaction together with its bookkeeping row.
 func Migrate(ctx context.Context, db *gorm.DB, target int) error {
@@ -95,10 +91,8 @@ func Migrate(ctx context.Context, db *gorm.DB, target int) error {
 	}
 	for _, m := range migrations[:target] {
 		err := db.Transaction(func(tx *gorm.DB) error {
-			if dialect == Postgres {
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(migrationLock)).Error; err != nil {
-					return err
-				}
+			if err := Lock(tx, LockMigrations); err != nil {
+				return err
 			}
 			var applied int64
 			if err := tx.Raw("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&applied).Error; err != nil {

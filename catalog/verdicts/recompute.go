@@ -3,6 +3,7 @@ package verdicts
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/cascade-gate/cascade/app/civil"
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
 // Stats says what a recomputation did.
@@ -66,67 +68,125 @@ func key(productID int64, market, channel string) string {
 
 // store writes one page of products' verdicts: new and different ones are
 // upserted and put on the change feed, unchanged ones are not touched.
+//
+// Several recomputes may run at once (the nightly job, an admin, a registry
+// refresh, an import's commit), each having read the same stored verdicts.
+// So what to write is decided again inside the writing transaction, under
+// the verdicts lock, on what is stored then: a change another recompute has
+// just stored is not stored, nor put on the feed, a second time.
 func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Product, st *Stats) error {
 	ids := make([]int64, len(batch))
 	for i, p := range batch {
 		ids[i] = p.ID
 	}
-	before, err := s.existing(ctx, ids)
+	page := evaluate(ev, batch)
+	st.Products += len(batch)
+	st.Verdicts += len(page.verdicts)
+	before, err := storedVerdicts(ctx, s.db, ids)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	var upserts, changes [][]any
-	seen := make(map[string]bool, len(batch)*4)
-	for i := range batch {
-		p := &batch[i]
-		st.Products++
-		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
-			st.Verdicts++
-			k := key(p.ID, v.Market, v.Channel)
-			seen[k] = true
-			h := fingerprint(v)
-			prev, had := before[k]
-			if had && prev.ContentHash == h {
-				continue
-			}
-			reasons, evidence := encodeVerdict(v)
-			c := codes(v)
-			upserts = append(upserts, []any{p.ID, v.Market, v.Channel, v.Verdict, c, string(reasons), string(evidence), ev.policyRef(), ev.date.String(), h, now})
-			if !had || prev.Verdict != v.Verdict || prev.Codes != c {
-				changes = append(changes, []any{p.ID, v.Market, v.Channel, prev.Verdict, v.Verdict, c, ev.policyRef(), now})
-			}
-		}
+	if !page.differs(before) {
+		return nil // the common case, every night: nothing to write, no lock taken
 	}
-	var gone []int64
-	for k, o := range before {
-		if !seen[k] {
-			gone = append(gone, o.ID)
-			changes = append(changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", ev.policyRef(), now})
-		}
-	}
-	if len(upserts) == 0 && len(gone) == 0 {
-		return nil
-	}
-	st.Written += len(upserts)
-	st.Changed += len(changes) - len(gone)
-	st.Withdrawn += len(gone)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if len(gone) > 0 {
-			if err := tx.Exec("DELETE FROM verdicts WHERE id IN ?", gone).Error; err != nil {
+		if err := database.Lock(tx, database.LockVerdicts); err != nil {
+			return err
+		}
+		before, err := storedVerdicts(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		w := page.writes(ev, before, s.now())
+		st.Written += len(w.upserts)
+		st.Changed += len(w.changes) - len(w.gone)
+		st.Withdrawn += len(w.gone)
+		if len(w.gone) > 0 {
+			if err := tx.Exec("DELETE FROM verdicts WHERE id IN ?", w.gone).Error; err != nil {
 				return err
 			}
 		}
-		if err := database.UpsertRows(ctx, tx, "verdicts", verdictColumns, []string{"product_id", "market", "channel"}, upserts); err != nil {
+		if err := database.UpsertRows(ctx, tx, "verdicts", verdictColumns, []string{"product_id", "market", "channel"}, w.upserts); err != nil {
 			return err
 		}
-		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, changes)
+		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, w.changes)
 	})
 }
 
-// existing loads the stored verdicts of some products, keyed by product, market and channel.
-func (s *Service) existing(ctx context.Context, ids []int64) (map[string]existing, error) {
-	rows, err := s.db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash").
+// evaluatedPage is one page of products' verdicts, as evaluated now.
+type evaluatedPage struct {
+	verdicts []evaluated
+	keys     map[string]bool
+}
+
+type evaluated struct {
+	productID int64
+	key, hash string
+	verdict   policy.Verdict
+}
+
+func evaluate(ev evaluation, batch []catalog.Product) evaluatedPage {
+	page := evaluatedPage{keys: make(map[string]bool, len(batch)*4)}
+	for i := range batch {
+		p := &batch[i]
+		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
+			k := key(p.ID, v.Market, v.Channel)
+			page.keys[k] = true
+			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: fingerprint(v), verdict: v})
+		}
+	}
+	return page
+}
+
+// differs reports whether anything stored must change: a verdict new or
+// different, or one of a market a product has left.
+func (page evaluatedPage) differs(stored map[string]existing) bool {
+	for _, e := range page.verdicts {
+		if prev, had := stored[e.key]; !had || prev.ContentHash != e.hash {
+			return true
+		}
+	}
+	for k := range stored {
+		if !page.keys[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// pageWrites are the rows that bring the stored verdicts of a page up to date.
+type pageWrites struct {
+	upserts, changes [][]any
+	gone             []int64 // stored verdicts of markets the products left
+}
+
+func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now time.Time) pageWrites {
+	var w pageWrites
+	for _, e := range page.verdicts {
+		prev, had := stored[e.key]
+		if had && prev.ContentHash == e.hash {
+			continue
+		}
+		v := e.verdict
+		reasons, evidence := encodeVerdict(v)
+		c := codes(v)
+		w.upserts = append(w.upserts, []any{e.productID, v.Market, v.Channel, v.Verdict, c, string(reasons), string(evidence), ev.policyRef(), ev.date.String(), e.hash, now})
+		if !had || prev.Verdict != v.Verdict || prev.Codes != c {
+			w.changes = append(w.changes, []any{e.productID, v.Market, v.Channel, prev.Verdict, v.Verdict, c, ev.policyRef(), now})
+		}
+	}
+	for k, o := range stored {
+		if !page.keys[k] {
+			w.gone = append(w.gone, o.ID)
+			w.changes = append(w.changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", ev.policyRef(), now})
+		}
+	}
+	return w
+}
+
+// storedVerdicts loads the stored verdicts of some products, keyed by product, market and channel.
+func storedVerdicts(ctx context.Context, db *gorm.DB, ids []int64) (map[string]existing, error) {
+	rows, err := db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash").
 		Where("product_id IN ?", ids).Rows()
 	if err != nil {
 		return nil, err

@@ -310,3 +310,62 @@ func TestDashboardSumsVerdictsReasonsSunsetAndSuppliers(t *testing.T) {
 		}
 	})
 }
+
+// Recomputes that run at once (the nightly job, an admin's button, a
+// registry refresh) each see the same verdicts missing or stale; the change
+// feed must still carry each change once, or a retailer's listing sync
+// would apply it twice.
+func TestConcurrentRecomputesPutEachChangeOnTheFeedOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, sup := world(t, db)
+		// A second upload drops the camera's vulnerability contact, committed
+		// without its own recompute: its verdicts are now stale, for whichever
+		// recompute comes first.
+		raw, _ := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
+		changed := strings.Replace(string(raw), "UK EU SG US AU,unique_per_device,https://acme.example/security", "UK EU SG US AU,unique_per_device,", 1)
+		path := filepath.Join(t.TempDir(), "acme.csv")
+		os.WriteFile(path, []byte(changed), 0o600)
+		if _, err := imports.New(db, imports.DefaultLimits).Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: path}); err != nil {
+			t.Fatal(err)
+		}
+		var last int64
+		db.Table("verdict_changes").Select("COALESCE(MAX(id), 0)").Scan(&last)
+
+		const runs = 4
+		start := make(chan struct{})
+		errs := make(chan error, runs)
+		written := make(chan int, runs)
+		for range runs {
+			go func() {
+				<-start
+				st, err := svc.Recompute(admin, nil)
+				errs <- err
+				written <- st.Changed
+			}()
+		}
+		close(start)
+		total := 0
+		for range runs {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			total += <-written
+		}
+
+		var feed []struct {
+			Market, Channel, Previous, Verdict string
+		}
+		db.Table("verdict_changes").Where("id > ?", last).Order("market, channel").Scan(&feed)
+		// The camera is sold in 5 markets, in 2 channels: its 10 verdicts flip, once each.
+		seen := map[string]bool{}
+		for _, c := range feed {
+			if seen[c.Market+c.Channel] || c.Previous != "allowed" || c.Verdict != "blocked" {
+				t.Errorf("on the feed: %+v", c)
+			}
+			seen[c.Market+c.Channel] = true
+		}
+		if len(feed) != 10 || total != 10 {
+			t.Fatalf("%d changes on the feed and %d reported by %d recomputes, want 10 each: %+v", len(feed), total, runs, feed)
+		}
+	})
+}
