@@ -70,34 +70,49 @@ func key(productID int64, market, channel string) string {
 // upserted and put on the change feed, unchanged ones are not touched.
 //
 // Several recomputes may run at once (the nightly job, an admin, a registry
-// refresh, an import's commit), each having read the same stored verdicts.
-// So what to write is decided again inside the writing transaction, under
-// the verdicts lock, on what is stored then: a change another recompute has
-// just stored is not stored, nor put on the feed, a second time.
+// refresh, an import's commit), each having read the same products and
+// stored verdicts. So the writes are decided again inside the writing
+// transaction, under the verdicts lock, on what is stored then: a change
+// another recompute has just stored is not stored, nor put on the feed, a
+// second time; and if the page's products changed meanwhile (an import's
+// commit is what the lock most often waits for), they are read and
+// evaluated again, so a stale evaluation never overwrites a newer one.
 func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Product, st *Stats) error {
 	ids := make([]int64, len(batch))
 	for i, p := range batch {
 		ids[i] = p.ID
 	}
 	page := evaluate(ev, batch)
-	st.Products += len(batch)
-	st.Verdicts += len(page.verdicts)
 	before, err := storedVerdicts(ctx, s.db, ids)
 	if err != nil {
 		return err
 	}
 	if !page.differs(before) {
+		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
 		return nil // the common case, every night: nothing to write, no lock taken
+	}
+	if testHookBeforeWrite != nil {
+		testHookBeforeWrite()
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.Lock(tx, database.LockVerdicts); err != nil {
 			return err
+		}
+		if changed, err := productsChanged(ctx, tx, batch); err != nil {
+			return err
+		} else if changed {
+			batch = nil
+			if err := productsQuery(ctx, tx).Where("id IN ?", ids).Find(&batch).Error; err != nil {
+				return err
+			}
+			page = evaluate(ev, batch)
 		}
 		before, err := storedVerdicts(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
 		w := page.writes(ev, before, s.now())
+		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
 		st.Written += len(w.upserts)
 		st.Changed += len(w.changes) - len(w.gone)
 		st.Withdrawn += len(w.gone)
@@ -111,6 +126,36 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 		}
 		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, w.changes)
 	})
+}
+
+// testHookBeforeWrite, set by tests, runs between a page's first reading
+// and its writing transaction: where another writer can slip in.
+var testHookBeforeWrite func()
+
+// productsChanged reports whether any product of batch was changed or
+// removed since batch was read.
+func productsChanged(ctx context.Context, tx *gorm.DB, batch []catalog.Product) (bool, error) {
+	ids := make([]int64, len(batch))
+	read := make(map[int64]string, len(batch))
+	for i, p := range batch {
+		ids[i], read[p.ID] = p.ID, p.ContentHash
+	}
+	var now []struct {
+		ID          int64
+		ContentHash string
+	}
+	if err := tx.WithContext(ctx).Table("products").Select("id, content_hash").Where("id IN ?", ids).Scan(&now).Error; err != nil {
+		return false, err
+	}
+	if len(now) != len(batch) {
+		return true, nil
+	}
+	for _, p := range now {
+		if read[p.ID] != p.ContentHash {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // evaluatedPage is one page of products' verdicts, as evaluated now.

@@ -148,12 +148,17 @@ func (s *Service) prepare(ctx context.Context, asOf civil.Date, doc *policy.Docu
 	return e, nil
 }
 
+// productsQuery selects the products the caller may see, with their labels, in id order.
+func productsQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
+	return db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+}
+
 // products streams the products the caller may see, a page at a time, with
 // their labels: all of them (of one supplier if supplierID > 0), or those in ids.
 func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, fn func([]catalog.Product) error) error {
 	const page = 2500
 	query := func() *gorm.DB {
-		q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+		q := productsQuery(ctx, s.db)
 		if supplierID > 0 {
 			q = q.Where("supplier_id = ?", supplierID)
 		}

@@ -311,6 +311,26 @@ func TestDashboardSumsVerdictsReasonsSunsetAndSuppliers(t *testing.T) {
 	})
 }
 
+// uploadAcme imports the Acme sample sheet, changed by replace, with or
+// without the recompute an import runs at its commit.
+func uploadAcme(t *testing.T, db *gorm.DB, sup vendors.Supplier, recompute bool, replace ...string) {
+	t.Helper()
+	raw, _ := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
+	path := filepath.Join(t.TempDir(), "acme.csv")
+	os.WriteFile(path, []byte(strings.NewReplacer(replace...).Replace(string(raw))), 0o600)
+	im := imports.New(db, imports.DefaultLimits)
+	if recompute {
+		im.OnCommit = verdicts.AfterImport
+	}
+	if _, err := im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: path}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropsCameraContact is the upload in which the camera loses its
+// vulnerability contact: its 10 verdicts (5 markets, 2 channels) flip to blocked.
+var dropsCameraContact = []string{"UK EU SG US AU,unique_per_device,https://acme.example/security", "UK EU SG US AU,unique_per_device,"}
+
 // Recomputes that run at once (the nightly job, an admin's button, a
 // registry refresh) each see the same verdicts missing or stale; the change
 // feed must still carry each change once, or a retailer's listing sync
@@ -318,16 +338,9 @@ func TestDashboardSumsVerdictsReasonsSunsetAndSuppliers(t *testing.T) {
 func TestConcurrentRecomputesPutEachChangeOnTheFeedOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		svc, sup := world(t, db)
-		// A second upload drops the camera's vulnerability contact, committed
-		// without its own recompute: its verdicts are now stale, for whichever
-		// recompute comes first.
-		raw, _ := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
-		changed := strings.Replace(string(raw), "UK EU SG US AU,unique_per_device,https://acme.example/security", "UK EU SG US AU,unique_per_device,", 1)
-		path := filepath.Join(t.TempDir(), "acme.csv")
-		os.WriteFile(path, []byte(changed), 0o600)
-		if _, err := imports.New(db, imports.DefaultLimits).Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: path}); err != nil {
-			t.Fatal(err)
-		}
+		// The upload is committed without its own recompute: the camera's
+		// verdicts are stale, for whichever recompute comes first.
+		uploadAcme(t, db, sup, false, dropsCameraContact...)
 		var last int64
 		db.Table("verdict_changes").Select("COALESCE(MAX(id), 0)").Scan(&last)
 
@@ -366,6 +379,35 @@ func TestConcurrentRecomputesPutEachChangeOnTheFeedOnce(t *testing.T) {
 		}
 		if len(feed) != 10 || total != 10 {
 			t.Fatalf("%d changes on the feed and %d reported by %d recomputes, want 10 each: %+v", len(feed), total, runs, feed)
+		}
+	})
+}
+
+// A recompute evaluates a page, then waits for the verdicts lock; an import
+// that commits meanwhile (with its own recompute) must not be undone by the
+// waiting recompute's older evaluation, on the verdicts or on the feed.
+func TestARecomputeNeverWritesAStaleEvaluationOverANewerImport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, sup := world(t, db)
+		uploadAcme(t, db, sup, false, dropsCameraContact...) // stale: the recompute below has work
+		var last int64
+		db.Table("verdict_changes").Select("COALESCE(MAX(id), 0)").Scan(&last)
+
+		// Between the recompute's reading and its writing, the supplier puts
+		// the contact back, and that import's commit recomputes the camera.
+		restore := verdicts.SetBeforeWrite(func() { uploadAcme(t, db, sup, true) })
+		st, err := svc.Recompute(admin, nil)
+		restore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, _ := svc.Gate(admin, "4006381333931", "UK", "retail"); g.Verdict != "allowed" {
+			t.Errorf("the camera has its contact back, but the gate says %+v", g)
+		}
+		var feed []struct{ Market, Channel, Previous, Verdict string }
+		db.Table("verdict_changes").Where("id > ?", last).Scan(&feed)
+		if len(feed) != 0 || st.Changed != 0 {
+			t.Fatalf("the verdicts the import stored were already current, yet %d changes were reported and the feed got %+v", st.Changed, feed)
 		}
 	})
 }
