@@ -1,8 +1,10 @@
 package verdicts
 
-// SetBeforeWrite makes fn run between a page's first reading and its
-// writing transaction, until the returned function is called.
-func SetBeforeWrite(fn func()) (restore func()) {
-	testHookBeforeWrite = fn
-	return func() { testHookBeforeWrite = nil }
+// BeforeNextWrite makes fn run once, the next time a page has been read and
+// evaluated and is about to be written: where another writer can slip in.
+func BeforeNextWrite(fn func()) {
+	testHookBeforeWrite = func() {
+		testHookBeforeWrite = nil // fn may recompute, and must not recurse
+		fn()
+	}
 }

@@ -57,7 +57,7 @@ func (s *Service) Recompute(ctx context.Context, ids []int64) (Stats, error) {
 	}
 	st := Stats{PolicyVersion: ev.doc.Version, AsOf: ev.date.String()}
 	err = s.products(ctx, ids, 0, func(batch []catalog.Product) error {
-		return s.store(ctx, ev, batch, &st)
+		return s.store(ctx, &ev, batch, &st)
 	})
 	return st, err
 }
@@ -74,15 +74,17 @@ func key(productID int64, market, channel string) string {
 // stored verdicts. So the writes are decided again inside the writing
 // transaction, under the verdicts lock, on what is stored then: a change
 // another recompute has just stored is not stored, nor put on the feed, a
-// second time; and if the page's products changed meanwhile (an import's
+// second time. If the page's products changed meanwhile (an import's
 // commit is what the lock most often waits for), they are read and
-// evaluated again, so a stale evaluation never overwrites a newer one.
-func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Product, st *Stats) error {
+// evaluated again; if another policy was activated or a registry snapshot
+// arrived, the evaluation is prepared again, for this page and the rest.
+// So a stale evaluation never overwrites a newer one.
+func (s *Service) store(ctx context.Context, ev *evaluation, batch []catalog.Product, st *Stats) error {
 	ids := make([]int64, len(batch))
 	for i, p := range batch {
 		ids[i] = p.ID
 	}
-	page := evaluate(ev, batch)
+	page := evaluate(*ev, batch)
 	before, err := storedVerdicts(ctx, s.db, ids)
 	if err != nil {
 		return err
@@ -98,20 +100,28 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 		if err := database.Lock(tx, database.LockVerdicts); err != nil {
 			return err
 		}
-		if changed, err := productsChanged(ctx, tx, batch); err != nil {
+		superseded, err := s.superseded(ctx, tx, ev, st)
+		if err != nil {
 			return err
-		} else if changed {
+		}
+		changed, err := productsChanged(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
+		if changed {
 			batch = nil
 			if err := productsQuery(ctx, tx).Where("id IN ?", ids).Find(&batch).Error; err != nil {
 				return err
 			}
-			page = evaluate(ev, batch)
+		}
+		if superseded || changed {
+			page = evaluate(*ev, batch)
 		}
 		before, err := storedVerdicts(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
-		w := page.writes(ev, before, s.now())
+		w := page.writes(*ev, before, s.now())
 		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
 		st.Written += len(w.upserts)
 		st.Changed += len(w.changes) - len(w.gone)
@@ -126,6 +136,28 @@ func (s *Service) store(ctx context.Context, ev evaluation, batch []catalog.Prod
 		}
 		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, w.changes)
 	})
+}
+
+// superseded prepares ev again if the active policy or the registry
+// snapshots changed since it was prepared (their own recompute is running or
+// has run: this one must not write the older verdicts over it).
+func (s *Service) superseded(ctx context.Context, tx *gorm.DB, ev *evaluation, st *Stats) (bool, error) {
+	if ev.policyID == 0 { // not the active policy: nothing is stored from it
+		return false, nil
+	}
+	now, err := currentInputs(ctx, tx)
+	if err != nil || now == ev.inputs {
+		return false, err
+	}
+	on := New(tx) // what the transaction sees, at the same clock
+	on.now = s.now
+	fresh, err := on.prepare(ctx, civil.Date{}, nil)
+	if err != nil {
+		return false, err
+	}
+	*ev = fresh
+	st.PolicyVersion, st.AsOf = ev.doc.Version, ev.date.String()
+	return true, nil
 }
 
 // testHookBeforeWrite, set by tests, runs between a page's first reading

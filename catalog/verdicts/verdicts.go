@@ -125,17 +125,37 @@ type evaluation struct {
 	doc      *policy.Document
 	view     *registry.View
 	date     civil.Date
+	inputs   inputs // with the active policy: what a newer evaluation would differ in
+}
+
+// inputs are what stored verdicts rest on besides the products: the active
+// policy and the registry snapshots, the newest of which stands for all
+// (a new snapshot always takes a higher id).
+type inputs struct{ PolicyID, SnapshotID int64 }
+
+func currentInputs(ctx context.Context, db *gorm.DB) (inputs, error) {
+	var in inputs
+	err := db.WithContext(ctx).Raw(`SELECT
+		(SELECT COALESCE(MAX(id), 0) FROM policies WHERE active = ?) AS policy_id,
+		(SELECT COALESCE(MAX(id), 0) FROM registry_snapshots) AS snapshot_id`, true).Scan(&in).Error
+	return in, err
 }
 
 func (s *Service) prepare(ctx context.Context, asOf civil.Date, doc *policy.Document) (evaluation, error) {
 	now := s.now()
 	var e evaluation
 	if doc == nil {
+		// Read before the policy and registries: a change landing meanwhile
+		// makes them look newer than recorded, never older.
+		in, err := currentInputs(ctx, s.db)
+		if err != nil {
+			return e, err
+		}
 		v, active, err := s.policies.Active(ctx)
 		if err != nil {
 			return e, err
 		}
-		e.policyID, doc = v.ID, active
+		e.policyID, doc, e.inputs = v.ID, active, in
 	}
 	view, err := s.registries.LoadView(ctx, now)
 	if err != nil {

@@ -395,9 +395,8 @@ func TestARecomputeNeverWritesAStaleEvaluationOverANewerImport(t *testing.T) {
 
 		// Between the recompute's reading and its writing, the supplier puts
 		// the contact back, and that import's commit recomputes the camera.
-		restore := verdicts.SetBeforeWrite(func() { uploadAcme(t, db, sup, true) })
+		verdicts.BeforeNextWrite(func() { uploadAcme(t, db, sup, true) })
 		st, err := svc.Recompute(admin, nil)
-		restore()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -408,6 +407,53 @@ func TestARecomputeNeverWritesAStaleEvaluationOverANewerImport(t *testing.T) {
 		db.Table("verdict_changes").Where("id > ?", last).Scan(&feed)
 		if len(feed) != 0 || st.Changed != 0 {
 			t.Fatalf("the verdicts the import stored were already current, yet %d changes were reported and the feed got %+v", st.Changed, feed)
+		}
+	})
+}
+
+// A registry snapshot that arrives while a recompute runs brings its own
+// recompute; the older one must not write its verdicts, made with the
+// previous snapshot, over that one's.
+func TestARecomputeNeverWritesOverVerdictsOfANewerRegistrySnapshot(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, sup := world(t, db)
+		uploadAcme(t, db, sup, false, dropsCameraContact...) // stale: the recompute below has work
+
+		// Between the recompute's reading and its writing, Singapore revokes
+		// the router's label, and the refresh recomputes every verdict.
+		var last int64
+		verdicts.BeforeNextWrite(func() {
+			sg := strings.Replace(string(registry.Samples()["SG-CLS"]), "2024-12-31,2027-12-31,valid", "2024-12-31,2027-12-31,revoked", 1)
+			path := filepath.Join(t.TempDir(), "SG-CLS.csv")
+			os.WriteFile(path, []byte(sg), 0o600)
+			entries, err := registry.ReadFile(path, "SG-CLS", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := registry.NewStore(db).Import(admin, registry.NewSnapshot{Scheme: "SG-CLS", Source: "SG-CLS.csv", Entries: entries}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Recompute(admin, nil); err != nil {
+				t.Fatal(err)
+			}
+			db.Table("verdict_changes").Select("MAX(id)").Scan(&last)
+		})
+		if _, err := svc.Recompute(admin, nil); err != nil {
+			t.Fatal(err)
+		}
+		if last == 0 {
+			t.Fatal("the snapshot did not arrive between the reading and the writing")
+		}
+		if g, _ := svc.Gate(admin, "5901234123457", "SG", "retail"); g.Verdict != "blocked" {
+			t.Errorf("the router's label is revoked, yet the gate says %+v", g)
+		}
+		var feed []struct{ Market, Channel, Previous, Verdict string }
+		db.Table("verdict_changes").Where("id > ?", last).Scan(&feed)
+		if len(feed) != 0 {
+			t.Fatalf("the newer recompute's verdicts were current, yet the feed got %+v", feed)
+		}
+		if again, err := svc.Recompute(admin, nil); err != nil || again.Written != 0 {
+			t.Fatalf("the stored verdicts are not those of the latest snapshot: %+v %v", again, err)
 		}
 	})
 }
