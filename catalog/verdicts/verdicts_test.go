@@ -150,15 +150,7 @@ func TestChangeFeedPublishesFlipsAndWithdrawals(t *testing.T) {
 		}
 		cursor := initial[len(initial)-1].ID
 		// The supplier re-uploads: the camera loses its vulnerability contact and leaves AU.
-		im := imports.New(db, imports.DefaultLimits)
-		im.OnCommit = verdicts.AfterImport
-		path := filepath.Join(t.TempDir(), "acme.csv")
-		raw, _ := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
-		changed := strings.Replace(string(raw), "UK EU SG US AU,unique_per_device,https://acme.example/security", "UK EU SG US,unique_per_device,", 1)
-		os.WriteFile(path, []byte(changed), 0o600)
-		if _, err := im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: path}); err != nil {
-			t.Fatal(err)
-		}
+		uploadAcme(t, db, sup, true, "UK EU SG US AU,unique_per_device,https://acme.example/security", "UK EU SG US,unique_per_device,")
 		feed, err := svc.Changes(admin, cursor, 1000)
 		if err != nil {
 			t.Fatal(err)
