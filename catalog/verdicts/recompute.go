@@ -89,7 +89,7 @@ func (s *Service) store(ctx context.Context, ev *evaluation, batch []catalog.Pro
 	if err != nil {
 		return err
 	}
-	if !page.differs(before) {
+	if changed, gone := page.outdated(before); len(changed)+len(gone) == 0 {
 		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
 		return nil // the common case, every night: nothing to write, no lock taken
 	}
@@ -215,20 +215,20 @@ func evaluate(ev evaluation, batch []catalog.Product) evaluatedPage {
 	return page
 }
 
-// differs reports whether anything stored must change: a verdict new or
-// different, or one of a market a product has left.
-func (page evaluatedPage) differs(stored map[string]existing) bool {
+// outdated returns what is stored wrongly: the page's verdicts that are new
+// or differ from stored, and the stored verdicts of markets the products left.
+func (page evaluatedPage) outdated(stored map[string]existing) (changed []evaluated, gone []existing) {
 	for _, e := range page.verdicts {
 		if prev, had := stored[e.key]; !had || prev.ContentHash != e.hash {
-			return true
+			changed = append(changed, e)
 		}
 	}
-	for k := range stored {
+	for k, o := range stored {
 		if !page.keys[k] {
-			return true
+			gone = append(gone, o)
 		}
 	}
-	return false
+	return changed, gone
 }
 
 // pageWrites are the rows that bring the stored verdicts of a page up to date.
@@ -239,11 +239,9 @@ type pageWrites struct {
 
 func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now time.Time) pageWrites {
 	var w pageWrites
-	for _, e := range page.verdicts {
+	changed, gone := page.outdated(stored)
+	for _, e := range changed {
 		prev, had := stored[e.key]
-		if had && prev.ContentHash == e.hash {
-			continue
-		}
 		v := e.verdict
 		reasons, evidence := encodeVerdict(v)
 		c := codes(v)
@@ -252,11 +250,9 @@ func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now 
 			w.changes = append(w.changes, []any{e.productID, v.Market, v.Channel, prev.Verdict, v.Verdict, c, ev.policyRef(), now})
 		}
 	}
-	for k, o := range stored {
-		if !page.keys[k] {
-			w.gone = append(w.gone, o.ID)
-			w.changes = append(w.changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", ev.policyRef(), now})
-		}
+	for _, o := range gone {
+		w.gone = append(w.gone, o.ID)
+		w.changes = append(w.changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", ev.policyRef(), now})
 	}
 	return w
 }
