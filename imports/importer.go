@@ -174,15 +174,16 @@ func fileSHA256(path string) (string, error) {
 }
 
 // rowData is how a rejected row as written is kept for the fix workbook:
-// the cells joined by the ASCII unit separator (compact and cheap), or JSON
+// the cells joined by the ASCII unit separator (compact), or JSON
 // in the rare case a cell contains a separator itself.
 func rowData(cells []string) string {
-	joined := "\x1e" + strings.Join(cells, "\x1f")
-	if strings.Count(joined, "\x1f") != max(len(cells)-1, 0) || strings.LastIndexByte(joined, 0x1e) != 0 {
-		b, _ := json.Marshal(cells) // a cell holds a separator
-		return string(b)
+	for _, c := range cells {
+		if strings.ContainsAny(c, "\x1e\x1f") {
+			b, _ := json.Marshal(cells)
+			return string(b)
+		}
 	}
-	return joined
+	return "\x1e" + strings.Join(cells, "\x1f")
 }
 
 // decodeRowData reverses rowData.

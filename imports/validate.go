@@ -290,12 +290,9 @@ func (p product) contentHash() string {
 		buf = append(buf, f...)
 		buf = append(buf, 0x1f)
 	}
-	field(p.SKU)
-	field(p.GTIN)
-	field(p.Brand)
-	field(p.Model)
-	field(p.Name)
-	field(p.Category)
+	for _, f := range []string{p.SKU, p.GTIN, p.Brand, p.Model, p.Name, p.Category} {
+		field(f)
+	}
 	for i, m := range p.Markets {
 		if i > 0 {
 			buf = append(buf, ' ')
