@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -36,19 +37,13 @@ func TestTheMinuteJobFailsImportsWhoseProcessStopped(t *testing.T) {
 			}
 		}
 		recoverImports(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		status := map[string]string{}
-		rows, err := db.Raw("SELECT file_name, status FROM import_batches").Rows()
-		if err != nil {
+		var batches []struct{ FileName, Status string }
+		if err := db.Raw("SELECT file_name, status FROM import_batches ORDER BY file_name").Scan(&batches).Error; err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var name, s string
-			rows.Scan(&name, &s)
-			status[name] = s
-		}
-		if status["Dead"] != "failed" || status["Alive"] != "running" {
-			t.Fatalf("after the job: %v", status)
+		want := []struct{ FileName, Status string }{{"Alive", "running"}, {"Dead", "failed"}}
+		if !slices.Equal(batches, want) {
+			t.Fatalf("after the job: %v", batches)
 		}
 	})
 }
