@@ -286,7 +286,14 @@ func (e evaluation) policyRef() any {
 
 // AfterImport recomputes, inside the import's own transaction tx, the
 // products an import batch created or changed (imports.Importer.OnCommit).
+//
+// It takes the verdicts lock before anything else: preparing the evaluation
+// may install the default policy, which appends to the audit chain, and
+// the locks must be taken in the order database.Lock documents.
 func AfterImport(ctx context.Context, tx *gorm.DB, batchID int64) error {
+	if err := database.Lock(tx.WithContext(ctx), database.LockVerdicts); err != nil {
+		return err
+	}
 	return New(tx).RecomputeBatch(ctx, batchID)
 }
 

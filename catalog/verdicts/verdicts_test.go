@@ -307,16 +307,27 @@ func TestDashboardSumsVerdictsReasonsSunsetAndSuppliers(t *testing.T) {
 // without the recompute an import runs at its commit.
 func uploadAcme(t *testing.T, db *gorm.DB, sup vendors.Supplier, recompute bool, replace ...string) {
 	t.Helper()
-	raw, _ := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
+	if err := importAcme(t, db, sup, recompute, replace...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// importAcme is uploadAcme for a goroutine: it returns the error.
+func importAcme(t *testing.T, db *gorm.DB, sup vendors.Supplier, recompute bool, replace ...string) error {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "app", "demo", "samples", "acme.csv"))
+	if err != nil {
+		return err
+	}
 	path := filepath.Join(t.TempDir(), "acme.csv")
-	os.WriteFile(path, []byte(strings.NewReplacer(replace...).Replace(string(raw))), 0o600)
+	if err := os.WriteFile(path, []byte(strings.NewReplacer(replace...).Replace(string(raw))), 0o600); err != nil {
+		return err
+	}
 	im := imports.New(db, imports.DefaultLimits)
 	if recompute {
 		im.OnCommit = verdicts.AfterImport
 	}
-	if _, err := im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: path}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "acme.csv", Path: path})
+	return err
 }
 
 // dropsCameraContact is the upload in which the camera loses its

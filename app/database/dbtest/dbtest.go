@@ -39,6 +39,12 @@ func SQLite(t testing.TB) *gorm.DB {
 	return open(t, SQLiteDSN(t))
 }
 
+// Postgres returns a migrated database in a new PostgreSQL schema.
+func Postgres(t testing.TB) *gorm.DB {
+	t.Helper()
+	return open(t, PostgresDSN(t))
+}
+
 // SQLiteDSN returns the path of a new, empty SQLite database file.
 func SQLiteDSN(t testing.TB) string {
 	t.Helper()
