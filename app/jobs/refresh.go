@@ -41,7 +41,8 @@ func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bo
 	fresh := false
 	now := time.Now().UTC()
 	for _, src := range sources {
-		if !src.Enabled || (!all && !src.Due(now)) {
+		firing, due := src.Due(now)
+		if !src.Enabled || (!all && !due) {
 			continue
 		}
 		res := RefreshResult{Source: src}
@@ -51,7 +52,7 @@ func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bo
 		}
 		if all {
 			res.Err = refresh(ctx)
-		} else if r, err := claim(ctx, db, jobRefresh, dueSlot(src)); err != nil {
+		} else if r, err := claim(ctx, db, jobRefresh, dueSlot(src, firing)); err != nil {
 			res.Err = err
 		} else if r == nil {
 			continue // another replica fetches this firing
@@ -69,18 +70,14 @@ func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bo
 	return out, nil
 }
 
-// dueSlot names the firing of a due source's schedule: the first after its
-// last attempt (which a refresh moves on), so every replica that reads the
+// dueSlot names the firing a source is due for (the first after its last
+// attempt, which a refresh moves on), so every replica that reads the
 // source before the fetch is recorded names the same slot.
-func dueSlot(src registry.Source) string {
-	if src.LastAttemptAt == nil {
+func dueSlot(src registry.Source, firing time.Time) string {
+	if firing.IsZero() {
 		return fmt.Sprintf("source %d: first", src.ID)
 	}
-	sched, err := registry.ParseSchedule(src.Schedule)
-	if err != nil { // Due parsed it already: this cannot happen for a due source
-		return fmt.Sprintf("source %d: after %s", src.ID, src.LastAttemptAt.UTC().Format(time.RFC3339Nano))
-	}
-	return fmt.Sprintf("source %d: %s", src.ID, sched.Next(*src.LastAttemptAt).UTC().Format(time.RFC3339))
+	return fmt.Sprintf("source %d: %s", src.ID, firing.UTC().Format(time.RFC3339))
 }
 
 // refreshDue runs every minute on every replica; each due source is fetched once.

@@ -200,17 +200,20 @@ func (s *Store) fetchAndImport(ctx context.Context, f Fetcher, src Source) (Snap
 	return s.Import(ctx, NewSnapshot{Scheme: src.Scheme, Source: src.URL, SourceID: &id, Entries: entries})
 }
 
-// Due reports whether a source's schedule has come round since its last attempt.
-func (src Source) Due(now time.Time) bool {
+// Due reports whether a source's schedule has come round since its last
+// attempt, and names the firing it is due for: the schedule's first after
+// that attempt, or the zero time for a source never fetched.
+func (src Source) Due(now time.Time) (firing time.Time, due bool) {
 	if !src.Enabled || src.Schedule == "" {
-		return false
+		return time.Time{}, false
 	}
 	sched, err := ParseSchedule(src.Schedule)
 	if err != nil {
-		return false
+		return time.Time{}, false
 	}
 	if src.LastAttemptAt == nil {
-		return true
+		return time.Time{}, true
 	}
-	return !sched.Next(*src.LastAttemptAt).After(now)
+	firing = sched.Next(*src.LastAttemptAt)
+	return firing, !firing.After(now)
 }

@@ -122,15 +122,25 @@ func TestSourcesAreValidatedBeforeTheyAreSaved(t *testing.T) {
 
 func TestSourcesAreDueByTheirSchedule(t *testing.T) {
 	last := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
-	src := registry.Source{Enabled: true, Schedule: "0 3 * * *", LastAttemptAt: &last}
-	if src.Due(last.Add(23 * time.Hour)) {
-		t.Error("due before the next 03:00")
+	next := last.Add(24 * time.Hour)
+	cases := []struct {
+		name       string
+		src        registry.Source
+		now        time.Time
+		wantDue    bool
+		wantFiring time.Time
+	}{
+		{"before the next 03:00", registry.Source{Enabled: true, Schedule: "0 3 * * *", LastAttemptAt: &last}, last.Add(23 * time.Hour), false, next},
+		{"at the next 03:00", registry.Source{Enabled: true, Schedule: "0 3 * * *", LastAttemptAt: &last}, next, true, next},
+		{"a day late, still for the missed firing", registry.Source{Enabled: true, Schedule: "0 3 * * *", LastAttemptAt: &last}, next.Add(24 * time.Hour), true, next},
+		{"never fetched", registry.Source{Enabled: true, Schedule: "0 3 * * *"}, last, true, time.Time{}},
+		{"disabled", registry.Source{Schedule: "0 3 * * *", LastAttemptAt: &last}, next.Add(24 * time.Hour), false, time.Time{}},
+		{"no schedule", registry.Source{Enabled: true, LastAttemptAt: &last}, next.Add(24 * time.Hour), false, time.Time{}},
 	}
-	if !src.Due(last.Add(24 * time.Hour)) {
-		t.Error("not due at the next 03:00")
-	}
-	src.Enabled = false
-	if src.Due(last.Add(48 * time.Hour)) {
-		t.Error("a disabled source is due")
+	for _, c := range cases {
+		firing, due := c.src.Due(c.now)
+		if due != c.wantDue || !firing.Equal(c.wantFiring) {
+			t.Errorf("%s: due %v for %v, want %v for %v", c.name, due, firing, c.wantDue, c.wantFiring)
+		}
 	}
 }
