@@ -144,16 +144,16 @@ func benchFile(b *testing.B, kind string, n int) string {
 // the peak of the live heap the collections found during it (what the
 // function held: steadier, since garbage timing does not enter it).
 type heapUse struct {
-	elapsed        time.Duration
-	peakMB, liveMB float64
+	elapsed                 time.Duration
+	peakMB, liveMB, allocMB float64
 }
 
 func measure(fn func()) heapUse {
 	runtime.GC()
-	const heap, live = "/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes"
-	sample := []metrics.Sample{{Name: heap}, {Name: live}}
+	const heap, live, allocs = "/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes", "/gc/heap/allocs:bytes"
+	sample := []metrics.Sample{{Name: heap}, {Name: live}, {Name: allocs}}
 	metrics.Read(sample)
-	base, baseLive := sample[0].Value.Uint64(), sample[1].Value.Uint64()
+	base, baseLive, baseAllocs := sample[0].Value.Uint64(), sample[1].Value.Uint64(), sample[2].Value.Uint64()
 	var peak, peakLive uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -174,8 +174,9 @@ func measure(fn func()) heapUse {
 	elapsed := time.Since(start)
 	close(done)
 	wg.Wait()
+	metrics.Read(sample)
 	mb := func(v, base uint64) float64 { return float64(v-min(v, base)) / (1 << 20) }
-	return heapUse{elapsed, mb(peak, base), mb(peakLive, baseLive)}
+	return heapUse{elapsed, mb(peak, base), mb(peakLive, baseLive), mb(sample[2].Value.Uint64(), baseAllocs)}
 }
 
 // freshDB is a migrated SQLite database with one supplier.
@@ -317,12 +318,12 @@ func BenchmarkImport(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/rows=%d", c.kind, c.rows), func(b *testing.B) {
 			path := benchFile(b, c.kind, c.rows)
 			var floorT, productsT, cascadeT, readT time.Duration
-			var floorMB, cascadeMB, readMB, cascadeLive, readLive float64
+			var floorMB, cascadeMB, readMB, cascadeLive, readLive, cascadeAlloc, readAlloc float64
 			for b.Loop() {
 				b.StopTimer()
 				db, sup := freshDB(b)
 				u := measure(func() { c.read(b, path, func([]string) {}) })
-				readT, readMB, readLive = readT+u.elapsed, max(readMB, u.peakMB), max(readLive, u.liveMB)
+				readT, readMB, readLive, readAlloc = readT+u.elapsed, max(readMB, u.peakMB), max(readLive, u.liveMB), readAlloc+u.allocMB
 				u = measure(func() { floorImport(b, db, c.read, path) })
 				floorT, floorMB = floorT+u.elapsed, max(floorMB, u.peakMB)
 				pdb, psup := freshDB(b)
@@ -334,7 +335,7 @@ func BenchmarkImport(b *testing.B) {
 						b.Fatalf("import: %v %+v", err, batch)
 					}
 				})
-				cascadeT, cascadeMB, cascadeLive = cascadeT+u.elapsed, max(cascadeMB, u.peakMB), max(cascadeLive, u.liveMB)
+				cascadeT, cascadeMB, cascadeLive, cascadeAlloc = cascadeT+u.elapsed, max(cascadeMB, u.peakMB), max(cascadeLive, u.liveMB), cascadeAlloc+u.allocMB
 			}
 			n := float64(b.N)
 			b.ReportMetric(readT.Seconds()/n, "read-s")
@@ -350,6 +351,8 @@ func BenchmarkImport(b *testing.B) {
 			b.ReportMetric(readLive, "read-live-MB")
 			b.ReportMetric(cascadeLive, "import-live-MB")
 			b.ReportMetric(cascadeLive/readLive, "import/read-live")
+			b.ReportMetric(readAlloc/n, "read-alloc-MB")
+			b.ReportMetric(cascadeAlloc/n, "import-alloc-MB")
 			b.ReportMetric(float64(c.rows)*n/cascadeT.Seconds(), "rows/s")
 		})
 	}
