@@ -142,7 +142,9 @@ func benchFile(b *testing.B, kind string, n int) string {
 // peak of the heap above what was live before it (garbage not yet
 // collected included, so it moves with where the collections fall), and
 // the peak of the live heap the collections found during it (what the
-// function held: steadier, since garbage timing does not enter it).
+// function held: steadier, since garbage timing does not enter it), and
+// all it allocated (which sets how often the collector runs, and how far
+// the heap overshoots while it does).
 type heapUse struct {
 	elapsed                 time.Duration
 	peakMB, liveMB, allocMB float64
