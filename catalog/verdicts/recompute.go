@@ -142,9 +142,6 @@ func (s *Service) store(ctx context.Context, ev *evaluation, batch []catalog.Pro
 // snapshots changed since it was prepared (their own recompute is running or
 // has run: this one must not write the older verdicts over it).
 func (s *Service) superseded(ctx context.Context, tx *gorm.DB, ev *evaluation, st *Stats) (bool, error) {
-	if ev.policyID == 0 { // not the active policy: nothing is stored from it
-		return false, nil
-	}
 	now, err := currentInputs(ctx, tx)
 	if err != nil || now == ev.inputs {
 		return false, err
