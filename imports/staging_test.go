@@ -192,9 +192,7 @@ func TestStagingRefusesThePool(t *testing.T) {
 // Progress function (the CLI's bar), rising to the whole file.
 func TestProgressIsStoredAndReportedWhileTheImportRuns(t *testing.T) {
 	db := dbtest.SQLite(t)
-	old := progressEvery
-	progressEvery = 0 // a record with every chunk
-	t.Cleanup(func() { progressEvery = old })
+	setProgressEvery(t, 0) // a record with every chunk
 	sup, err := vendors.NewStore(db).Create(system, "Acme")
 	if err != nil {
 		t.Fatal(err)
@@ -237,5 +235,50 @@ func TestProgressIsStoredAndReportedWhileTheImportRuns(t *testing.T) {
 	}
 	if last := seen[len(seen)-1]; last.Rows != 2001 || last.Estimated != 2001 {
 		t.Fatalf("last report %+v, want the header and 2,000 rows", last)
+	}
+}
+
+// setProgressEvery sets, for one test, how often a running import records its progress.
+func setProgressEvery(t *testing.T, d time.Duration) {
+	old := progressEvery
+	progressEvery = d
+	t.Cleanup(func() { progressEvery = old })
+}
+
+// Rejected rows do not pile up in memory until the time comes to record
+// the progress: once flushRows of them wait, they are stored with it.
+func TestRejectedRowsAreStoredAsTheyPileUpNotOnlyAtTheEnd(t *testing.T) {
+	db := dbtest.SQLite(t)
+	setProgressEvery(t, time.Hour) // only the rejected rows call for a record
+	sup, err := vendors.NewStore(db).Create(system, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 2500
+	var csv strings.Builder
+	csv.WriteString("sku,gtin,brand,model,category,markets\n")
+	for i := range rows {
+		fmt.Fprintf(&csv, "S-%d,4006381333930,Acme,M,smart_plug,UK\n", i) // a wrong check digit
+	}
+	path := filepath.Join(t.TempDir(), "p.csv")
+	if err := os.WriteFile(path, []byte(csv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	im := New(db, DefaultLimits)
+	req := Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
+	b, err := im.Start(system, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []int64 // rejected rows stored at each progress record
+	req.Progress = func(Progress) {
+		stored = append(stored, countRows(t, db, "SELECT COUNT(*) FROM import_row_errors WHERE batch_id = ?", b.ID))
+	}
+	if b, err = im.Run(system, b, req); err != nil || b.RowsRejected != rows {
+		t.Fatalf("import: %v %+v", err, b)
+	}
+	want := []int64{flushRows, 2 * flushRows, rows}
+	if !slices.Equal(stored, want) {
+		t.Fatalf("rejected rows stored at each record: %v, want %v", stored, want)
 	}
 }
