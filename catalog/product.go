@@ -41,6 +41,7 @@ type Product struct {
 	Extra                 string       `json:"-"`
 	ContentHash           string       `json:"-"`
 	BatchID               *int64       `json:"batch_id,omitempty"`
+	Disputed              bool         `json:"disputed"` // another supplier offers the GTIN with other data: blocked until resolved (SPEC §4)
 	Labels                []LabelClaim `json:"labels" gorm:"foreignKey:ProductID"`
 	CreatedAt             time.Time    `json:"created_at"`
 	UpdatedAt             time.Time    `json:"updated_at"`

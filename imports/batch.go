@@ -58,6 +58,9 @@ func (b Batch) Accepted() int { return b.RowsCreated + b.RowsUpdated + b.RowsUnc
 type Warning struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Row     int    `json:"row,omitempty"` // for a warning about one row
+	SKU     string `json:"sku,omitempty"`
+	Hint    string `json:"hint,omitempty"`
 }
 
 // Warnings are stored as a JSON array.

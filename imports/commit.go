@@ -50,6 +50,9 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.writeLabels(tx); err != nil {
 			return err
 		}
+		if err := r.reconcileOffers(ctx, tx); err != nil {
+			return err
+		}
 		if r.im.OnCommit != nil {
 			if err := r.im.OnCommit(ctx, tx, r.batch.ID); err != nil {
 				return fmt.Errorf("verdicts: %w", err)

@@ -229,7 +229,12 @@ func (s *Server) verdictChanges(c *gin.Context) error {
 }
 
 func (s *Server) gate(c *gin.Context) error {
-	ans, err := s.verdicts.Gate(c.Request.Context(), c.Query("gtin"), c.Query("market"), c.DefaultQuery("channel", "retail"))
+	supplier, err := queryInt(c, "supplier")
+	if err != nil {
+		return err
+	}
+	ans, err := s.verdicts.Gate(c.Request.Context(), verdicts.GateQuery{
+		GTIN: c.Query("gtin"), Market: c.Query("market"), Channel: c.DefaultQuery("channel", "retail"), SupplierID: supplier})
 	if err != nil {
 		return err
 	}

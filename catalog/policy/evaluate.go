@@ -20,6 +20,20 @@ const (
 // OutOfScope is the single reason of a product no rule applies to in a market.
 const OutOfScope = "OUT_OF_SCOPE"
 
+// Disputed is the reason of an offer whose data another supplier's offer of
+// the same GTIN contradicts (SPEC §4). It is not a rule of any law or
+// scheme but a question of whose data to trust, so no policy version can
+// leave it out: an offer in dispute is blocked everywhere, out of scope or
+// not, until a category manager accepts it or an upload makes it agree.
+const Disputed = "GTIN_DISPUTED"
+
+// DisputedReason is the reason every verdict of a disputed offer carries.
+func DisputedReason() Reason {
+	return Reason{Code: Disputed, Severity: Block,
+		Message: "Another supplier offers this GTIN with different product data (brand, model or security fields).",
+		Fix:     "Correct the row so it matches the product as its manufacturer makes it, or ask the category manager to accept your data."}
+}
+
 // Reason is why a verdict is what it is.
 type Reason struct {
 	Code     string   `json:"code"`
@@ -100,6 +114,15 @@ func (d *Document) EvaluateOne(p *catalog.Product, market, channel string, date 
 }
 
 func (d *Document) verdict(p *catalog.Product, market, channel string, date civil.Date, labels []LabelEvidence) Verdict {
+	out := d.verdictOnOwnData(p, market, channel, date, labels)
+	if p.Disputed {
+		out.Verdict = Blocked
+		out.Reasons = mergeReasons(append([]Reason{DisputedReason()}, out.Reasons...))
+	}
+	return out
+}
+
+func (d *Document) verdictOnOwnData(p *catalog.Product, market, channel string, date civil.Date, labels []LabelEvidence) Verdict {
 	ev := Evidence{PolicyVersion: d.Version, TierVersion: d.Tiers.Version, AsOf: date, Labels: labels}
 	out := Verdict{Market: market, Channel: channel, Verdict: Allowed, Evidence: ev}
 	if d.outOfScope(p.Category, market) {

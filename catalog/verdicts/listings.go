@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-
+	"fmt"
 	"io"
 	"strings"
 
@@ -49,6 +49,10 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 	if err != nil {
 		return err
 	}
+	gtinAllowed, gtinScope, err := gtinAllowedWhere(ctx)
+	if err != nil {
+		return err
+	}
 	const page = 2000
 	after := int64(0)
 	for {
@@ -71,7 +75,8 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 			Select("v.id, s.name AS supplier, p.sku, p.gtin, p.brand, p.model, p.name, p.category, p.support_end, p.price, p.currency, v.reasons, v.as_of").
 			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
 			Scopes(access.SupplierScope(ctx, "p.supplier_id")).
-			Where("v.market = ? AND v.channel = ? AND v.verdict = ? AND v.id > ?", market, channel, policy.Allowed, after).
+			Where("v.market = ? AND v.channel = ? AND v.verdict = ? AND v.id > ? AND NOT p.disputed", market, channel, policy.Allowed, after).
+			Where(gtinAllowed, gtinScope...).
 			Order("v.id").Limit(page).Find(&rows).Error
 		if err != nil {
 			return err
@@ -99,6 +104,24 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 		}
 		after = rows[len(rows)-1].ID
 	}
+}
+
+// gtinAllowedWhere is the condition that keeps the feed and the gate in
+// step: an allowed offer is listed only while no other undisputed offer of
+// its GTIN in the same market and channel is blocked, which is when the
+// gate, asked without a supplier, allows the GTIN. Like the gate, it
+// considers only the offers the caller may see.
+func gtinAllowedWhere(ctx context.Context) (string, []any, error) {
+	p, err := access.From(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	cond := `NOT EXISTS (SELECT 1 FROM products o JOIN verdicts ov ON ov.product_id = o.id AND ov.market = v.market AND ov.channel = v.channel
+		WHERE o.gtin = p.gtin AND o.id <> p.id AND NOT o.disputed AND ov.verdict <> ?%s)`
+	if p.Role == access.Supplier {
+		return fmt.Sprintf(cond, " AND o.supplier_id = ?"), []any{policy.Allowed, p.SupplierID}, nil
+	}
+	return fmt.Sprintf(cond, ""), []any{policy.Allowed}, nil
 }
 
 // ListingScope checks and normalises a listing feed's market and channel

@@ -3,6 +3,7 @@ package verdicts
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -196,83 +197,180 @@ func (s *Service) Changes(ctx context.Context, cursor int64, limit int) ([]Chang
 	return out, err
 }
 
-// GateAnswer is the point check a till or a listing system asks.
-type GateAnswer struct {
-	GTIN     string          `json:"gtin"`
-	Market   string          `json:"market"`
-	Channel  string          `json:"channel"`
-	Verdict  string          `json:"verdict"`
-	Reasons  []policy.Reason `json:"reasons"`
-	Products []int64         `json:"product_ids"`
+// GateQuery is the point check a till or a listing system asks: may this
+// GTIN be sold (retail) or bought (procurement) in this market, and, when
+// SupplierID is set, from this supplier.
+type GateQuery struct {
+	GTIN, Market, Channel string
+	SupplierID            int64
 }
 
-// ErrUnknownProduct is the gate's reason for a GTIN nobody supplies.
+// GateAnswer is the gate's answer. Without a supplier, Verdict and Reasons
+// are the GTIN's: the undisputed offers decide. With one, they are that
+// supplier's offer's. Offers lists every offer of the GTIN in the market
+// and channel the caller may see, each with its own verdict.
+type GateAnswer struct {
+	GTIN       string          `json:"gtin"`
+	Market     string          `json:"market"`
+	Channel    string          `json:"channel"`
+	SupplierID int64           `json:"supplier_id,omitempty"`
+	Verdict    string          `json:"verdict"`
+	Reasons    []policy.Reason `json:"reasons"`
+	// GTINVerdict is the GTIN's own verdict, the one without a supplier,
+	// shown beside a supplier's: the listing feed lists the GTIN exactly
+	// when it is allowed.
+	GTINVerdict string      `json:"gtin_verdict"`
+	Products    []int64     `json:"product_ids"`
+	Offers      []GateOffer `json:"offers"`
+}
+
+// GateOffer is one supplier's offer of a GTIN at the gate.
+type GateOffer struct {
+	SupplierID int64  `json:"supplier_id"`
+	ProductID  int64  `json:"product_id"`
+	Verdict    string `json:"verdict"`
+	Disputed   bool   `json:"disputed"`
+}
+
 const codeUnknownProduct = "UNKNOWN_PRODUCT"
 
+var (
+	reasonUnknownProduct = policy.Reason{Code: codeUnknownProduct, Severity: policy.Block,
+		Message: "No supplier has listed this GTIN.", Fix: "The supplier must upload the product first."}
+	reasonUnknownOffer = policy.Reason{Code: codeUnknownProduct, Severity: policy.Block,
+		Message: "This supplier has not listed this GTIN.", Fix: "Ask this supplier to upload the product, or choose another supplier."}
+	reasonNotOffered = policy.Reason{Code: "NOT_OFFERED", Severity: policy.Block,
+		Message: "The product is not offered in this market, or has not been evaluated yet.", Fix: "The supplier must list this market for the product."}
+	reasonAllDisputed = policy.Reason{Code: policy.Disputed, Severity: policy.Block,
+		Message: "Every supplier's data for this GTIN is in dispute.", Fix: "A category manager must resolve the dispute."}
+)
+
 // Gate answers allowed or blocked for a GTIN in a market and channel from
-// the stored verdicts. An unknown GTIN, or one with no verdict in that
-// market, is blocked. When several suppliers offer the GTIN, it is allowed
-// only if every one of their verdicts is.
-func (s *Service) Gate(ctx context.Context, rawGTIN, market, channel string) (GateAnswer, error) {
+// the stored verdicts, failing closed: an unknown GTIN, one no supplier
+// offers in that market, and one whose every offer is disputed are
+// blocked. Without a supplier the undisputed offers decide: allowed only
+// if every one of them is (they agree, so they normally share a verdict),
+// which is exactly when the listing feed lists the GTIN. A disputed offer
+// never decides for the GTIN, so one supplier's upload cannot block or
+// unblock another's product.
+func (s *Service) Gate(ctx context.Context, q GateQuery) (GateAnswer, error) {
 	if _, err := access.From(ctx); err != nil {
 		return GateAnswer{}, err
 	}
-	gtin, ok := catalog.NormaliseGTIN(rawGTIN)
+	gtin, ok := catalog.NormaliseGTIN(q.GTIN)
 	if !ok {
-		return GateAnswer{}, errs.Invalidf("INVALID_GTIN", "%q is not a GTIN", rawGTIN)
+		return GateAnswer{}, errs.Invalidf("INVALID_GTIN", "%q is not a GTIN", q.GTIN)
 	}
-	market, channel = strings.ToUpper(market), strings.ToLower(channel)
+	market, channel := strings.ToUpper(q.Market), strings.ToLower(q.Channel)
 	if !catalog.IsMarket(market) {
 		return GateAnswer{}, errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", market)
 	}
 	if channel != "retail" && channel != "procurement" {
 		return GateAnswer{}, errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
 	}
-	ans := GateAnswer{GTIN: gtin, Market: market, Channel: channel, Verdict: policy.Blocked}
+	ans := GateAnswer{GTIN: gtin, Market: market, Channel: channel, SupplierID: q.SupplierID, Verdict: policy.Blocked, Offers: []GateOffer{}}
 	var rows []struct {
-		ProductID int64
-		Verdict   *string
-		Reasons   *string
+		ProductID  int64
+		SupplierID int64
+		Disputed   bool
+		Verdict    *string
+		Reasons    *string
 	}
-	err := s.db.WithContext(ctx).Table("products p").Select("p.id AS product_id, v.verdict, v.reasons").
+	err := s.db.WithContext(ctx).Table("products p").Select("p.id AS product_id, p.supplier_id, p.disputed, v.verdict, v.reasons").
 		Joins("LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?", market, channel).
 		Scopes(access.SupplierScope(ctx, "p.supplier_id")).Where("p.gtin = ?", gtin).Order("p.id").Find(&rows).Error
 	if err != nil {
 		return ans, err
 	}
-	if len(rows) == 0 {
-		ans.Reasons = []policy.Reason{{Code: codeUnknownProduct, Severity: policy.Block, Message: "No supplier has listed this GTIN.", Fix: "The supplier must upload the product first."}}
-		return ans, nil
-	}
-	allowed := true
-	seen := map[string]bool{}
+	var all, own []offerAnswer
+	known := false
 	for _, r := range rows {
-		ans.Products = append(ans.Products, r.ProductID)
+		mine := q.SupplierID == 0 || r.SupplierID == q.SupplierID
+		if mine {
+			known = true
+			ans.Products = append(ans.Products, r.ProductID)
+		}
 		if r.Verdict == nil {
-			allowed = false
-			if !seen["NOT_OFFERED"] {
-				seen["NOT_OFFERED"] = true
-				ans.Reasons = append(ans.Reasons, policy.Reason{Code: "NOT_OFFERED", Severity: policy.Block,
-					Message: "The product is not offered in this market, or has not been evaluated yet.", Fix: "The supplier must list this market for the product."})
-			}
-			continue
+			continue // not offered in this market
 		}
-		if *r.Verdict != policy.Allowed {
-			allowed = false
+		o := offerAnswer{GateOffer: GateOffer{SupplierID: r.SupplierID, ProductID: r.ProductID, Verdict: gateVerdict(*r.Verdict, r.Disputed), Disputed: r.Disputed}}
+		if err := json.Unmarshal([]byte(*r.Reasons), &o.reasons); err != nil {
+			return ans, fmt.Errorf("verdict of product %d: %w", r.ProductID, err)
 		}
-		var reasons []policy.Reason
-		_ = json.Unmarshal([]byte(*r.Reasons), &reasons)
-		for _, x := range reasons {
-			if !seen[x.Code] {
-				seen[x.Code] = true
-				ans.Reasons = append(ans.Reasons, x)
-			}
+		if r.Disputed && !hasCode(o.reasons, policy.Disputed) {
+			o.reasons = append([]policy.Reason{policy.DisputedReason()}, o.reasons...)
+		}
+		ans.Offers = append(ans.Offers, o.GateOffer)
+		all = append(all, o)
+		if mine {
+			own = append(own, o)
 		}
 	}
-	if allowed {
-		ans.Verdict = policy.Allowed
+	overall, overallReasons := decide(len(rows) > 0, all, false)
+	ans.GTINVerdict = overall
+	if q.SupplierID == 0 {
+		ans.Verdict, ans.Reasons = overall, overallReasons
+	} else {
+		ans.Verdict, ans.Reasons = decide(known, own, true)
 	}
 	return ans, nil
+}
+
+// decide is the gate's verdict over some offers of a GTIN in one market and
+// channel: the undisputed ones decide (or, for one supplier's, its own).
+func decide(known bool, offers []offerAnswer, oneSupplier bool) (string, []policy.Reason) {
+	switch {
+	case !known && oneSupplier:
+		return policy.Blocked, []policy.Reason{reasonUnknownOffer}
+	case !known:
+		return policy.Blocked, []policy.Reason{reasonUnknownProduct}
+	case len(offers) == 0:
+		return policy.Blocked, []policy.Reason{reasonNotOffered}
+	}
+	verdict, reasons, deciding := policy.Allowed, []policy.Reason{}, 0
+	seen := map[string]bool{}
+	for _, o := range offers {
+		if o.Disputed && !oneSupplier {
+			continue
+		}
+		deciding++
+		if o.Verdict != policy.Allowed {
+			verdict = policy.Blocked
+		}
+		for _, x := range o.reasons {
+			if !seen[x.Code] {
+				seen[x.Code] = true
+				reasons = append(reasons, x)
+			}
+		}
+	}
+	if deciding == 0 {
+		return policy.Blocked, []policy.Reason{reasonAllDisputed}
+	}
+	return verdict, reasons
+}
+
+type offerAnswer struct {
+	GateOffer
+	reasons []policy.Reason
+}
+
+// gateVerdict is a stored verdict as the gate reports it: a disputed offer
+// is blocked whatever was stored.
+func gateVerdict(stored string, disputed bool) string {
+	if disputed {
+		return policy.Blocked
+	}
+	return stored
+}
+
+func hasCode(reasons []policy.Reason, code string) bool {
+	for _, r := range reasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // Evaluator decides many products with one policy and one registry view,

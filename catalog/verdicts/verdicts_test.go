@@ -170,7 +170,7 @@ func TestChangeFeedPublishesFlipsAndWithdrawals(t *testing.T) {
 		if flips != 8 || withdrawn != 2 {
 			t.Fatalf("%d flips (want 8: 4 markets x 2 channels), %d withdrawals (want 2): %+v", flips, withdrawn, feed)
 		}
-		if g, _ := svc.Gate(admin, "4006381333931", "UK", "retail"); g.Verdict != "blocked" {
+		if g, _ := svc.Gate(admin, verdicts.GateQuery{GTIN: "4006381333931", Market: "UK", Channel: "retail"}); g.Verdict != "blocked" {
 			t.Fatalf("gate after the change: %+v", g)
 		}
 	})
@@ -191,7 +191,7 @@ func TestGateAnswersFromStoredVerdictsAndFailsClosed(t *testing.T) {
 			{"5000000000005", "UK", "retail", "blocked", "UNKNOWN_PRODUCT"},
 		}
 		for _, c := range cases {
-			g, err := svc.Gate(admin, c.gtin, c.market, c.channel)
+			g, err := svc.Gate(admin, verdicts.GateQuery{GTIN: c.gtin, Market: c.market, Channel: c.channel})
 			if err != nil {
 				t.Fatalf("%s: %v", c.gtin, err)
 			}
@@ -204,7 +204,7 @@ func TestGateAnswersFromStoredVerdictsAndFailsClosed(t *testing.T) {
 			}
 		}
 		for _, bad := range [][3]string{{"123", "UK", "retail"}, {"4006381333932", "UK", "retail"}, {"4006381333931", "FR", "retail"}, {"4006381333931", "UK", "wholesale"}} {
-			if _, err := svc.Gate(admin, bad[0], bad[1], bad[2]); err == nil {
+			if _, err := svc.Gate(admin, verdicts.GateQuery{GTIN: bad[0], Market: bad[1], Channel: bad[2]}); err == nil {
 				t.Errorf("%v accepted", bad)
 			}
 		}
@@ -403,7 +403,7 @@ func TestARecomputeNeverWritesAStaleEvaluationOverANewerImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g, _ := svc.Gate(admin, "4006381333931", "UK", "retail"); g.Verdict != "allowed" {
+		if g, _ := svc.Gate(admin, verdicts.GateQuery{GTIN: "4006381333931", Market: "UK", Channel: "retail"}); g.Verdict != "allowed" {
 			t.Errorf("the camera has its contact back, but the gate says %+v", g)
 		}
 		var feed []struct{ Market, Channel, Previous, Verdict string }
@@ -447,7 +447,7 @@ func TestARecomputeNeverWritesOverVerdictsOfANewerRegistrySnapshot(t *testing.T)
 		if last == 0 {
 			t.Fatal("the snapshot did not arrive between the reading and the writing")
 		}
-		if g, _ := svc.Gate(admin, "5901234123457", "SG", "retail"); g.Verdict != "blocked" {
+		if g, _ := svc.Gate(admin, verdicts.GateQuery{GTIN: "5901234123457", Market: "SG", Channel: "retail"}); g.Verdict != "blocked" {
 			t.Errorf("the router's label is revoked, yet the gate says %+v", g)
 		}
 		var feed []struct{ Market, Channel, Previous, Verdict string }

@@ -1,0 +1,332 @@
+package offers_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/catalog/offers"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/imports"
+	"github.com/cascade-gate/cascade/vendors"
+)
+
+var system = access.With(context.Background(), access.System("test"))
+
+const header = "sku,gtin,brand,model,name,category,markets,password_model,vuln_report_contact,support_end,statement_of_compliance,ce_marking,labels,price,currency\n"
+
+// plug is a smart plug allowed in UK and EU retail, with the given
+// password model and support end.
+func plug(sku, gtin, password, supportEnd string) string {
+	return fmt.Sprintf("%s,%s,Plugco,PL-1,Plug,smart_plug,UK EU,%s,https://plugco.example/security,%s,included,yes,,9.99,GBP\n", sku, gtin, password, supportEnd)
+}
+
+type market struct {
+	t         *testing.T
+	db        *gorm.DB
+	im        *imports.Importer
+	verdicts  *verdicts.Service
+	disputes  *offers.Service
+	suppliers map[string]int64
+	manager   context.Context
+}
+
+func newMarket(t *testing.T, db *gorm.DB, names ...string) *market {
+	t.Helper()
+	m := &market{t: t, db: db, im: imports.New(db, imports.DefaultLimits), verdicts: verdicts.New(db), disputes: offers.NewService(db),
+		suppliers: map[string]int64{}, manager: access.With(context.Background(), access.Principal{UserID: 0, Email: "cm@test.example", Role: access.CategoryManager})}
+	m.im.OnCommit = verdicts.AfterImport
+	for _, n := range names {
+		s, err := vendors.NewStore(db).Create(system, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.suppliers[n] = s.ID
+	}
+	return m
+}
+
+// upload imports rows for a supplier, as that supplier's own user would.
+func (m *market) upload(supplier string, rows ...string) imports.Batch {
+	m.t.Helper()
+	path := filepath.Join(m.t.TempDir(), "rows.csv")
+	if err := os.WriteFile(path, []byte(header+strings.Join(rows, "")), 0o600); err != nil {
+		m.t.Fatal(err)
+	}
+	as := access.With(context.Background(), access.Principal{Email: supplier + "@test.example", Role: access.Supplier, SupplierID: m.suppliers[supplier]})
+	b, err := m.im.Import(as, imports.Request{SupplierID: m.suppliers[supplier], FileName: "rows.csv", Path: path})
+	if err != nil || b.Status != imports.StatusCommitted || b.RowsRejected != 0 {
+		m.t.Fatalf("upload for %s: %v %+v", supplier, err, b)
+	}
+	return b
+}
+
+func (m *market) gate(gtin, mkt string, supplier string) verdicts.GateAnswer {
+	m.t.Helper()
+	q := verdicts.GateQuery{GTIN: gtin, Market: mkt, Channel: "retail"}
+	if supplier != "" {
+		q.SupplierID = m.suppliers[supplier]
+	}
+	a, err := m.verdicts.Gate(system, q)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return a
+}
+
+// listed returns the suppliers the listing feed lists a GTIN for.
+func (m *market) listed(mkt, gtin string) []string {
+	m.t.Helper()
+	var out []string
+	err := m.verdicts.Listings(system, mkt, "retail", func(l verdicts.Listing) error {
+		if l.GTIN == gtin {
+			out = append(out, l.Supplier)
+		}
+		return nil
+	})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// storedVerdicts is a supplier's verdict rows as stored, to show they did not move.
+func (m *market) storedVerdicts(supplier string) []string {
+	m.t.Helper()
+	var rows []string
+	err := m.db.Raw(`SELECT p.sku || ' ' || v.market || ' ' || v.channel || ' ' || v.verdict || ' ' || v.content_hash || ' ' || v.evaluated_at
+		FROM verdicts v JOIN products p ON p.id = v.product_id WHERE p.supplier_id = ? ORDER BY 1`, m.suppliers[supplier]).Scan(&rows).Error
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return rows
+}
+
+func codes(a verdicts.GateAnswer) []string {
+	var out []string
+	for _, r := range a.Reasons {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+const gtin = "04006381333931"
+
+func TestOneSuppliersUploadNeverBlocksAnothersProduct(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Rogue Trader")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		if a := m.gate(gtin, "UK", ""); a.Verdict != "allowed" {
+			t.Fatalf("before: %+v", a)
+		}
+		before := m.storedVerdicts("Brand Owner")
+		var changesBefore int64
+		db.Table("verdict_changes").Count(&changesBefore)
+
+		b := m.upload("Rogue Trader", plug("RT-9", gtin, "universal_default", "2030-06-30"))
+
+		// The owner's product: the gate, its own view and the feed all still allow it.
+		for _, mkt := range []string{"UK", "EU"} {
+			if a := m.gate(gtin, mkt, ""); a.Verdict != "allowed" || a.GTINVerdict != "allowed" {
+				t.Fatalf("%s gate for everyone after the rogue upload: %+v", mkt, a)
+			}
+			if a := m.gate(gtin, mkt, "Brand Owner"); a.Verdict != "allowed" {
+				t.Fatalf("%s gate for the owner's offer: %+v", mkt, a)
+			}
+			if got := m.listed(mkt, gtin); !slices.Equal(got, []string{"Brand Owner"}) {
+				t.Fatalf("%s feed lists %v", mkt, got)
+			}
+		}
+		if after := m.storedVerdicts("Brand Owner"); !slices.Equal(before, after) {
+			t.Fatalf("the owner's stored verdicts changed:\n%v\n%v", before, after)
+		}
+		var ownerChanges int64
+		db.Raw(`SELECT COUNT(*) FROM verdict_changes c JOIN products p ON p.id = c.product_id WHERE p.supplier_id = ?`, m.suppliers["Brand Owner"]).Scan(&ownerChanges)
+		if ownerChanges != 2*2 { // first verdicts only: UK and EU, two channels
+			t.Fatalf("the owner's change feed has %d entries", ownerChanges)
+		}
+
+		// The rogue offer is disputed and blocked, and its uploader is told
+		// which row, without being told who disagrees.
+		rogue := m.gate(gtin, "UK", "Rogue Trader")
+		if rogue.Verdict != "blocked" || !slices.Contains(codes(rogue), "GTIN_DISPUTED") || rogue.GTINVerdict != "allowed" {
+			t.Fatalf("rogue offer: %+v", rogue)
+		}
+		all := m.gate(gtin, "UK", "")
+		if len(all.Offers) != 2 {
+			t.Fatalf("offers: %+v", all.Offers)
+		}
+		for _, o := range all.Offers {
+			wantDisputed := o.SupplierID == m.suppliers["Rogue Trader"]
+			if o.Disputed != wantDisputed || (o.Verdict == "blocked") != wantDisputed {
+				t.Fatalf("offer %+v", o)
+			}
+		}
+		if len(b.Warnings) != 1 || b.Warnings[0].Code != "GTIN_DISPUTED" || b.Warnings[0].Row != 2 || b.Warnings[0].SKU != "RT-9" {
+			t.Fatalf("warnings: %+v", b.Warnings)
+		}
+		if w := b.Warnings[0].Message + b.Warnings[0].Hint; strings.Contains(w, "Brand Owner") || !strings.Contains(w, "password_model") {
+			t.Fatalf("warning names the other supplier or not the field: %q", w)
+		}
+
+		// Category managers see the dispute with both sides.
+		list, err := m.disputes.List(m.manager, offers.Filter{Status: offers.StatusOpen})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("disputes: %v %+v", err, list)
+		}
+		d := list[0]
+		if d.GTIN != gtin || !d.OfferBlocked || d.Offer.Supplier != "Rogue Trader" || d.Offer.PasswordModel != "universal_default" ||
+			len(d.Others) != 1 || d.Others[0].Supplier != "Brand Owner" || !slices.Equal(d.Others[0].Differences, []string{"password_model"}) {
+			t.Fatalf("dispute: %+v", d)
+		}
+		var opened int64
+		db.Table("audit_entries").Where("action = ?", "dispute.open").Count(&opened)
+		if opened != 1 {
+			t.Fatalf("%d dispute.open audit entries", opened)
+		}
+	})
+}
+
+func TestAnOfferThatAgreesIsNotDisputed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Distributor")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		// Another name, price, markets and punctuation of the model: the same product.
+		b := m.upload("Distributor", "D-1,4006381333931,PLUGCO,pl 1,Plug (boxed),smart_plug,UK,unique_per_device,security@plugco.example,2030-06-30,https://d.example/soc.pdf,yes,,11.50,EUR\n")
+		if len(b.Warnings) != 0 {
+			t.Fatalf("warnings: %+v", b.Warnings)
+		}
+		if a := m.gate(gtin, "UK", ""); a.Verdict != "allowed" || len(a.Offers) != 2 || a.Offers[0].Disputed || a.Offers[1].Disputed {
+			t.Fatalf("gate: %+v", a)
+		}
+		if got := m.listed("UK", gtin); !slices.Equal(got, []string{"Brand Owner", "Distributor"}) {
+			t.Fatalf("feed lists %v", got)
+		}
+		if got := m.listed("EU", gtin); !slices.Equal(got, []string{"Brand Owner"}) {
+			t.Fatalf("EU feed lists %v", got)
+		}
+	})
+}
+
+func TestADisputedOfferOfAnOutOfScopeCategoryIsStillBlocked(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Rogue Trader")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		// Calling a smart plug "non_connected" is a way round every rule; as a disputed offer it is blocked.
+		m.upload("Rogue Trader", "RT-1,4006381333931,Plugco,PL-1,Plug,non_connected,UK,,,,,,,1.00,GBP\n")
+		if a := m.gate(gtin, "UK", "Rogue Trader"); a.Verdict != "blocked" || !slices.Contains(codes(a), "GTIN_DISPUTED") {
+			t.Fatalf("rogue: %+v", a)
+		}
+		if a := m.gate(gtin, "UK", ""); a.Verdict != "allowed" {
+			t.Fatalf("GTIN: %+v", a)
+		}
+	})
+}
+
+func TestAcceptedDisputesAreJudgedOnTheirOwnData(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Distributor")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		m.upload("Distributor", plug("D-1", gtin, "unique_per_device", "2031-12-31")) // a later support end: disputed
+		list, _ := m.disputes.List(m.manager, offers.Filter{Status: offers.StatusOpen})
+		if len(list) != 1 || !slices.Equal(list[0].Others[0].Differences, []string{"support_end"}) {
+			t.Fatalf("disputes: %+v", list)
+		}
+		if a := m.gate(gtin, "UK", "Distributor"); a.Verdict != "blocked" {
+			t.Fatalf("before accepting: %+v", a)
+		}
+		d, err := m.disputes.Accept(m.manager, list[0].ID, "the distributor sells the 2026 revision")
+		if err != nil || d.Status != offers.StatusAccepted || d.OfferBlocked {
+			t.Fatalf("accept: %v %+v", err, d)
+		}
+		if a := m.gate(gtin, "UK", "Distributor"); a.Verdict != "allowed" || slices.Contains(codes(a), "GTIN_DISPUTED") {
+			t.Fatalf("after accepting: %+v", a)
+		}
+		if got := m.listed("UK", gtin); !slices.Equal(got, []string{"Brand Owner", "Distributor"}) {
+			t.Fatalf("feed lists %v", got)
+		}
+		// The same data uploaded again stays accepted; other data is disputed anew.
+		if b := m.upload("Distributor", plug("D-1", gtin, "unique_per_device", "2031-12-31")); len(b.Warnings) != 0 {
+			t.Fatalf("re-upload of accepted data warned: %+v", b.Warnings)
+		}
+		if b := m.upload("Distributor", plug("D-1", gtin, "unique_per_device", "2032-01-31")); len(b.Warnings) != 1 {
+			t.Fatalf("changed data not disputed: %+v", b.Warnings)
+		}
+		if _, err := m.disputes.Accept(m.manager, list[0].ID, ""); err == nil || !strings.Contains(err.Error(), "later dispute") {
+			t.Fatalf("deciding a superseded dispute: %v", err)
+		}
+		var accepted int64
+		db.Table("audit_entries").Where("action = ?", "dispute.accept").Count(&accepted)
+		if accepted != 1 {
+			t.Fatalf("%d dispute.accept audit entries", accepted)
+		}
+	})
+}
+
+func TestARejectedOfferStaysBlockedUntilAnUploadMakesItAgree(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Rogue Trader")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		m.upload("Rogue Trader", plug("RT-9", gtin, "no_password", "2030-06-30"))
+		list, _ := m.disputes.List(m.manager, offers.Filter{})
+		d, err := m.disputes.Reject(m.manager, list[0].ID, "not the manufacturer's data")
+		if err != nil || d.Status != offers.StatusRejected || !d.OfferBlocked {
+			t.Fatalf("reject: %v %+v", err, d)
+		}
+		if _, err := m.disputes.Reject(m.manager, d.ID, ""); err == nil {
+			t.Fatal("a dispute was rejected twice")
+		}
+		// The same data again: still blocked, no second dispute.
+		m.upload("Rogue Trader", plug("RT-9", gtin, "no_password", "2030-06-30"))
+		if a := m.gate(gtin, "UK", "Rogue Trader"); a.Verdict != "blocked" || !slices.Contains(codes(a), "GTIN_DISPUTED") {
+			t.Fatalf("after re-upload: %+v", a)
+		}
+		if list, _ := m.disputes.List(m.manager, offers.Filter{}); len(list) != 1 {
+			t.Fatalf("%d disputes", len(list))
+		}
+		// Corrected: judged on its own data, allowed, listed.
+		if b := m.upload("Rogue Trader", plug("RT-9", gtin, "unique_per_device", "2030-06-30")); len(b.Warnings) != 0 {
+			t.Fatalf("warnings: %+v", b.Warnings)
+		}
+		if a := m.gate(gtin, "UK", "Rogue Trader"); a.Verdict != "allowed" {
+			t.Fatalf("after correcting: %+v", a)
+		}
+		got, _ := m.disputes.Get(m.manager, d.ID)
+		if got.Status != offers.StatusRejected || got.Resolution != offers.ResolutionAgreed || got.OfferBlocked {
+			t.Fatalf("dispute after the agreeing upload: %+v", got)
+		}
+		if _, err := m.disputes.Accept(m.manager, d.ID, ""); err == nil || !strings.Contains(err.Error(), "already made this offer agree") {
+			t.Fatalf("deciding a closed dispute: %v", err)
+		}
+	})
+}
+
+func TestOnlyCategoryManagersAndAdminsDecideDisputes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Rogue Trader")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		m.upload("Rogue Trader", plug("RT-9", gtin, "universal_default", "2030-06-30"))
+		list, _ := m.disputes.List(m.manager, offers.Filter{})
+		for _, role := range []access.Role{access.Supplier, access.Buyer, access.Approver} {
+			ctx := access.With(context.Background(), access.Principal{Email: "x@test.example", Role: role, SupplierID: m.suppliers["Rogue Trader"], Organisation: "Org"})
+			if _, err := m.disputes.Accept(ctx, list[0].ID, ""); err == nil {
+				t.Fatalf("%s accepted a dispute", role)
+			}
+			if _, err := m.disputes.List(ctx, offers.Filter{}); err == nil {
+				t.Fatalf("%s listed disputes", role)
+			}
+		}
+		if a := m.gate(gtin, "UK", "Rogue Trader"); a.Verdict != "blocked" {
+			t.Fatalf("the offer moved: %+v", a)
+		}
+	})
+}
