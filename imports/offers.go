@@ -29,6 +29,9 @@ func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB) error {
 	if err := database.Lock(tx, database.LockVerdicts); err != nil {
 		return err
 	}
+	if testHookReconcile != nil {
+		testHookReconcile()
+	}
 	var ids []int64
 	err := tx.Raw(`SELECT p.id FROM staged_rows s JOIN products p ON p.supplier_id = ? AND p.sku = s.sku
 		WHERE p.disputed OR (p.batch_id = ? AND EXISTS (
@@ -46,6 +49,10 @@ func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB) error {
 	}
 	return r.warnDisputed(tx, out.Disputed)
 }
+
+// testHookReconcile, set by tests, runs when an upload begins to judge its
+// offers: where another supplier's upload of the same GTIN must wait.
+var testHookReconcile func()
 
 func (r *run) warnDisputed(tx *gorm.DB, disputed []offers.Disputed) error {
 	if len(disputed) == 0 {
