@@ -3,7 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
-		"strconv"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
