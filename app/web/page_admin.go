@@ -30,7 +30,7 @@ func (s *Server) adminUsersPage(c *gin.Context) error {
 		return err
 	}
 	return s.page(c, http.StatusOK, "admin_users.html", "Users and tokens", map[string]any{
-		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens, "NewToken": c.Query("token"),
+		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens,
 	})
 }
 

@@ -290,3 +290,18 @@ func TestAFailedImportNeverShowsTheDatabasesErrorText(t *testing.T) {
 		}
 	})
 }
+
+// TestAURLCannotPlantATokenOnTheUsersPage: the users page shows "your new
+// API token" only in the answer to creating one, never a value from a link
+// (an admin could be led to copy an attacker's token into their tooling).
+func TestAURLCannotPlantATokenOnTheUsersPage(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t))
+	b := w.browse("admin")
+	if rec := b.get("/admin/users?token=cas_planted_by_attacker"); rec.Code != ok || strings.Contains(rec.Body.String(), "planted_by_attacker") {
+		t.Fatalf("%d: the page shows a token from the URL", rec.Code)
+	}
+	rec := b.post("/admin/tokens", url.Values{"csrf": {b.csrf}, "name": {"ci"}, "ttl_days": {"30"}})
+	if rec.Code != created || !strings.Contains(rec.Body.String(), `id="new-token"`) || !strings.Contains(banner(rec.Body.String()), "Token created") {
+		t.Fatalf("creating a token: %d %s", rec.Code, banner(rec.Body.String()))
+	}
+}
