@@ -239,9 +239,16 @@ func TestAFullDiskFailsTheImportCleanly(t *testing.T) {
 	if p := e.products(); len(p) != 1 || p["KEEP"].Model != "M1" {
 		t.Fatalf("the catalogue changed: %d products", len(p))
 	}
-	var status string
-	db.Raw("SELECT status FROM import_batches WHERE id = ?", b.ID).Scan(&status)
-	if status != imports.StatusFailed {
-		t.Fatalf("stored batch status %q", status)
+	var stored struct{ Status, Error string }
+	db.Raw("SELECT status, error FROM import_batches WHERE id = ?", b.ID).Scan(&stored)
+	if stored.Status != imports.StatusFailed {
+		t.Fatalf("stored batch status %q", stored.Status)
+	}
+	// The supplier reads a code and a safe message quoting the batch (no
+	// request here: the CLI), never the driver's words.
+	for _, got := range []string{stored.Error, b.Error} {
+		if !strings.HasPrefix(got, "INTERNAL: ") || !strings.Contains(got, fmt.Sprintf("batch %d", b.ID)) || strings.Contains(got, "full") {
+			t.Fatalf("the batch's error is %q", got)
+		}
 	}
 }

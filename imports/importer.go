@@ -35,6 +35,12 @@ type Request struct {
 	FileName   string // as uploaded; only its base name is kept
 	Path       string // where the file is on disk
 	Progress   func(Progress)
+
+	// RequestID names the request that started the import, if any. A batch
+	// that fails for an internal reason quotes it (or else the batch id) so
+	// that the operator can find the cause in the log; the cause itself is
+	// never stored in the batch.
+	RequestID string
 }
 
 // Importer imports supplier files.

@@ -274,14 +274,30 @@ func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) err
 // fail marks the batch failed. Row errors already found are kept: they
 // still tell the supplier what to fix.
 func (r *run) fail(ctx context.Context, cause error) error {
-	msg := cause.Error()
-	if e, ok := errs.As(cause); ok {
-		msg = e.Code + ": " + e.Message
-	}
+	msg := failureMessage(cause, r.req.RequestID, r.batch.ID)
 	now := time.Now().UTC()
 	r.batch.Status, r.batch.Error, r.batch.FinishedAt = StatusFailed, msg, &now
 	return r.im.db.WithContext(ctx).Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
 		"status": StatusFailed, "error": msg, "finished_at": now, "format": r.batch.Format,
 		"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
 	}).Error
+}
+
+// failureMessage is what a failed batch tells its supplier: the code and
+// message of an error the supplier can act on (an unreadable file, a limit),
+// or, for anything internal (a driver's or the file system's error), a code
+// and a fixed message quoting the request or batch. The internal error's
+// text never reaches the batch: callers log it with the request id.
+func failureMessage(cause error, requestID string, batchID int64) string {
+	if e, ok := errs.As(cause); ok && e.Kind != errs.Internal {
+		return e.Code + ": " + e.Message
+	}
+	ref := fmt.Sprintf("batch %d", batchID)
+	if requestID != "" {
+		ref = "request id " + requestID
+	}
+	if database.IsUnavailable(cause) {
+		return "DB_UNAVAILABLE: the database was unavailable, so nothing of this file was stored: upload it again in a moment (" + ref + ")"
+	}
+	return "INTERNAL: the import failed on our side and nothing of this file was stored: retry, or contact the operator quoting " + ref
 }

@@ -2,9 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"os"
@@ -38,7 +40,7 @@ func (s *Server) uploadImport(c *gin.Context) error {
 			return errs.Invalidf("MISSING_SUPPLIER", "say which supplier the file belongs to: supplier_id")
 		}
 	}
-	req := imports.Request{SupplierID: supplierID, FileName: up.name, Path: up.path}
+	req := imports.Request{SupplierID: supplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)}
 	batch, err := s.importer.Start(ctx, req)
 	if err != nil {
 		os.Remove(up.path)
@@ -60,12 +62,23 @@ func (s *Server) uploadImport(c *gin.Context) error {
 		defer s.running.Done()
 		defer os.Remove(up.path)
 		if _, err := s.importer.Run(bg, batch, req); err != nil {
-			s.log.Warn("import failed", "batch", batch.ID, "err", err)
+			s.logImportFailure(batch.ID, req.RequestID, err)
 		}
 	}()
 	c.Header("Location", fmt.Sprintf("/api/v1/imports/%d", batch.ID))
 	c.JSON(http.StatusAccepted, gin.H{"import": batch})
 	return nil
+}
+
+// logImportFailure logs why a background import failed, with the request
+// that started it: the batch shows the supplier only a code and a safe
+// message quoting that request id.
+func (s *Server) logImportFailure(batchID int64, requestID string, err error) {
+	level := slog.LevelWarn // the supplier's file: the batch already says what to fix
+	if errs.KindOf(err) == errs.Internal || errs.KindOf(err) == errs.Unavailable {
+		level = slog.LevelError
+	}
+	s.log.Log(context.Background(), level, "import failed", "batch", batchID, "err", err, "request_id", requestID)
 }
 
 type upload struct {

@@ -30,7 +30,7 @@ func (s *Server) adminUsersPage(c *gin.Context) error {
 		return err
 	}
 	return s.page(c, http.StatusOK, "admin_users.html", "Users and tokens", map[string]any{
-		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens, "NewToken": c.Query("token"),
+		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens,
 	})
 }
 
@@ -41,7 +41,7 @@ func (s *Server) adminCreateUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return back(c, "/admin/users", "User created.")
+	return back(c, "/admin/users", noticeUserCreated)
 }
 
 // adminCreateToken makes a token for the signed-in admin and shows it once.
@@ -80,7 +80,7 @@ func (s *Server) adminCreateSupplier(c *gin.Context) error {
 	if _, err := s.suppliers.Create(c.Request.Context(), c.PostForm("name")); err != nil {
 		return err
 	}
-	return back(c, "/admin/suppliers", "Supplier registered.")
+	return back(c, "/admin/suppliers", noticeSupplierRegistered)
 }
 
 // schemeView is a scheme with its snapshots and sources.
@@ -144,7 +144,7 @@ func (s *Server) adminUploadSnapshot(c *gin.Context) error {
 	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
 		return err
 	}
-	return back(c, "/admin/registries", "Snapshot stored; verdicts recomputed.")
+	return back(c, "/admin/registries", noticeSnapshotStored)
 }
 
 func (s *Server) adminAddSource(c *gin.Context) error {
@@ -156,7 +156,7 @@ func (s *Server) adminAddSource(c *gin.Context) error {
 		URL: c.PostForm("url"), Mapping: m, Schedule: c.PostForm("schedule")}); err != nil {
 		return err
 	}
-	return back(c, "/admin/registries", "Source added.")
+	return back(c, "/admin/registries", noticeSourceAdded)
 }
 
 func (s *Server) adminRefreshSource(c *gin.Context) error {
@@ -170,12 +170,14 @@ func (s *Server) adminRefreshSource(c *gin.Context) error {
 		return err
 	}
 	if _, err := s.registries.Refresh(ctx, registry.DefaultFetcher, src); err != nil {
-		return back(c, "/admin/registries", "Refresh failed, the last good snapshot stays: "+err.Error())
+		// The source's status records why; the banner never carries a fetch's error text.
+		loggerOf(c).WarnContext(ctx, "registry refresh failed", "source", src.ID, "err", err, "request_id", c.GetString(requestIDKey))
+		return back(c, "/admin/registries", noticeRefreshFailed)
 	}
 	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
 		return err
 	}
-	return back(c, "/admin/registries", "Source refreshed; verdicts recomputed.")
+	return back(c, "/admin/registries", noticeSourceRefreshed)
 }
 
 func (s *Server) adminPoliciesPage(c *gin.Context) error {
@@ -205,23 +207,21 @@ func (s *Server) adminUploadPolicy(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.verdicts.Policies().Upload(ctx, raw)
-	if err != nil {
+	if _, err := s.verdicts.Policies().Upload(ctx, raw); err != nil {
 		return err
 	}
-	return back(c, "/admin/policies", "Policy "+v.Version+" stored. Preview its impact before activating it.")
+	return back(c, "/admin/policies", noticePolicyStored)
 }
 
 func (s *Server) adminActivatePolicy(c *gin.Context) error {
 	ctx := c.Request.Context()
-	v, err := s.verdicts.Policies().Activate(ctx, c.Param("version"))
-	if err != nil {
+	if _, err := s.verdicts.Policies().Activate(ctx, c.Param("version")); err != nil {
 		return err
 	}
 	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
 		return err
 	}
-	return back(c, "/admin/policies", "Policy "+v.Version+" is active; verdicts recomputed.")
+	return back(c, "/admin/policies", noticePolicyActivated)
 }
 
 func (s *Server) adminAuditPage(c *gin.Context) error {

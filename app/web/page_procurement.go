@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -16,11 +15,6 @@ import (
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/procurement"
 )
-
-func back(c *gin.Context, path, msg string) error {
-	c.Redirect(http.StatusSeeOther, path+"?msg="+url.QueryEscape(msg))
-	return nil
-}
 
 func formInt(c *gin.Context, name string) int {
 	n, _ := strconv.Atoi(c.PostForm(name))
@@ -52,7 +46,7 @@ func (s *Server) createOrderPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return back(c, fmt.Sprintf("/orders/%d", o.ID), "Order created: add its lines.")
+	return back(c, fmt.Sprintf("/orders/%d", o.ID), noticeOrderCreated)
 }
 
 // orderPage shows an order with each line's gate decision inline, and the
@@ -98,7 +92,7 @@ func (s *Server) addLinePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return back(c, fmt.Sprintf("/orders/%d", id), "Line added.")
+	return back(c, fmt.Sprintf("/orders/%d", id), noticeLineAdded)
 }
 
 // orderActionPage submits, approves, rejects or cancels from the order page.
@@ -109,30 +103,30 @@ func (s *Server) orderActionPage(c *gin.Context) error {
 		return err
 	}
 	version, note := formInt(c, "version"), c.PostForm("note")
-	var msg string
+	var done notice
 	switch c.Param("action") {
 	case "submit":
 		_, err = s.procurement.Submit(ctx, id, version)
-		msg = "Order submitted for approval."
+		done = noticeOrderSubmitted
 	case "approve":
 		_, err = s.procurement.Approve(ctx, id, version, note)
-		msg = "Order approved."
+		done = noticeOrderApproved
 	case "reject":
 		_, err = s.procurement.Reject(ctx, id, version, note)
-		msg = "Order rejected."
+		done = noticeOrderRejected
 	case "cancel":
 		_, err = s.procurement.Cancel(ctx, id, version)
-		msg = "Order cancelled."
+		done = noticeOrderCancelled
 	default:
 		return errs.NotFoundf("no such action")
 	}
 	if e, ok := errs.As(err); ok && e.Code == "ORDER_BLOCKED" {
-		return back(c, fmt.Sprintf("/orders/%d", id), "The order was not moved: the lines marked blocked fail the procurement gate at their delivery date.")
+		return back(c, fmt.Sprintf("/orders/%d", id), noticeOrderBlocked)
 	}
 	if err != nil {
 		return err
 	}
-	return back(c, fmt.Sprintf("/orders/%d", id), msg)
+	return back(c, fmt.Sprintf("/orders/%d", id), done)
 }
 
 func (s *Server) cataloguePage(c *gin.Context) error {
@@ -195,24 +189,27 @@ func (s *Server) requestWaiverPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return back(c, "/waivers", "Waiver requested: another approver of your organisation must decide it.")
+	return back(c, "/waivers", noticeWaiverRequested)
 }
 
-func (s *Server) decideWaiverPage(c *gin.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
+// decideWaiverPage approves or refuses a waiver from its page. Each decision
+// has its own route: a mistyped action is no route at all (404), never a refusal.
+func (s *Server) decideWaiverPage(approve bool) handler {
+	return func(c *gin.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		expires, err := formDate(c, "expires_on")
+		if err != nil {
+			return err
+		}
+		if _, err := s.procurement.DecideWaiver(c.Request.Context(), id, approve, c.PostForm("note"), expires); err != nil {
+			return err
+		}
+		if approve {
+			return back(c, "/waivers", noticeWaiverApproved)
+		}
+		return back(c, "/waivers", noticeWaiverRefused)
 	}
-	expires, err := formDate(c, "expires_on")
-	if err != nil {
-		return err
-	}
-	approve := c.Param("action") == "approve"
-	if _, err := s.procurement.DecideWaiver(c.Request.Context(), id, approve, c.PostForm("note"), expires); err != nil {
-		return err
-	}
-	if approve {
-		return back(c, "/waivers", "Waiver approved.")
-	}
-	return back(c, "/waivers", "Waiver refused.")
 }

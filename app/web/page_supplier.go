@@ -39,7 +39,7 @@ func (s *Server) supplierUpload(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	req := imports.Request{SupplierID: p.SupplierID, FileName: up.name, Path: up.path}
+	req := imports.Request{SupplierID: p.SupplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)}
 	batch, err := s.importer.Start(ctx, req)
 	if err != nil {
 		os.Remove(up.path)
@@ -51,7 +51,7 @@ func (s *Server) supplierUpload(c *gin.Context) error {
 		defer s.running.Done()
 		defer os.Remove(up.path)
 		if _, err := s.importer.Run(bg, batch, req); err != nil {
-			s.log.Warn("import failed", "batch", batch.ID, "err", err)
+			s.logImportFailure(batch.ID, req.RequestID, err)
 		}
 	}()
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/supplier/imports/%d", batch.ID))

@@ -48,7 +48,7 @@ func homeFor(r access.Role) string {
 }
 
 // page renders a template with what every page needs: the user, their
-// navigation, the CSRF token for forms, and a flash message.
+// navigation, the CSRF token for forms, and the banner a notice names.
 func (s *Server) page(c *gin.Context, status int, name, title string, data map[string]any) error {
 	if data == nil {
 		data = map[string]any{}
@@ -63,9 +63,7 @@ func (s *Server) page(c *gin.Context, status int, name, title string, data map[s
 		data["Nav"] = nav
 	}
 	data["CSRF"] = c.GetString(csrfKey)
-	if _, ok := data["Flash"]; !ok {
-		data["Flash"] = c.Query("msg")
-	}
+	setNotice(c, data)
 	body, err := templates.Render(name, data)
 	if err != nil {
 		return err
@@ -152,9 +150,25 @@ func (s *Server) loginForm(c *gin.Context) error {
 	return s.page(c, http.StatusOK, "login.html", "Sign in", map[string]any{"LoginCSRF": tok, "Next": safeNext(c.Query("next"))})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path that starts
+// with a single "/", with no backslash (browsers read it as "/") and no
+// control character (browsers drop tabs and newlines, so "/\t/evil.example"
+// becomes "//evil.example"), neither as written nor once percent-decoded,
+// that parses to no scheme and no host. Anything else is "", the role's home.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	unsafe := func(s string) bool {
+		return !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') ||
+			strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	}
+	if unsafe(next) {
+		return ""
+	}
+	decoded, err := url.PathUnescape(next)
+	if err != nil || unsafe(decoded) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return ""
 	}
 	return next
@@ -192,8 +206,7 @@ func (s *Server) logoutSubmit(c *gin.Context) error {
 		}
 	}
 	clearSessionCookie(c)
-	c.Redirect(http.StatusSeeOther, "/login?msg="+url.QueryEscape("You are signed out."))
-	return nil
+	return back(c, "/login", noticeSignedOut)
 }
 
 // home sends a signed-in user to their work, anyone else to the landing page.
