@@ -12,6 +12,7 @@ import (
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
@@ -169,8 +170,13 @@ func (s *Server) adminRefreshSource(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.registries.Refresh(ctx, registry.DefaultFetcher, src); err != nil {
-		return back(c, "/admin/registries", "Refresh failed, the last good snapshot stays: "+err.Error())
+	if _, err := s.registries.Refresh(ctx, s.fetcher, src); err != nil {
+		if errs.KindOf(err) != errs.Unavailable {
+			return err // forbidden, not found, the database: the error page
+		}
+		// userError logs the cause with the request id; the page gets the safe message.
+		e := userError(c, err)
+		return back(c, "/admin/registries", "Refresh failed, the last good snapshot stays: "+e.Code+": "+e.Message)
 	}
 	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
 		return err
