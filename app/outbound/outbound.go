@@ -241,7 +241,7 @@ func Client(p Policy) *http.Client {
 		Transport: guard{transport},
 		Timeout:   timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= maxRedirects {
+			if len(via) > maxRedirects { // via holds the first request and each redirect followed
 				return &RedirectError{Max: maxRedirects}
 			}
 			return nil
