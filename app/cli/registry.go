@@ -61,6 +61,7 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 	imp.Flags().StringVar(&mapping, "map", "", "column mapping for non-canonical layouts: canonical=source,…")
 	imp.Flags().BoolVar(&sample, "sample", false, "mark the snapshot as sample data, not a real registry")
 	_ = imp.MarkFlagRequired("scheme")
+	var allowNets []string
 	refresh := &cobra.Command{
 		Use:   "refresh",
 		Short: "Fetch every enabled registry source now; a failed source keeps its last good snapshot",
@@ -71,12 +72,16 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 				return err
 			}
 			defer database.Close(db)
-			results, err := jobs.RefreshSources(ctx, db, registry.DefaultFetcher, true)
+			policy, err := outboundPolicy(allowNets)
+			if err != nil {
+				return err
+			}
+			results, err := jobs.RefreshSources(ctx, db, registry.NewFetcher(policy), true)
 			failed := 0
 			for _, r := range results {
 				if r.Err != nil {
 					failed++
-					fmt.Fprintf(e.stdout, "%s %s: FAILED, last good snapshot kept: %v\n", r.Source.Scheme, r.Source.URL, r.Err)
+					fmt.Fprintf(e.stdout, "%s %s: FAILED, last good snapshot kept: %s\n", r.Source.Scheme, r.Source.URL, registry.FailureText(r.Err))
 					continue
 				}
 				fmt.Fprintf(e.stdout, "%s %s: snapshot %d, %d entries (%d added, %d changed, %d revoked, %d expired)\n", r.Source.Scheme, r.Source.URL,
@@ -94,6 +99,7 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 			return nil
 		},
 	}
+	outboundFlag(refresh, &allowNets)
 	var snapScheme string
 	snaps := &cobra.Command{
 		Use:   "snapshots --scheme CODE",

@@ -16,6 +16,7 @@ import (
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/demo"
 	"github.com/cascade-gate/cascade/app/jobs"
+	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/imports"
 )
@@ -23,7 +24,7 @@ import (
 func (e *env) serveCmd() *cobra.Command {
 	var addr, nightly string
 	var withDemo bool
-	var proxies []string
+	var proxies, allowNets []string
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web UI and JSON API",
@@ -39,6 +40,10 @@ password printed once.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			cmd.SetContext(ctx)
+			policy, err := outboundPolicy(allowNets)
+			if err != nil {
+				return err
+			}
 			_, db, err := e.open(cmd)
 			if err != nil {
 				return err
@@ -79,8 +84,9 @@ password printed once.`,
 			if err := srv.TrustProxies(proxies); err != nil {
 				return err
 			}
+			srv.AllowOutbound(policy)
 
-			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly})
+			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly, Outbound: policy})
 			if err != nil {
 				return err
 			}
@@ -98,8 +104,22 @@ password printed once.`,
 	c.Flags().BoolVar(&withDemo, "demo", false, "load sample suppliers, products, registries and users, and print the logins")
 	c.Flags().StringSliceVar(&proxies, "trusted-proxies", envList("CASCADE_TRUSTED_PROXIES"),
 		"IPs or CIDRs of the reverse proxies whose X-Forwarded-For gives the client address; none by default (env CASCADE_TRUSTED_PROXIES, comma-separated)")
+	outboundFlag(c, &allowNets)
 	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
 	return c
+}
+
+// outboundFlag adds --allow-outbound-networks to a command that makes
+// outgoing requests (registry fetches).
+func outboundFlag(c *cobra.Command, list *[]string) {
+	c.Flags().StringSliceVar(list, "allow-outbound-networks", envList("CASCADE_ALLOW_OUTBOUND_NETWORKS"),
+		"CIDRs of internal networks that outgoing requests (registry sources) may reach, e.g. an on-premises mirror; loopback, private, link-local and other internal addresses are refused otherwise (env CASCADE_ALLOW_OUTBOUND_NETWORKS, comma-separated)")
+}
+
+// outboundPolicy is what outgoing requests may reach, from the flag.
+func outboundPolicy(list []string) (outbound.Policy, error) {
+	nets, err := outbound.ParseNetworks(list)
+	return outbound.Policy{Allow: nets}, err
 }
 
 func displayURL(a net.Addr) string {

@@ -14,6 +14,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/outbound"
+	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 )
@@ -21,9 +23,11 @@ import (
 // jobNightly names the nightly re-evaluation in job_runs.
 const jobNightly = "nightly"
 
-// Schedule is when the jobs run (cron expressions, UTC).
+// Schedule is when the jobs run (cron expressions, UTC) and what their
+// outgoing requests may reach.
 type Schedule struct {
-	Nightly string // re-evaluate every verdict: support periods and labels end with time
+	Nightly  string          // re-evaluate every verdict: support periods and labels end with time
+	Outbound outbound.Policy // registry fetches: internal networks only where allowed
 }
 
 // DefaultSchedule runs the nightly re-evaluation at 02:15 UTC.
@@ -48,7 +52,8 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 		return nil, err
 	}
 	// Registry sources carry their own schedules; each minute, the due ones are fetched.
-	if _, err := c.AddFunc("* * * * *", func() { refreshDue(ctx, db, log) }); err != nil {
+	fetcher := registry.NewFetcher(s.Outbound)
+	if _, err := c.AddFunc("* * * * *", func() { refreshDue(ctx, db, log, fetcher) }); err != nil {
 		return nil, err
 	}
 	c.Start()

@@ -81,8 +81,8 @@ func dueSlot(src registry.Source, firing time.Time) string {
 }
 
 // refreshDue runs every minute on every replica; each due source is fetched once.
-func refreshDue(ctx context.Context, db *gorm.DB, log *slog.Logger) {
-	results, err := RefreshSources(ctx, db, registry.DefaultFetcher, false)
+func refreshDue(ctx context.Context, db *gorm.DB, log *slog.Logger, f registry.Fetcher) {
+	results, err := RefreshSources(ctx, db, f, false)
 	for _, r := range results {
 		if r.Err != nil {
 			log.Warn("registry refresh failed: the last good snapshot stays", "scheme", r.Source.Scheme, "source", r.Source.URL, "err", r.Err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/database/dbtest"
 	"github.com/cascade-gate/cascade/app/jobs"
+	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
@@ -62,7 +64,8 @@ func TestEachDueFiringOfASourceIsFetchedByOneReplica(t *testing.T) {
 			defer database.Close(r)
 			replicas = append(replicas, r)
 		}
-		fetcher := registry.Fetcher{Client: &http.Client{Timeout: 10 * time.Second}, MaxBytes: 1 << 20}
+		// The source is an httptest server on loopback: the fetcher may reach that network only.
+		fetcher := registry.NewFetcher(outbound.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 10 * time.Second})
 		var fetched atomic.Int32 // refresh results, across replicas
 		tick := func(db *gorm.DB) {
 			results, err := jobs.RefreshSources(context.Background(), db, fetcher, false)

@@ -156,13 +156,14 @@ func routeMatrix() []routeCase {
 			body:    func(*world, string) any { return []byte("label_id,brand,model,status\nCTM-1,Brand,M-1,valid\n") },
 			headers: []string{"Content-Type", "text/csv"},
 			want:    expect{unauth, created, forbid, forbid, forbid, forbid}},
-		{method: "GET", route: "/api/v1/sources", path: fixed("/api/v1/sources"), want: users},
+		// Sources are the operator's: their URLs and fetch status are for admins only.
+		{method: "GET", route: "/api/v1/sources", path: fixed("/api/v1/sources"), want: adminOnly},
 		{method: "POST", route: "/api/v1/schemes/:code/sources", path: fixed("/api/v1/schemes/SG-CLS/sources"),
 			body: func(*world, string) any {
 				return map[string]any{"url": "https://registry.example/sg.csv", "schedule": "0 3 * * *"}
 			},
 			want: expect{unauth, created, forbid, forbid, forbid, forbid}},
-		// The source points at an address that does not answer: the admin gets the fetch failure (503), others 403.
+		// The source points at loopback, which is refused: the admin gets the fetch failure (503), others 403.
 		{method: "POST", route: "/api/v1/sources/:id/refresh", path: func(w *world) string { return fmt.Sprintf("/api/v1/sources/%d/refresh", w.source) },
 			want: expect{unauth, http.StatusServiceUnavailable, forbid, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/snapshots/:id", path: func(w *world) string { return fmt.Sprintf("/api/v1/snapshots/%d", w.snapshot) }, want: users},

@@ -356,7 +356,7 @@ func (s *Server) refreshSource(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.registries.Refresh(ctx, registry.DefaultFetcher, src)
+	snap, err := s.registries.Refresh(ctx, s.fetcher, src)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
@@ -169,8 +170,12 @@ func (s *Server) adminRefreshSource(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.registries.Refresh(ctx, registry.DefaultFetcher, src); err != nil {
-		// The source's status records why; the banner never carries a fetch's error text.
+	if _, err := s.registries.Refresh(ctx, s.fetcher, src); err != nil {
+		if errs.KindOf(err) != errs.Unavailable {
+			return err // forbidden, not found, the database: the error page
+		}
+		// The source's status records a code and a safe message; the banner
+		// is a fixed notice, and the cause goes to the log with the request id.
 		loggerOf(c).WarnContext(ctx, "registry refresh failed", "source", src.ID, "err", err, "request_id", c.GetString(requestIDKey))
 		return back(c, "/admin/registries", noticeRefreshFailed)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
@@ -45,6 +46,7 @@ type Server struct {
 	importer    *imports.Importer
 	batches     *imports.Store
 	registries  *registry.Store
+	fetcher     registry.Fetcher // every registry fetch goes through it (AllowOutbound)
 	verdicts    *verdicts.Service
 	procurement *procurement.Service
 	log         *slog.Logger
@@ -73,6 +75,7 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 		importer:    imports.New(db, imports.DefaultLimits),
 		batches:     imports.NewStore(db),
 		registries:  registry.NewStore(db),
+		fetcher:     registry.NewFetcher(outbound.Policy{}),
 		verdicts:    verdicts.New(db),
 		procurement: procurement.New(db),
 		log:         log,
@@ -85,6 +88,13 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.engine = s.routes(newMetrics(s.registry))
 	return s
+}
+
+// AllowOutbound sets what the server's outgoing requests (registry
+// fetches) may reach: by default no loopback, private or other internal
+// network, only those p allows.
+func (s *Server) AllowOutbound(p outbound.Policy) {
+	s.fetcher = registry.NewFetcher(p)
 }
 
 // TrustProxies names the reverse proxies (IPs or CIDRs) whose

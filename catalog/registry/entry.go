@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/catalog"
 )
 
@@ -71,23 +72,23 @@ func (e Entry) fingerprint() string {
 
 // Snapshot is an immutable copy of one scheme's registry at one time.
 type Snapshot struct {
-	ID         int64     `json:"id"`
-	SchemeID   int64     `json:"scheme_id"`
-	Scheme     string    `json:"scheme" gorm:"-"`
-	SourceID   *int64    `json:"source_id,omitempty"`
-	Source     string    `json:"source"`
-	Sample     bool      `json:"sample"`
-	SHA256     string    `json:"sha256" gorm:"column:sha256"`
-	FetchedAt  time.Time `json:"fetched_at"`
-	EntryCount int       `json:"entry_count"`
-	PreviousID *int64    `json:"previous_id,omitempty"`
-	Added      int       `json:"added"`
-	Changed    int       `json:"changed"`
-	Revoked    int       `json:"revoked"`
-	Expired    int       `json:"expired"`
-	Diff       Diff      `json:"diff" gorm:"serializer:json"`
-	CreatedBy  string    `json:"created_by"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64        `json:"id"`
+	SchemeID   int64        `json:"scheme_id"`
+	Scheme     string       `json:"scheme" gorm:"-"`
+	SourceID   *int64       `json:"source_id,omitempty"`
+	Source     outbound.URL `json:"source"` // a file name or the source's URL, shown redacted
+	Sample     bool         `json:"sample"`
+	SHA256     string       `json:"sha256" gorm:"column:sha256"`
+	FetchedAt  time.Time    `json:"fetched_at"`
+	EntryCount int          `json:"entry_count"`
+	PreviousID *int64       `json:"previous_id,omitempty"`
+	Added      int          `json:"added"`
+	Changed    int          `json:"changed"`
+	Revoked    int          `json:"revoked"`
+	Expired    int          `json:"expired"`
+	Diff       Diff         `json:"diff" gorm:"serializer:json"`
+	CreatedBy  string       `json:"created_by"`
+	CreatedAt  time.Time    `json:"created_at"`
 }
 
 // TableName is the snapshots table.

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/database/dbtest"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
@@ -54,6 +56,9 @@ func registryServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// loopback is the network the tests' httptest servers listen on.
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
 // hugeSent counts what the 2 GB source got to send before the fetcher hung up.
 var hugeSent atomic.Int64
 
@@ -61,7 +66,8 @@ func TestRefreshKeepsTheLastGoodSnapshotWhateverTheSourceDoes(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		srv := registryServer(t)
 		store := registry.NewStore(db)
-		fetcher := registry.Fetcher{Client: &http.Client{Timeout: 300 * time.Millisecond}, MaxBytes: 1 << 20}
+		// The test's registry is on loopback: the fetcher is allowed that network only.
+		fetcher := registry.Fetcher{Client: outbound.Client(outbound.Policy{Allow: loopback, Timeout: 300 * time.Millisecond}), MaxBytes: 1 << 20}
 		mapping, _ := registry.ParseMapping("label_id=Registration No.,brand=Manufacturer,expires=Valid until")
 		add := func(path string) registry.Source {
 			src, err := store.AddSource(admin, registry.NewSource{Scheme: "SG-CLS", URL: srv.URL + path, Mapping: mapping, Schedule: "0 3 * * *"})

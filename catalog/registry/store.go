@@ -16,6 +16,7 @@ import (
 	"github.com/cascade-gate/cascade/app/civil"
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/outbound"
 )
 
 // Store keeps schemes and their snapshots.
@@ -81,7 +82,7 @@ func (s *Store) Import(ctx context.Context, n NewSnapshot) (Snapshot, error) {
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	snap := Snapshot{
-		SchemeID: sc.ID, Scheme: sc.Code, SourceID: n.SourceID, Source: n.Source, Sample: n.Sample,
+		SchemeID: sc.ID, Scheme: sc.Code, SourceID: n.SourceID, Source: outbound.URL(outbound.Redact(n.Source)), Sample: n.Sample,
 		SHA256: hashEntries(n.Entries), FetchedAt: now, EntryCount: len(n.Entries), CreatedBy: p.Actor(), CreatedAt: now,
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -110,7 +111,7 @@ func (s *Store) Import(ctx context.Context, n NewSnapshot) (Snapshot, error) {
 			return err
 		}
 		return audit.Record(ctx, tx, "registry.snapshot", "registry_snapshot", snap.ID, map[string]any{
-			"scheme": sc.Code, "source": n.Source, "sha256": snap.SHA256, "entries": snap.EntryCount,
+			"scheme": sc.Code, "source": outbound.Redact(n.Source), "sha256": snap.SHA256, "entries": snap.EntryCount,
 			"added": snap.Added, "changed": snap.Changed, "revoked": snap.Revoked, "expired": snap.Expired, "sample": n.Sample,
 		})
 	})
