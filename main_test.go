@@ -96,4 +96,8 @@ func TestServeDemoStartsSignsInAndShutsDownOnSIGTERM(t *testing.T) {
 	if !strings.Contains(stderr.String(), "shutting down") {
 		t.Fatalf("no graceful shutdown logged:\n%s", stderr.String())
 	}
+	// At start the server logs the audit chain's head, to be kept outside the database.
+	if !regexp.MustCompile(`"msg":"audit checkpoint","checkpoint":\{"seq":[1-9]\d*,"hash":"[0-9a-f]{64}","at":"[^"]+","hmac":null\}`).MatchString(stderr.String()) {
+		t.Fatalf("no audit checkpoint logged:\n%s", stderr.String())
+	}
 }

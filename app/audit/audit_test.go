@@ -28,15 +28,26 @@ func record(t *testing.T, db *gorm.DB, n int) {
 	}
 }
 
-// dropAppendOnlyGuards removes the triggers, as an attacker with direct
-// database access could, so the chain itself must catch what follows.
+// dropAppendOnlyGuards removes every audit trigger, as an attacker who may
+// change the schema (the tables' owner, a superuser, anyone who can write the
+// SQLite file) could, so the chain and its checkpoints must catch what follows.
 func dropAppendOnlyGuards(t *testing.T, db *gorm.DB) {
 	t.Helper()
 	var stmts []string
 	if database.DialectOf(db) == database.Postgres {
-		stmts = []string{"DROP TRIGGER audit_entries_append_only ON audit_entries"}
+		stmts = []string{
+			"DROP TRIGGER audit_entries_append_only ON audit_entries",
+			"DROP TRIGGER audit_entries_append_at_head ON audit_entries",
+			"DROP TRIGGER audit_entries_no_truncate ON audit_entries",
+			"DROP TRIGGER audit_head_guard ON audit_head",
+			"DROP TRIGGER audit_head_no_truncate ON audit_head",
+		}
 	} else {
-		stmts = []string{"DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete"}
+		stmts = []string{
+			"DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete",
+			"DROP TRIGGER audit_entries_append_at_head",
+			"DROP TRIGGER audit_head_no_insert", "DROP TRIGGER audit_head_advance_only", "DROP TRIGGER audit_head_no_delete",
+		}
 	}
 	for _, s := range stmts {
 		if err := db.Exec(s).Error; err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -9,12 +10,15 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/demo"
+	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/app/jobs"
 	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/app/web"
@@ -24,6 +28,7 @@ import (
 func (e *env) serveCmd() *cobra.Command {
 	var addr, nightly string
 	var withDemo bool
+	var checkpointEvery string
 	var proxies, allowNets []string
 	c := &cobra.Command{
 		Use:   "serve",
@@ -85,6 +90,20 @@ password printed once.`,
 				return err
 			}
 			srv.AllowOutbound(policy)
+			every, err := time.ParseDuration(checkpointEvery)
+			if err != nil || every < 0 {
+				return errs.Invalidf("INVALID_CHECKPOINT_INTERVAL", "--audit-checkpoint-every %q is not a duration such as 5m or 0", checkpointEvery)
+			}
+			if every > 0 {
+				key, err := audit.KeyFromEnv()
+				if err != nil {
+					return err
+				}
+				anchorCtx, stopAnchor := context.WithCancel(ctx)
+				anchored := make(chan struct{})
+				go func() { defer close(anchored); srv.AnchorAudit(anchorCtx, every, key) }()
+				defer func() { stopAnchor(); <-anchored }() // before the database closes
+			}
 
 			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly, Outbound: policy})
 			if err != nil {
@@ -105,6 +124,8 @@ password printed once.`,
 	c.Flags().StringSliceVar(&proxies, "trusted-proxies", envList("CASCADE_TRUSTED_PROXIES"),
 		"IPs or CIDRs of the reverse proxies whose X-Forwarded-For gives the client address; none by default (env CASCADE_TRUSTED_PROXIES, comma-separated)")
 	outboundFlag(c, &allowNets)
+	c.Flags().StringVar(&checkpointEvery, "audit-checkpoint-every", envOr("CASCADE_AUDIT_CHECKPOINT_EVERY", "5m"),
+		"log an audit checkpoint (msg \"audit checkpoint\", signed with CASCADE_AUDIT_KEY when set) and update the cascade_audit_head metrics this often; 0 turns it off (env CASCADE_AUDIT_CHECKPOINT_EVERY)")
 	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
 	return c
 }

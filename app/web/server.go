@@ -51,6 +51,7 @@ type Server struct {
 	procurement *procurement.Service
 	log         *slog.Logger
 	registry    *prometheus.Registry
+	auditHead   *auditHead
 	engine      *gin.Engine
 
 	importLimits imports.Limits
@@ -80,12 +81,13 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 		procurement: procurement.New(db),
 		log:         log,
 		registry:    prometheus.NewRegistry(),
+		auditHead:   newAuditHead(),
 
 		importLimits: imports.DefaultLimits,
 	}
 	s.importer.OnCommit = verdicts.AfterImport
 	s.background, s.stopBG = context.WithCancel(context.Background())
-	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.auditHead)
 	s.engine = s.routes(newMetrics(s.registry))
 	return s
 }
