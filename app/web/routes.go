@@ -121,6 +121,10 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/gate", h(s.gate))
 	my.GET("/listings", h(s.listings))
 	my.POST("/evaluate", h(s.recompute))
+	my.GET("/disputes", h(s.listDisputes))
+	my.GET("/disputes/:id", h(s.getDispute))
+	my.POST("/disputes/:id/accept", h(s.decideDispute(true)))
+	my.POST("/disputes/:id/reject", h(s.decideDispute(false)))
 
 	my.GET("/procurement/catalogue", h(s.catalogue))
 	my.GET("/purchase-orders", h(s.listOrders))

@@ -22,6 +22,7 @@ import (
 	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/offers"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
@@ -48,6 +49,7 @@ type Server struct {
 	registries  *registry.Store
 	fetcher     registry.Fetcher // every registry fetch goes through it (AllowOutbound)
 	verdicts    *verdicts.Service
+	disputes    *offers.Service
 	procurement *procurement.Service
 	log         *slog.Logger
 	registry    *prometheus.Registry
@@ -78,6 +80,7 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 		registries:  registry.NewStore(db),
 		fetcher:     registry.NewFetcher(outbound.Policy{}),
 		verdicts:    verdicts.New(db),
+		disputes:    offers.NewService(db),
 		procurement: procurement.New(db),
 		log:         log,
 		registry:    prometheus.NewRegistry(),
