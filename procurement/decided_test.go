@@ -130,7 +130,10 @@ func TestADecidedOrderIsNeverRewritten(t *testing.T) {
 			{"reject", func() error { _, err := w.svc.Reject(w.approver2, o.ID, o.Version, "no"); return err }, "ORDER_NOT_SUBMITTED"},
 			{"reject, stale version", func() error { _, err := w.svc.Reject(w.approver2, o.ID, stale, "no"); return err }, "ORDER_CHANGED"},
 			{"cancel", func() error { _, err := w.svc.Cancel(w.buyer, o.ID, o.Version); return err }, "ORDER_NOT_DRAFT"},
-			{"add a line", func() error { _, err := w.svc.AddLine(w.buyer, o.ID, o.Version, line(w.camera, "2027-02-01")); return err }, "ORDER_NOT_DRAFT"},
+			{"add a line", func() error {
+				_, err := w.svc.AddLine(w.buyer, o.ID, o.Version, line(w.camera, "2027-02-01"))
+				return err
+			}, "ORDER_NOT_DRAFT"},
 			{"remove a line", func() error { _, err := w.svc.RemoveLine(w.buyer, o.ID, o.Version, 1); return err }, "ORDER_NOT_DRAFT"},
 			{"check", func() error { _, err := w.svc.Check(w.buyer, o.ID); return err }, ""},
 		}

@@ -68,8 +68,10 @@ type Line struct {
 	WaiverID     *int64            `json:"waiver_id,omitempty"`
 	PolicyID     *int64            `json:"-"`
 	CheckedAt    *time.Time        `json:"checked_at,omitempty"`
-	Approval     *Approval         `json:"approval,omitempty" gorm:"column:approved_snapshot;serializer:json"` // set once, at approval
-	Product      *catalog.Product  `json:"product,omitempty" gorm:"-"` // as approved once Approval is set, else as it is now
+	// Approval is set once, in the transaction that approves the order;
+	// from then on Product is the product as approved, never as it is now.
+	Approval *Approval        `json:"approval,omitempty" gorm:"column:approved_snapshot;serializer:json"`
+	Product  *catalog.Product `json:"product,omitempty" gorm:"-"`
 }
 
 // TableName is the lines table.
