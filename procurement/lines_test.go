@@ -85,7 +85,9 @@ func TestOrderLinesAcceptOnlySaneValues(t *testing.T) {
 			}
 		}
 		// Several faults at once: each field is named.
-		_, err := w.svc.AddLine(w.buyer, o.ID, o.Version, ok(func(l *procurement.NewLine) { l.UnitPrice, l.Currency, l.DeliveryDate = "-3", "ZZZ", date("9999-01-01") }))
+		_, err := w.svc.AddLine(w.buyer, o.ID, o.Version, ok(func(l *procurement.NewLine) {
+			l.UnitPrice, l.Currency, l.DeliveryDate = "-3", "ZZZ", date("9999-01-01")
+		}))
 		if e, _ := errs.As(err); e == nil || len(fieldErrors(e)) != 3 {
 			t.Errorf("three faults: %v", err)
 		}
