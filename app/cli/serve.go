@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -18,10 +19,12 @@ import (
 	"github.com/cascade-gate/cascade/app/jobs"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/imports"
+	"github.com/cascade-gate/cascade/procurement"
 )
 
 func (e *env) serveCmd() *cobra.Command {
 	var addr, nightly string
+	var horizon int
 	var withDemo bool
 	var proxies []string
 	c := &cobra.Command{
@@ -79,6 +82,9 @@ password printed once.`,
 			if err := srv.TrustProxies(proxies); err != nil {
 				return err
 			}
+			if err := srv.SetDeliveryHorizon(horizon); err != nil {
+				return err
+			}
 
 			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly})
 			if err != nil {
@@ -99,7 +105,23 @@ password printed once.`,
 	c.Flags().StringSliceVar(&proxies, "trusted-proxies", envList("CASCADE_TRUSTED_PROXIES"),
 		"IPs or CIDRs of the reverse proxies whose X-Forwarded-For gives the client address; none by default (env CASCADE_TRUSTED_PROXIES, comma-separated)")
 	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
+	c.Flags().IntVar(&horizon, "delivery-horizon-years", envInt("CASCADE_DELIVERY_HORIZON_YEARS", procurement.DefaultDeliveryHorizon),
+		"how many years ahead a purchase order line may be delivered, 1 to 50 (env CASCADE_DELIVERY_HORIZON_YEARS)")
 	return c
+}
+
+// envInt is the whole number in the environment variable name, or def when
+// it is unset; a value that is not a number gives 0, which the flag's user refuses.
+func envInt(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func displayURL(a net.Addr) string {
