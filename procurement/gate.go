@@ -61,8 +61,7 @@ func (s *Service) check(ctx context.Context, tx *gorm.DB, o Order) ([]LineCheck,
 			c.Verdict, c.Codes = LineBlocked, v.BlockingCodes()
 			for _, w := range waivers {
 				if w.Covers(l.ProductID, o.Market, c.Codes, l.DeliveryDate) && !w.ExpiresOn.Before(s.today()) {
-					w := w
-					c.Verdict, c.WaiverID, c.waiver = LineWaived, &w.ID, &w
+					c.Verdict, c.WaiverID, c.waiver = LineWaived, &w.ID, &w // w is this iteration's own copy
 					break
 				}
 			}
