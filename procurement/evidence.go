@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,29 +54,57 @@ func (s *Service) EvidencePack(ctx context.Context, orderID int64) (Evidence, er
 		return Evidence{}, errs.E(errs.Conflict, "ORDER_NOT_APPROVED", "the evidence pack is for approved orders; this one is %s", o.Status)
 	}
 	ev := Evidence{Order: o}
+	db := s.db.WithContext(ctx)
 	var waiverIDs, policyIDs []int64
+	waivers, policies := map[int64]Waiver{}, map[int64]PolicyVersion{}
 	for _, l := range o.Lines {
 		le := LineEvidence{Line: l}
-		_ = json.Unmarshal(l.GateReasons, &le.Reasons)
-		_ = json.Unmarshal(l.GateEvidence, &le.Evidence)
+		if a := l.Approval; a != nil {
+			// What the line was approved on, as captured then: nothing is read live.
+			le.Reasons, le.Evidence = a.Reasons, a.Evidence
+			if a.Waiver != nil {
+				waivers[a.Waiver.ID] = *a.Waiver
+			}
+			if a.Policy != nil {
+				policies[a.Policy.ID] = *a.Policy
+			}
+		} else {
+			// Approved before approvals were captured (schema version 10 or older).
+			_ = json.Unmarshal(l.GateReasons, &le.Reasons)
+			_ = json.Unmarshal(l.GateEvidence, &le.Evidence)
+			if l.WaiverID != nil {
+				waiverIDs = append(waiverIDs, *l.WaiverID)
+			}
+			if l.PolicyID != nil {
+				policyIDs = append(policyIDs, *l.PolicyID)
+			}
+		}
 		ev.Lines = append(ev.Lines, le)
-		if l.WaiverID != nil {
-			waiverIDs = append(waiverIDs, *l.WaiverID)
-		}
-		if l.PolicyID != nil {
-			policyIDs = append(policyIDs, *l.PolicyID)
-		}
 	}
-	db := s.db.WithContext(ctx)
 	if len(waiverIDs) > 0 {
-		if err := db.Where("id IN ?", waiverIDs).Order("id").Find(&ev.Waivers).Error; err != nil {
+		var list []Waiver
+		if err := db.Where("id IN ?", waiverIDs).Find(&list).Error; err != nil {
 			return ev, err
+		}
+		for _, w := range list {
+			waivers[w.ID] = w
 		}
 	}
 	if len(policyIDs) > 0 {
-		if err := db.Table("policies").Select("id, version, sha256").Where("id IN ?", policyIDs).Find(&ev.Policy).Error; err != nil {
+		var list []PolicyVersion
+		if err := db.Table("policies").Select("id, version, sha256").Where("id IN ?", policyIDs).Find(&list).Error; err != nil {
 			return ev, err
 		}
+		for _, p := range list {
+			policies[p.ID] = p
+		}
+	}
+	waiverIDs = slices.Sorted(maps.Keys(waivers))
+	for _, id := range waiverIDs {
+		ev.Waivers = append(ev.Waivers, waivers[id])
+	}
+	for _, id := range slices.Sorted(maps.Keys(policies)) {
+		ev.Policy = append(ev.Policy, policies[id])
 	}
 	// The audit trail of the order and its waivers, read as the system: auditors need it whole.
 	q := db.Where("(entity = 'purchase_order' AND entity_id = ?)", strconv.FormatInt(o.ID, 10))
@@ -101,13 +131,16 @@ func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
 		{"submitted at", timeText(o.SubmittedAt)}, {"approved at", timeText(o.DecidedAt)}, {"decision note", o.DecisionNote},
 		{"policy", strings.Join(policies, "; ")},
 	}
-	lines := [][]any{{"line", "sku", "gtin", "brand", "model", "quantity", "unit price", "currency", "delivery date", "gate", "reasons", "waiver", "checked at"}}
+	lines := [][]any{{"line", "sku", "gtin", "brand", "model", "quantity", "unit price", "currency", "delivery date", "gate", "reasons", "waiver", "checked at", "supplier"}}
 	labels := [][]any{{"line", "scheme", "label id", "claimed", "status", "tier", "registry stale", "snapshot", "snapshot sha256", "snapshot fetched", "entry brand", "entry model", "entry level", "entry expires"}}
 	for _, le := range ev.Lines {
 		l := le.Line
-		var sku, gtin, brand, model string
+		var sku, gtin, brand, model, supplier string
 		if l.Product != nil {
 			sku, gtin, brand, model = l.Product.SKU, l.Product.GTIN, l.Product.Brand, l.Product.Model
+		}
+		if l.Approval != nil {
+			supplier = l.Approval.Supplier
 		}
 		var codes []string
 		for _, r := range le.Reasons {
@@ -117,7 +150,7 @@ func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
 		if l.WaiverID != nil {
 			waiver = strconv.FormatInt(*l.WaiverID, 10)
 		}
-		lines = append(lines, []any{l.LineNo, sku, gtin, brand, model, l.Quantity, l.UnitPrice, l.Currency, l.DeliveryDate.String(), l.GateVerdict, strings.Join(codes, ", "), waiver, timeText(l.CheckedAt)})
+		lines = append(lines, []any{l.LineNo, sku, gtin, brand, model, l.Quantity, l.UnitPrice, l.Currency, l.DeliveryDate.String(), l.GateVerdict, strings.Join(codes, ", "), waiver, timeText(l.CheckedAt), supplier})
 		for _, lab := range le.Evidence.Labels {
 			var eb, em, el, ee string
 			if lab.Entry != nil {

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
@@ -30,6 +31,7 @@ type LineCheck struct {
 	WaiverID *int64          `json:"waiver_id,omitempty"`
 	evidence policy.Evidence
 	policyID int64
+	waiver   *Waiver
 }
 
 // check runs the procurement gate on every line of an order: the product's
@@ -59,8 +61,7 @@ func (s *Service) check(ctx context.Context, tx *gorm.DB, o Order) ([]LineCheck,
 			c.Verdict, c.Codes = LineBlocked, v.BlockingCodes()
 			for _, w := range waivers {
 				if w.Covers(l.ProductID, o.Market, c.Codes, l.DeliveryDate) && !w.ExpiresOn.Before(s.today()) {
-					id := w.ID
-					c.Verdict, c.WaiverID = LineWaived, &id
+					c.Verdict, c.WaiverID, c.waiver = LineWaived, &w.ID, &w // w is this iteration's own copy
 					break
 				}
 			}
@@ -70,9 +71,17 @@ func (s *Service) check(ctx context.Context, tx *gorm.DB, o Order) ([]LineCheck,
 	return out, nil
 }
 
-// record stores each line's gate decision and its evidence.
-func record(tx *gorm.DB, o Order, checks []LineCheck) error {
-	now := time.Now().UTC()
+// record stores each line's gate decision and its evidence, and with
+// approved, what each line is approved on.
+func record(tx *gorm.DB, o Order, checks []LineCheck, approved bool) error {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var snaps []Approval
+	if approved {
+		var err error
+		if snaps, err = approvals(tx, o, checks, now); err != nil {
+			return err
+		}
+	}
 	for i, c := range checks {
 		reasons, _ := json.Marshal(c.Reasons)
 		evidence, _ := json.Marshal(c.evidence)
@@ -80,10 +89,18 @@ func record(tx *gorm.DB, o Order, checks []LineCheck) error {
 		if c.policyID != 0 {
 			policyID = c.policyID
 		}
-		err := tx.Model(&Line{}).Where("id = ?", o.Lines[i].ID).Updates(map[string]any{
+		values := map[string]any{
 			"gate_verdict": c.Verdict, "gate_reasons": string(reasons), "gate_evidence": string(evidence),
 			"waiver_id": c.WaiverID, "policy_id": policyID, "checked_at": now,
-		}).Error
+		}
+		if approved {
+			snap, err := json.Marshal(snaps[i])
+			if err != nil {
+				return err
+			}
+			values["approved_snapshot"] = string(snap)
+		}
+		err := tx.Model(&Line{}).Where("id = ? AND approved_snapshot IS NULL", o.Lines[i].ID).Updates(values).Error
 		if err != nil {
 			return err
 		}
@@ -155,27 +172,45 @@ func (s *Service) Reject(ctx context.Context, orderID int64, version int, note s
 }
 
 // gateAndMove checks every line and moves the order only if none is blocked.
-// The line decisions are stored either way, so blocked lines show inline.
+// The order is locked and its version and state checked before anything
+// else; then the line decisions are stored either way, so blocked lines
+// show inline, and an approval captures what each line is approved on.
 func (s *Service) gateAndMove(ctx context.Context, p access.Principal, orderID int64, version int, states []string, action string, move func(*Order, time.Time)) (Order, error) {
-	o, err := s.load(ctx, s.db.WithContext(ctx), p, orderID)
-	if err != nil {
-		return Order{}, err
-	}
-	if len(o.Lines) == 0 {
-		return Order{}, errs.Invalidf("EMPTY_ORDER", "the order has no lines")
-	}
-	checks, err := s.check(ctx, s.db.WithContext(ctx), o)
-	if err != nil {
-		return Order{}, err
-	}
-	if bad := blocked(checks); len(bad) > 0 {
-		if err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return record(tx, o, checks) }); err != nil {
-			return Order{}, err
+	var out Order
+	var refused error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := lockOrder(tx, p, orderID, version, states)
+		if err != nil {
+			return err
 		}
-		return Order{}, errBlocked(bad)
+		o, err := s.load(ctx, tx, p, orderID)
+		if err != nil {
+			return err
+		}
+		if len(o.Lines) == 0 {
+			return errs.Invalidf("EMPTY_ORDER", "the order has no lines")
+		}
+		checks, err := s.check(ctx, tx, o)
+		if err != nil {
+			return err
+		}
+		if bad := blocked(checks); len(bad) > 0 {
+			// Stored and audited, the order unmoved: the caller gets ORDER_BLOCKED after the commit.
+			refused = errBlocked(bad)
+			if err := record(tx, o, checks, false); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, action+".blocked", "purchase_order", o.ID, map[string]any{"version": version, "blocked_lines": bad})
+		}
+		move(&cur, time.Now().UTC())
+		if err := record(tx, o, checks, cur.Status == Approved); err != nil {
+			return err
+		}
+		out, err = s.commit(ctx, tx, p, cur, version, action, map[string]any{"lines": checks})
+		return err
+	})
+	if err == nil && refused != nil {
+		return Order{}, refused
 	}
-	return s.change(ctx, p, orderID, version, states, action, func(tx *gorm.DB, cur *Order) error {
-		move(cur, time.Now().UTC())
-		return record(tx, o, checks)
-	}, map[string]any{"lines": checks})
+	return out, err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/audit"
@@ -67,7 +68,10 @@ type Line struct {
 	WaiverID     *int64            `json:"waiver_id,omitempty"`
 	PolicyID     *int64            `json:"-"`
 	CheckedAt    *time.Time        `json:"checked_at,omitempty"`
-	Product      *catalog.Product  `json:"product,omitempty" gorm:"-"`
+	// Approval is set once, in the transaction that approves the order;
+	// from then on Product is the product as approved, never as it is now.
+	Approval *Approval        `json:"approval,omitempty" gorm:"column:approved_snapshot;serializer:json"`
+	Product  *catalog.Product `json:"product,omitempty" gorm:"-"`
 }
 
 // TableName is the lines table.
@@ -79,11 +83,26 @@ type Service struct {
 	verdicts *verdicts.Service
 	products *catalog.Store
 	today    func() civil.Date
+	horizon  int // years ahead a line may be delivered
 }
+
+// DefaultDeliveryHorizon is how many years ahead a line may be delivered
+// unless SetDeliveryHorizon says otherwise.
+const DefaultDeliveryHorizon = 5
 
 // New returns a Service on db.
 func New(db *gorm.DB) *Service {
-	return &Service{db: db, verdicts: verdicts.New(db), products: catalog.NewStore(db), today: civil.Today}
+	return &Service{db: db, verdicts: verdicts.New(db), products: catalog.NewStore(db), today: civil.Today, horizon: DefaultDeliveryHorizon}
+}
+
+// SetDeliveryHorizon sets how many years from today a line's delivery date
+// may be (1 to 50).
+func (s *Service) SetDeliveryHorizon(years int) error {
+	if years < 1 || years > 50 {
+		return errs.Invalidf("INVALID_DELIVERY_HORIZON", "the delivery horizon is 1 to 50 years, not %d", years)
+	}
+	s.horizon = years
+	return nil
 }
 
 // Policies gives access to the policy versions the gate applies.
@@ -147,9 +166,11 @@ func (s *Service) load(ctx context.Context, db *gorm.DB, p access.Principal, id 
 	if err != nil {
 		return o, database.Translate(err, "purchase order")
 	}
-	ids := make([]int64, len(o.Lines))
-	for i, l := range o.Lines {
-		ids[i] = l.ProductID
+	var ids []int64
+	for _, l := range o.Lines {
+		if l.Approval == nil {
+			ids = append(ids, l.ProductID)
+		}
 	}
 	// Buyers and approvers may see every product; read them as the system in one go.
 	products, err := s.products.ProductsByID(access.With(ctx, access.System("procurement")), ids)
@@ -157,7 +178,11 @@ func (s *Service) load(ctx context.Context, db *gorm.DB, p access.Principal, id 
 		return o, err
 	}
 	for i := range o.Lines {
-		if p, ok := products[o.Lines[i].ProductID]; ok {
+		if a := o.Lines[i].Approval; a != nil {
+			// Approved: the product as it was approved, never as it is now.
+			p := a.Product
+			o.Lines[i].Product = &p
+		} else if p, ok := products[o.Lines[i].ProductID]; ok {
 			o.Lines[i].Product = &p
 		}
 	}
@@ -193,14 +218,8 @@ func (s *Service) AddLine(ctx context.Context, orderID int64, version int, n New
 	if err != nil {
 		return Order{}, err
 	}
-	if n.Quantity <= 0 || n.Quantity > 1_000_000 {
-		return Order{}, errs.Invalidf("INVALID_QUANTITY", "quantity must be between 1 and 1,000,000")
-	}
-	if n.DeliveryDate.IsZero() {
-		return Order{}, errs.Invalidf("MISSING_DELIVERY_DATE", "each line needs a delivery date: the gate checks the product as of that day")
-	}
-	if n.DeliveryDate.Before(s.today()) {
-		return Order{}, errs.Invalidf("DELIVERY_IN_THE_PAST", "the delivery date %s is in the past", n.DeliveryDate)
+	if err := s.validateLine(&n); err != nil {
+		return Order{}, err
 	}
 	productID, err := s.resolve(ctx, n)
 	if err != nil {
@@ -212,9 +231,9 @@ func (s *Service) AddLine(ctx context.Context, orderID int64, version int, n New
 			return err
 		}
 		line := Line{OrderID: o.ID, LineNo: last + 1, ProductID: productID, Quantity: n.Quantity, UnitPrice: n.UnitPrice,
-			Currency: strings.ToUpper(n.Currency), DeliveryDate: n.DeliveryDate, GateReasons: database.JSONText("[]"), GateEvidence: database.JSONText("{}")}
-		return tx.Omit("Product").Create(&line).Error
-	}, map[string]any{"product_id": productID, "quantity": n.Quantity, "delivery_date": n.DeliveryDate})
+			Currency: n.Currency, DeliveryDate: n.DeliveryDate, GateReasons: database.JSONText("[]"), GateEvidence: database.JSONText("{}")}
+		return tx.Omit("Product", "Approval").Create(&line).Error
+	}, map[string]any{"product_id": productID, "quantity": n.Quantity, "unit_price": n.UnitPrice, "currency": n.Currency, "delivery_date": n.DeliveryDate})
 }
 
 func (s *Service) resolve(ctx context.Context, n NewLine) (int64, error) {
@@ -283,42 +302,59 @@ func (s *Service) change(ctx context.Context, p access.Principal, id int64, vers
 	fn func(tx *gorm.DB, o *Order) error, data map[string]any) (Order, error) {
 	var out Order
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var o Order
-		if err := tx.Scopes(orgScope(p)).First(&o, id).Error; err != nil {
-			return database.Translate(err, "purchase order")
-		}
-		if o.Version != version {
-			return errChanged.WithDetails(map[string]int{"current_version": o.Version})
-		}
-		if !contains(states, o.Status) {
-			return errs.E(errs.Conflict, "ORDER_NOT_"+strings.ToUpper(states[0]), "the order is %s; this needs it %s", o.Status, strings.Join(states, " or "))
+		o, err := lockOrder(tx, p, id, version, states)
+		if err != nil {
+			return err
 		}
 		if err := fn(tx, &o); err != nil {
 			return err
 		}
-		res := tx.Model(&Order{}).Where("id = ? AND version = ?", o.ID, version).Updates(map[string]any{
-			"status": o.Status, "version": version + 1, "updated_at": time.Now().UTC(),
-			"submitted_by": o.SubmittedBy, "submitted_at": o.SubmittedAt,
-			"decided_by": o.DecidedBy, "decided_at": o.DecidedAt, "decision_note": o.DecisionNote,
-		})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return errChanged
-		}
-		if data == nil {
-			data = map[string]any{}
-		}
-		data["status"], data["version"] = o.Status, version+1
-		if err := audit.Record(ctx, tx, action, "purchase_order", o.ID, data); err != nil {
-			return err
-		}
-		var err error
-		out, err = s.load(ctx, tx, p, o.ID)
+		out, err = s.commit(ctx, tx, p, o, version, action, data)
 		return err
 	})
 	return out, err
+}
+
+// lockOrder reads an order of the caller's organisation for a change and
+// holds it (PostgreSQL: FOR UPDATE; SQLite transactions are IMMEDIATE, so
+// one writer at a time) until the transaction ends. Its version and state
+// are checked here, before anything is written.
+func lockOrder(tx *gorm.DB, p access.Principal, id int64, version int, states []string) (Order, error) {
+	var o Order
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Scopes(orgScope(p)).First(&o, id).Error; err != nil {
+		return o, database.Translate(err, "purchase order")
+	}
+	if o.Version != version {
+		return o, errChanged.WithDetails(map[string]int{"current_version": o.Version})
+	}
+	if !contains(states, o.Status) {
+		return o, errs.E(errs.Conflict, "ORDER_NOT_"+strings.ToUpper(states[0]), "the order is %s; this needs it %s", o.Status, strings.Join(states, " or "))
+	}
+	return o, nil
+}
+
+// commit stores o's new state and version, only if the order is still at
+// version, audits action, and returns the order as stored.
+func (s *Service) commit(ctx context.Context, tx *gorm.DB, p access.Principal, o Order, version int, action string, data map[string]any) (Order, error) {
+	res := tx.Model(&Order{}).Where("id = ? AND version = ?", o.ID, version).Updates(map[string]any{
+		"status": o.Status, "version": version + 1, "updated_at": time.Now().UTC(),
+		"submitted_by": o.SubmittedBy, "submitted_at": o.SubmittedAt,
+		"decided_by": o.DecidedBy, "decided_at": o.DecidedAt, "decision_note": o.DecisionNote,
+	})
+	if res.Error != nil {
+		return Order{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Order{}, errChanged
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["status"], data["version"] = o.Status, version+1
+	if err := audit.Record(ctx, tx, action, "purchase_order", o.ID, data); err != nil {
+		return Order{}, err
+	}
+	return s.load(ctx, tx, p, o.ID)
 }
 
 func contains(list []string, s string) bool {

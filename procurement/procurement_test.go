@@ -2,6 +2,7 @@ package procurement_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +33,7 @@ type world struct {
 	approver2, rival  context.Context
 	camera, speaker   string // GTINs
 	approverPrincipal access.Principal
+	orders            int // orders made so far, for unique references
 }
 
 func date(s string) civil.Date { d, _ := civil.Parse(s); return d }
@@ -74,7 +76,8 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 
 func (w *world) order(lines ...procurement.NewLine) procurement.Order {
 	w.t.Helper()
-	o, err := w.svc.CreateOrder(w.buyer, procurement.NewOrder{Reference: "PO-" + w.t.Name(), Market: "UK"})
+	w.orders++
+	o, err := w.svc.CreateOrder(w.buyer, procurement.NewOrder{Reference: fmt.Sprintf("PO-%s-%d", w.t.Name(), w.orders), Market: "UK"})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -23,10 +24,12 @@ import (
 	"github.com/cascade-gate/cascade/app/outbound"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/imports"
+	"github.com/cascade-gate/cascade/procurement"
 )
 
 func (e *env) serveCmd() *cobra.Command {
 	var addr, nightly string
+	var horizon int
 	var withDemo bool
 	var checkpointEvery string
 	var proxies, allowNets []string
@@ -104,6 +107,9 @@ password printed once.`,
 				go func() { defer close(anchored); srv.AnchorAudit(anchorCtx, every, key) }()
 				defer func() { stopAnchor(); <-anchored }() // before the database closes
 			}
+			if err := srv.SetDeliveryHorizon(horizon); err != nil {
+				return err
+			}
 
 			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly, Outbound: policy})
 			if err != nil {
@@ -127,6 +133,8 @@ password printed once.`,
 	c.Flags().StringVar(&checkpointEvery, "audit-checkpoint-every", envOr("CASCADE_AUDIT_CHECKPOINT_EVERY", "5m"),
 		"log an audit checkpoint (msg \"audit checkpoint\", signed with CASCADE_AUDIT_KEY when set) and update the cascade_audit_head metrics this often; 0 turns it off (env CASCADE_AUDIT_CHECKPOINT_EVERY)")
 	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
+	c.Flags().IntVar(&horizon, "delivery-horizon-years", envInt("CASCADE_DELIVERY_HORIZON_YEARS", procurement.DefaultDeliveryHorizon),
+		"how many years ahead a purchase order line may be delivered, 1 to 50 (env CASCADE_DELIVERY_HORIZON_YEARS)")
 	return c
 }
 
@@ -141,6 +149,20 @@ func outboundFlag(c *cobra.Command, list *[]string) {
 func outboundPolicy(list []string) (outbound.Policy, error) {
 	nets, err := outbound.ParseNetworks(list)
 	return outbound.Policy{Allow: nets}, err
+}
+
+// envInt is the whole number in the environment variable name, or def when
+// it is unset; a value that is not a number gives 0, which the flag's user refuses.
+func envInt(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func displayURL(a net.Addr) string {

@@ -37,6 +37,9 @@ func bindJSON(c *gin.Context, v any) error {
 func jsonError(err error) error {
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
+	if e, ok := errs.As(err); ok { // a field's own UnmarshalJSON said what is wrong
+		return e
+	}
 	switch {
 	case isMaxBytes(err):
 		return errs.E(errs.TooLarge, "BODY_TOO_LARGE", "the request body is larger than this endpoint accepts")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -27,9 +28,35 @@ type addLineRequest struct {
 	SupplierID   int64      `json:"supplier_id"`
 	SKU          string     `json:"sku"`
 	Quantity     int        `json:"quantity"`
-	UnitPrice    string     `json:"unit_price"`
+	UnitPrice    unitPrice  `json:"unit_price"`
 	Currency     string     `json:"currency"`
 	DeliveryDate civil.Date `json:"delivery_date"`
+}
+
+// unitPrice is a price given as a JSON number or a JSON string, kept as
+// the text it was written as for the domain to check (a float would
+// already have lost digits, or turned 1e400 into Infinity).
+type unitPrice string
+
+// UnmarshalJSON takes a JSON string's text or a JSON number's literal;
+// null is no price. Anything else is refused.
+func (d *unitPrice) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		*d = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*d = unitPrice(s)
+	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
+		*d = unitPrice(b)
+	default:
+		msg := "must be a number or a decimal string such as \"12.50\""
+		return errs.Invalidf("INVALID_UNIT_PRICE", "unit_price %s", msg).WithDetails([]errs.FieldError{{Field: "unit_price", Message: msg}})
+	}
+	return nil
 }
 
 type decisionRequest struct {
@@ -45,6 +72,10 @@ type waiverRequest struct {
 	Justification string     `json:"justification"`
 	ExpiresOn     civil.Date `json:"expires_on"`
 }
+
+// SetDeliveryHorizon sets how many years ahead an order line may be
+// delivered (procurement.DefaultDeliveryHorizon unless set).
+func (s *Server) SetDeliveryHorizon(years int) error { return s.procurement.SetDeliveryHorizon(years) }
 
 // catalogue lists the products buyers may order in a market (?all=true adds
 // the others, with why they are not eligible).
@@ -116,7 +147,7 @@ func (s *Server) addLine(c *gin.Context) error {
 		return err
 	}
 	o, err := s.procurement.AddLine(c.Request.Context(), id, req.Version, procurement.NewLine{GTIN: req.GTIN, SupplierID: req.SupplierID, SKU: req.SKU,
-		Quantity: req.Quantity, UnitPrice: req.UnitPrice, Currency: req.Currency, DeliveryDate: req.DeliveryDate})
+		Quantity: req.Quantity, UnitPrice: string(req.UnitPrice), Currency: req.Currency, DeliveryDate: req.DeliveryDate})
 	if err != nil {
 		return err
 	}
