@@ -109,11 +109,17 @@ func TestParallelGuessesGetNoMoreThanTheAllowance(t *testing.T) {
 			then      func() *httptest.ResponseRecorder
 		}{
 			{"one account from many addresses", auth.MaxFailuresPerEmail,
-				func(i int) (string, string) { return "admin@test.example", fmt.Sprintf("203.0.%d.%d:4000", i/200, i%200+1) },
-				func() *httptest.ResponseRecorder { return w.apiLogin("admin@test.example", password, "198.51.100.20:4000") }},
+				func(i int) (string, string) {
+					return "admin@test.example", fmt.Sprintf("203.0.%d.%d:4000", i/200, i%200+1)
+				},
+				func() *httptest.ResponseRecorder {
+					return w.apiLogin("admin@test.example", password, "198.51.100.20:4000")
+				}},
 			{"many accounts from one address", auth.MaxFailuresPerRemote,
 				func(i int) (string, string) { return fmt.Sprintf("user%d@test.example", i), "203.0.113.99:5000" },
-				func() *httptest.ResponseRecorder { return w.apiLogin("buyer@test.example", password, "203.0.113.99:5000") }},
+				func() *httptest.ResponseRecorder {
+					return w.apiLogin("buyer@test.example", password, "203.0.113.99:5000")
+				}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
