@@ -38,7 +38,7 @@ func TestTokenLifetimeInDaysIsBoundedAndNeverOverflows(t *testing.T) {
 			if tc.want == 0 {
 				var body struct {
 					Error struct {
-						Code    string `json:"code"`
+						Code    string                   `json:"code"`
 						Details []struct{ Field string } `json:"details"`
 					} `json:"error"`
 				}
