@@ -165,7 +165,8 @@ func TestGuessingPasswordsIsThrottledPerEmailAndPerAddress(t *testing.T) {
 }
 
 // Replicas started together on an empty database all bootstrap at once:
-// one creates the admin, the others start without an error.
+// one creates the admin, the others start without an error, even when each
+// was given another e-mail for it.
 func TestReplicasBootstrappingTogetherCreateOneAdmin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		const replicas = 4
@@ -175,10 +176,10 @@ func TestReplicasBootstrappingTogetherCreateOneAdmin(t *testing.T) {
 		}
 		results := make(chan result, replicas)
 		start := make(chan struct{})
-		for range replicas {
+		for i := range replicas {
 			go func() {
 				<-start
-				created, _, err := auth.NewService(db).Bootstrap(context.Background(), "root@x.example", "the same long password")
+				created, _, err := auth.NewService(db).Bootstrap(context.Background(), fmt.Sprintf("root%d@x.example", i), "the same long password")
 				results <- result{created, err}
 			}()
 		}
@@ -197,6 +198,60 @@ func TestReplicasBootstrappingTogetherCreateOneAdmin(t *testing.T) {
 		db.Table("users").Where("role = ?", access.Admin).Count(&admins)
 		if created != 1 || admins != 1 {
 			t.Fatalf("%d replicas say they created the admin, %d admins stored", created, admins)
+		}
+	})
+}
+
+// TestTwoAdminsDisablingEachOtherAtOnceLeaveOneActive has the only two
+// admins disable each other at the same instant, round after round: one of
+// them succeeds, the other is refused with LAST_ADMIN, and an active admin
+// is always left. Each request's caller was an admin when it began, so only
+// a check made inside the writing transaction, under a lock, can see the
+// other one's change.
+func TestTwoAdminsDisablingEachOtherAtOnceLeaveOneActive(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc := auth.NewService(db)
+		rounds := 8
+		if db.Dialector.Name() == "postgres" {
+			rounds = 30
+		}
+		for round := range rounds {
+			// Only the two admins of this round are active.
+			if err := db.Exec("UPDATE users SET disabled_at = CURRENT_TIMESTAMP WHERE disabled_at IS NULL").Error; err != nil {
+				t.Fatal(err)
+			}
+			var admins [2]auth.User
+			for i := range admins {
+				u, err := svc.CreateUser(system, auth.NewUser{Email: fmt.Sprintf("admin%d-%d@x.example", round, i), Role: access.Admin, Password: "an admin's password"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				admins[i] = u
+			}
+			start := make(chan struct{})
+			results := make(chan error, 2)
+			for i, me := range admins {
+				other := admins[1-i]
+				go func() {
+					<-start
+					results <- svc.DisableUser(access.With(context.Background(), me.Principal()), other.ID)
+				}()
+			}
+			close(start)
+			codes := []string{codeOrEmpty(<-results), codeOrEmpty(<-results)}
+			var active int64
+			db.Table("users").Where("role = ? AND disabled_at IS NULL", access.Admin).Count(&active)
+			if active != 1 || !(codes[0] == "" && codes[1] == "LAST_ADMIN" || codes[0] == "LAST_ADMIN" && codes[1] == "") {
+				t.Fatalf("round %d: the two disables answered %q; %d active admins left, want one success, one LAST_ADMIN and one admin", round, codes, active)
+			}
+		}
+		// Nobody, not even the system (the CLI), disables the last active admin.
+		var last auth.User
+		if err := db.Where("role = ? AND disabled_at IS NULL", access.Admin).First(&last).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DisableUser(system, last.ID); errs.CodeOf(err) != "LAST_ADMIN" || errs.KindOf(err) != errs.Conflict {
+			t.Fatalf("disabling the last admin: %v, want a LAST_ADMIN conflict", err)
 		}
 	})
 }

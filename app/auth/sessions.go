@@ -41,8 +41,9 @@ var (
 	ErrSessionInvalid = errs.E(errs.Unauthenticated, "SESSION_INVALID", "your session is not valid: sign in again")
 )
 
-// Sign-in throttling: more failures than this within the window, for one
-// e-mail or from one address, and sign-in is refused until the window passes.
+// Sign-in throttling: more attempts than this within the window that did not
+// sign in (failed, refused, or still being checked), for one e-mail or from
+// one address, and sign-in is refused until the window passes.
 const (
 	MaxFailuresPerEmail  = 10
 	MaxFailuresPerRemote = 50
@@ -52,6 +53,11 @@ const (
 // ErrTooManyAttempts is the answer to a guessing attack.
 var ErrTooManyAttempts = errs.E(errs.RateLimited, "TOO_MANY_ATTEMPTS", "too many failed sign-ins: wait 15 minutes and try again")
 
+// loginFailure is one sign-in attempt that has not succeeded: it is stored
+// before the password is compared, so it counts while bcrypt is still at
+// work, and it is removed only by a successful sign-in for its e-mail or
+// once it is older than the window. An attempt refused by the throttle is
+// kept too: it was a guess the attacker wanted to make.
 type loginFailure struct {
 	ID     int64
 	Email  string
@@ -59,18 +65,37 @@ type loginFailure struct {
 	At     time.Time
 }
 
-// throttled reports whether sign-in for email from remote must wait.
-func (s *Service) throttled(ctx context.Context, email, remote string) (bool, error) {
-	since := s.now().Add(-FailureWindow)
-	var byEmail, byRemote int64
-	db := s.db.WithContext(ctx).Model(&loginFailure{})
-	if err := db.Where("email = ? AND at > ?", email, since).Count(&byEmail).Error; err != nil {
+// countAttempt records a sign-in attempt for email from remote, then
+// reports whether it must wait: whether more attempts than allowed, this one
+// included, were made within the window for that e-mail or from that
+// address. Recording first is what makes parallel guesses safe: each one is
+// stored before it is counted, so of any number made at once, the ones that
+// come out within the allowance are at most the allowance.
+func (s *Service) countAttempt(ctx context.Context, email, remote string) (bool, error) {
+	now := s.now()
+	if err := s.db.WithContext(ctx).Create(&loginFailure{Email: email, Remote: remote, At: now}).Error; err != nil {
 		return false, err
 	}
-	if err := s.db.WithContext(ctx).Model(&loginFailure{}).Where("remote = ? AND at > ?", remote, since).Count(&byRemote).Error; err != nil {
+	since := now.Add(-FailureWindow)
+	byEmail, err := s.recentAttempts(ctx, "email", email, since, MaxFailuresPerEmail)
+	if err != nil {
 		return false, err
 	}
-	return byEmail >= MaxFailuresPerEmail || byRemote >= MaxFailuresPerRemote, nil
+	byRemote, err := s.recentAttempts(ctx, "remote", remote, since, MaxFailuresPerRemote)
+	if err != nil {
+		return false, err
+	}
+	return byEmail > MaxFailuresPerEmail || byRemote > MaxFailuresPerRemote, nil
+}
+
+// recentAttempts counts the attempts since then with column = value, up to
+// one more than max: a flood of refused attempts must not make every count
+// slower.
+func (s *Service) recentAttempts(ctx context.Context, column, value string, since time.Time, max int) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM (SELECT 1 FROM login_failures WHERE "+column+" = ? AND at > ? LIMIT ?) recent",
+		value, since, max+1).Scan(&n).Error
+	return n, err
 }
 
 // Login checks an e-mail and password and starts a new session. Every login
@@ -78,7 +103,7 @@ func (s *Service) throttled(ctx context.Context, email, remote string) (bool, er
 // remote is the client's address, for throttling guesses.
 func (s *Service) Login(ctx context.Context, email, password, remote string) (Session, error) {
 	email = normaliseEmail(email)
-	if limited, err := s.throttled(ctx, email, remote); err != nil {
+	if limited, err := s.countAttempt(ctx, email, remote); err != nil {
 		return Session{}, err
 	} else if limited {
 		return Session{}, ErrTooManyAttempts
@@ -95,10 +120,7 @@ func (s *Service) Login(ctx context.Context, email, password, remote string) (Se
 		}
 	}
 	if s.checkPassword(hash, []byte(password)) != nil || u.ID == 0 || u.DisabledAt != nil {
-		if err := s.db.WithContext(ctx).Create(&loginFailure{Email: email, Remote: remote, At: s.now()}).Error; err != nil {
-			return Session{}, err
-		}
-		return Session{}, ErrBadCredentials
+		return Session{}, ErrBadCredentials // the attempt is already counted
 	}
 	now := s.now()
 	token, csrf := newSecret(32), newSecret(32)
@@ -109,6 +131,7 @@ func (s *Service) Login(ctx context.Context, email, password, remote string) (Se
 		if err := tx.Where("expires_at < ?", now).Delete(&session{}).Error; err != nil {
 			return err
 		}
+		// Success clears the e-mail's attempts, this one included, and sweeps old ones.
 		if err := tx.Where("email = ? OR at < ?", email, now.Add(-FailureWindow)).Delete(&loginFailure{}).Error; err != nil {
 			return err
 		}

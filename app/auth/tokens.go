@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,8 +18,23 @@ import (
 // TokenPrefix starts every API token, so leaked tokens are easy to scan for.
 const TokenPrefix = "cas_"
 
-// MaxTokenTTL bounds how long a token may live.
-const MaxTokenTTL = 2 * 365 * 24 * time.Hour
+// MaxTokenTTL bounds how long a token may live: MaxTokenTTLDays days.
+const (
+	MaxTokenTTLDays = 730
+	MaxTokenTTL     = MaxTokenTTLDays * 24 * time.Hour
+)
+
+// TokenTTLDays is the lifetime of a token asked for in days, as the API, the
+// admin form and the CLI take it: 1 to MaxTokenTTLDays. Anything else is
+// refused before it is multiplied into a time.Duration, where a number of
+// days as large as 213504 would wrap round to a few minutes.
+func TokenTTLDays(days int64) (time.Duration, error) {
+	if days < 1 || days > MaxTokenTTLDays {
+		return 0, errs.Invalidf("INVALID_TOKEN_TTL", "a token lives between 1 and %d days", MaxTokenTTLDays).
+			WithDetails([]errs.FieldError{{Field: "ttl_days", Message: fmt.Sprintf("must be a whole number of days from 1 to %d", MaxTokenTTLDays)}})
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
+}
 
 // Token is an API token's record; the secret itself is returned once, at creation.
 type Token struct {

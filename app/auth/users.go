@@ -119,6 +119,16 @@ func passwordProblem(pw string) string {
 
 // CreateUser adds a user. Only admins may.
 func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
+	return s.createUser(ctx, n, false)
+}
+
+// errNotFirst is createUser's answer when the first user was asked for and
+// there already is one.
+var errNotFirst = errors.New("the database already has users")
+
+// createUser adds a user; with first, only if there is no user yet, which is
+// decided under LockUsers so that replicas starting together make one.
+func (s *Service) createUser(ctx context.Context, n NewUser, first bool) (User, error) {
 	if _, err := access.Require(ctx, access.Admin); err != nil {
 		return User{}, err
 	}
@@ -141,6 +151,18 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 		u.SupplierID = &id
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if first {
+			if err := database.Lock(tx, database.LockUsers); err != nil {
+				return err
+			}
+			var n int64
+			if err := tx.Model(&User{}).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return errNotFirst
+			}
+		}
 		if u.SupplierID != nil {
 			var n int64
 			if err := tx.Table("suppliers").Where("id = ?", *u.SupplierID).Count(&n).Error; err != nil {
@@ -229,8 +251,15 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 	return u, err
 }
 
+// ErrLastAdmin refuses to disable the only active admin: someone must always
+// be able to manage users.
+var ErrLastAdmin = errs.E(errs.Conflict, "LAST_ADMIN", "this is the last active admin: make another user an admin first")
+
 // DisableUser stops a user signing in and ends their sessions and tokens.
-// Admins may not disable themselves, so that one admin always remains.
+// Admins may not disable themselves, and nobody may disable the last active
+// admin, so that one admin always remains. That is decided under LockUsers,
+// inside the transaction that disables: two admins disabling each other at
+// once were both active when they asked, and only one of them may succeed.
 func (s *Service) DisableUser(ctx context.Context, id int64) error {
 	p, err := access.Require(ctx, access.Admin)
 	if err != nil {
@@ -241,6 +270,25 @@ func (s *Service) DisableUser(ctx context.Context, id int64) error {
 	}
 	now := s.now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.Lock(tx, database.LockUsers); err != nil {
+			return err
+		}
+		var target User
+		if err := tx.Where("id = ? AND disabled_at IS NULL", id).First(&target).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errs.NotFoundf("no enabled user %d", id)
+			}
+			return err
+		}
+		if target.Role == access.Admin {
+			var others int64
+			if err := tx.Model(&User{}).Where("role = ? AND disabled_at IS NULL AND id <> ?", access.Admin, id).Count(&others).Error; err != nil {
+				return err
+			}
+			if others == 0 {
+				return ErrLastAdmin
+			}
+		}
 		res := tx.Model(&User{}).Where("id = ? AND disabled_at IS NULL", id).Updates(map[string]any{"disabled_at": now, "updated_at": now})
 		if res.Error != nil {
 			return res.Error

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -78,6 +79,36 @@ func TestSupplierUserAndTokenCommands(t *testing.T) {
 	}
 	if r := run(t, dsn, "", "token", "create", "--user", "nobody@example.org"); r.code == 0 || !strings.Contains(r.stderr, "UNKNOWN_USER") {
 		t.Fatalf("token for unknown user: %+v", r)
+	}
+}
+
+// TestTokenCreateRefusesLifetimesOutOfRange: --ttl-days is 1 to 730; a
+// number of days whose nanoseconds overflow (213504 wrapped to a 25-minute
+// token), or 0 or less, is an INVALID_TOKEN_TTL error and no token.
+func TestTokenCreateRefusesLifetimesOutOfRange(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "ttl.db")
+	if r := run(t, dsn, "", "user", "add", "--email", "ops@acme.example", "--role", "admin"); r.code != 0 {
+		t.Fatalf("user add: %+v", r)
+	}
+	for _, days := range []string{"213504", "1099511627776", "731", "0", "-5"} {
+		r := run(t, dsn, "", "token", "create", "--user", "ops@acme.example", "--ttl-days", days)
+		if r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, "INVALID_TOKEN_TTL") {
+			t.Errorf("--ttl-days %s: %+v; want an INVALID_TOKEN_TTL error and no token", days, r)
+		}
+	}
+	r := run(t, dsn, "", "token", "create", "--user", "ops@acme.example", "--ttl-days", "730")
+	if want := time.Now().UTC().AddDate(0, 0, 730).Format(time.DateOnly); r.code != 0 || !strings.Contains(r.stderr, "expires "+want) {
+		t.Fatalf("--ttl-days 730: %+v; want a token expiring %s", r, want)
+	}
+	db, err := database.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	var tokens int64
+	db.Table("api_tokens").Count(&tokens)
+	if tokens != 1 {
+		t.Fatalf("%d tokens stored, want only the 730-day one", tokens)
 	}
 }
 

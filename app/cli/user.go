@@ -104,7 +104,7 @@ func (e *env) userCmd() *cobra.Command {
 func (e *env) tokenCmd() *cobra.Command {
 	c := &cobra.Command{Use: "token", Short: "Manage API tokens"}
 	var email, name string
-	var days int
+	var days int64
 	create := &cobra.Command{
 		Use:   "create --user EMAIL --name NAME",
 		Short: "Create an API token for a user (printed once)",
@@ -120,7 +120,11 @@ func (e *env) tokenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			secret, t, err := people.CreateToken(ctx, u.ID, name, time.Duration(days)*24*time.Hour)
+			ttl, err := auth.TokenTTLDays(days)
+			if err != nil {
+				return err
+			}
+			secret, t, err := people.CreateToken(ctx, u.ID, name, ttl)
 			if err != nil {
 				return err
 			}
@@ -131,7 +135,7 @@ func (e *env) tokenCmd() *cobra.Command {
 	}
 	create.Flags().StringVar(&email, "user", "", "e-mail of the user the token acts as")
 	create.Flags().StringVar(&name, "name", "cli", "what the token is for")
-	create.Flags().IntVar(&days, "ttl-days", 90, "days until the token expires (at most 730)")
+	create.Flags().Int64Var(&days, "ttl-days", 90, "days until the token expires, 1 to 730")
 	_ = create.MarkFlagRequired("user")
 	c.AddCommand(create)
 	return c

@@ -17,6 +17,7 @@ type TxLock int32
 // LockVerdicts in the same transaction.
 const (
 	LockMigrations TxLock = 1 // replicas migrating at the same start-up
+	LockUsers      TxLock = 4 // who the active admins are, and the first one
 	LockVerdicts   TxLock = 3 // stored verdicts and their change feed
 	LockAuditChain TxLock = 2 // appends to the audit chain, in one line
 )

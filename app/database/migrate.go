@@ -77,16 +77,26 @@ func Version(ctx context.Context, db *gorm.DB) (int, error) {
 
 // Migrate brings db up to version target, or to the latest when target is 0.
 // Each migration runs in its own transaction together with its bookkeeping row.
+// Every step, the creation of schema_migrations itself included, takes
+// LockMigrations first, so replicas started together on an empty database
+// take turns: on PostgreSQL two concurrent CREATE TABLE IF NOT EXISTS of one
+// table do not both skip, one fails on the catalogue's unique index.
 func Migrate(ctx context.Context, db *gorm.DB, target int) error {
 	if target == 0 {
 		target = LatestVersion()
 	}
 	dialect := DialectOf(db)
 	db = db.WithContext(ctx)
-	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := Lock(tx, LockMigrations); err != nil {
+			return err
+		}
+		return tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		name TEXT NOT NULL,
-		applied_at ` + timeType(dialect) + ` NOT NULL)`).Error; err != nil {
+		applied_at ` + timeType(dialect) + ` NOT NULL)`).Error
+	})
+	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for _, m := range migrations[:target] {

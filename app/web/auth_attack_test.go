@@ -91,3 +91,59 @@ func TestSprayingFromOneAddressIsRefusedWith429(t *testing.T) {
 		}
 	})
 }
+
+// TestParallelGuessesGetNoMoreThanTheAllowance sends 100 wrong passwords at
+// once through the sign-in handler, for one account from many addresses and
+// for many accounts from one address: at most the allowance of them is
+// answered 401 (a password was compared), every other one 429, and the
+// right password afterwards is refused too. A throttle that counts only
+// finished failures lets every guess in flight through.
+func TestParallelGuessesGetNoMoreThanTheAllowance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		w := newWorld(t, db)
+		const attempts = 100
+		cases := []struct {
+			name      string
+			allowance int
+			guess     func(i int) (email, remote string)
+			then      func() *httptest.ResponseRecorder
+		}{
+			{"one account from many addresses", auth.MaxFailuresPerEmail,
+				func(i int) (string, string) {
+					return "admin@test.example", fmt.Sprintf("203.0.%d.%d:4000", i/200, i%200+1)
+				},
+				func() *httptest.ResponseRecorder {
+					return w.apiLogin("admin@test.example", password, "198.51.100.20:4000")
+				}},
+			{"many accounts from one address", auth.MaxFailuresPerRemote,
+				func(i int) (string, string) { return fmt.Sprintf("user%d@test.example", i), "203.0.113.99:5000" },
+				func() *httptest.ResponseRecorder {
+					return w.apiLogin("buyer@test.example", password, "203.0.113.99:5000")
+				}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				codes := make(chan int, attempts)
+				start := make(chan struct{})
+				for i := range attempts {
+					email, remote := tc.guess(i)
+					go func() {
+						<-start
+						codes <- w.apiLogin(email, "Summer2026!", remote).Code
+					}()
+				}
+				close(start)
+				answers := map[int]int{}
+				for range attempts {
+					answers[<-codes]++
+				}
+				if answers[unauth] > tc.allowance || answers[unauth]+answers[tooMany] != attempts {
+					t.Fatalf("%d parallel guesses were answered %v: want at most %d of 401, the rest 429", attempts, answers, tc.allowance)
+				}
+				if rec := tc.then(); rec.Code != tooMany || sessionSet(rec) != "" {
+					t.Fatalf("the right password after the guesses: %d, session %q; want 429 and none", rec.Code, sessionSet(rec))
+				}
+			})
+		}
+	})
+}

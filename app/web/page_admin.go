@@ -52,8 +52,17 @@ func (s *Server) adminCreateToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	days, _ := strconv.Atoi(c.PostForm("ttl_days"))
-	secret, _, err := s.auth.CreateToken(ctx, p.UserID, c.PostForm("name"), time.Duration(days)*24*time.Hour)
+	var ttl time.Duration // an empty field: the maximum
+	if v := c.PostForm("ttl_days"); v != "" {
+		days, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			days = -1 // not a whole number of days, or beyond any: refused as out of range
+		}
+		if ttl, err = auth.TokenTTLDays(days); err != nil {
+			return err
+		}
+	}
+	secret, _, err := s.auth.CreateToken(ctx, p.UserID, c.PostForm("name"), ttl)
 	if err != nil {
 		return err
 	}

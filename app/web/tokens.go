@@ -7,12 +7,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/cascade-gate/cascade/app/access"
+	"github.com/cascade-gate/cascade/app/auth"
 )
 
 type createTokenRequest struct {
 	Name    string `json:"name"`
 	UserID  int64  `json:"user_id"`  // admins only; default the caller
-	TTLDays int    `json:"ttl_days"` // default and maximum 730
+	TTLDays *int64 `json:"ttl_days"` // 1 to 730; omitted, the maximum
 }
 
 func (s *Server) listTokens(c *gin.Context) error {
@@ -41,7 +42,13 @@ func (s *Server) createToken(c *gin.Context) error {
 	if req.UserID == 0 {
 		req.UserID = p.UserID
 	}
-	secret, t, err := s.auth.CreateToken(c.Request.Context(), req.UserID, req.Name, time.Duration(req.TTLDays)*24*time.Hour)
+	var ttl time.Duration // the maximum
+	if req.TTLDays != nil {
+		if ttl, err = auth.TokenTTLDays(*req.TTLDays); err != nil {
+			return err
+		}
+	}
+	secret, t, err := s.auth.CreateToken(c.Request.Context(), req.UserID, req.Name, ttl)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,14 @@ func SQLiteDSN(t testing.TB) string {
 // (CI=true) a missing variable fails instead, so PostgreSQL is never silently untested.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
+	return PostgresDSNs(t, 1)[0]
+}
+
+// PostgresDSNs returns DSNs for n new, empty schemas, made and dropped over
+// one connection: for tests that need many databases at once without holding
+// a connection for each.
+func PostgresDSNs(t testing.TB, n int) []string {
+	t.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
 		if os.Getenv("CI") == "true" {
@@ -67,25 +75,33 @@ func PostgresDSN(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("%s: %v", EnvPostgres, err)
 	}
-	buf := make([]byte, 6)
-	_, _ = rand.Read(buf)
-	schema := "test_" + hex.EncodeToString(buf)
-
 	admin, err := database.Connect(base)
 	if err != nil {
 		t.Fatalf("PostgreSQL at %s is unreachable: %v", u.Redacted(), err)
 	}
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
+	var schemas []string
 	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		for _, schema := range schemas {
+			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		}
 		database.Close(admin)
 	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	dsns := make([]string, n)
+	for i := range dsns {
+		buf := make([]byte, 6)
+		_, _ = rand.Read(buf)
+		schema := "test_" + hex.EncodeToString(buf)
+		if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+			t.Fatalf("create schema: %v", err)
+		}
+		schemas = append(schemas, schema)
+		q := u.Query()
+		q.Set("search_path", schema)
+		su := *u
+		su.RawQuery = q.Encode()
+		dsns[i] = su.String()
+	}
+	return dsns
 }
 
 func open(t testing.TB, dsn string) *gorm.DB {
