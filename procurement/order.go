@@ -237,7 +237,7 @@ func (s *Service) AddLine(ctx context.Context, orderID int64, version int, n New
 }
 
 func (s *Service) resolve(ctx context.Context, n NewLine) (int64, error) {
-	f := catalog.ProductFilter{SupplierID: n.SupplierID, Limit: 2}
+	f := catalog.ProductFilter{SupplierID: n.SupplierID, Limit: 100}
 	switch {
 	case n.GTIN != "":
 		g, ok := catalog.NormaliseGTIN(n.GTIN)
@@ -260,7 +260,46 @@ func (s *Service) resolve(ctx context.Context, n NewLine) (int64, error) {
 	case 1:
 		return list[0].ID, nil
 	}
-	return 0, errs.Invalidf("AMBIGUOUS_PRODUCT", "several suppliers offer GTIN %s: give supplier_id too", n.GTIN)
+	offers, err := s.offersOf(ctx, list)
+	if err != nil {
+		return 0, err
+	}
+	return 0, errs.Invalidf("AMBIGUOUS_PRODUCT", "%d suppliers offer GTIN %s: choose one with supplier_id", len(list), f.GTIN).
+		WithDetails(map[string]any{"offers": offers})
+}
+
+// Offer is one supplier's offer of a GTIN a buyer can choose between.
+type Offer struct {
+	SupplierID int64  `json:"supplier_id"`
+	Supplier   string `json:"supplier"`
+	ProductID  int64  `json:"product_id"`
+	SKU        string `json:"sku"`
+	Name       string `json:"name"`
+	Disputed   bool   `json:"disputed"` // its data contradicts another offer's: the gate blocks it
+}
+
+// offersOf names the suppliers of some products, for a buyer to choose from.
+func (s *Service) offersOf(ctx context.Context, list []catalog.Product) ([]Offer, error) {
+	ids := make([]int64, len(list))
+	for i, p := range list {
+		ids[i] = p.SupplierID
+	}
+	var names []struct {
+		ID   int64
+		Name string
+	}
+	if err := s.db.WithContext(ctx).Table("suppliers").Select("id, name").Where("id IN ?", ids).Find(&names).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]string, len(names))
+	for _, n := range names {
+		byID[n.ID] = n.Name
+	}
+	out := make([]Offer, len(list))
+	for i, p := range list {
+		out[i] = Offer{SupplierID: p.SupplierID, Supplier: byID[p.SupplierID], ProductID: p.ID, SKU: p.SKU, Name: p.Name, Disputed: p.Disputed}
+	}
+	return out, nil
 }
 
 // RemoveLine takes a line off a draft order.

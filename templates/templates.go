@@ -31,7 +31,8 @@ var funcs = template.FuncMap{
 		}
 		return part * 100 / whole
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":  func(a, b int) int { return a + b },
+	"list": func(items ...string) []string { return items },
 }
 
 var pages = template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.html"))

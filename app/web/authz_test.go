@@ -64,6 +64,7 @@ func routeMatrix() []routeCase {
 	orderReaders := expect{unauth, ok, forbid, ok, ok, forbid}
 	toLogin := expect{seeOther, seeOther, seeOther, seeOther, seeOther, seeOther}
 	importReadersNotB := expect{unauth, ok, ok, forbid, forbid, notFound}
+	disputeDeciders := expect{unauth, ok, ok, forbid, forbid, forbid}
 	return []routeCase{
 		{method: "GET", route: "/healthz", path: fixed("/healthz"), want: everyone},
 		{method: "GET", route: "/readyz", path: fixed("/readyz"), want: everyone},
@@ -84,6 +85,9 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/products/:id", path: fixed("/products/1"), want: toLogin},
 		{method: "GET", route: "/listings", path: fixed("/listings"), want: toLogin},
 		{method: "GET", route: "/impact", path: fixed("/impact"), want: toLogin},
+		{method: "GET", route: "/disputes", path: fixed("/disputes"), want: toLogin},
+		{method: "POST", route: "/disputes/:id/accept", path: fixed("/disputes/1/accept"), want: toLogin},
+		{method: "POST", route: "/disputes/:id/reject", path: fixed("/disputes/1/reject"), want: toLogin},
 		{method: "GET", route: "/orders", path: fixed("/orders"), want: toLogin},
 		{method: "POST", route: "/orders", path: fixed("/orders"), want: toLogin},
 		{method: "GET", route: "/orders/:id", path: fixed("/orders/1"), want: toLogin},
@@ -184,6 +188,15 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/gate", path: fixed("/api/v1/gate?gtin=4006381333931&market=UK&channel=retail"), want: users},
 		{method: "GET", route: "/api/v1/listings", path: fixed("/api/v1/listings?market=UK&format=csv"), want: users},
 		{method: "POST", route: "/api/v1/evaluate", path: fixed("/api/v1/evaluate"), want: expect{unauth, ok, forbid, forbid, forbid, forbid}},
+		// Disputes are for the people who run the catalogue; the admin decides first, so the manager finds it decided.
+		{method: "GET", route: "/api/v1/disputes", path: fixed("/api/v1/disputes"), want: disputeDeciders},
+		{method: "GET", route: "/api/v1/disputes/:id", path: w(func(w *world) int64 { return w.dispute }, "/api/v1/disputes/%d"), want: disputeDeciders},
+		{method: "POST", route: "/api/v1/disputes/:id/accept", path: w(func(w *world) int64 { return w.dispute }, "/api/v1/disputes/%d/accept"),
+			body: func(*world, string) any { return map[string]string{"note": "the same product"} },
+			want: expect{unauth, ok, conflict, forbid, forbid, forbid}},
+		{method: "POST", route: "/api/v1/disputes/:id/reject", path: w(func(w *world) int64 { return w.dispute }, "/api/v1/disputes/%d/reject"),
+			body: func(*world, string) any { return map[string]string{"note": "not the maker's data"} },
+			want: expect{unauth, ok, conflict, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/procurement/catalogue", path: fixed("/api/v1/procurement/catalogue?market=UK&all=true"), want: users},
 		{method: "GET", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"), want: orderReaders},
 		{method: "POST", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"),

@@ -52,6 +52,7 @@ type world struct {
 	waiverA       int64 // requested waivers: A to approve, B to refuse
 	waiverB       int64
 	source        int64 // a registry source whose URL does not answer
+	dispute       int64 // supplier A's offer of supplier B's GTIN with other data
 	policyVersion string
 	passwords     map[string]string
 }
@@ -124,7 +125,29 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 	}
 	w.policyVersion = v.Version
 	w.procurementFixtures(t)
+	w.dispute = w.openDispute(t)
 	return w
+}
+
+// openDispute has supplier A upload, with a universal default password,
+// a GTIN supplier B offers: a dispute for category managers.
+func (w *world) openDispute(t *testing.T) int64 {
+	t.Helper()
+	w.insertProduct(w.supplierB.ID, "B-9", "00614141000036")
+	path := filepath.Join(t.TempDir(), "a.csv")
+	csv := "sku,gtin,brand,model,category,markets,password_model\nA-9,0614141000036,Brand,M-1,smart_camera,UK,universal_default\n"
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := access.With(context.Background(), access.System("test"))
+	if _, err := imports.New(w.db, imports.DefaultLimits).Import(ctx, imports.Request{SupplierID: w.supplierA.ID, FileName: "a.csv", Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := w.db.Raw("SELECT id FROM gtin_disputes WHERE gtin = ?", "00614141000036").Scan(&id).Error; err != nil || id == 0 {
+		t.Fatalf("no dispute opened: %v", err)
+	}
+	return id
 }
 
 func (w *world) insertProduct(supplierID int64, sku, gtin string) int64 {

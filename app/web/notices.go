@@ -34,6 +34,8 @@ const (
 	noticeRefreshFailed      notice = "refresh-failed"
 	noticePolicyStored       notice = "policy-stored"
 	noticePolicyActivated    notice = "policy-activated"
+	noticeDisputeAccepted    notice = "dispute-accepted"
+	noticeDisputeRejected    notice = "dispute-rejected"
 )
 
 // noticeText is a notice's message and whether it reports a failure
@@ -64,6 +66,8 @@ var notices = map[notice]noticeText{
 	noticeRefreshFailed:      {text: "Refresh failed: the last good snapshot stays. The source's status says why.", error: true},
 	noticePolicyStored:       {text: "Policy stored. Preview its impact before activating it."},
 	noticePolicyActivated:    {text: "Policy activated; verdicts recomputed."},
+	noticeDisputeAccepted:    {text: "Dispute accepted: the offer is judged on its own data; its verdicts were recomputed."},
+	noticeDisputeRejected:    {text: "Dispute rejected: the offer stays blocked until its supplier uploads data that agrees."},
 }
 
 // back redirects to path (which has no query) with a notice for its page.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -69,7 +70,9 @@ func TestAnotherSuppliersUploadDoesNotFlipTheGate(t *testing.T) {
 
 		// A buyer orders it by GTIN: two suppliers offer it, so the buyer picks one.
 		order := w.request("buyer", "POST", "/api/v1/purchase-orders", map[string]string{"reference": "PO-PLUGS", "market": "UK"})
-		var o struct{ Order struct{ ID, Version int } }
+		var o struct {
+			Order struct{ ID, Version int } `json:"purchase_order"`
+		}
 		json.Unmarshal(order.Body.Bytes(), &o)
 		line := map[string]any{"version": o.Order.Version, "gtin": gtin, "quantity": 3, "delivery_date": "2028-01-15"}
 		rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/lines", o.Order.ID), line)
@@ -79,6 +82,69 @@ func TestAnotherSuppliersUploadDoesNotFlipTheGate(t *testing.T) {
 		line["supplier_id"] = w.supplierB.ID
 		if rec = w.request("buyer", "POST", fmt.Sprintf("/api/v1/purchase-orders/%d/lines", o.Order.ID), line); rec.Code != http.StatusCreated {
 			t.Fatalf("a line from supplier B: %d %s", rec.Code, rec.Body.String())
+		}
+	})
+}
+
+// A category manager finds the dispute in the queue with both offers side
+// by side, the differing field marked, and rejects it from the page.
+func TestCategoryManagersDecideDisputesFromThePage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		w := newWorld(t, db)
+		cm := w.browse("category_manager")
+		page := cm.get("/disputes").Body.String()
+		for _, want := range []string{"GTIN 00614141000036", "Supplier A (disputed)", "Supplier B", `<td class="differs">universal_default</td>`, fmt.Sprintf(`action="/disputes/%d/accept"`, w.dispute)} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("the queue lacks %q:\n%s", want, page)
+			}
+		}
+		rec := cm.post(fmt.Sprintf("/disputes/%d/reject", w.dispute), url.Values{"csrf": {cm.csrf}, "note": {"not the maker's data"}})
+		if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "notice=dispute-rejected") {
+			t.Fatalf("reject: %d %s", rec.Code, rec.Header().Get("Location"))
+		}
+		if page := cm.get("/disputes").Body.String(); strings.Contains(page, "GTIN 00614141000036") {
+			t.Fatal("a rejected dispute is still in the open queue")
+		}
+		if page := cm.get("/disputes?status=rejected").Body.String(); !strings.Contains(page, "not the maker&#39;s data") || strings.Contains(page, "formaction") {
+			t.Fatalf("the rejected dispute should show its note and offer only Accept:\n%s", page)
+		}
+		var status string
+		db.Raw("SELECT status FROM gtin_disputes WHERE id = ?", w.dispute).Scan(&status)
+		if status != "rejected" {
+			t.Fatalf("status %q", status)
+		}
+		// A supplier cannot open the queue.
+		if rec := w.browse("supplier").get("/disputes"); rec.Code != http.StatusForbidden {
+			t.Fatalf("supplier: %d", rec.Code)
+		}
+	})
+}
+
+// A buyer adds a line by a GTIN two suppliers offer: the page asks which
+// supplier, keeping what was typed, and the line is added once one is chosen.
+func TestABuyerChoosesTheSupplierOfAGTINSeveralOffer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		w := newWorld(t, db)
+		buyer := w.browse("buyer")
+		form := url.Values{"csrf": {buyer.csrf}, "version": {fmt.Sprint(w.version(w.orderA))}, "gtin": {"0614141000036"},
+			"quantity": {"4"}, "unit_price": {"12.50"}, "currency": {"GBP"}, "delivery_date": {"2028-03-01"}}
+		rec := buyer.post(fmt.Sprintf("/orders/%d/lines", w.orderA), form)
+		page := rec.Body.String()
+		if rec.Code != http.StatusBadRequest || !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "Several suppliers offer this GTIN") ||
+			!strings.Contains(page, fmt.Sprintf(`name="supplier_id" value="%d"`, w.supplierB.ID)) || !strings.Contains(page, "its data is disputed") ||
+			!strings.Contains(page, `value="12.50"`) || !strings.Contains(page, `value="2028-03-01"`) {
+			t.Fatalf("the form should ask for the supplier and keep the input: %d\n%s", rec.Code, page)
+		}
+		form.Set("supplier_id", fmt.Sprint(w.supplierB.ID))
+		if rec := buyer.post(fmt.Sprintf("/orders/%d/lines", w.orderA), form); rec.Code != http.StatusSeeOther {
+			t.Fatalf("with a supplier: %d %s", rec.Code, rec.Body.String())
+		}
+		var product int64
+		db.Raw("SELECT product_id FROM purchase_order_lines WHERE order_id = ? ORDER BY line_no DESC LIMIT 1", w.orderA).Scan(&product)
+		var supplier int64
+		db.Raw("SELECT supplier_id FROM products WHERE id = ?", product).Scan(&supplier)
+		if supplier != w.supplierB.ID {
+			t.Fatalf("the line is for supplier %d", supplier)
 		}
 	})
 }

@@ -52,11 +52,18 @@ func (s *Server) createOrderPage(c *gin.Context) error {
 // orderPage shows an order with each line's gate decision inline, and the
 // actions the caller's role may take on it.
 func (s *Server) orderPage(c *gin.Context) error {
-	ctx := c.Request.Context()
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
+	return s.renderOrder(c, http.StatusOK, id, nil)
+}
+
+// renderOrder shows an order with the gate's decision on each line; extra
+// carries a line form to show again (its values, the offers to choose
+// from, the error).
+func (s *Server) renderOrder(c *gin.Context, status int, id int64, extra map[string]any) error {
+	ctx := c.Request.Context()
 	o, err := s.procurement.Order(ctx, id)
 	if err != nil {
 		return err
@@ -72,8 +79,11 @@ func (s *Server) orderPage(c *gin.Context) error {
 			byLine[ch.LineNo] = ch
 		}
 	}
-	data := map[string]any{"O": o, "Checks": byLine}
-	return s.page(c, http.StatusOK, "order.html", "Order "+o.Reference, data)
+	data := map[string]any{"O": o, "Checks": byLine, "Line": map[string]string{"currency": "GBP", "quantity": "1"}}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return s.page(c, status, "order.html", "Order "+o.Reference, data)
 }
 
 func (s *Server) addLinePage(c *gin.Context) error {
@@ -85,10 +95,22 @@ func (s *Server) addLinePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	supplierID, _ := strconv.ParseInt(c.PostForm("supplier_id"), 10, 64)
 	_, err = s.procurement.AddLine(c.Request.Context(), id, formInt(c, "version"), procurement.NewLine{
-		GTIN: strings.TrimSpace(c.PostForm("gtin")), Quantity: formInt(c, "quantity"), UnitPrice: c.PostForm("unit_price"),
+		GTIN: strings.TrimSpace(c.PostForm("gtin")), SupplierID: supplierID, Quantity: formInt(c, "quantity"), UnitPrice: c.PostForm("unit_price"),
 		Currency: c.PostForm("currency"), DeliveryDate: delivery,
 	})
+	if e, ok := errs.As(err); ok && e.Code == "AMBIGUOUS_PRODUCT" {
+		// Several suppliers offer the GTIN: the same form again, with the
+		// offers to choose from and everything typed kept.
+		line := map[string]string{}
+		for _, k := range []string{"gtin", "quantity", "unit_price", "currency", "delivery_date"} {
+			line[k] = c.PostForm(k)
+		}
+		details, _ := e.Details.(map[string]any)
+		return s.renderOrder(c, http.StatusBadRequest, id, map[string]any{"Line": line, "Offers": details["offers"],
+			"Error": "Several suppliers offer this GTIN: choose the one to buy from."})
+	}
 	if err != nil {
 		return err
 	}

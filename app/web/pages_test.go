@@ -57,6 +57,8 @@ func TestPagesByRole(t *testing.T) {
 		{fmt.Sprintf("/products/%d", w.productB), map[string]int{"admin": 200, "category_manager": 200, "buyer": 200, "approver": 200, "supplier": 404}},
 		{fmt.Sprintf("/products/%d", w.productA), map[string]int{"admin": 200, "category_manager": 200, "buyer": 200, "approver": 200, "supplier": 200}},
 		{"/listings", map[string]int{"admin": 200, "category_manager": 200}},
+		{"/disputes", map[string]int{"admin": 200, "category_manager": 200}},
+		{"/disputes?status=all", map[string]int{"admin": 200, "category_manager": 200}},
 		{"/impact?as_of=2027-01-04", map[string]int{"admin": 200, "category_manager": 200}},
 		{"/orders", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
 		{fmt.Sprintf("/orders/%d", w.orderB), map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
