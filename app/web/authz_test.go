@@ -278,6 +278,7 @@ func (w *world) spareAdminToken() int64 {
 func TestEveryRouteWithEveryRole(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		w := newWorld(t, db)
+		w.openDispute(t)
 		matrix := routeMatrix()
 		covered := map[string]bool{}
 		for _, rc := range matrix {

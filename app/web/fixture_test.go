@@ -125,12 +125,11 @@ func newWorld(t *testing.T, db *gorm.DB) *world {
 	}
 	w.policyVersion = v.Version
 	w.procurementFixtures(t)
-	w.dispute = w.openDispute(t)
 	return w
 }
 
 // openDispute has supplier A upload, with a universal default password,
-// a GTIN supplier B offers: a dispute for category managers.
+// a GTIN supplier B offers: a dispute for category managers (w.dispute).
 func (w *world) openDispute(t *testing.T) int64 {
 	t.Helper()
 	w.insertProduct(w.supplierB.ID, "B-9", "00614141000036")
@@ -147,6 +146,7 @@ func (w *world) openDispute(t *testing.T) int64 {
 	if err := w.db.Raw("SELECT id FROM gtin_disputes WHERE gtin = ?", "00614141000036").Scan(&id).Error; err != nil || id == 0 {
 		t.Fatalf("no dispute opened: %v", err)
 	}
+	w.dispute = id
 	return id
 }
 

@@ -91,6 +91,7 @@ func TestAnotherSuppliersUploadDoesNotFlipTheGate(t *testing.T) {
 func TestCategoryManagersDecideDisputesFromThePage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
 		w := newWorld(t, db)
+		w.openDispute(t)
 		cm := w.browse("category_manager")
 		page := cm.get("/disputes").Body.String()
 		for _, want := range []string{"GTIN 00614141000036", "Supplier A (disputed)", "Supplier B", `<td class="differs">universal_default</td>`, fmt.Sprintf(`action="/disputes/%d/accept"`, w.dispute)} {
@@ -125,6 +126,7 @@ func TestCategoryManagersDecideDisputesFromThePage(t *testing.T) {
 func TestABuyerChoosesTheSupplierOfAGTINSeveralOffer(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
 		w := newWorld(t, db)
+		w.openDispute(t)
 		buyer := w.browse("buyer")
 		form := url.Values{"csrf": {buyer.csrf}, "version": {fmt.Sprint(w.version(w.orderA))}, "gtin": {"0614141000036"},
 			"quantity": {"4"}, "unit_price": {"12.50"}, "currency": {"GBP"}, "delivery_date": {"2028-03-01"}}

@@ -44,6 +44,7 @@ func (b *webSession) post(path string, form url.Values) *httptest.ResponseRecord
 // TestPagesByRole opens every page as every role with a real session.
 func TestPagesByRole(t *testing.T) {
 	w := newWorld(t, dbtest.SQLite(t))
+	w.openDispute(t)
 	roles := []string{"admin", "category_manager", "buyer", "approver", "supplier"}
 	pages := []struct {
 		path string

@@ -49,7 +49,7 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 	if err != nil {
 		return err
 	}
-	gtinAllowed, gtinScope, err := gtinAllowedWhere(ctx)
+	gtinAllowed, gtinScope, err := gtinAllowedWhere(ctx, market, channel)
 	if err != nil {
 		return err
 	}
@@ -111,17 +111,22 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 // its GTIN in the same market and channel is blocked, which is when the
 // gate, asked without a supplier, allows the GTIN. Like the gate, it
 // considers only the offers the caller may see.
-func gtinAllowedWhere(ctx context.Context) (string, []any, error) {
+//
+// The other offers are found by GTIN first and their verdict by its unique
+// key (products_gtin, then verdicts' own key): correlating the verdicts by
+// market and channel instead lets SQLite scan the market's verdicts for
+// every row listed.
+func gtinAllowedWhere(ctx context.Context, market, channel string) (string, []any, error) {
 	p, err := access.From(ctx)
 	if err != nil {
 		return "", nil, err
 	}
-	cond := `NOT EXISTS (SELECT 1 FROM products o JOIN verdicts ov ON ov.product_id = o.id AND ov.market = v.market AND ov.channel = v.channel
-		WHERE o.gtin = p.gtin AND o.id <> p.id AND NOT o.disputed AND ov.verdict <> ?%s)`
+	cond := `NOT EXISTS (SELECT 1 FROM products o WHERE o.gtin = p.gtin AND o.id <> p.id AND NOT o.disputed%s
+		AND EXISTS (SELECT 1 FROM verdicts ov WHERE ov.product_id = o.id AND ov.market = ? AND ov.channel = ? AND ov.verdict <> ?))`
 	if p.Role == access.Supplier {
-		return fmt.Sprintf(cond, " AND o.supplier_id = ?"), []any{policy.Allowed, p.SupplierID}, nil
+		return fmt.Sprintf(cond, " AND o.supplier_id = ?"), []any{p.SupplierID, market, channel, policy.Allowed}, nil
 	}
-	return fmt.Sprintf(cond, ""), []any{policy.Allowed}, nil
+	return fmt.Sprintf(cond, ""), []any{market, channel, policy.Allowed}, nil
 }
 
 // ListingScope checks and normalises a listing feed's market and channel
