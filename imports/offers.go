@@ -33,9 +33,12 @@ func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB) error {
 		testHookReconcile()
 	}
 	var ids []int64
-	err := tx.Raw(`SELECT p.id FROM staged_rows s JOIN products p ON p.supplier_id = ? AND p.sku = s.sku
-		WHERE p.disputed OR (p.batch_id = ? AND EXISTS (
-			SELECT 1 FROM products o WHERE o.gtin = p.gtin AND o.supplier_id <> p.supplier_id))
+	// Driven by the file's rows (CROSS JOIN keeps SQLite from scanning all
+	// the supplier's products instead), each row's product by its key, and
+	// another supplier's offer of its GTIN by products_gtin.
+	err := tx.Raw(`SELECT p.id FROM staged_rows s CROSS JOIN products p
+		WHERE p.supplier_id = ? AND p.sku = s.sku AND (p.disputed OR (p.batch_id = ? AND EXISTS (
+			SELECT 1 FROM products o WHERE o.gtin = p.gtin AND o.supplier_id <> p.supplier_id)))
 		ORDER BY p.id`, r.batch.SupplierID, r.batch.ID).Scan(&ids).Error
 	if err != nil {
 		return fmt.Errorf("find shared GTINs: %w", err)
