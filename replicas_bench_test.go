@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/catalog"
 )
 

@@ -11,9 +11,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/civil"
-	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
 // Product is one supplier SKU as last accepted from its spreadsheet.
@@ -96,7 +95,7 @@ func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
 // Products lists products the caller may see, in id order.
 func (s *Store) Products(ctx context.Context, f ProductFilter) ([]Product, error) {
-	q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+	q := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
 	if f.SupplierID != 0 {
 		q = q.Where("supplier_id = ?", f.SupplierID)
 	}
@@ -129,7 +128,7 @@ func (s *Store) Products(ctx context.Context, f ProductFilter) ([]Product, error
 // to another supplier than the calling supplier user.
 func (s *Store) Product(ctx context.Context, id int64) (Product, error) {
 	var p Product
-	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").First(&p, id).Error
+	err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Preload("Labels").First(&p, id).Error
 	return p, database.Translate(err, "product")
 }
 
@@ -138,7 +137,7 @@ func (s *Store) ProductsByID(ctx context.Context, ids []int64) (map[int64]Produc
 	out := make(map[int64]Product, len(ids))
 	for start := 0; start < len(ids); start += 1000 {
 		var page []Product
-		err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").
+		err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Preload("Labels").
 			Where("id IN ?", ids[start:min(start+1000, len(ids))]).Find(&page).Error
 		if err != nil {
 			return nil, err

@@ -12,8 +12,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
 // Batch statuses.
@@ -127,7 +127,7 @@ func (s *Store) Batch(ctx context.Context, id int64) (Batch, error) {
 		return Batch{}, err
 	}
 	var b Batch
-	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).First(&b, id).Error
+	err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).First(&b, id).Error
 	return b, database.Translate(err, "import")
 }
 
@@ -136,7 +136,7 @@ func (s *Store) Batches(ctx context.Context, supplierID int64, limit int) ([]Bat
 	if _, err := access.Require(ctx, readers...); err != nil {
 		return nil, err
 	}
-	q := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Order("id DESC")
+	q := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Order("id DESC")
 	if supplierID > 0 {
 		q = q.Where("supplier_id = ?", supplierID)
 	}

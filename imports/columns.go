@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // column is one Cascade column of the supplier spreadsheet.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/cascade-gate/cascade/app/civil"
-	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 // parseDate reads a support-period end as suppliers write it: ISO

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 )
 

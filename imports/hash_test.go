@@ -3,7 +3,7 @@ package imports
 import (
 	"testing"
 
-	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 )
 
 // The content hash is stored with every product: if it changed between

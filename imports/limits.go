@@ -1,6 +1,6 @@
 package imports
 
-import "github.com/cascade-gate/cascade/app/tabular"
+import "github.com/cascade-gate/cascade/app/kernel/tabular"
 
 // Limits bound what one supplier file may cost. Past any of them the file is
 // refused with a clear error and nothing is stored.

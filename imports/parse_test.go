@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 func TestParseGTIN(t *testing.T) {

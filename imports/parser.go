@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cascade-gate/cascade/app/errs"
-	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 // parser turns a sheet's rows into a layout and then, row by row, into

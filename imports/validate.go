@@ -10,8 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/cascade-gate/cascade/app/civil"
-	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 )
 

@@ -7,9 +7,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/audit"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/text/currency"
 
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // A unit price is a plain decimal: digits, optionally a point and up to

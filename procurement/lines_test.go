@@ -5,9 +5,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/civil"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/procurement"
 )
 

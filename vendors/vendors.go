@@ -12,10 +12,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/audit"
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // Supplier is a company that sends Cascade product spreadsheets.
@@ -63,21 +63,21 @@ func (s *Store) Create(ctx context.Context, name string) (Supplier, error) {
 // List returns the suppliers the caller may see: a supplier user sees only its own.
 func (s *Store) List(ctx context.Context) ([]Supplier, error) {
 	var out []Supplier
-	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "id")).Order("name_key").Find(&out).Error
+	err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "id")).Order("name_key").Find(&out).Error
 	return out, err
 }
 
 // Get returns one supplier, or NOT_FOUND when it does not exist or is not the caller's.
 func (s *Store) Get(ctx context.Context, id int64) (Supplier, error) {
 	var sup Supplier
-	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "id")).First(&sup, id).Error
+	err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "id")).First(&sup, id).Error
 	return sup, database.Translate(err, "supplier")
 }
 
 // ByName finds a registered supplier by name, ignoring case and spacing.
 func (s *Store) ByName(ctx context.Context, name string) (Supplier, error) {
 	var sup Supplier
-	err := s.db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "id")).
+	err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "id")).
 		Where("name_key = ?", nameKey(name)).First(&sup).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return sup, errs.E(errs.NotFound, "UNKNOWN_SUPPLIER",

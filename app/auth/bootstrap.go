@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // Bootstrap creates the first admin on a database with no users. With an

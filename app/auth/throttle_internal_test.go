@@ -9,9 +9,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // TestACorrectPasswordAmongParallelGuessesDoesNotSignIn fires 59 wrong

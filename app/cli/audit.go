@@ -6,9 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cascade-gate/cascade/app/audit"
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 func (e *env) auditCmd() *cobra.Command {

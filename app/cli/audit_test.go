@@ -9,8 +9,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 var checkpointLine = regexp.MustCompile(`^\{"seq":(\d+),"hash":"[0-9a-f]{64}","at":"[0-9T:Z-]+","hmac":(null|"[0-9a-f]{64}")\}\n$`)

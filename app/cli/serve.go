@@ -15,13 +15,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cascade-gate/cascade/app/audit"
 	"github.com/cascade-gate/cascade/app/auth"
-	"github.com/cascade-gate/cascade/app/database"
 	"github.com/cascade-gate/cascade/app/demo"
-	"github.com/cascade-gate/cascade/app/errs"
 	"github.com/cascade-gate/cascade/app/jobs"
-	"github.com/cascade-gate/cascade/app/outbound"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/outbound"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/procurement"

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/imports"
 )

@@ -11,9 +11,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
 	"github.com/cascade-gate/cascade/app/jobs"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 // TestTheNightlyJobRunsOncePerNightAcrossReplicas fires the nightly job from

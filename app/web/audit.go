@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cascade-gate/cascade/app/audit"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
 )
 
 func (s *Server) listAudit(c *gin.Context) error {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/audit"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
 )
 
 // auditHead exposes the newest audit checkpoint on /metrics, so that the

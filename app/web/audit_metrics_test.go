@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 func TestMetricsExposeTheAuditHeadOfTheLastCheckpoint(t *testing.T) {

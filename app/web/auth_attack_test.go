@@ -11,7 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/auth"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 const tooMany = http.StatusTooManyRequests

@@ -11,9 +11,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
 

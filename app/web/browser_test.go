@@ -16,8 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/cascade-gate/cascade/app/database/dbtest"
 	"github.com/cascade-gate/cascade/app/demo"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/app/web"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/cascade-gate/cascade/app/auth"
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // errorBody is the one JSON error shape of the whole API.
@@ -46,10 +46,6 @@ func statusOf(k errs.Kind) int {
 		return http.StatusTooManyRequests
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
-	case errs.NotImplemented:
-		return http.StatusNotImplemented
-	case errs.MethodNotAllowed:
-		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }
@@ -100,7 +96,13 @@ func h(fn handler) gin.HandlerFunc {
 }
 
 var errNoRoute = errs.E(errs.NotFound, "NO_SUCH_ROUTE", "there is no such API endpoint")
-var errBadMethod = errs.E(errs.MethodNotAllowed, "METHOD_NOT_ALLOWED", "this endpoint does not accept that method")
+var errBadMethod = errs.E(errs.Invalid, "METHOD_NOT_ALLOWED", "this endpoint does not accept that method")
+
+// writeBadMethod answers a known path asked with a method it does not
+// accept: 405 is HTTP's own notion, so it is decided here, not by a kind.
+func writeBadMethod(c *gin.Context) {
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorPayload{Code: errBadMethod.Code, Message: errBadMethod.Message}})
+}
 
 func isMaxBytes(err error) bool {
 	var mb *http.MaxBytesError

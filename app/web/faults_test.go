@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
-	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/web"
 
 	_ "github.com/mattn/go-sqlite3"

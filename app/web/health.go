@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
 // healthz says the process is up; it touches nothing else.

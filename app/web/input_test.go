@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 // Bad requests each get their own clear JSON error and change nothing.

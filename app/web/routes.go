@@ -20,7 +20,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r.ContextWithFallback = true
 	r.Use(requestID(s.log), recoverJSON(), m.middleware(), accessLog(s.log), securityHeaders())
 	r.NoRoute(func(c *gin.Context) { writeError(c, errNoRoute) })
-	r.NoMethod(func(c *gin.Context) { writeError(c, errBadMethod) })
+	r.NoMethod(writeBadMethod)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", h(s.readyz))

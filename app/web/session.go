@@ -5,8 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 type loginRequest struct {

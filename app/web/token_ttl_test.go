@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 // TestTokenLifetimeInDaysIsBoundedAndNeverOverflows asks the API and the

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cascade-gate/cascade/app/access"
 	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/kernel/access"
 )
 
 type createTokenRequest struct {

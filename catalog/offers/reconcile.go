@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/audit"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
 	"github.com/cascade-gate/cascade/catalog"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )

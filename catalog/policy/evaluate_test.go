@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"

@@ -3,7 +3,7 @@ package registry
 import (
 	"sort"
 
-	"github.com/cascade-gate/cascade/app/civil"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 )
 
 // Diff is what changed between two snapshots of a scheme, by label id.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/civil"
-	"github.com/cascade-gate/cascade/app/outbound"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/outbound"
 	"github.com/cascade-gate/cascade/catalog"
 )
 

@@ -14,10 +14,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
-	"github.com/cascade-gate/cascade/app/errs"
-	"github.com/cascade-gate/cascade/app/outbound"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/outbound"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )
 

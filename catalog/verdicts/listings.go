@@ -10,9 +10,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/errs"
-	"github.com/cascade-gate/cascade/app/tabular"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
@@ -74,7 +75,7 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 		err := s.db.WithContext(ctx).Table("verdicts v").
 			Select("v.id, s.name AS supplier, p.sku, p.gtin, p.brand, p.model, p.name, p.category, p.support_end, p.price, p.currency, v.reasons, v.as_of").
 			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
-			Scopes(access.SupplierScope(ctx, "p.supplier_id")).
+			Scopes(database.SupplierScope(ctx, "p.supplier_id")).
 			Where("v.market = ? AND v.channel = ? AND v.verdict = ? AND v.id > ? AND NOT p.disputed", market, channel, policy.Allowed, after).
 			Where(gtinAllowed, gtinScope...).
 			Order("v.id").Limit(page).Find(&rows).Error

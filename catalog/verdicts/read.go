@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/civil"
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
@@ -22,7 +22,7 @@ func (s *Service) supplierNames(ctx context.Context) (map[int64]string, error) {
 		ID   int64
 		Name string
 	}
-	if err := s.db.WithContext(ctx).Table("suppliers").Scopes(access.SupplierScope(ctx, "id")).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Table("suppliers").Scopes(database.SupplierScope(ctx, "id")).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make(map[int64]string, len(rows))
@@ -107,7 +107,7 @@ func (s *Service) List(ctx context.Context, f Filter, fn func(Row) error) error 
 		q := s.db.WithContext(ctx).Table("verdicts v").
 			Select("v.id, v.product_id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.verdict, v.reasons, v.as_of").
 			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
-			Scopes(access.SupplierScope(ctx, "p.supplier_id")).Where("v.id > ?", after).Order("v.id").Limit(page)
+			Scopes(database.SupplierScope(ctx, "p.supplier_id")).Where("v.id > ?", after).Order("v.id").Limit(page)
 		if f.Market != "" {
 			q = q.Where("v.market = ?", f.Market)
 		}
@@ -192,7 +192,7 @@ func (s *Service) Changes(ctx context.Context, cursor int64, limit int) ([]Chang
 	var out []Change
 	err := s.db.WithContext(ctx).Table("verdict_changes c").
 		Select("c.id, c.product_id, p.gtin, p.sku, c.market, c.channel, c.previous, c.verdict, c.codes, c.changed_at").
-		Joins("JOIN products p ON p.id = c.product_id").Scopes(access.SupplierScope(ctx, "p.supplier_id")).
+		Joins("JOIN products p ON p.id = c.product_id").Scopes(database.SupplierScope(ctx, "p.supplier_id")).
 		Where("c.id > ?", cursor).Order("c.id").Limit(limit).Find(&out).Error
 	return out, err
 }
@@ -278,7 +278,7 @@ func (s *Service) Gate(ctx context.Context, q GateQuery) (GateAnswer, error) {
 	}
 	err := s.db.WithContext(ctx).Table("products p").Select("p.id AS product_id, p.supplier_id, p.disputed, v.verdict, v.reasons").
 		Joins("LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?", market, channel).
-		Scopes(access.SupplierScope(ctx, "p.supplier_id")).Where("p.gtin = ?", gtin).Order("p.id").Find(&rows).Error
+		Scopes(database.SupplierScope(ctx, "p.supplier_id")).Where("p.gtin = ?", gtin).Order("p.id").Find(&rows).Error
 	if err != nil {
 		return ans, err
 	}

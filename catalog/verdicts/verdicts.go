@@ -15,9 +15,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/civil"
-	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -170,7 +169,7 @@ func (s *Service) prepare(ctx context.Context, asOf civil.Date, doc *policy.Docu
 
 // productsQuery selects the products the caller may see, with their labels, in id order.
 func productsQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
-	return db.WithContext(ctx).Scopes(access.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+	return db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
 }
 
 // products streams the products the caller may see, a page at a time, with

@@ -16,10 +16,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/access"
-	"github.com/cascade-gate/cascade/app/audit"
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 var checkpointLine = regexp.MustCompile(`^\{"seq":(\d+),"hash":"([0-9a-f]{64})","at":"([^"]+)","hmac":(null|"[0-9a-f]{64}")\}$`)

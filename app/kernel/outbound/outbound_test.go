@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 func TestCheckRefusesEveryInternalAddressUnlessItsNetworkIsAllowed(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // xlsxSheet streams a worksheet with excelize's row iterator, reading raw

@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // DefaultTimeout bounds a whole exchange, body included.

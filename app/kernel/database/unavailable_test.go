@@ -18,8 +18,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/cascade-gate/cascade/app/database"
-	"github.com/cascade-gate/cascade/app/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
 type classifyCase struct {

@@ -14,7 +14,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/cascade-gate/cascade/app/database"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
 // EnvPostgres names the variable holding the PostgreSQL URL used by tests.

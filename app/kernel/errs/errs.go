@@ -24,8 +24,6 @@ const (
 	Unsupported
 	RateLimited
 	Unavailable
-	NotImplemented
-	MethodNotAllowed
 )
 
 // Error is an error a user can act on.

@@ -7,9 +7,7 @@ import (
 	"context"
 	"fmt"
 
-	"gorm.io/gorm"
-
-	"github.com/cascade-gate/cascade/app/errs"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // Role is what a user does in Cascade.
@@ -102,21 +100,15 @@ func Require(ctx context.Context, roles ...Role) (Principal, error) {
 	return p, nil
 }
 
-// SupplierScope limits a query to rows of the caller's supplier when the
-// caller is a supplier user; column names the supplier id column. Other
-// roles see every supplier. Without a principal the query fails.
-func SupplierScope(ctx context.Context, column string) func(*gorm.DB) *gorm.DB {
-	return func(db *gorm.DB) *gorm.DB {
-		p, err := From(ctx)
-		if err != nil {
-			_ = db.AddError(err)
-			return db
-		}
-		if p.Role == Supplier {
-			return db.Where(column+" = ?", p.SupplierID)
-		}
-		return db
+// SupplierOnly reports which supplier's rows alone the caller may see: a
+// supplier user's own supplier (ok true), or every supplier (ok false).
+// Without a principal it fails, so a store fails closed.
+func SupplierOnly(ctx context.Context) (supplierID int64, ok bool, err error) {
+	p, err := From(ctx)
+	if err != nil {
+		return 0, false, err
 	}
+	return p.SupplierID, p.Role == Supplier, nil
 }
 
 // NeedsOrganisation reports whether users of r act for a buying organisation.
