@@ -387,3 +387,33 @@ func TestBrowserDemoPages(t *testing.T) {
 		b.screenshot(s.name)
 	}
 }
+
+// A category manager opens the dispute queue from the menu, sees both
+// offers side by side and accepts one with a note, as a person would.
+func TestBrowserCategoryManagerAcceptsADispute(t *testing.T) {
+	b := newBrowser(t, 1440, 1000)
+	b.w.openDispute(t)
+	b.signIn("category_manager")
+	b.run(
+		chromedp.Click(chromedp.CSS(`header.top nav a[href="/disputes"]`)),
+		chromedp.WaitVisible(chromedp.CSS("section.dispute table.sides")),
+	)
+	queue := b.text("main")
+	if !strings.Contains(queue, "GTIN 00614141000036") || !strings.Contains(queue, "Supplier A (disputed)") || !strings.Contains(queue, "universal_default") {
+		t.Fatalf("queue: %s", queue)
+	}
+	b.screenshot("manager-disputes")
+	b.run(
+		chromedp.SendKeys(chromedp.CSS("section.dispute input[name=note]"), "same maker, newer firmware"),
+		chromedp.Click(chromedp.CSS("section.dispute button[type=submit]:not(.secondary)")),
+		chromedp.WaitVisible(chromedp.CSS(`p.flash[role="status"]`)),
+	)
+	if got := b.text(`p.flash[role="status"]`); !strings.Contains(got, "Dispute accepted") {
+		t.Fatalf("banner: %s", got)
+	}
+	var status, note string
+	b.w.db.Raw("SELECT status, note FROM gtin_disputes WHERE id = ?", b.w.dispute).Row().Scan(&status, &note)
+	if status != "accepted" || note != "same maker, newer firmware" {
+		t.Fatalf("stored: %s %q", status, note)
+	}
+}
