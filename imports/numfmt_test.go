@@ -1,6 +1,8 @@
 package imports_test
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -128,4 +130,42 @@ func TestDateCellsOfA1904WorkbookCountFrom1904(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		assertFormats(t, db, path, cases)
 	})
+}
+
+// The fixtures were written by openpyxl, XlsxWriter, ExcelJS and LibreOffice
+// Calc from testdata/gen/formats.json (see testdata/gen/make-fixtures.sh),
+// each in the 1900 and the 1904 date system: date cells in built-in and
+// custom date formats, a date with a time, General and other number
+// formats, a time of day, text dates. Every writer and date system must
+// give the same stored dates and row errors.
+func TestCellsWrittenByEachProgramAreReadAsTheirNumberFormatSays(t *testing.T) {
+	var spec struct {
+		Rows []struct {
+			SKU    string `json:"sku"`
+			Type   string `json:"type"`
+			Format string `json:"format"`
+			Want   string `json:"want"`
+		} `json:"rows"`
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "gen", "formats.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	var cases []formatCase
+	for _, r := range spec.Rows {
+		cases = append(cases, formatCase{sku: r.SKU, value: r.Type, custom: r.Format, want: r.Want})
+	}
+	for _, writer := range []string{"openpyxl", "xlsxwriter", "exceljs", "libreoffice"} {
+		for _, system := range []string{"1900", "1904"} {
+			file := "formats-" + writer + "-" + system + ".xlsx"
+			t.Run(file, func(t *testing.T) {
+				dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+					assertFormats(t, db, filepath.Join("testdata", file), cases)
+				})
+			})
+		}
+	}
 }
