@@ -324,11 +324,13 @@ func scanDateCells(r io.Reader, dateXf []bool, stop *atomic.Bool, out chan<- dat
 
 // sheetScan states.
 const (
-	scanText    = iota
-	scanTag     // inside < … >, quote tracks a quoted attribute value
-	scanComment // <!-- … -->
-	scanCDATA   // <![CDATA[ … ]]>
-	scanPI      // <? … ?>
+	scanText     = iota
+	scanTagStart // after "<"
+	scanBang     // after "<!": a comment, CDATA or a declaration
+	scanTag      // inside < … >, quote tracks a quoted attribute value
+	scanComment  // <!-- … -->
+	scanCDATA    // <![CDATA[ … ]]>
+	scanPI       // <? … ?>
 )
 
 // maxTagBytes is the longest tag the scan keeps to read attributes from.
@@ -353,51 +355,88 @@ type sheetScan struct {
 }
 
 func (s *sheetScan) feed(b []byte) {
-	for i := 0; i < len(b) && !s.done; i++ {
-		c := b[i]
+	for i := 0; i < len(b) && !s.done; {
 		switch s.state {
 		case scanText:
 			j := bytes.IndexByte(b[i:], '<')
 			if j < 0 {
 				return
 			}
-			i += j
-			s.state, s.tag, s.long, s.quote = scanTag, s.tag[:0], false, 0
-		case scanTag:
-			switch {
-			case s.quote != 0:
-				if c == s.quote {
-					s.quote = 0
+			i += j + 1
+			s.state, s.tag, s.long, s.quote = scanTagStart, s.tag[:0], false, 0
+		case scanTagStart:
+			switch b[i] {
+			case '?':
+				s.state, s.last2 = scanPI, [2]byte{}
+				i++
+			case '!':
+				s.state, s.tag = scanBang, append(s.tag, '!')
+				i++
+			default:
+				s.state = scanTag
+			}
+		case scanBang:
+			s.tag = append(s.tag, b[i])
+			i++
+			switch w := string(s.tag); {
+			case w == "!--":
+				s.state, s.last2 = scanComment, [2]byte{}
+			case w == "![CDATA[":
+				s.state, s.last2 = scanCDATA, [2]byte{}
+			case !strings.HasPrefix("!--", w) && !strings.HasPrefix("![CDATA[", w):
+				s.state = scanTag // a declaration: read to its ">"
+				if w[len(w)-1] == '>' {
+					s.state = scanText
 				}
-			case c == '"' || c == '\'':
-				s.quote = c
-			case c == '>':
+			}
+		case scanTag:
+			if s.quote != 0 {
+				j := bytes.IndexByte(b[i:], s.quote)
+				if j < 0 {
+					s.keep(b[i:])
+					return
+				}
+				s.keep(b[i : i+j+1])
+				i += j + 1
+				s.quote = 0
+				continue
+			}
+			j := i
+			for j < len(b) && b[j] != '>' && b[j] != '"' && b[j] != '\'' {
+				j++
+			}
+			if j == len(b) {
+				s.keep(b[i:])
+				return
+			}
+			c, j := b[j], j-i
+			if c == '>' {
+				s.keep(b[i : i+j])
+				i += j + 1
 				s.state = scanText
 				s.endTag()
 				continue
 			}
-			if len(s.tag) < maxTagBytes {
-				s.tag = append(s.tag, c)
-			} else {
-				s.long = true
-			}
-			if len(s.tag) <= len("![CDATA[") {
-				switch string(s.tag) {
-				case "!--":
-					s.state, s.last2 = scanComment, [2]byte{}
-				case "![CDATA[":
-					s.state, s.last2 = scanCDATA, [2]byte{}
-				case "?":
-					s.state, s.last2 = scanPI, [2]byte{}
-				}
-			}
+			s.keep(b[i : i+j+1])
+			i += j + 1
+			s.quote = c
 		case scanComment, scanCDATA, scanPI:
+			c := b[i]
+			i++
 			if c == '>' && s.closes() {
 				s.state = scanText
 			}
 			s.last2 = [2]byte{s.last2[1], c}
 		}
 	}
+}
+
+// keep appends a piece of the tag being read, up to maxTagBytes.
+func (s *sheetScan) keep(b []byte) {
+	if room := maxTagBytes - len(s.tag); len(b) > room {
+		b, s.long = b[:max(room, 0)], true
+	}
+	s.tag = append(s.tag, b...)
 }
 
 // closes reports whether a ">" now ends the comment, CDATA section or
@@ -419,10 +458,11 @@ func (s *sheetScan) endTag() {
 	if end {
 		tag = tag[1:]
 	}
-	name := tag
-	if i := bytes.IndexAny(name, " \t\r\n/"); i >= 0 {
-		name = name[:i]
+	n := 0
+	for n < len(tag) && !isSpace(tag[n]) && tag[n] != '/' {
+		n++
 	}
+	name := tag[:n]
 	if i := bytes.IndexByte(name, ':'); i >= 0 {
 		name = name[i+1:]
 	}
@@ -438,12 +478,9 @@ func (s *sheetScan) endTag() {
 		}
 		s.endRow()
 		s.inRow, s.col, s.rowFails = true, 0, s.long
-		if v, ok := attrOf(tag, "r"); ok {
-			if n, err := strconv.Atoi(v); err == nil && n != 0 {
-				s.rowNum = n
-			} else {
-				s.rowNum++
-			}
+		a := readAttrs(tag[n:])
+		if num, ok := atoi(a.r); a.hasR && ok && num != 0 {
+			s.rowNum = num
 		} else {
 			s.rowNum++
 		}
@@ -452,27 +489,27 @@ func (s *sheetScan) endTag() {
 		if end || !s.inRow {
 			return
 		}
-		if s.long {
+		a := readAttrs(tag[n:])
+		if s.long || a.bad {
 			s.rowFails = true
 			return
 		}
 		s.col++
-		if ref, ok := attrOf(tag, "r"); ok && ref != "" {
-			col, ok := refColumn(ref)
+		if len(a.r) > 0 {
+			col, ok := refColumn(a.r)
 			if !ok {
 				s.rowFails = true
 				return
 			}
 			s.col = col
 		}
-		typ, _ := attrOf(tag, "t")
-		if typ != "" && typ != "n" {
+		if len(a.t) > 0 && string(a.t) != "n" {
 			return
 		}
 		id := 0 // a cell without a style has the first cell format
-		if st, ok := attrOf(tag, "s"); ok {
-			var err error
-			if id, err = strconv.Atoi(st); err != nil {
+		if a.hasS {
+			var ok bool
+			if id, ok = atoi(a.s); !ok {
 				s.rowFails = true
 				return
 			}
@@ -481,6 +518,94 @@ func (s *sheetScan) endTag() {
 			s.row.cols = append(s.row.cols, s.col)
 		}
 	}
+}
+
+// cellAttrs are the attributes of a row or cell tag the scan reads.
+type cellAttrs struct {
+	r, s, t    []byte
+	hasR, hasS bool
+	bad        bool // a value it cannot decode
+}
+
+// readAttrs reads the r, s and t attributes (any namespace prefix) of the
+// rest of a tag, character references decoded.
+func readAttrs(tag []byte) cellAttrs {
+	var a cellAttrs
+	for i := 0; i < len(tag); {
+		for i < len(tag) && (isSpace(tag[i]) || tag[i] == '/') {
+			i++
+		}
+		start := i
+		for i < len(tag) && tag[i] != '=' && !isSpace(tag[i]) {
+			i++
+		}
+		key := tag[start:i]
+		for i < len(tag) && (isSpace(tag[i]) || tag[i] == '=') {
+			i++
+		}
+		if i >= len(tag) || (tag[i] != '"' && tag[i] != '\'') {
+			i++
+			continue
+		}
+		q := tag[i]
+		j := bytes.IndexByte(tag[i+1:], q)
+		if j < 0 {
+			a.bad = true
+			return a
+		}
+		val := tag[i+1 : i+1+j]
+		i += j + 2
+		if k := bytes.IndexByte(key, ':'); k >= 0 {
+			key = key[k+1:]
+		}
+		if len(key) != 1 || (key[0] != 'r' && key[0] != 's' && key[0] != 't') {
+			continue
+		}
+		if bytes.IndexByte(val, '&') >= 0 {
+			var dec struct {
+				V string `xml:"v,attr"`
+			}
+			if err := xml.Unmarshal([]byte(`<a v="`+strings.ReplaceAll(string(val), `"`, "&quot;")+`"/>`), &dec); err != nil {
+				a.bad = true
+				return a
+			}
+			val = []byte(dec.V)
+		}
+		switch key[0] {
+		case 'r':
+			a.r, a.hasR = val, true
+		case 's':
+			a.s, a.hasS = val, true
+		case 't':
+			a.t = val
+		}
+	}
+	return a
+}
+
+// atoi reads a decimal integer as strconv.Atoi does, without allocating.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if b[0] == '-' || b[0] == '+' {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // endRow sends the row read so far, if it has date cells.
@@ -498,60 +623,10 @@ func (s *sheetScan) endRow() {
 	s.out <- s.row
 }
 
-// attrOf returns the value of the attribute name (any namespace prefix) of a
-// tag, its character references decoded. ok is false when it is absent or
-// holds a reference that is not a character reference.
-func attrOf(tag []byte, name string) (string, bool) {
-	for i := 0; i < len(tag); {
-		// the next attribute: name = "value"
-		for i < len(tag) && !isSpace(tag[i]) {
-			i++
-		}
-		for i < len(tag) && isSpace(tag[i]) {
-			i++
-		}
-		start := i
-		for i < len(tag) && tag[i] != '=' && !isSpace(tag[i]) && tag[i] != '/' {
-			i++
-		}
-		key := tag[start:i]
-		for i < len(tag) && (isSpace(tag[i]) || tag[i] == '=') {
-			i++
-		}
-		if i >= len(tag) || (tag[i] != '"' && tag[i] != '\'') {
-			continue
-		}
-		q := tag[i]
-		j := bytes.IndexByte(tag[i+1:], q)
-		if j < 0 {
-			return "", false
-		}
-		val := tag[i+1 : i+1+j]
-		i += j + 2
-		if k := bytes.IndexByte(key, ':'); k >= 0 {
-			key = key[k+1:]
-		}
-		if string(key) != name {
-			continue
-		}
-		if bytes.IndexByte(val, '&') < 0 {
-			return string(val), true
-		}
-		var dec struct {
-			V string `xml:"v,attr"`
-		}
-		if err := xml.Unmarshal([]byte(`<a v="`+strings.ReplaceAll(string(val), `"`, "&quot;")+`"/>`), &dec); err != nil {
-			return "", false
-		}
-		return dec.V, true
-	}
-	return "", false
-}
-
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // refColumn returns the column number of a cell reference such as AB12.
-func refColumn(ref string) (int, bool) {
+func refColumn(ref []byte) (int, bool) {
 	col, i := 0, 0
 	for ; i < len(ref); i++ {
 		c := ref[i] | 0x20
@@ -566,7 +641,7 @@ func refColumn(ref string) (int, bool) {
 	if i == 0 || i == len(ref) {
 		return 0, false
 	}
-	if _, err := strconv.Atoi(ref[i:]); err != nil {
+	if _, ok := atoi(ref[i:]); !ok {
 		return 0, false
 	}
 	return col, true
