@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -77,7 +78,7 @@ func readCellFormats(file, sheet string, date1904 bool) *cellFormats {
 		}
 	}
 	dateXf := readDateXfs(parts[stylesPart])
-	if !slicesContainsTrue(dateXf) || parts[sheetPart] == nil {
+	if !slices.Contains(dateXf, true) || parts[sheetPart] == nil {
 		zr.Close()
 		return nil
 	}
@@ -94,15 +95,6 @@ func readCellFormats(file, sheet string, date1904 bool) *cellFormats {
 		scanDateCells(rc, dateXf, &c.stop, c.rows)
 	}()
 	return c
-}
-
-func slicesContainsTrue(b []bool) bool {
-	for _, v := range b {
-		if v {
-			return true
-		}
-	}
-	return false
 }
 
 // apply turns the date cells of row num into ISO dates. Rows come in
