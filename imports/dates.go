@@ -5,28 +5,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/cascade-gate/cascade/app/kernel/civil"
-	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 // parseDate reads a support-period end as suppliers write it: ISO
-// 2028-06-30, 2028-06 (the last day of that month), an Excel date cell,
-// dd.mm.yyyy, or dd/mm/yyyy and mm/dd/yyyy when one of the two numbers is
-// over 12. When both could be the month it never guesses: AMBIGUOUS_DATE.
-func parseDate(raw string, in tabular.Dates) (civil.Date, *RowError) {
+// 2028-06-30, 2028-06 (the last day of that month), an Excel date cell
+// (which the reader hands over as an ISO date), dd.mm.yyyy, or dd/mm/yyyy
+// and mm/dd/yyyy when one of the two numbers is over 12. When both could be
+// the month it never guesses: AMBIGUOUS_DATE. A bare number is no date, in
+// a CSV as in a workbook cell whose number format is not a date format.
+func parseDate(raw string) (civil.Date, *RowError) {
 	s := strings.TrimSpace(raw)
 	if d, ok := parseISO(s); ok {
 		return d, nil
-	}
-	if in.ExcelSerial {
-		if serial, err := strconv.ParseFloat(s, 64); err == nil && serial >= 1 && serial < 2958466 {
-			t, err := excelize.ExcelDateToTime(serial, in.Date1904)
-			if err == nil {
-				return civil.Of(t), nil
-			}
-		}
 	}
 	for _, sep := range []string{"/", "."} {
 		parts := strings.Split(s, sep)
@@ -62,6 +53,9 @@ func parseDate(raw string, in tabular.Dates) (civil.Date, *RowError) {
 			return d, nil
 		}
 		return civil.Date{}, rowErr(CodeInvalidDate, "the date %q is not a calendar date", raw)
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return civil.Date{}, rowErr(CodeInvalidDate, "%q is a number, not a date (a number cell is a date only when it is formatted as a date)", raw)
 	}
 	return civil.Date{}, rowErr(CodeInvalidDate, "%q is not a date", raw)
 }

@@ -3,8 +3,6 @@ package imports
 import (
 	"strings"
 	"testing"
-
-	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 func TestParseGTIN(t *testing.T) {
@@ -48,10 +46,8 @@ func TestParseGTIN(t *testing.T) {
 }
 
 func TestParseDate(t *testing.T) {
-	xlsx := tabular.Dates{ExcelSerial: true}
 	cases := []struct {
 		in   string
-		from tabular.Dates
 		want string
 		code string
 	}{
@@ -60,12 +56,12 @@ func TestParseDate(t *testing.T) {
 		{in: "2028-02", want: "2028-02-29"},
 		{in: "2028-06-30 00:00:00", want: "2028-06-30"},
 		{in: "2028-06-30T00:00:00Z", want: "2028-06-30"},
-		{in: "30/06/2028", want: "2028-06-30"},        // day first: 30 > 12
-		{in: "06/30/2028", want: "2028-06-30"},        // month first: 30 > 12
-		{in: "05/05/2028", want: "2028-05-05"},        // the same either way
-		{in: "30.06.2028", want: "2028-06-30"},        // dotted dates are day first
-		{in: "47299", from: xlsx, want: "2029-06-30"}, // an Excel date cell
-		{in: "47299", code: CodeInvalidDate},          // a bare number in a CSV is not a date
+		{in: "30/06/2028", want: "2028-06-30"},          // day first: 30 > 12
+		{in: "06/30/2028", want: "2028-06-30"},          // month first: 30 > 12
+		{in: "05/05/2028", want: "2028-05-05"},          // the same either way
+		{in: "30.06.2028", want: "2028-06-30"},          // dotted dates are day first
+		{in: "2029-06-30 18:00:00", want: "2029-06-30"}, // an Excel date cell with a time, as the reader gives it
+		{in: "47299", code: CodeInvalidDate},            // a bare number is not a date (the reader converts date cells)
 		{in: "05/06/2028", code: CodeAmbiguousDate},
 		{in: "12/11/2028", code: CodeAmbiguousDate},
 		{in: "30/06/28", code: CodeInvalidDate},   // two-digit year
@@ -76,7 +72,7 @@ func TestParseDate(t *testing.T) {
 		{in: "13/13/2028", code: CodeInvalidDate},
 	}
 	for _, c := range cases {
-		got, e := parseDate(c.in, c.from)
+		got, e := parseDate(c.in)
 		if c.code != "" {
 			if e == nil || e.Code != c.code {
 				t.Errorf("parseDate(%q) = %v, %v; want %s", c.in, got, e, c.code)

@@ -65,7 +65,7 @@ func (p *parser) header(num int, row []string) error {
 		return nil
 	}
 	p.layout = l
-	p.validator = &validator{layout: l, schemes: p.schemes, dates: p.sheet.Dates()}
+	p.validator = &validator{layout: l, schemes: p.schemes}
 	if unknown := l.unknownColumns(); len(unknown) > 0 {
 		p.warnings = append(p.warnings, Warning{Code: "UNKNOWN_COLUMNS",
 			Message: fmt.Sprintf("column(s) %s are not Cascade columns: kept on the product as extra data", strings.Join(unknown, ", "))})

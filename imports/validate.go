@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
-	"github.com/cascade-gate/cascade/app/kernel/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 )
 
@@ -39,7 +38,6 @@ type product struct {
 type validator struct {
 	layout  *layout
 	schemes map[string]bool // known label scheme codes
-	dates   tabular.Dates
 
 	// The last value of the costlier columns and its outcome: a supplier's
 	// rows repeat their contact URL, statement and support end date row
@@ -147,7 +145,7 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 	}
 	if raw := get(colSupportEnd); raw != "" {
 		d := v.supportEnd.of(raw, func(raw string) dateOutcome {
-			d, e := parseDate(raw, v.dates)
+			d, e := parseDate(raw)
 			if e != nil {
 				return dateOutcome{err: *e}
 			}

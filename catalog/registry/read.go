@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/tabular"
@@ -110,7 +108,7 @@ func readJSON(path, scheme string, m Mapping) ([]Entry, error) {
 				return fmt.Sprint(v)
 			}
 		}
-		p.add(i+1, get, tabular.Dates{})
+		p.add(i+1, get)
 	}
 	return p.result()
 }
@@ -156,7 +154,7 @@ func readTable(path, scheme string, m Mapping) ([]Entry, error) {
 			}
 			return cells[i]
 		}
-		p.add(num, get, r.Dates())
+		p.add(num, get)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -176,7 +174,7 @@ func (p *rowParser) fail(row int, format string, args ...any) {
 	p.problems = append(p.problems, fmt.Sprintf("row %d: ", row)+fmt.Sprintf(format, args...))
 }
 
-func (p *rowParser) add(row int, get func(string) string, dates tabular.Dates) {
+func (p *rowParser) add(row int, get func(string) string) {
 	val := func(c string) string { return strings.TrimSpace(get(c)) }
 	if val("label_id") == "" && val("brand") == "" && val("model") == "" {
 		return // an empty row
@@ -203,11 +201,11 @@ func (p *rowParser) add(row int, get func(string) string, dates tabular.Dates) {
 		return
 	}
 	var err error
-	if e.Issued, err = parseRegistryDate(val("issued"), dates); err != nil {
+	if e.Issued, err = parseRegistryDate(val("issued")); err != nil {
 		p.fail(row, "issued: %v", err)
 		return
 	}
-	if e.Expires, err = parseRegistryDate(val("expires"), dates); err != nil {
+	if e.Expires, err = parseRegistryDate(val("expires")); err != nil {
 		p.fail(row, "expires: %v", err)
 		return
 	}
@@ -234,8 +232,9 @@ func (p *rowParser) result() ([]Entry, error) {
 	return p.entries, nil
 }
 
-// parseRegistryDate reads an ISO date or an Excel date cell; empty is no date.
-func parseRegistryDate(s string, dates tabular.Dates) (civil.Date, error) {
+// parseRegistryDate reads an ISO date or an Excel date cell (which the
+// reader hands over as an ISO date); empty is no date.
+func parseRegistryDate(s string) (civil.Date, error) {
 	if s == "" {
 		return civil.Date{}, nil
 	}
@@ -244,13 +243,6 @@ func parseRegistryDate(s string, dates tabular.Dates) (civil.Date, error) {
 	}
 	if d, err := civil.Parse(s); err == nil {
 		return d, nil
-	}
-	if dates.ExcelSerial {
-		if serial, err := strconv.ParseFloat(s, 64); err == nil && serial >= 1 {
-			if t, err := excelize.ExcelDateToTime(serial, dates.Date1904); err == nil {
-				return civil.Of(t), nil
-			}
-		}
 	}
 	return civil.Date{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
 }

@@ -43,6 +43,8 @@ func TestRegistryFilesInEveryFormatReadAlike(t *testing.T) {
 		cell, _ := excelize.CoordinatesToCellName(1, r+1)
 		f.SetSheetRow("Sheet1", cell, &row)
 	}
+	dateStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 14}) // a number cell is a date only in a date format
+	f.SetCellStyle("Sheet1", "E2", "E2", dateStyle)
 	f.SaveAs(xlsxPath)
 	m, err := registry.ParseMapping("label_id=Registration No., brand=Manufacturer, expires=Valid until")
 	if err != nil {
@@ -163,5 +165,22 @@ func TestSamplesCoverEveryScheme(t *testing.T) {
 				t.Errorf("%s: sample %s links to a real address %s", scheme, e.LabelID, e.URL)
 			}
 		}
+	}
+}
+
+func TestARegistryNumberCellIsADateOnlyInADateFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sg.xlsx")
+	f := excelize.NewFile()
+	for r, row := range [][]any{{"label_id", "brand", "model", "level", "expires", "status"},
+		{"CSA/300629/00042", "Acme", "AC-CAM-1", 2, 47299, "valid"}} { // General: the number 47299
+		cell, _ := excelize.CoordinatesToCellName(1, r+1)
+		f.SetSheetRow("Sheet1", cell, &row)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := registry.ReadFile(path, "SG-CLS", nil)
+	if err == nil || !strings.Contains(err.Error(), `"47299" is not a date`) {
+		t.Fatalf("entries %+v, err %v; want the expires cell refused", entries, err)
 	}
 }

@@ -108,7 +108,6 @@ func (s *csvSheet) Next() bool {
 func (s *csvSheet) Row() (int, []string) { return s.num, s.cells }
 func (s *csvSheet) Err() error           { return s.err }
 func (s *csvSheet) Close() error         { return s.file.Close() }
-func (s *csvSheet) Dates() Dates         { return Dates{} }
 
 // Estimate extrapolates the row count from the bytes read so far.
 func (s *csvSheet) Estimate() int {

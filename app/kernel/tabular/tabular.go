@@ -13,7 +13,9 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
-// Reader yields the rows of a file one at a time.
+// Reader yields the rows of a file one at a time. A workbook's date cells
+// (number cells in a date format) come as ISO dates; every other cell as
+// written, numbers raw.
 type Reader interface {
 	// Next advances to the next row; false at the end or on error.
 	Next() bool
@@ -23,14 +25,6 @@ type Reader interface {
 	Close() error
 	// Estimate is the number of rows the file is expected to hold, 0 if unknown.
 	Estimate() int
-	// Dates says how date cells of this file are written.
-	Dates() Dates
-}
-
-// Dates describes the date cells of a file.
-type Dates struct {
-	ExcelSerial bool // an XLSX cell: a bare number is an Excel date serial
-	Date1904    bool // the workbook counts from 1904 (old Mac Excel)
 }
 
 // Limits bound what reading one file may cost.

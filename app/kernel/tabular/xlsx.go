@@ -12,7 +12,8 @@ import (
 
 // xlsxSheet streams a worksheet with excelize's row iterator, reading raw
 // cell values: number formatting is not needed (and costs a third of the
-// parse), and raw values keep GTIN digits and date serials intact.
+// parse), and raw values keep GTIN digits intact. Date cells are told by
+// their number format (cellformats.go).
 type xlsxSheet struct {
 	file     *excelize.File
 	rows     *excelize.Rows
@@ -20,8 +21,8 @@ type xlsxSheet struct {
 	cells    []string
 	err      error
 	estimate int
-	dates    Dates
 	check    *partChecker // the workbook's XML, scanned for what excelize would swallow
+	formats  *cellFormats // which number cells are dates; nil if none can be
 }
 
 func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
@@ -63,10 +64,11 @@ func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error
 			}
 		}
 	}
+	date1904 := false
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		s.dates.Date1904 = *props.Date1904
+		date1904 = *props.Date1904
 	}
-	s.dates.ExcelSerial = true
+	s.formats = readCellFormats(path, name, date1904)
 	return s, nil
 }
 
@@ -88,6 +90,7 @@ func (s *xlsxSheet) Next() bool {
 		s.err = s.translate(s.err)
 		return false
 	}
+	s.formats.apply(s.num, s.cells)
 	return true
 }
 
@@ -101,10 +104,10 @@ func (s *xlsxSheet) translate(err error) error {
 func (s *xlsxSheet) Row() (int, []string) { return s.num, s.cells }
 func (s *xlsxSheet) Err() error           { return s.err }
 func (s *xlsxSheet) Estimate() int        { return s.estimate }
-func (s *xlsxSheet) Dates() Dates         { return s.dates }
 
 func (s *xlsxSheet) Close() error {
 	s.check.close()
+	s.formats.close()
 	rerr := s.rows.Close()
 	ferr := s.file.Close()
 	if ferr != nil {
