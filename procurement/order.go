@@ -354,6 +354,14 @@ func (s *Service) change(ctx context.Context, p access.Principal, id int64, vers
 	return out, err
 }
 
+// notInStateCode is the code of a change refused because the order is not
+// in the state it needs (the first of the states it accepts).
+var notInStateCode = map[string]string{
+	Draft:     "ORDER_NOT_DRAFT",
+	Submitted: "ORDER_NOT_SUBMITTED",
+	Approved:  "ORDER_NOT_APPROVED",
+}
+
 // lockOrder reads an order of the caller's organisation for a change and
 // holds it (PostgreSQL: FOR UPDATE; SQLite transactions are IMMEDIATE, so
 // one writer at a time) until the transaction ends. Its version and state
@@ -367,7 +375,7 @@ func lockOrder(tx *gorm.DB, p access.Principal, id int64, version int, states []
 		return o, errChanged.WithDetails(map[string]int{"current_version": o.Version})
 	}
 	if !contains(states, o.Status) {
-		return o, errs.E(errs.Conflict, "ORDER_NOT_"+strings.ToUpper(states[0]), "the order is %s; this needs it %s", o.Status, strings.Join(states, " or "))
+		return o, errs.E(errs.Conflict, notInStateCode[states[0]], "the order is %s; this needs it %s", o.Status, strings.Join(states, " or "))
 	}
 	return o, nil
 }

@@ -194,7 +194,7 @@ func (s *Service) decide(ctx context.Context, id int64, note, status string, fro
 		case latest[r.ProductID].ID != r.ID:
 			return errs.E(errs.Conflict, "DISPUTE_SUPERSEDED", "a later dispute about this offer replaces this one: decide that one")
 		case !contains(from, r.Status):
-			return errs.E(errs.Conflict, "DISPUTE_ALREADY_"+strings.ToUpper(r.Status), "this dispute is %s already", r.Status)
+			return errs.E(errs.Conflict, alreadyCode[r.Status], "this dispute is %s already", r.Status)
 		}
 		now := time.Now().UTC()
 		var decidedBy *int64
@@ -227,6 +227,14 @@ func (s *Service) decide(ctx context.Context, id int64, note, status string, fro
 		return Dispute{}, err
 	}
 	return s.get(ctx, s.db, id)
+}
+
+// alreadyCode is the code of a decision refused because the dispute is in
+// that status already.
+var alreadyCode = map[string]string{
+	StatusOpen:     "DISPUTE_ALREADY_OPEN",
+	StatusAccepted: "DISPUTE_ALREADY_ACCEPTED",
+	StatusRejected: "DISPUTE_ALREADY_REJECTED",
 }
 
 func contains(list []string, s string) bool {

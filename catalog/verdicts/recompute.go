@@ -35,10 +35,6 @@ type existing struct {
 	ContentHash string
 }
 
-var verdictColumns = []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}
-
-// The change feed carries codes, not the full reasons: those are on the verdict.
-var changeColumns = []string{"product_id", "market", "channel", "previous", "verdict", "codes", "policy_id", "changed_at"}
 
 // Withdrawn is the change-feed verdict of a market a product left.
 const Withdrawn = "withdrawn"
@@ -131,10 +127,10 @@ func (s *Service) store(ctx context.Context, ev *evaluation, batch []catalog.Pro
 				return err
 			}
 		}
-		if err := database.UpsertRows(ctx, tx, "verdicts", verdictColumns, []string{"product_id", "market", "channel"}, w.upserts); err != nil {
+		if err := database.UpsertRows(ctx, tx, "verdicts", verdictColumns, []string{"product_id", "market", "channel"}, valuesOf(w.upserts)); err != nil {
 			return err
 		}
-		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, w.changes)
+		return database.InsertRows(ctx, tx, "verdict_changes", changeColumns, valuesOf(w.changes))
 	})
 }
 
@@ -230,7 +226,8 @@ func (page evaluatedPage) outdated(stored map[string]existing) (changed []evalua
 
 // pageWrites are the rows that bring the stored verdicts of a page up to date.
 type pageWrites struct {
-	upserts, changes [][]any
+	upserts []verdictRow
+	changes []changeRow
 	gone             []int64 // stored verdicts of markets the products left
 }
 
@@ -242,14 +239,17 @@ func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now 
 		v := e.verdict
 		reasons, evidence := encodeVerdict(v)
 		c := codes(v)
-		w.upserts = append(w.upserts, []any{e.productID, v.Market, v.Channel, v.Verdict, c, string(reasons), string(evidence), ev.policyRef(), ev.date.String(), e.hash, now})
+		w.upserts = append(w.upserts, verdictRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: c,
+			Reasons: string(reasons), Evidence: string(evidence), PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now})
 		if !had || prev.Verdict != v.Verdict || prev.Codes != c {
-			w.changes = append(w.changes, []any{e.productID, v.Market, v.Channel, prev.Verdict, v.Verdict, c, ev.policyRef(), now})
+			w.changes = append(w.changes, changeRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Previous: prev.Verdict, Verdict: v.Verdict,
+				Codes: c, PolicyID: ev.policyRef(), ChangedAt: now})
 		}
 	}
 	for _, o := range gone {
 		w.gone = append(w.gone, o.ID)
-		w.changes = append(w.changes, []any{o.ProductID, o.Market, o.Channel, o.Verdict, Withdrawn, "", ev.policyRef(), now})
+		w.changes = append(w.changes, changeRow{ProductID: o.ProductID, Market: o.Market, Channel: o.Channel, Previous: o.Verdict, Verdict: Withdrawn,
+			PolicyID: ev.policyRef(), ChangedAt: now})
 	}
 	return w
 }
