@@ -150,3 +150,19 @@ func TestABuyerChoosesTheSupplierOfAGTINSeveralOffer(t *testing.T) {
 		}
 	})
 }
+
+// The supplier whose row carries another's GTIN with other data sees, on
+// the import page, the row, its SKU and what to do, and not who disagrees.
+func TestTheImportPageShowsTheDisputedRow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		w := newWorld(t, db)
+		w.openDispute(t)
+		var batch int64
+		db.Raw("SELECT batch_id FROM gtin_disputes WHERE id = ?", w.dispute).Scan(&batch)
+		page := w.browse("supplier").get(fmt.Sprintf("/supplier/imports/%d", batch)).Body.String()
+		if !strings.Contains(page, `id="row-warnings"`) || !strings.Contains(page, "<td>A-9</td>") || !strings.Contains(page, "GTIN_DISPUTED") ||
+			!strings.Contains(page, "ask the category manager") || strings.Contains(page, "Supplier B") {
+			t.Fatalf("import page:\n%s", page)
+		}
+	})
+}

@@ -74,7 +74,17 @@ func (s *Server) supplierImport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"B": b, "Errors": rowErrs}
+	// Warnings about one row (a disputed GTIN) go in a table of their own;
+	// warnings about the file stay above it.
+	var fileWarnings, rowWarnings []imports.Warning
+	for _, w := range b.Warnings {
+		if w.Row > 0 {
+			rowWarnings = append(rowWarnings, w)
+		} else {
+			fileWarnings = append(fileWarnings, w)
+		}
+	}
+	data := map[string]any{"B": b, "Errors": rowErrs, "FileWarnings": fileWarnings, "RowWarnings": rowWarnings}
 	if b.Status == imports.StatusRunning {
 		data["Refresh"] = 3 // without JavaScript the page reloads itself
 	} else {
