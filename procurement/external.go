@@ -126,4 +126,3 @@ func lineError(line int, err error) error {
 	}
 	return errs.E(e.Kind, e.Code, "line %d: %s", line, e.Message).WithDetails(map[string]any{"line": line, "fields": e.Details})
 }
-
