@@ -18,6 +18,8 @@ type parser struct {
 	validator *validator
 	scanned   int // rows read, empty ones included
 	dataRows  int // non-empty rows after the header
+	skipped   int // empty rows after the header
+	aboveData int // rows up to the header and the header itself
 	warnings  Warnings
 }
 
@@ -28,12 +30,16 @@ func (p *parser) next() (prod product, problems []RowError, cells []string, ok b
 		num, row := p.sheet.Row()
 		p.scanned++
 		if isEmpty(row) {
+			if p.layout != nil {
+				p.skipped++
+			}
 			continue
 		}
 		if p.layout == nil {
 			if err := p.header(num, row); err != nil {
 				return product{}, nil, nil, false, err
 			}
+			p.aboveData = p.scanned
 			continue
 		}
 		p.dataRows++

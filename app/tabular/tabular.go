@@ -25,6 +25,11 @@ type Reader interface {
 	Estimate() int
 	// Dates says how date cells of this file are written.
 	Dates() Dates
+	// Held is the number of rows the file holds, counted apart from the
+	// rows Next yields (an XLSX's XML scan, the CSV line reader), so that
+	// a reader who loses rows is caught. Valid once Next has returned false
+	// and Err is nil.
+	Held() int
 }
 
 // Dates describes the date cells of a file.
