@@ -28,6 +28,7 @@ type parser struct {
 func (p *parser) next() (prod product, problems []RowError, cells []string, ok bool, err error) {
 	for p.sheet.Next() {
 		num, row := p.sheet.Row()
+		row, nuls := visibleNUL(row)
 		p.scanned++
 		if isEmpty(row) {
 			if p.layout != nil {
@@ -47,6 +48,9 @@ func (p *parser) next() (prod product, problems []RowError, cells []string, ok b
 			return product{}, nil, nil, false, errs.Invalidf("TOO_MANY_ROWS", "the file has more than %d product rows: split it into several files", p.limits.MaxDataRows)
 		}
 		prod, problems := p.validator.check(num, row)
+		if nuls != nil {
+			prod, problems = product{}, append(p.validator.invalidCharacters(num, row, nuls), problems...)
+		}
 		return prod, problems, row, true, nil
 	}
 	if err := p.sheet.Err(); err != nil {
