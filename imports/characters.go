@@ -56,3 +56,14 @@ func columnLetter(i int) string {
 	}
 	return s
 }
+
+// cutUTF8 shortens s to at most max bytes, never inside a character.
+func cutUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
+}
