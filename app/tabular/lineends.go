@@ -2,39 +2,31 @@ package tabular
 
 import "io"
 
-// lineEnds reads CSV text with every line ending as LF or CRLF: a CR that
-// no LF follows (the line ending of classic Mac OS, still written by some
-// exports) becomes an LF. encoding/csv knows only LF and CRLF, so such a
-// file used to be one line, all of it taken as the header.
+// lineEnds reads CSV text with every line ending as LF: CRLF becomes LF, as
+// encoding/csv reads it anyway, and so does a CR that no LF follows (the
+// line ending of classic Mac OS, still written by some exports).
+// encoding/csv knows only LF and CRLF, so such a file used to be one line,
+// all of it taken as the header. No look-ahead is needed: a CR is an LF,
+// and an LF right after a CR is dropped.
 type lineEnds struct {
 	r       io.Reader
-	pending bool // the last read ended in a CR, not yet passed on
+	afterCR bool // the last byte read was a CR
 }
 
 func (l *lineEnds) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	off := 0
-	if l.pending {
-		p[0], off, l.pending = '\r', 1, false
-	}
-	n, err := l.r.Read(p[off:])
-	n += off
-	for i := 0; i < n; i++ {
-		if p[i] != '\r' {
+	n, err := l.r.Read(p)
+	out := 0
+	for _, b := range p[:n] {
+		if b == '\n' && l.afterCR {
+			l.afterCR = false
 			continue
 		}
-		switch {
-		case i+1 < n:
-			if p[i+1] != '\n' {
-				p[i] = '\n'
-			}
-		case err == nil: // the next read tells
-			l.pending, n = true, n-1
-		default:
-			p[i] = '\n'
+		l.afterCR = b == '\r'
+		if l.afterCR {
+			b = '\n'
 		}
+		p[out] = b
+		out++
 	}
-	return n, err
+	return out, err
 }
