@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/cascade-gate/cascade/app/errs"
@@ -47,7 +46,7 @@ type rowCounter struct {
 	endTag, selfClosing bool
 	tag                 string // "row", "c", "sheetData" or "" for any other start tag
 	isR                 bool   // the attribute being read is r
-	r                   string // the r attribute of the current tag
+	hasR                bool   // the current tag has an r attribute: value
 
 	inSheetData bool
 	lastRow     int // the number of the last row read
@@ -59,14 +58,35 @@ const maxAttrValue = 32
 func (c *rowCounter) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
-		if c.state == rcText {
+		switch {
+		case c.state == rcText:
 			i := bytes.IndexByte(b, '<')
 			if i < 0 {
 				return n, nil
 			}
 			b = b[i+1:]
-			c.state, c.name, c.endTag, c.selfClosing, c.tag, c.r = rcName, c.name[:0], false, false, "", ""
+			c.state, c.name, c.endTag, c.selfClosing, c.tag, c.hasR = rcName, c.name[:0], false, false, "", false
 			continue
+		case c.state == rcValue && !c.isR:
+			// Another attribute's value: skipped whole.
+			i := bytes.IndexByte(b, c.quote)
+			if i < 0 {
+				return n, nil
+			}
+			b, c.state = b[i+1:], rcTag
+			continue
+		case c.state == rcTag && (c.tag == "" || c.endTag):
+			// A tag whose attributes do not matter: up to its end, skipping quoted values.
+			i := bytes.IndexAny(b, `>"'`)
+			if i < 0 {
+				return n, nil
+			}
+			if b[i] != '>' {
+				b, c.state, c.quote, c.isR = b[i+1:], rcValue, b[i], false
+				continue
+			}
+			c.selfClosing = i > 0 && b[i-1] == '/'
+			b = b[i:]
 		}
 		ch := b[0]
 		b = b[1:]
@@ -136,16 +156,17 @@ func (c *rowCounter) step(ch byte) error {
 		}
 	case rcEq:
 		if ch == '"' || ch == '\'' {
-			c.state, c.quote, c.value = rcValue, ch, c.value[:0]
+			c.state, c.quote = rcValue, ch
+			if c.isR {
+				c.value = c.value[:0]
+			}
 		} else if ch == '>' {
 			c.state = rcTag
 			return c.step(ch)
 		}
 	case rcValue:
 		if ch == c.quote {
-			if c.isR {
-				c.r = string(c.value)
-			}
+			c.hasR = c.hasR || c.isR
 			c.state = rcTag
 		} else if c.isR && len(c.value) <= maxAttrValue {
 			c.value = append(c.value, ch)
@@ -192,9 +213,9 @@ func (c *rowCounter) tagRead() error {
 	case c.endTag || !c.inSheetData:
 	case c.tag == "row":
 		n := c.lastRow + 1 // a row without a number follows the one before
-		if c.r != "" {
-			v, err := strconv.Atoi(c.r)
-			if err != nil {
+		if c.hasR {
+			v, ok := digits(c.value)
+			if !ok {
 				return nil // excelize refuses it itself
 			}
 			n = v
@@ -205,26 +226,48 @@ func (c *rowCounter) tagRead() error {
 		c.lastRow, c.lastCol = n, 0
 	case c.tag == "c":
 		col := c.lastCol + 1
-		if c.r != "" {
-			letters := strings.TrimLeft(c.r, "$")
-			end := strings.IndexFunc(letters, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') })
-			if end < 0 {
-				end = len(letters)
-			}
-			if end == 0 || end > 3 {
-				return nil // not a cell name: excelize refuses it itself
-			}
+		if c.hasR {
 			col = 0
-			for _, l := range strings.ToUpper(letters[:end]) {
-				col = col*26 + int(l-'A'+1)
+			letters := bytes.TrimLeft(c.value, "$")
+			for _, l := range letters {
+				switch {
+				case l >= 'A' && l <= 'Z':
+					col = col*26 + int(l-'A'+1)
+				case l >= 'a' && l <= 'z':
+					col = col*26 + int(l-'a'+1)
+				default:
+					goto done
+				}
+				if col > 1<<20 {
+					return nil // not a cell name: excelize refuses it itself
+				}
+			}
+		done:
+			if col == 0 {
+				return nil // not a cell name: excelize refuses it itself
 			}
 		}
 		if col <= c.lastCol {
-			return errs.Invalidf("ROWS_OUT_OF_ORDER", "in row %d of the sheet, cell %s comes after a cell to its right: cells must be in column order, each once; save the file again from your spreadsheet program", c.lastRow, c.r)
+			return errs.Invalidf("ROWS_OUT_OF_ORDER", "in row %d of the sheet, cell %s comes after a cell to its right: cells must be in column order, each once; save the file again from your spreadsheet program", c.lastRow, c.value)
 		}
 		c.lastCol = col
 	}
 	return nil
+}
+
+// digits reads a row number written as decimal digits.
+func digits(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d-'0')
+	}
+	return n, true
 }
 
 // sheetPart finds the zip part of the worksheet named sheet, as excelize

@@ -25,6 +25,8 @@ func TestRowCounterCountsRowsAsExcelizeNumbersThem(t *testing.T) {
 		refused   bool
 	}{
 		{"numbered rows", ws + `<sheetData><row r="1"><c r="A1"/><c r="C1"/></row><row r="4"/></sheetData></worksheet>`, 4, false},
+		{"attributes after r", ws + `<sheetData><row r="1" spans="1:3" ht="15"><c r="B1" t="s" s="2"><v>0</v></c><c r="C1" t="n"/></row><row r="2" spans="1:3"><c r="A2" t="s"/></row></sheetData></worksheet>`, 2, false},
+		{"attributes after r, out of order", ws + `<sheetData><row r="2" spans="1:3"><c r="B2" t="s"/><c r="A2" t="s"/></row></sheetData></worksheet>`, 2, true},
 		{"unnumbered rows and cells follow the one before", ws + `<sheetData><row><c/><c/></row><row r="3"><c/><c r="B3"/></row><row/></sheetData></worksheet>`, 4, false},
 		{"a namespace prefix", `<x:worksheet xmlns:x="urn:x"><x:sheetData><x:row r="2"><x:c r="AB2"/></x:row><x:row r="1"/></x:sheetData></x:worksheet>`, 2, true},
 		{"single quotes and a > in another attribute", ws + `<sheetData><row spans="1>2" r='5'><c s=">" r='a5'/></row></sheetData></worksheet>`, 5, false},
