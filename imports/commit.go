@@ -40,6 +40,9 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.count(tx, first); err != nil {
 			return err
 		}
+		if err := r.accounted(); err != nil {
+			return err
+		}
 		now := time.Now().UTC()
 		if err := r.dropChangedLabels(tx); err != nil {
 			return err

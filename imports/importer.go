@@ -160,10 +160,7 @@ func cleanFileName(name string) string {
 	if name == "/" || name == "." || name == "" {
 		return "upload"
 	}
-	if len(name) > 255 {
-		name = name[:255]
-	}
-	return name
+	return cutUTF8(name, 255)
 }
 
 func fileSHA256(path string) (string, error) {

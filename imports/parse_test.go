@@ -3,6 +3,7 @@ package imports
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParseGTIN(t *testing.T) {
@@ -219,9 +220,14 @@ func TestCleanFileName(t *testing.T) {
 		"products.csv":                   "products.csv",
 		"..":                             "upload",
 		"a\x00b\nc.csv":                  "abc.csv",
+		"caf\xe9.csv":                    "caf\uFFFD.csv", // Windows-1252 bytes from an old client
+		// Cut at 255 bytes on a character boundary: 254 bytes and "é" would end inside the "é".
+		strings.Repeat("a", 254) + "é.csv":   strings.Repeat("a", 254),
+		strings.Repeat("ü", 200) + ".csv":    strings.Repeat("ü", 127),
+		strings.Repeat("a", 252) + "🙂🙂.xlsx": strings.Repeat("a", 252),
 	} {
-		if got := cleanFileName(in); got != want {
-			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
+		if got := cleanFileName(in); got != want || !utf8.ValidString(got) || len(got) > 255 {
+			t.Errorf("cleanFileName(%q) = %q (%d bytes), want %q", in, got, len(got), want)
 		}
 	}
 }

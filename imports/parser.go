@@ -18,6 +18,8 @@ type parser struct {
 	validator *validator
 	scanned   int // rows read, empty ones included
 	dataRows  int // non-empty rows after the header
+	skipped   int // empty rows after the header
+	aboveData int // rows up to the header and the header itself
 	warnings  Warnings
 }
 
@@ -26,14 +28,19 @@ type parser struct {
 func (p *parser) next() (prod product, problems []RowError, cells []string, ok bool, err error) {
 	for p.sheet.Next() {
 		num, row := p.sheet.Row()
+		row, nuls := visibleNUL(row)
 		p.scanned++
 		if isEmpty(row) {
+			if p.layout != nil {
+				p.skipped++
+			}
 			continue
 		}
 		if p.layout == nil {
 			if err := p.header(num, row); err != nil {
 				return product{}, nil, nil, false, err
 			}
+			p.aboveData = p.scanned
 			continue
 		}
 		p.dataRows++
@@ -41,6 +48,9 @@ func (p *parser) next() (prod product, problems []RowError, cells []string, ok b
 			return product{}, nil, nil, false, errs.Invalidf("TOO_MANY_ROWS", "the file has more than %d product rows: split it into several files", p.limits.MaxDataRows)
 		}
 		prod, problems := p.validator.check(num, row)
+		if nuls != nil {
+			prod, problems = product{}, append(p.validator.invalidCharacters(num, row, nuls), problems...)
+		}
 		return prod, problems, row, true, nil
 	}
 	if err := p.sheet.Err(); err != nil {

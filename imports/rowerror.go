@@ -19,6 +19,7 @@ const (
 	CodeDuplicateSKU         = "DUPLICATE_SKU_IN_FILE"
 	CodeGTINConflict         = "GTIN_CONFLICT"
 	CodeValueTooLong         = "VALUE_TOO_LONG"
+	CodeInvalidCharacter     = "INVALID_CHARACTER"
 )
 
 // RowError is why one cell, or one row, of a supplier's file was rejected.
@@ -57,6 +58,7 @@ var Codes = []CodeHelp{
 	{CodeDuplicateSKU, "The same SKU appears on more than one row of this file.", "Keep one row per SKU: remove or merge the duplicates."},
 	{CodeGTINConflict, "The GTIN is already used by another of your SKUs, or by another row of this file.", "Each GTIN belongs to one SKU: correct the GTIN, or retire the other SKU first."},
 	{CodeValueTooLong, "The cell is longer than Cascade accepts for this column.", "Shorten the value; see the limits on the Instructions sheet."},
+	{CodeInvalidCharacter, "The cell holds a NUL character (shown as ␀), which is not text: it usually comes from a damaged file or a copy from another program.", "Delete the ␀ from the cell (retype the value), or save the file again from your spreadsheet program."},
 }
 
 var hints = func() map[string]string {

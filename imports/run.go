@@ -25,6 +25,10 @@ type run struct {
 	cells   *cellSpool // the staged rows as written
 	next    chunk      // what the parse has collected since it last sent a chunk
 
+	// The data rows the file holds (its reader's own count) and the empty
+	// ones among them, for the check that every row is accounted for.
+	held, skipped int
+
 	// The staged columns for this file's layout: positions in stagedColumns, names.
 	stagedPositions []int
 	stagedNames     []string
@@ -180,6 +184,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 		r.useLayout(p)
 	}
 	r.batch.RowsProcessed, r.batch.RowsTotal = p.scanned, p.scanned
+	r.held, r.skipped = p.sheet.Held()-p.aboveData, p.skipped
 	return send(true, p.scanned)
 }
 

@@ -134,6 +134,9 @@ func (s *Service) CreateOrder(ctx context.Context, n NewOrder) (Order, error) {
 		return Order{}, err
 	}
 	n.Reference, n.Market = strings.TrimSpace(n.Reference), strings.ToUpper(strings.TrimSpace(n.Market))
+	if strings.IndexByte(n.Reference, 0) >= 0 {
+		return Order{}, errs.Invalidf("INVALID_CHARACTER", "the order reference holds a NUL character, which is not text: remove it")
+	}
 	if n.Reference == "" || len(n.Reference) > 100 {
 		return Order{}, errs.Invalidf("INVALID_REFERENCE", "give the order a reference of 1 to 100 characters")
 	}

@@ -47,6 +47,8 @@ func (s *Store) Create(ctx context.Context, name string) (Supplier, error) {
 	switch {
 	case name == "":
 		return Supplier{}, errs.Invalidf("MISSING_NAME", "a supplier needs a name")
+	case strings.IndexByte(name, 0) >= 0:
+		return Supplier{}, errs.Invalidf("INVALID_CHARACTER", "the supplier name holds a NUL character, which is not text: remove it")
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		return Supplier{}, errs.Invalidf("VALUE_TOO_LONG", "a supplier name is at most %d characters", MaxNameLength)
 	}

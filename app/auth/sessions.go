@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -103,6 +104,9 @@ func (s *Service) recentAttempts(ctx context.Context, column, value string, sinc
 // remote is the client's address, for throttling guesses.
 func (s *Service) Login(ctx context.Context, email, password, remote string) (Session, error) {
 	email = normaliseEmail(email)
+	if strings.IndexByte(email, 0) >= 0 { // no account has one; PostgreSQL cannot even count it
+		return Session{}, errs.Invalidf("INVALID_CHARACTER", "the e-mail holds a NUL character, which is not text: remove it")
+	}
 	if limited, err := s.countAttempt(ctx, email, remote); err != nil {
 		return Session{}, err
 	} else if limited {

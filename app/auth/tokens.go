@@ -68,6 +68,9 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, tt
 		return "", Token{}, errs.ErrForbidden
 	}
 	name = strings.TrimSpace(name)
+	if strings.IndexByte(name, 0) >= 0 {
+		return "", Token{}, errs.Invalidf("INVALID_CHARACTER", "the token name holds a NUL character, which is not text: remove it")
+	}
 	if name == "" || len(name) > 100 {
 		return "", Token{}, errs.Invalidf("INVALID_TOKEN_NAME", "give the token a name of 1 to 100 characters, e.g. the system that will use it")
 	}

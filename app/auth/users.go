@@ -83,6 +83,9 @@ func (n NewUser) validate() error {
 	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != strings.TrimSpace(n.Email) {
 		fields = append(fields, errs.FieldError{Field: "email", Message: "must be an e-mail address such as name@example.org"})
 	}
+	if strings.IndexByte(n.Organisation, 0) >= 0 {
+		fields = append(fields, errs.FieldError{Field: "organisation", Message: "holds a NUL character, which is not text"})
+	}
 	if _, err := access.ParseRole(string(n.Role)); err != nil {
 		fields = append(fields, errs.FieldError{Field: "role", Message: "must be one of admin, category_manager, buyer, approver, supplier"})
 	}

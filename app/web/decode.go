@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,9 @@ func bindJSON(c *gin.Context, v any) error {
 			return jsonError(err)
 		}
 		return errs.Invalidf("MALFORMED_JSON", "the body must hold exactly one JSON value")
+	}
+	if at, ok := nulField(reflect.ValueOf(v), ""); ok {
+		return errNUL("field " + strconv.Quote(strings.ReplaceAll(at, "\x00", "")))
 	}
 	return nil
 }

@@ -89,6 +89,10 @@ type handler func(c *gin.Context) error
 // h adapts a handler to gin: every error leaves through writeError.
 func h(fn handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := refuseNUL(c); err != nil {
+			writeError(c, err)
+			return
+		}
 		if err := fn(c); err != nil {
 			writeError(c, err)
 		}

@@ -120,6 +120,10 @@ func redirectToLogin(c *gin.Context) {
 // ph adapts a page handler: errors become an error page, not JSON.
 func (s *Server) ph(fn handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := refuseNUL(c); err != nil {
+			writePageError(c, s, err)
+			return
+		}
 		if err := fn(c); err != nil {
 			writePageError(c, s, err)
 		}

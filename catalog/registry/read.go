@@ -159,6 +159,9 @@ func readTable(path, scheme string, m Mapping) ([]Entry, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
+	if err := p.accounted(r.Held() - 1); err != nil { // the first row is the header
+		return nil, err
+	}
 	return p.result()
 }
 
@@ -168,6 +171,7 @@ type rowParser struct {
 	entries  []Entry
 	problems []string
 	seen     map[string]int
+	empty    int // empty rows skipped
 }
 
 func (p *rowParser) fail(row int, format string, args ...any) {
@@ -176,8 +180,9 @@ func (p *rowParser) fail(row int, format string, args ...any) {
 
 func (p *rowParser) add(row int, get func(string) string) {
 	val := func(c string) string { return strings.TrimSpace(get(c)) }
-	if val("label_id") == "" && val("brand") == "" && val("model") == "" {
-		return // an empty row
+	if isEmptyRow(val) {
+		p.empty++
+		return
 	}
 	if s := val("scheme"); s != "" && !strings.EqualFold(s, p.scheme) {
 		p.fail(row, "scheme %q in a %s registry", s, p.scheme)

@@ -35,7 +35,6 @@ type existing struct {
 	ContentHash string
 }
 
-
 // Withdrawn is the change-feed verdict of a market a product left.
 const Withdrawn = "withdrawn"
 
@@ -228,7 +227,7 @@ func (page evaluatedPage) outdated(stored map[string]existing) (changed []evalua
 type pageWrites struct {
 	upserts []verdictRow
 	changes []changeRow
-	gone             []int64 // stored verdicts of markets the products left
+	gone    []int64 // stored verdicts of markets the products left
 }
 
 func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now time.Time) pageWrites {

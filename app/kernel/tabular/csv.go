@@ -18,6 +18,7 @@ type csvSheet struct {
 	r       *csv.Reader
 	size    int64
 	num     int
+	records int // records read
 	cells   []string
 	err     error
 }
@@ -44,7 +45,7 @@ func openCSV(path string, size int64) (*csvSheet, error) {
 		_, _ = br.Discard(3)
 	}
 	head, _ := br.Peek(64 << 10)
-	r := csv.NewReader(br)
+	r := csv.NewReader(&lineEnds{r: br})
 	r.Comma = detectDelimiter(head)
 	r.FieldsPerRecord = -1 // rows may be ragged; missing cells are empty
 	r.LazyQuotes = true    // a stray quote in 12" screen is data, not a syntax error
@@ -102,12 +103,14 @@ func (s *csvSheet) Next() bool {
 		}
 	}
 	s.num, s.cells = line, rec
+	s.records++
 	return true
 }
 
 func (s *csvSheet) Row() (int, []string) { return s.num, s.cells }
 func (s *csvSheet) Err() error           { return s.err }
 func (s *csvSheet) Close() error         { return s.file.Close() }
+func (s *csvSheet) Held() int            { return s.records }
 
 // Estimate extrapolates the row count from the bytes read so far.
 func (s *csvSheet) Estimate() int {

@@ -25,6 +25,11 @@ type Reader interface {
 	Close() error
 	// Estimate is the number of rows the file is expected to hold, 0 if unknown.
 	Estimate() int
+	// Held is the number of rows the file holds, counted apart from the
+	// rows Next yields (an XLSX's XML scan, the CSV line reader), so that
+	// a reader who loses rows is caught. Valid once Next has returned false
+	// and Err is nil.
+	Held() int
 }
 
 // Limits bound what reading one file may cost.

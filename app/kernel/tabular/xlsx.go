@@ -56,7 +56,7 @@ func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error
 		f.Close()
 		return nil, errUnreadable("UNREADABLE_FILE", "the sheet %q cannot be read: %v", name, err)
 	}
-	s := &xlsxSheet{file: f, rows: rows, check: checkParts(path)}
+	s := &xlsxSheet{file: f, rows: rows, check: checkParts(path, name)}
 	if dim, err := f.GetSheetDimension(name); err == nil {
 		if _, last, ok := strings.Cut(dim, ":"); ok {
 			if _, r, err := excelize.CellNameToCoordinates(last); err == nil {
@@ -104,6 +104,9 @@ func (s *xlsxSheet) translate(err error) error {
 func (s *xlsxSheet) Row() (int, []string) { return s.num, s.cells }
 func (s *xlsxSheet) Err() error           { return s.err }
 func (s *xlsxSheet) Estimate() int        { return s.estimate }
+
+// Held is the number of the sheet's last row, as its XML scan counted it.
+func (s *xlsxSheet) Held() int { return s.check.rows.lastRow }
 
 func (s *xlsxSheet) Close() error {
 	s.check.close()

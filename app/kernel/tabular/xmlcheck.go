@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 // excelize's row iterator ends a sheet at the first XML error without
@@ -23,14 +25,17 @@ var errStopped = errors.New("scan stopped")
 
 // partChecker scans the XML parts of a workbook in the background.
 type partChecker struct {
-	stop atomic.Bool
-	done chan struct{}
-	err  error // set before done closes
+	stop  atomic.Bool
+	done  chan struct{}
+	err   error      // set before done closes
+	sheet string     // the name of the sheet being read
+	rows  rowCounter // its rows, counted and checked as its part is scanned
 }
 
-// checkParts starts scanning every XML part of the workbook at path.
-func checkParts(path string) *partChecker {
-	c := &partChecker{done: make(chan struct{})}
+// checkParts starts scanning every XML part of the workbook at path, and
+// counting the rows of its sheet named sheet.
+func checkParts(path, sheet string) *partChecker {
+	c := &partChecker{done: make(chan struct{}), sheet: sheet}
 	go func() {
 		defer close(c.done)
 		c.err = c.scanAll(path)
@@ -56,6 +61,10 @@ func (c *partChecker) scanAll(path string) error {
 		return errUnreadable("UNREADABLE_FILE", "the workbook cannot be opened as a zip archive (%v): save it again from your spreadsheet program", err)
 	}
 	defer zr.Close()
+	sheetPart := sheetPart(&zr.Reader, c.sheet)
+	if sheetPart == "" {
+		return errUnreadable("UNREADABLE_FILE", "the workbook's sheet %q cannot be found among its parts: save the file again from your spreadsheet program", c.sheet)
+	}
 	for _, f := range zr.File {
 		name := strings.ToLower(f.Name)
 		if !strings.HasSuffix(name, ".xml") && !strings.HasSuffix(name, ".rels") {
@@ -63,10 +72,14 @@ func (c *partChecker) scanAll(path string) error {
 		}
 		rc, err := f.Open()
 		if err == nil {
-			err = checkXML(rc, &c.stop)
+			var r io.Reader = rc
+			if f.Name == sheetPart {
+				r = io.TeeReader(rc, &c.rows)
+			}
+			err = checkXML(r, &c.stop)
 			rc.Close()
 		}
-		if errors.Is(err, errStopped) {
+		if _, ok := errs.As(err); ok || errors.Is(err, errStopped) {
 			return err
 		}
 		if err != nil {
