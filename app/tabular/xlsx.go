@@ -22,12 +22,13 @@ type xlsxSheet struct {
 	estimate int
 	dates    Dates
 	check    *partChecker // the workbook's XML, scanned for what excelize would swallow
+	release  func()       // gives back what the file reserved of the read budget
 }
 
-func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
+func openWorkbook(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
 	f, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnzippedBytes,
-		UnzipXMLSizeLimit: min(16<<20, lim.MaxUnzippedBytes), // larger worksheets stream through a temp file
+		UnzipXMLSizeLimit: min(xmlInMemory, lim.MaxUnzippedBytes), // larger worksheets stream through a temp file
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size") {
@@ -105,6 +106,9 @@ func (s *xlsxSheet) Dates() Dates         { return s.dates }
 
 func (s *xlsxSheet) Close() error {
 	s.check.close()
+	if s.release != nil {
+		defer s.release()
+	}
 	rerr := s.rows.Close()
 	ferr := s.file.Close()
 	if ferr != nil {
