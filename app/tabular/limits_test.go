@@ -114,19 +114,27 @@ func TestAWorkbookOverAMemoryLimitIsRefusedBeforeExcelizeSpendsIt(t *testing.T) 
 			io.WriteString(w, "</si>")
 		}, "CELL_TOO_LARGE"},
 		{"40 MB of shared strings of 200 KB", sharedRow, repeat(`<si><t>`+big[:200<<10]+`</t></si>`, 200), "TOO_MANY_SHARED_STRINGS"},
-		{"an inline cell of 1 MB", func(w io.Writer) { io.WriteString(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>`+big+`</t></is></c></row>`) }, nil, "CELL_TOO_LARGE"},
+		{"an inline cell of 1 MB", func(w io.Writer) {
+			io.WriteString(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>`+big+`</t></is></c></row>`)
+		}, nil, "CELL_TOO_LARGE"},
 		{"an attribute of 1 MB", func(w io.Writer) { io.WriteString(w, `<row r="1"><c r="A1" x="`+big+`"><v>1</v></c></row>`) }, nil, "ROW_TOO_LARGE"},
 		{"an attribute of 1 MB full of >", func(w io.Writer) {
 			io.WriteString(w, `<row r="1"><c r="A1" x="`+strings.Repeat("a>", 512<<10)+`"><v>1</v></c></row>`)
 		}, nil, "ROW_TOO_LARGE"},
-		{"a row of 20,000 cells", func(w io.Writer) { io.WriteString(w, `<row r="1">`); repeat(`<c><v>1</v></c>`, 20_000)(w); io.WriteString(w, `</row>`) }, nil, "ROW_TOO_LARGE"},
+		{"a row of 20,000 cells", func(w io.Writer) {
+			io.WriteString(w, `<row r="1">`)
+			repeat(`<c><v>1</v></c>`, 20_000)(w)
+			io.WriteString(w, `</row>`)
+		}, nil, "ROW_TOO_LARGE"},
 		{"a row of 3 MB in cells of 200 KB", func(w io.Writer) {
 			io.WriteString(w, `<row r="1">`)
 			repeat(`<c t="inlineStr"><is><t>`+big[:200<<10]+`</t></is></c>`, 15)(w)
 			io.WriteString(w, `</row>`)
 		}, nil, "ROW_TOO_LARGE"},
 		{"a comment of 1 MB", func(w io.Writer) { io.WriteString(w, `<row r="1"><!--`+big+`--><c><v>1</v></c></row>`) }, nil, "CELL_TOO_LARGE"},
-		{"a CDATA section of 1 MB", func(w io.Writer) { io.WriteString(w, `<row r="1"><c t="inlineStr"><is><t><![CDATA[`+big+`]]></t></is></c></row>`) }, nil, "CELL_TOO_LARGE"},
+		{"a CDATA section of 1 MB", func(w io.Writer) {
+			io.WriteString(w, `<row r="1"><c t="inlineStr"><is><t><![CDATA[`+big+`]]></t></is></c></row>`)
+		}, nil, "CELL_TOO_LARGE"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -152,7 +160,9 @@ func TestAWorkbookWithinTheLimitsReadsAndGivesItsBudgetBack(t *testing.T) {
 	path := writeWorkbook(t, func(w io.Writer) {
 		io.WriteString(w, `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>`+cell+`</t></is></c></row>`)
 		io.WriteString(w, `<row r="2"><c r="A2" t="s"><v>1</v></c><c r="C2"><v>42</v></c></row>`)
-	}, func(w io.Writer) { io.WriteString(w, `<si><t>sku</t></si><si><r><t>A</t></r><r><rPr><b/></rPr><t>B</t></r></si>`) })
+	}, func(w io.Writer) {
+		io.WriteString(w, `<si><t>sku</t></si><si><r><t>A</t></r><r><rPr><b/></rPr><t>B</t></r></si>`)
+	})
 	r, _, err := Open(path, testLimits, "Products")
 	if err != nil {
 		t.Fatal(err)
