@@ -14,7 +14,7 @@ func TestARegistryIsReadAsAStreamWithinItsLimits(t *testing.T) {
 	one := strings.Replace(entry, "%d", "1", 1)
 	cases := []struct {
 		name, content, code string
-		entries           int
+		entries             int
 	}{
 		{"an array of entries", "[" + one + "]", "", 1},
 		{"entries wrapped in an object with other members", `{"source":{"name":"SG"},"entries":[` + one + `],"count":1}`, "", 1},
