@@ -17,6 +17,16 @@ var DefaultLimits = Limits{
 	MaxDataRows:      1_000_000,
 }
 
+// MaxExtraColumns bounds the columns of a file that Cascade does not know
+// (more refuse the file, TOO_MANY_COLUMNS), and MaxExtraBytes what they hold
+// on one row, as stored on the product's extra (more reject that row,
+// VALUE_TOO_LONG): a shared string repeated down 16,000 unknown columns
+// would otherwise grow the database by far more than the file's size.
+const (
+	MaxExtraColumns = 256
+	MaxExtraBytes   = 8 << 10
+)
+
 func (l Limits) file() tabular.Limits {
 	return tabular.Limits{MaxFileBytes: l.MaxFileBytes, MaxUnzippedBytes: l.MaxUnzippedBytes}
 }

@@ -205,6 +205,11 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 	if len(extra) > 0 {
 		b, _ := json.Marshal(extra) // map keys marshal sorted, so equal rows hash equally
 		p.Extra = string(b)
+		if len(b) > MaxExtraBytes {
+			e := rowErr(CodeValueTooLong, "the columns Cascade does not know hold %d KB on this row; at most %d KB are kept", len(b)>>10, MaxExtraBytes>>10)
+			e.Row, e.Column, e.Value = rowNum, v.layout.Headers[v.layout.extra[0]], clip(p.Extra)
+			problems = append(problems, *e)
+		}
 	}
 	if len(problems) > 0 {
 		sku := clip(strings.TrimSpace(v.layout.cell(cells, colSKU))) // as written, even when too long
