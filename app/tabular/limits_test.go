@@ -315,3 +315,30 @@ func TestACSVFileCutsItsCellsThroughOpen(t *testing.T) {
 		t.Fatalf("rows %d err %v", len(rows), err)
 	}
 }
+
+// FuzzLimitScanner: the scan of a part reaches the same verdict however its
+// bytes are split between reads, and never refuses a part too small to
+// break any limit.
+func FuzzLimitScanner(f *testing.F) {
+	for _, s := range []string{`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`, `<sst><si><r><t>a</t></r></si><si/></sst>`,
+		`<x a="b>c"><!-- > --><![CDATA[<]]><?pi ?></x>`, `<x:c><x:v>1</x:v></x:c>`} {
+		f.Add(s, uint8(3), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, s string, split uint8, kind uint8) {
+		k := int(kind % 3)
+		whole := &limitScanner{part: "p", kind: k}
+		werr := whole.feed([]byte(s))
+		parts := &limitScanner{part: "p", kind: k}
+		var perr error
+		step := int(split%16) + 1
+		for i := 0; i < len(s) && perr == nil; i += step {
+			perr = parts.feed([]byte(s[i:min(i+step, len(s))]))
+		}
+		if errs.CodeOf(werr) != errs.CodeOf(perr) || whole.strings != parts.strings || whole.elements != parts.elements || whole.textBytes != parts.textBytes {
+			t.Fatalf("whole: %v %d/%d/%d; in reads of %d: %v %d/%d/%d", werr, whole.strings, whole.elements, whole.textBytes, step, perr, parts.strings, parts.elements, parts.textBytes)
+		}
+		if len(s) < 60_000 && werr != nil {
+			t.Fatalf("a part of %d bytes refused: %v", len(s), werr)
+		}
+	})
+}
