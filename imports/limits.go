@@ -1,6 +1,11 @@
 package imports
 
-import "github.com/cascade-gate/cascade/app/tabular"
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/cascade-gate/cascade/app/tabular"
+)
 
 // Limits bound what one supplier file may cost. Past any of them the file is
 // refused with a clear error and nothing is stored.
@@ -29,4 +34,14 @@ const (
 
 func (l Limits) file() tabular.Limits {
 	return tabular.Limits{MaxFileBytes: l.MaxFileBytes, MaxUnzippedBytes: l.MaxUnzippedBytes}
+}
+
+// length says how long a value is, in characters; a cell the reader cut at
+// tabular.MaxCellBytes is longer than what is left of it.
+func length(raw, val string) string {
+	n := utf8.RuneCountInString(val)
+	if len(raw) >= tabular.MaxCellBytes-utf8.UTFMax {
+		return fmt.Sprintf("more than %d characters", n)
+	}
+	return fmt.Sprintf("%d characters", n)
 }

@@ -81,7 +81,7 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		raw := v.layout.cell(cells, ci)
 		val := strings.TrimSpace(raw)
 		if max := Columns[ci].MaxLen; utf8.RuneCountInString(val) > max {
-			fail(ci, clip(raw), rowErr(CodeValueTooLong, "%s is %d characters long; at most %d are accepted", Columns[ci].Name, utf8.RuneCountInString(val), max))
+			fail(ci, clip(raw), rowErr(CodeValueTooLong, "%s is %s long; at most %d are accepted", Columns[ci].Name, length(raw, val), max))
 			return ""
 		}
 		if Columns[ci].Required && val == "" {
@@ -194,7 +194,7 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		}
 		val := strings.TrimSpace(cells[i])
 		if utf8.RuneCountInString(val) > MaxExtraLen {
-			e := rowErr(CodeValueTooLong, "%s is %d characters long; at most %d are accepted", v.layout.Headers[i], utf8.RuneCountInString(val), MaxExtraLen)
+			e := rowErr(CodeValueTooLong, "%s is %s long; at most %d are accepted", v.layout.Headers[i], length(cells[i], val), MaxExtraLen)
 			e.Row, e.Column, e.Value = rowNum, v.layout.Headers[i], clip(cells[i])
 			problems = append(problems, *e)
 			continue

@@ -50,6 +50,9 @@ const (
 	// cells refuse the workbook (CELL_TOO_LARGE); a larger CSV field is cut
 	// there as it streams and its row is rejected (VALUE_TOO_LONG).
 	MaxCellBytes = 256 << 10
+	// MaxBlankBytes bounds white space between elements (indentation, a
+	// padded prolog): the XML decoder holds a run of it whole too.
+	MaxBlankBytes = 16 << 20
 	// MaxRowBytes and MaxColumns bound one row: its text, and its cells
 	// (Excel's 16,384 columns). Past either the file is refused (ROW_TOO_LARGE).
 	MaxRowBytes = 2 << 20

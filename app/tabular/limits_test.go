@@ -131,6 +131,17 @@ func TestAWorkbookOverAMemoryLimitIsRefusedBeforeExcelizeSpendsIt(t *testing.T) 
 			repeat(`<c t="inlineStr"><is><t>`+big[:200<<10]+`</t></is></c>`, 15)(w)
 			io.WriteString(w, `</row>`)
 		}, nil, "ROW_TOO_LARGE"},
+		{"a row citing a 200 KB shared string 16,000 times", func(w io.Writer) {
+			io.WriteString(w, `<row r="1">`)
+			repeat(`<c t="s"><v>0</v></c>`, 16_000)(w)
+			io.WriteString(w, `</row>`)
+		}, repeat(`<si><t>`+big[:200<<10]+`</t></si>`, 1), "ROW_TOO_LARGE"},
+		{"a row citing a 200 KB shared string 16,000 times, t prefixed and far from the tag's start", func(w io.Writer) {
+			io.WriteString(w, `<row r="1">`)
+			repeat(`<c r="A1" s="0" `+strings.Repeat(" ", 300)+`x:t='s'><v>0</v></c>`, 16_000)(w)
+			io.WriteString(w, `</row>`)
+		}, repeat(`<si><r><t>`+big[:100<<10]+`</t></r><r><t>`+big[:100<<10]+`</t></r></si>`, 1), "ROW_TOO_LARGE"},
+		{"20 MB of white space between rows", func(w io.Writer) { repeat(strings.Repeat(" ", 1<<20), 20)(w) }, nil, "CELL_TOO_LARGE"},
 		{"a comment of 1 MB", func(w io.Writer) { io.WriteString(w, `<row r="1"><!--`+big+`--><c><v>1</v></c></row>`) }, nil, "CELL_TOO_LARGE"},
 		{"a CDATA section of 1 MB", func(w io.Writer) {
 			io.WriteString(w, `<row r="1"><c t="inlineStr"><is><t><![CDATA[`+big+`]]></t></is></c></row>`)

@@ -89,6 +89,9 @@ func (s *xlsxSheet) Next() bool {
 		s.err = s.translate(s.err)
 		return false
 	}
+	if s.err = resolvedRowLimit(s.num, s.cells); s.err != nil {
+		return false
+	}
 	return true
 }
 

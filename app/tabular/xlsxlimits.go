@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,7 +52,14 @@ func scanWorkbook(path string, lim Limits) (int64, error) {
 	defer zr.Close()
 	inMemory := min(int64(xmlInMemory), lim.MaxUnzippedBytes)
 	var unzipped, held, cost int64
-	for _, f := range zr.File {
+	// The shared strings first: a worksheet's rows are measured with the
+	// strings they cite.
+	files := slices.Clone(zr.File)
+	slices.SortStableFunc(files, func(a, b *zip.File) int {
+		return cmpBool(isSharedStrings(b.Name), isSharedStrings(a.Name))
+	})
+	var shared []uint32
+	for _, f := range files {
 		size := int64(f.UncompressedSize64) // archive/zip refuses a part that inflates past it
 		unzipped += size
 		if unzipped > lim.MaxUnzippedBytes || size < 0 {
@@ -60,7 +68,7 @@ func scanWorkbook(path string, lim Limits) (int64, error) {
 		name := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
 		kind := partOther
 		switch {
-		case name == "xl/sharedstrings.xml":
+		case isSharedStrings(name):
 			kind = partShared
 		case strings.HasPrefix(name, "xl/worksheets/"):
 			kind = partSheet
@@ -76,11 +84,14 @@ func scanWorkbook(path string, lim Limits) (int64, error) {
 		if err != nil {
 			return 0, nil // excelize reports the damaged part
 		}
-		sc := &limitScanner{part: f.Name, kind: kind}
+		sc := &limitScanner{part: f.Name, kind: kind, shared: shared}
 		err = sc.scan(rc)
 		rc.Close()
 		if err != nil {
 			return 0, err
+		}
+		if kind == partShared {
+			shared = sc.lengths
 		}
 		cost += sc.cost()
 	}
@@ -90,6 +101,21 @@ func scanWorkbook(path string, lim Limits) (int64, error) {
 			WithDetails(map[string]any{"cost_mb": cost >> 20, "max_mb": MaxFileCost >> 20})
 	}
 	return cost, nil
+}
+
+// isSharedStrings reports whether a part is the one excelize reads as the shared strings.
+func isSharedStrings(name string) bool {
+	return strings.EqualFold(strings.ReplaceAll(name, "\\", "/"), "xl/sharedStrings.xml")
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // part kinds.
@@ -117,6 +143,7 @@ type limitScanner struct {
 
 	state   int
 	textRun int    // bytes of the current character data
+	blank   bool   // and it is all white space so far
 	tagLen  int    // bytes of the current tag, comment, CDATA or PI
 	quote   byte   // the quote an attribute value opened, inside a tag
 	name    []byte // the tag's name as far as read (at most 16 bytes)
@@ -130,12 +157,35 @@ type limitScanner struct {
 	rowBytes  int
 	rowCells  int
 
+	// The shared strings' lengths: collected from the shared-strings part,
+	// used for a worksheet's cells that cite them (t="s").
+	lengths []uint32
+	shared  []uint32
+	attr    []byte // the attribute name being read in a tag
+	attrSep bool   // the next name byte starts a new attribute name
+	capT    bool   // the value being read is the t attribute's
+	tVal    []byte
+	sharedC bool // the current cell cites a shared string
+	inV     bool // inside its <v>
+	index   int  // the string it cites, as far as read; -1 when not a number
+
 	strings   int   // <si> elements
 	elements  int64 // start tags
 	textBytes int64 // character data in all
 }
 
+// isBlank reports whether b is all XML white space.
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *limitScanner) scan(r io.Reader) error {
+	s.blank = true
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := r.Read(buf)
@@ -157,14 +207,18 @@ func (s *limitScanner) feed(b []byte) error {
 			if i < 0 {
 				n = len(b)
 			}
-			if err := s.text(n); err != nil {
+			if s.blank {
+				s.blank = isBlank(b[:n])
+			}
+			if err := s.text(b[:n]); err != nil {
 				return err
 			}
 			if i < 0 {
 				return nil
 			}
 			b = b[i+1:]
-			s.state, s.tagLen, s.quote, s.name, s.named, s.last = lsTag, 0, 0, s.name[:0], false, 0
+			s.state, s.tagLen, s.quote, s.name, s.named, s.last, s.blank = lsTag, 0, 0, s.name[:0], false, 0, true
+			s.attr, s.attrSep, s.capT, s.tVal = s.attr[:0], true, false, s.tVal[:0]
 		case lsTag:
 			i, err := s.tag(b)
 			if err != nil {
@@ -177,7 +231,7 @@ func (s *limitScanner) feed(b []byte) error {
 				c := b[i]
 				s.tagLen++
 				if s.state == lsCDATA {
-					if err := s.text(1); err != nil {
+					if err := s.text(b[i : i+1]); err != nil {
 						return err
 					}
 				} else if s.tagLen > MaxCellBytes {
@@ -197,21 +251,31 @@ func (s *limitScanner) feed(b []byte) error {
 	return nil
 }
 
-// text counts n bytes of character data.
-func (s *limitScanner) text(n int) error {
+// text counts character data.
+func (s *limitScanner) text(b []byte) error {
+	n := len(b)
 	if n == 0 {
 		return nil
+	}
+	if s.inV && s.sharedC {
+		for _, c := range b {
+			if c < '0' || c > '9' || s.index < 0 || s.index > 1<<30 {
+				s.index = -1
+				break
+			}
+			s.index = s.index*10 + int(c-'0')
+		}
 	}
 	s.textRun += n
 	s.textBytes += int64(n)
 	if s.inCell {
 		s.cellBytes += n
-	}
-	if s.kind == partSheet {
-		s.rowBytes += n
+		if s.kind == partSheet {
+			s.rowBytes += n
+		}
 	}
 	switch {
-	case s.textRun > MaxCellBytes || s.cellBytes > MaxCellBytes:
+	case s.textRun > MaxCellBytes && !(s.blank && !s.inCell && s.textRun <= MaxBlankBytes) || s.cellBytes > MaxCellBytes:
 		return s.tooLarge("CELL_TOO_LARGE", "a cell of more than %d KB (a cell holds at most 32,767 characters)", MaxCellBytes>>10)
 	case s.rowBytes > MaxRowBytes:
 		return s.tooLarge("ROW_TOO_LARGE", "a row of more than %d MB of text", MaxRowBytes>>20)
@@ -230,7 +294,9 @@ func (s *limitScanner) tag(b []byte) (int, error) {
 		}
 		if s.quote != 0 {
 			if c == s.quote {
-				s.quote = 0
+				s.quote, s.attrSep = 0, true
+			} else if s.capT && len(s.tVal) < 8 {
+				s.tVal = append(s.tVal, c)
 			}
 			continue
 		}
@@ -256,14 +322,28 @@ func (s *limitScanner) tag(b []byte) (int, error) {
 		switch c {
 		case '"', '\'':
 			if s.named {
-				s.quote = c
+				local := s.attr
+				if i := bytes.LastIndexByte(local, ':'); i >= 0 {
+					local = local[i+1:] // x:t is t to excelize
+				}
+				s.quote, s.capT = c, string(local) == "t"
 			}
+		case ' ', '\t', '\r', '\n', '=', '/':
+			s.attrSep = true
 		case '>':
 			s.state, s.textRun = lsText, 0
 			return i + 1, s.endTag()
 		}
 		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
 			s.last = c
+			if s.named && c != '=' && c != '"' && c != '\'' && c != '/' {
+				if s.attrSep {
+					s.attr, s.attrSep = s.attr[:0], false
+				}
+				if len(s.attr) < 8 {
+					s.attr = append(s.attr, c)
+				}
+			}
 		}
 	}
 	return len(b), nil
@@ -285,8 +365,19 @@ func (s *limitScanner) endTag() error {
 	selfClosing := s.last == '/'
 	local := string(name)
 	if closing {
-		if (s.kind == partSheet && local == "c") || (s.kind == partShared && local == "si") {
+		switch {
+		case s.kind == partSheet && local == "v" && s.inV:
+			s.inV = false
+			if s.sharedC && s.index >= 0 && s.index < len(s.shared) {
+				if s.rowBytes += int(s.shared[s.index]); s.rowBytes > MaxRowBytes {
+					return s.tooLarge("ROW_TOO_LARGE", "a row of more than %d MB of text once its shared strings are filled in", MaxRowBytes>>20)
+				}
+			}
+		case s.kind == partSheet && local == "c":
 			s.inCell = false
+		case s.kind == partShared && local == "si":
+			s.inCell = false
+			s.lengths = append(s.lengths, uint32(s.cellBytes))
 		}
 		return nil
 	}
@@ -303,6 +394,9 @@ func (s *limitScanner) endTag() error {
 				return s.tooLarge("TOO_MANY_SHARED_STRINGS", "more than %d shared strings", MaxSharedStrings)
 			}
 			s.inCell, s.cellBytes = !selfClosing, 0
+			if selfClosing {
+				s.lengths = append(s.lengths, 0)
+			}
 		}
 		if s.cost() > MaxFileCost {
 			return s.tooLarge("TOO_MANY_SHARED_STRINGS", "shared strings that would take more than %d MB of memory", MaxFileCost>>20)
@@ -318,6 +412,9 @@ func (s *limitScanner) endTag() error {
 				return s.tooLarge("ROW_TOO_LARGE", "a row of more than %d cells", MaxColumns)
 			}
 			s.inCell, s.cellBytes = !selfClosing, 0
+			s.sharedC, s.inV = string(s.tVal) == "s", false
+		case "v":
+			s.inV, s.index = s.inCell && !selfClosing, 0
 		}
 	}
 	return nil
@@ -353,4 +450,18 @@ func limitsHint(code string) string {
 		return fmt.Sprintf("%d shared strings and %d MB of their text", MaxSharedStrings, MaxSharedBytes>>20)
 	}
 	return fmt.Sprintf("%d elements per part", MaxPartElements)
+}
+
+// resolvedRowLimit bounds a row as excelize resolved it: a shared string
+// costs a few bytes in the sheet however long it is, and a row citing a long
+// one thousands of times would be copied whole by whatever joins or stores
+// its cells.
+func resolvedRowLimit(num int, cells []string) error {
+	n := 0
+	for _, c := range cells {
+		if n += len(c); n > MaxRowBytes {
+			return errs.E(errs.TooLarge, "ROW_TOO_LARGE", "row %d of the sheet holds more than %d MB of text once its shared strings are filled in: at most %d cells and %d MB per row are accepted, so the file is refused whole", num, MaxRowBytes>>20, MaxColumns, MaxRowBytes>>20)
+		}
+	}
+	return nil
 }
