@@ -93,9 +93,14 @@ type Store struct{ db *gorm.DB }
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
-// Products lists products the caller may see, in id order.
+// listOmits is what a list of products leaves out: extra holds whatever
+// unknown columns a supplier sent (up to imports.MaxExtraBytes a product),
+// which no list shows, and which a page of 100 products must not drag in.
+var listOmits = []string{"extra"}
+
+// Products lists products the caller may see, in id order, without extra.
 func (s *Store) Products(ctx context.Context, f ProductFilter) ([]Product, error) {
-	q := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+	q := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Omit(listOmits...).Preload("Labels").Order("id")
 	if f.SupplierID != 0 {
 		q = q.Where("supplier_id = ?", f.SupplierID)
 	}
@@ -132,12 +137,13 @@ func (s *Store) Product(ctx context.Context, id int64) (Product, error) {
 	return p, database.Translate(err, "product")
 }
 
-// ProductsByID returns the products with these ids that the caller may see, by id.
+// ProductsByID returns the products with these ids that the caller may see,
+// by id, without extra.
 func (s *Store) ProductsByID(ctx context.Context, ids []int64) (map[int64]Product, error) {
 	out := make(map[int64]Product, len(ids))
 	for start := 0; start < len(ids); start += 1000 {
 		var page []Product
-		err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Preload("Labels").
+		err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Omit(listOmits...).Preload("Labels").
 			Where("id IN ?", ids[start:min(start+1000, len(ids))]).Find(&page).Error
 		if err != nil {
 			return nil, err

@@ -74,8 +74,18 @@ func (e *env) products() map[string]catalog.Product {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	// Lists leave extra out; the tests read it beside them.
+	var extras []struct{ SKU, Extra string }
+	if err := e.db.Table("products").Select("sku, extra").Where("supplier_id = ?", e.supplier.ID).Scan(&extras).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	extra := map[string]string{}
+	for _, x := range extras {
+		extra[x.SKU] = x.Extra
+	}
 	out := map[string]catalog.Product{}
 	for _, p := range list {
+		p.Extra = extra[p.SKU]
 		out[p.SKU] = p
 	}
 	return out

@@ -74,6 +74,9 @@ func (p *parser) header(num int, row []string) error {
 		}
 		return nil
 	}
+	if len(l.extra) > MaxExtraColumns {
+		return errs.E(errs.TooLarge, "TOO_MANY_COLUMNS", "the header row (row %d) has %d columns that are not Cascade columns; at most %d are kept: delete the columns you do not need", num, len(l.extra), MaxExtraColumns)
+	}
 	p.layout = l
 	p.validator = &validator{layout: l, schemes: p.schemes}
 	if unknown := l.unknownColumns(); len(unknown) > 0 {

@@ -79,7 +79,7 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		raw := v.layout.cell(cells, ci)
 		val := strings.TrimSpace(raw)
 		if max := Columns[ci].MaxLen; utf8.RuneCountInString(val) > max {
-			fail(ci, clip(raw), rowErr(CodeValueTooLong, "%s is %d characters long; at most %d are accepted", Columns[ci].Name, utf8.RuneCountInString(val), max))
+			fail(ci, clip(raw), rowErr(CodeValueTooLong, "%s is %s long; at most %d are accepted", Columns[ci].Name, length(raw, val), max))
 			return ""
 		}
 		if Columns[ci].Required && val == "" {
@@ -192,7 +192,7 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		}
 		val := strings.TrimSpace(cells[i])
 		if utf8.RuneCountInString(val) > MaxExtraLen {
-			e := rowErr(CodeValueTooLong, "%s is %d characters long; at most %d are accepted", v.layout.Headers[i], utf8.RuneCountInString(val), MaxExtraLen)
+			e := rowErr(CodeValueTooLong, "%s is %s long; at most %d are accepted", v.layout.Headers[i], length(cells[i], val), MaxExtraLen)
 			e.Row, e.Column, e.Value = rowNum, v.layout.Headers[i], clip(cells[i])
 			problems = append(problems, *e)
 			continue
@@ -203,6 +203,11 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 	if len(extra) > 0 {
 		b, _ := json.Marshal(extra) // map keys marshal sorted, so equal rows hash equally
 		p.Extra = string(b)
+		if len(b) > MaxExtraBytes {
+			e := rowErr(CodeValueTooLong, "the columns Cascade does not know hold %d KB on this row; at most %d KB are kept", len(b)>>10, MaxExtraBytes>>10)
+			e.Row, e.Column, e.Value = rowNum, v.layout.Headers[v.layout.extra[0]], clip(p.Extra)
+			problems = append(problems, *e)
+		}
 	}
 	if len(problems) > 0 {
 		sku := clip(strings.TrimSpace(v.layout.cell(cells, colSKU))) // as written, even when too long

@@ -43,6 +43,7 @@ On a database with no users, an admin is created first: CASCADE_ADMIN_EMAIL
 password printed once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			applyMemoryBudget()
 			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 			slog.SetDefault(log)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

@@ -2,11 +2,9 @@ package registry
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
@@ -74,45 +72,6 @@ func ReadFile(path, scheme string, m Mapping) ([]Entry, error) {
 	return readTable(path, scheme, m)
 }
 
-func readJSON(path, scheme string, m Mapping) ([]Entry, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
-	var rows []map[string]any
-	if err := json.Unmarshal(raw, &rows); err != nil {
-		var wrapped struct {
-			Entries []map[string]any `json:"entries"`
-		}
-		if err2 := json.Unmarshal(raw, &wrapped); err2 != nil || wrapped.Entries == nil {
-			return nil, errs.Invalidf("UNREADABLE_REGISTRY", "the JSON is neither an array of entries nor {\"entries\": [...]}: %v", err)
-		}
-		rows = wrapped.Entries
-	}
-	p := &rowParser{scheme: scheme}
-	for i, r := range rows {
-		get := func(col string) string {
-			key := col
-			if alt, ok := m[col]; ok {
-				key = alt
-			}
-			switch v := r[key].(type) {
-			case nil:
-				return ""
-			case string:
-				return v
-			case float64:
-				return strconv.FormatFloat(v, 'f', -1, 64)
-			default:
-				return fmt.Sprint(v)
-			}
-		}
-		p.add(i+1, get)
-	}
-	return p.result()
-}
-
 func readTable(path, scheme string, m Mapping) ([]Entry, error) {
 	r, _, err := tabular.Open(path, fileLimits, "")
 	if err != nil {
@@ -123,6 +82,9 @@ func readTable(path, scheme string, m Mapping) ([]Entry, error) {
 	p := &rowParser{scheme: scheme}
 	for r.Next() {
 		num, cells := r.Row()
+		if p.rows++; p.rows > MaxEntries+1 { // the header and MaxEntries entries
+			return nil, tooManyEntries()
+		}
 		if index == nil {
 			index = map[string]int{}
 			for i, h := range cells {
@@ -172,6 +134,7 @@ type rowParser struct {
 	problems []string
 	seen     map[string]int
 	empty    int // empty rows skipped
+	rows     int // rows (or JSON elements) read, empty ones included
 }
 
 func (p *rowParser) fail(row int, format string, args ...any) {

@@ -169,7 +169,7 @@ func (s *Service) prepare(ctx context.Context, asOf civil.Date, doc *policy.Docu
 
 // productsQuery selects the products the caller may see, with their labels, in id order.
 func productsQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
-	return db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Preload("Labels").Order("id")
+	return db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Omit("extra").Preload("Labels").Order("id") // no verdict reads extra
 }
 
 // products streams the products the caller may see, a page at a time, with

@@ -15,7 +15,7 @@ import (
 type csvSheet struct {
 	file    *os.File
 	counter *countingReader
-	r       *csv.Reader
+	r       *recordReader
 	size    int64
 	num     int
 	records int // records read
@@ -45,10 +45,11 @@ func openCSV(path string, size int64) (*csvSheet, error) {
 		_, _ = br.Discard(3)
 	}
 	head, _ := br.Peek(64 << 10)
-	r := csv.NewReader(&lineEnds{r: br})
-	r.Comma = detectDelimiter(head)
-	r.FieldsPerRecord = -1 // rows may be ragged; missing cells are empty
-	r.LazyQuotes = true    // a stray quote in 12" screen is data, not a syntax error
+	// Rows may be ragged (missing cells are empty); a stray quote in 12" screen
+	// is data, not a syntax error (encoding/csv's LazyQuotes); cells and rows
+	// are bounded as they stream (csvrecords.go); CR and CRLF line ends become
+	// LF first (lineends.go).
+	r := newRecordReader(bufio.NewReader(&lineEnds{r: br}), byte(detectDelimiter(head)))
 	return &csvSheet{file: f, counter: counter, r: r, size: size}, nil
 }
 

@@ -23,12 +23,13 @@ type xlsxSheet struct {
 	estimate int
 	check    *partChecker // the workbook's XML, scanned for what excelize would swallow
 	formats  *cellFormats // which number cells are dates; nil if none can be
+	release  func()       // gives back what the file reserved of the read budget
 }
 
-func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
+func openWorkbook(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
 	f, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnzippedBytes,
-		UnzipXMLSizeLimit: min(16<<20, lim.MaxUnzippedBytes), // larger worksheets stream through a temp file
+		UnzipXMLSizeLimit: min(xmlInMemory, lim.MaxUnzippedBytes), // larger worksheets stream through a temp file
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size") {
@@ -91,6 +92,9 @@ func (s *xlsxSheet) Next() bool {
 		return false
 	}
 	s.formats.apply(s.num, s.cells)
+	if s.err = resolvedRowLimit(s.num, s.cells); s.err != nil {
+		return false
+	}
 	return true
 }
 
@@ -111,6 +115,9 @@ func (s *xlsxSheet) Held() int { return s.check.rows.lastRow }
 func (s *xlsxSheet) Close() error {
 	s.check.close()
 	s.formats.close()
+	if s.release != nil {
+		defer s.release()
+	}
 	rerr := s.rows.Close()
 	ferr := s.file.Close()
 	if ferr != nil {
