@@ -57,7 +57,7 @@ recomputed (VERDICTS_NOT_RECOMPUTED): the nightly re-evaluation or cascade evalu
 		Long: `Fetch every enabled registry source now, then recompute the verdicts once.
 A failed source keeps its last good snapshot (exit status 1). Exit status ` + notRecomputedExit + ` means
 the new snapshots are stored but the verdicts were not recomputed (VERDICTS_NOT_RECOMPUTED).`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, db, err := e.open(cmd)
 			if err != nil {
