@@ -195,18 +195,8 @@ func (s *Server) requestWaiverPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	g, ok := catalog.NormaliseGTIN(strings.TrimSpace(c.PostForm("gtin")))
-	if !ok {
-		return errs.Invalidf("INVALID_GTIN", "%q is not a GTIN", c.PostForm("gtin"))
-	}
-	products, err := s.products.Products(access.With(ctx, access.System("waiver")), catalog.ProductFilter{GTIN: g, Limit: 2})
-	if err != nil {
-		return err
-	}
-	if len(products) != 1 {
-		return errs.E(errs.NotFound, "UNKNOWN_PRODUCT", "no single product has GTIN %s", g)
-	}
-	_, err = s.procurement.RequestWaiver(ctx, procurement.NewWaiver{ProductID: products[0].ID, Market: c.PostForm("market"),
+	supplierID, _ := strconv.ParseInt(c.PostForm("supplier_id"), 10, 64)
+	_, err = s.procurement.RequestWaiver(ctx, procurement.NewWaiver{GTIN: strings.TrimSpace(c.PostForm("gtin")), SupplierID: supplierID, Market: c.PostForm("market"),
 		Codes: strings.Fields(strings.ReplaceAll(c.PostForm("codes"), ",", " ")), Justification: c.PostForm("justification"), ExpiresOn: expires})
 	if err != nil {
 		return err

@@ -66,7 +66,9 @@ type decisionRequest struct {
 }
 
 type waiverRequest struct {
-	ProductID     int64      `json:"product_id"`
+	ProductID     int64      `json:"product_id"` // or gtin (and supplier_id when several suppliers offer it)
+	GTIN          string     `json:"gtin"`
+	SupplierID    int64      `json:"supplier_id"`
 	Market        string     `json:"market"`
 	Codes         []string   `json:"codes"`
 	Justification string     `json:"justification"`
@@ -296,7 +298,7 @@ func (s *Server) requestWaiver(c *gin.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	w, err := s.procurement.RequestWaiver(c.Request.Context(), procurement.NewWaiver{ProductID: req.ProductID, Market: req.Market,
+	w, err := s.procurement.RequestWaiver(c.Request.Context(), procurement.NewWaiver{ProductID: req.ProductID, GTIN: req.GTIN, SupplierID: req.SupplierID, Market: req.Market,
 		Codes: req.Codes, Justification: req.Justification, ExpiresOn: req.ExpiresOn})
 	if err != nil {
 		return err

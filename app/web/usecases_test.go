@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -128,5 +129,37 @@ func TestRegistryPageUploadChecksTheSchemeLikeTheAPI(t *testing.T) {
 	if rec := w.postPageFile("admin", "/admin/registries/upload?scheme=us-ctm", "file", "x.csv", file); rec.Code != 303 ||
 		rec.Header().Get("Location") != "/admin/registries?notice=snapshot-stored" {
 		t.Fatalf("page, lower-case scheme: %d %q %s", rec.Code, rec.Header().Get("Location"), rec.Body.String())
+	}
+}
+
+// The waiver page resolves the GTIN in procurement, as the buyer: a role
+// that may not request waivers is refused before any product is looked up,
+// so the page no longer tells it which GTINs the catalogue holds.
+func TestWaiverPageResolvesTheGTINAsTheBuyer(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t))
+	for _, role := range []string{"category_manager", "approver", "supplier"} {
+		b := w.browse(role)
+		for _, gtin := range []string{"00012345600012", "4006381333931", "96385074"} { // product B's, product A's, none
+			rec := b.post("/waivers", url.Values{"csrf": {b.csrf}, "gtin": {gtin}, "market": {"UK"}, "codes": {"LABEL_REQUIRED"},
+				"justification": {"A justification long enough to be read."}, "expires_on": {"2099-01-01"}})
+			if rec.Code != 403 {
+				t.Errorf("%s asking a waiver for GTIN %s: %d, want 403", role, gtin, rec.Code)
+			}
+		}
+	}
+	b := w.browse("buyer")
+	form := func(gtin string) url.Values {
+		return url.Values{"csrf": {b.csrf}, "gtin": {gtin}, "market": {"UK"}, "codes": {"LABEL_REQUIRED"},
+			"justification": {"A justification long enough to be read."}, "expires_on": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}}
+	}
+	if rec := b.post("/waivers", form("12345600012")); rec.Code != 303 {
+		t.Fatalf("buyer, product B's GTIN without its leading zeros: %d %s", rec.Code, rec.Body.String())
+	}
+	if rec := b.post("/waivers", form("96385074")); rec.Code != 404 {
+		t.Fatalf("buyer, an unknown GTIN: %d", rec.Code)
+	}
+	if rec := w.request("buyer", "POST", "/api/v1/waivers", map[string]any{"gtin": "00012345600012", "market": "UK", "codes": []string{"LABEL_REQUIRED"},
+		"justification": "A justification long enough to be read.", "expires_on": time.Now().AddDate(0, 1, 0).Format("2006-01-02")}); rec.Code != 201 {
+		t.Fatalf("API waiver by GTIN: %d %s", rec.Code, rec.Body.String())
 	}
 }
