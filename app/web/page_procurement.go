@@ -164,12 +164,10 @@ func (s *Server) cataloguePage(c *gin.Context) error {
 	if _, _, err := verdicts.ListingScope(market, "procurement"); err != nil {
 		return err
 	}
-	q := strings.ToLower(c.Query("q"))
+	f.Query = c.Query("q")
 	var rows []verdicts.Row
 	err := s.verdicts.List(ctx, f, func(r verdicts.Row) error {
-		if q == "" || strings.Contains(strings.ToLower(r.SKU+" "+r.GTIN+" "+r.Supplier), q) {
-			rows = append(rows, r)
-		}
+		rows = append(rows, r)
 		return nil
 	})
 	if err != nil {

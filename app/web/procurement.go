@@ -89,12 +89,10 @@ func (s *Server) catalogue(c *gin.Context) error {
 	if c.Query("all") != "true" {
 		f.Verdict = "allowed"
 	}
-	q := strings.ToLower(c.Query("q"))
+	f.Query = c.Query("q")
 	var items []verdicts.Row
 	err := s.verdicts.List(c.Request.Context(), f, func(r verdicts.Row) error {
-		if q == "" || strings.Contains(strings.ToLower(r.SKU+" "+r.GTIN+" "+r.Supplier), q) {
-			items = append(items, r)
-		}
+		items = append(items, r)
 		return nil
 	})
 	if err != nil {
