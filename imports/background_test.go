@@ -71,3 +71,38 @@ func TestBackgroundImportOutlivesItsRequestRemovesItsFileAndIsDrained(t *testing
 		}
 	})
 }
+
+// Run checks its caller too: a started batch does not let another supplier,
+// or a role that may not import, run it.
+func TestRunRefusesCallersWhoMayNotImportTheBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		e := newEnv(t, db)
+		path := filepath.Join(t.TempDir(), "p.csv")
+		if err := os.WriteFile(path, []byte(header+"S-1,4006381333931,Acme,M-1,smart_plug,UK,,,,\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		req := imports.Request{SupplierID: e.supplier.ID, FileName: "p.csv", Path: path}
+		b, err := e.im.Start(admin, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			ctx  context.Context
+			want errs.Kind
+		}{
+			{"anonymous", context.Background(), errs.Unauthenticated},
+			{"another supplier", access.With(context.Background(), access.Principal{Role: access.Supplier, SupplierID: e.supplier.ID + 1}), errs.Forbidden},
+			{"a category manager", access.With(context.Background(), access.Principal{Role: access.CategoryManager}), errs.Forbidden},
+			{"a buyer", access.With(context.Background(), access.Principal{Role: access.Buyer, Organisation: "C"}), errs.Forbidden},
+		} {
+			if _, err := e.im.Run(c.ctx, b, req); errs.KindOf(err) != c.want {
+				t.Errorf("Run as %s: %v, want %v", c.name, err, c.want)
+			}
+		}
+		own := access.With(context.Background(), access.Principal{Role: access.Supplier, SupplierID: e.supplier.ID})
+		if got, err := e.im.Run(own, b, req); err != nil || got.Status != imports.StatusCommitted {
+			t.Fatalf("Run as the batch's supplier: %+v %v", got, err)
+		}
+	})
+}

@@ -102,7 +102,10 @@ type schemeView struct {
 
 func (s *Server) adminRegistriesPage(c *gin.Context) error {
 	ctx := c.Request.Context()
-	if _, err := access.Require(ctx, access.Admin); err != nil {
+	// Sources (admins only) refuses everyone else; read it first, so that
+	// nothing else is read for them.
+	sources, err := s.registries.Sources(ctx)
+	if err != nil {
 		return err
 	}
 	schemes, err := s.registries.Schemes(ctx)
@@ -121,10 +124,6 @@ func (s *Server) adminRegistriesPage(c *gin.Context) error {
 			v.Snapshots = v.Snapshots[:5]
 		}
 		views = append(views, v)
-	}
-	sources, err := s.registries.Sources(ctx)
-	if err != nil {
-		return err
 	}
 	return s.page(c, http.StatusOK, "admin_registries.html", "Registries", map[string]any{"Schemes": views, "Sources": sources})
 }

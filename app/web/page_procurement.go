@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog"
@@ -152,24 +151,13 @@ func (s *Server) orderActionPage(c *gin.Context) error {
 }
 
 func (s *Server) cataloguePage(c *gin.Context) error {
-	ctx := c.Request.Context()
-	if _, err := access.Require(ctx, access.Buyer, access.Approver, access.Admin); err != nil {
-		return err
-	}
 	market := strings.ToUpper(c.DefaultQuery("market", "UK"))
-	f := verdicts.Filter{Market: market, Channel: "procurement"}
-	if c.Query("all") != "true" {
-		f.Verdict = "allowed"
-	}
-	if _, _, err := verdicts.ListingScope(market, "procurement"); err != nil {
-		return err
-	}
-	f.Query = c.Query("q")
 	var rows []verdicts.Row
-	err := s.verdicts.List(ctx, f, func(r verdicts.Row) error {
-		rows = append(rows, r)
-		return nil
-	})
+	err := s.procurement.Catalogue(c.Request.Context(), procurement.CatalogueQuery{Market: market, All: c.Query("all") == "true", Query: c.Query("q")},
+		func(r verdicts.Row) error {
+			rows = append(rows, r)
+			return nil
+		})
 	if err != nil {
 		return err
 	}

@@ -82,19 +82,12 @@ func (s *Server) SetDeliveryHorizon(years int) error { return s.procurement.SetD
 // catalogue lists the products buyers may order in a market (?all=true adds
 // the others, with why they are not eligible).
 func (s *Server) catalogue(c *gin.Context) error {
-	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: "procurement"}
-	if _, _, err := verdicts.ListingScope(f.Market, f.Channel); err != nil {
-		return err
-	}
-	if c.Query("all") != "true" {
-		f.Verdict = "allowed"
-	}
-	f.Query = c.Query("q")
 	var items []verdicts.Row
-	err := s.verdicts.List(c.Request.Context(), f, func(r verdicts.Row) error {
-		items = append(items, r)
-		return nil
-	})
+	err := s.procurement.Catalogue(c.Request.Context(), procurement.CatalogueQuery{Market: c.Query("market"), All: c.Query("all") == "true", Query: c.Query("q")},
+		func(r verdicts.Row) error {
+			items = append(items, r)
+			return nil
+		})
 	if err != nil {
 		return err
 	}

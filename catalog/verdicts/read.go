@@ -391,6 +391,9 @@ type Evaluator struct{ ev evaluation }
 
 // NewEvaluator loads the active policy and the latest registries.
 func (s *Service) NewEvaluator(ctx context.Context) (*Evaluator, error) {
+	if _, err := access.From(ctx); err != nil {
+		return nil, err
+	}
 	ev, err := s.prepare(ctx, civil.Date{}, nil)
 	if err != nil {
 		return nil, err
