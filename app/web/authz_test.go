@@ -233,7 +233,9 @@ func routeMatrix() []routeCase {
 			body: form(), want: adminPage303},
 		{method: "GET", route: "/admin/policies", path: fixed("/admin/policies"), page: true, want: adminPage},
 		{method: "POST", route: "/admin/policies", path: fixed("/admin/policies"), page: true,
-			body: func(w *world, role string) any { return fileField("document", "policy.json", policyVersion("page-by-"+role)) },
+			body: func(w *world, role string) any {
+				return fileField("document", "policy.json", policyVersion("page-by-"+role))
+			},
 			want: adminPage303},
 		{method: "POST", route: "/admin/policies/:version/activate", path: func(w *world) string { return "/admin/policies/" + w.policyVersion + "/activate" }, page: true,
 			body: form(), want: adminPage303},
