@@ -128,6 +128,12 @@ func (im *Importer) Start(ctx context.Context, req Request) (Batch, error) {
 // its valid rows, and merges them into the catalogue in one transaction.
 // Whatever happens, the batch ends committed or failed.
 func (im *Importer) Run(ctx context.Context, b Batch, req Request) (Batch, error) {
+	// Start checked the caller; so does Run, which a batch alone does not authorise.
+	if p, err := access.Require(ctx, access.Admin, access.Supplier); err != nil {
+		return b, err
+	} else if p.Role == access.Supplier && (p.SupplierID != b.SupplierID || p.SupplierID != req.SupplierID) {
+		return b, errs.ErrForbidden
+	}
 	run := &run{im: im, batch: b, req: req}
 	release, err := im.waitForSlot(ctx, b.ID)
 	if err == nil {

@@ -60,9 +60,12 @@ func (w Waiver) Covers(productID int64, market string, codes []string, day civil
 	return true
 }
 
-// NewWaiver is a buyer's request.
+// NewWaiver is a buyer's request. The product is named by id, or like an
+// order line's by GTIN (with SupplierID when several suppliers offer it).
 type NewWaiver struct {
 	ProductID     int64
+	GTIN          string
+	SupplierID    int64
 	Market        string
 	Codes         []string
 	Justification string
@@ -95,6 +98,12 @@ func (s *Service) RequestWaiver(ctx context.Context, n NewWaiver) (Waiver, error
 		return Waiver{}, errs.Invalidf("MISSING_JUSTIFICATION", "justify the waiver (at least 20 characters): why this product, why no compliant alternative")
 	case n.ExpiresOn.IsZero() || n.ExpiresOn.Before(today) || n.ExpiresOn.After(today.AddDays(MaxWaiverDays)):
 		return Waiver{}, errs.Invalidf("INVALID_EXPIRY", "a waiver expires between today and %d days from now", MaxWaiverDays)
+	}
+	if n.ProductID == 0 {
+		// Resolved as the buyer, as an order line's GTIN is.
+		if n.ProductID, err = s.resolve(ctx, NewLine{GTIN: n.GTIN, SupplierID: n.SupplierID}); err != nil {
+			return Waiver{}, err
+		}
 	}
 	if _, err := s.products.Product(ctx, n.ProductID); err != nil {
 		return Waiver{}, err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,7 +22,9 @@ func (e *env) registryCmd() *cobra.Command {
 		Long: `Import a registry snapshot. The file uses the canonical columns
 scheme, label_id, brand, model, product_type, level, issued, expires, status, models, url
 or, with --map, other column names: --map "label_id=Registration No.,brand=Manufacturer".
-A file with any unreadable row is refused whole, and the last good snapshot stays.`,
+A file with any unreadable row is refused whole, and the last good snapshot stays.
+Exit status ` + notRecomputedExit + ` means the snapshot is stored but the verdicts were not
+recomputed (VERDICTS_NOT_RECOMPUTED): the nightly re-evaluation or cascade evaluate does it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, db, err := e.open(cmd)
@@ -35,26 +36,14 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 			if err != nil {
 				return err
 			}
-			store := registry.NewStore(db)
-			if _, err := store.Scheme(ctx, scheme); err != nil {
-				return err
-			}
-			entries, err := registry.ReadFile(args[0], scheme, m)
+			ch, err := verdicts.New(db).ImportSnapshot(ctx, verdicts.SnapshotFile{Scheme: scheme, Path: args[0], Mapping: m, Sample: sample})
 			if err != nil {
 				return err
 			}
-			snap, err := store.Import(ctx, registry.NewSnapshot{Scheme: scheme, Source: filepath.Base(args[0]), Sample: sample, Entries: entries})
-			if err != nil {
-				return err
-			}
+			snap := ch.Snapshot
 			fmt.Fprintf(e.stdout, "snapshot %d of %s: %d entries (sha256 %s…)\n", snap.ID, snap.Scheme, snap.EntryCount, snap.SHA256[:12])
 			fmt.Fprintf(e.stdout, "  since the previous snapshot: %d added, %d changed, %d revoked, %d expired\n", snap.Added, snap.Changed, snap.Revoked, snap.Expired)
-			st, err := verdicts.New(db).Recompute(ctx, nil)
-			if err != nil {
-				return fmt.Errorf("the snapshot is stored, but verdicts were not recomputed: %w", err)
-			}
-			fmt.Fprintf(e.stdout, "verdicts recomputed: %d evaluated, %d changed\n", st.Verdicts, st.Changed)
-			return nil
+			return e.reportRecomputation(ch.Recomputation)
 		},
 	}
 	imp.Flags().StringVar(&scheme, "scheme", "", "label scheme code, e.g. SG-CLS")
@@ -65,7 +54,10 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 	refresh := &cobra.Command{
 		Use:   "refresh",
 		Short: "Fetch every enabled registry source now; a failed source keeps its last good snapshot",
-		Args:  cobra.NoArgs,
+		Long: `Fetch every enabled registry source now, then recompute the verdicts once.
+A failed source keeps its last good snapshot (exit status 1). Exit status ` + notRecomputedExit + ` means
+the new snapshots are stored but the verdicts were not recomputed (VERDICTS_NOT_RECOMPUTED).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, db, err := e.open(cmd)
 			if err != nil {
@@ -76,7 +68,7 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 			if err != nil {
 				return err
 			}
-			results, err := jobs.RefreshSources(ctx, db, registry.NewFetcher(policy), true)
+			results, rc, err := jobs.RefreshSources(ctx, db, registry.NewFetcher(policy), true)
 			failed := 0
 			for _, r := range results {
 				if r.Err != nil {
@@ -94,9 +86,10 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 				return err
 			}
 			if failed > 0 {
+				e.reportRecomputation(rc) // the refreshed sources' verdicts, for the record
 				return exitCode(1)
 			}
-			return nil
+			return e.reportRecomputation(rc)
 		},
 	}
 	outboundFlag(refresh, &allowNets)
@@ -138,6 +131,23 @@ A file with any unreadable row is refused whole, and the last good snapshot stay
 	_ = snaps.MarkFlagRequired("scheme")
 	c.AddCommand(imp, refresh, snaps, e.sourceCmd())
 	return c
+}
+
+// notRecomputedExit is the exit status of a change stored without its
+// verdicts recomputed: a partial success, told apart from a failure (1).
+const notRecomputedExit = "3"
+
+// reportRecomputation prints what became of the verdicts after a change to
+// their inputs, and fails with exit status 3 when they were not recomputed.
+func (e *env) reportRecomputation(rc verdicts.Recomputation) error {
+	switch {
+	case rc.Pending != nil:
+		fmt.Fprintf(e.stderr, "warning: %s: %s\n", rc.Pending.Code, rc.Pending.Message)
+		return exitCode(3)
+	case rc.Stats != nil:
+		fmt.Fprintf(e.stdout, "verdicts recomputed: %d evaluated, %d changed\n", rc.Stats.Verdicts, rc.Stats.Changed)
+	}
+	return nil
 }
 
 func (e *env) sourceCmd() *cobra.Command {

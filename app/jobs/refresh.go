@@ -17,57 +17,42 @@ import (
 // firing is its own slot (dueSlot).
 const jobRefresh = "registry-refresh"
 
-// RefreshResult is what one source's refresh did.
-type RefreshResult struct {
-	Source   registry.Source
-	Snapshot registry.Snapshot
-	Err      error
-}
-
 // RefreshSources fetches registry sources (every enabled one when all is
 // true, else those whose schedule is due) and recomputes the verdicts once
-// if any new snapshot arrived. A failed source keeps its last good snapshot.
-// On schedule (all false) every replica calls it each minute, and a due
-// source is fetched by the one replica that claims its firing; the others
-// leave it out of their results.
-func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bool) ([]RefreshResult, error) {
+// if any new snapshot arrived (verdicts.Service.RefreshSources). A failed
+// source keeps its last good snapshot. On schedule (all false) every
+// replica calls it each minute, and a due source is fetched by the one
+// replica that claims its firing; the others leave it out of their results.
+func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bool) ([]verdicts.SourceRefresh, verdicts.Recomputation, error) {
 	ctx = access.With(ctx, access.System("registry-refresh"))
-	store := registry.NewStore(db)
-	sources, err := store.Sources(ctx)
+	sources, err := registry.NewStore(db).Sources(ctx)
 	if err != nil {
-		return nil, err
+		return nil, verdicts.Recomputation{}, err
 	}
-	var out []RefreshResult
-	fresh := false
 	now := time.Now().UTC()
+	var due []registry.Source
+	firings := map[int64]time.Time{}
 	for _, src := range sources {
-		firing, due := src.Due(now)
-		if !src.Enabled || (!all && !due) {
+		firing, ok := src.Due(now)
+		if !src.Enabled || (!all && !ok) {
 			continue
 		}
-		res := RefreshResult{Source: src}
-		refresh := func(ctx context.Context) (err error) {
-			res.Snapshot, err = store.Refresh(ctx, f, src)
-			return err
-		}
-		if all {
-			res.Err = refresh(ctx)
-		} else if r, err := claim(ctx, db, jobRefresh, dueSlot(src, firing)); err != nil {
-			res.Err = err
-		} else if r == nil {
-			continue // another replica fetches this firing
-		} else {
-			res.Err = r.do(ctx, refresh)
-		}
-		out = append(out, res)
-		fresh = fresh || res.Err == nil
+		due, firings[src.ID] = append(due, src), firing
 	}
-	if fresh {
-		if _, err := verdicts.New(db).Recompute(ctx, nil); err != nil {
-			return out, fmt.Errorf("new snapshots stored, but verdicts were not recomputed: %w", err)
+	var run verdicts.RunRefresh
+	if !all {
+		run = func(ctx context.Context, src registry.Source, refresh func(context.Context) error) (bool, error) {
+			r, err := claim(ctx, db, jobRefresh, dueSlot(src, firings[src.ID]))
+			if err != nil {
+				return true, err
+			}
+			if r == nil {
+				return false, nil // another replica fetches this firing
+			}
+			return true, r.do(ctx, refresh)
 		}
 	}
-	return out, nil
+	return verdicts.New(db).RefreshSources(ctx, f, due, run)
 }
 
 // dueSlot names the firing a source is due for (the first after its last
@@ -82,7 +67,7 @@ func dueSlot(src registry.Source, firing time.Time) string {
 
 // refreshDue runs every minute on every replica; each due source is fetched once.
 func refreshDue(ctx context.Context, db *gorm.DB, log *slog.Logger, f registry.Fetcher) {
-	results, err := RefreshSources(ctx, db, f, false)
+	results, rc, err := RefreshSources(ctx, db, f, false)
 	for _, r := range results {
 		if r.Err != nil {
 			log.Warn("registry refresh failed: the last good snapshot stays", "scheme", r.Source.Scheme, "source", r.Source.URL, "err", r.Err)
@@ -90,6 +75,9 @@ func refreshDue(ctx context.Context, db *gorm.DB, log *slog.Logger, f registry.F
 			log.Info("registry refreshed", "scheme", r.Source.Scheme, "snapshot", r.Snapshot.ID, "entries", r.Snapshot.EntryCount,
 				"added", r.Snapshot.Added, "changed", r.Snapshot.Changed, "revoked", r.Snapshot.Revoked, "expired", r.Snapshot.Expired)
 		}
+	}
+	if rc.Pending != nil {
+		log.Warn("registry refreshed, but verdicts not recomputed: the nightly re-evaluation recomputes them", "code", rc.Pending.Code, "err", rc.Pending)
 	}
 	if err != nil {
 		log.Error("registry refresh", "err", err)

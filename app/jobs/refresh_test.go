@@ -68,9 +68,12 @@ func TestEachDueFiringOfASourceIsFetchedByOneReplica(t *testing.T) {
 		fetcher := registry.NewFetcher(outbound.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 10 * time.Second})
 		var fetched atomic.Int32 // refresh results, across replicas
 		tick := func(db *gorm.DB) {
-			results, err := jobs.RefreshSources(context.Background(), db, fetcher, false)
+			results, rc, err := jobs.RefreshSources(context.Background(), db, fetcher, false)
 			if err != nil {
 				t.Error(err)
+			}
+			if rc.Pending != nil {
+				t.Error(rc.Pending)
 			}
 			for _, r := range results {
 				if r.Err != nil {

@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +18,11 @@ import (
 
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/procurement"
 )
 
 // roles in the order of the matrix columns; "" is an anonymous caller.
@@ -49,9 +57,74 @@ func (wd *world) version(orderID int64) int {
 type routeCase struct {
 	method, route string                          // as registered with gin
 	path          func(w *world) string           // the concrete path to call
-	body          func(w *world, role string) any // nil for none
+	body          func(w *world, role string) any // nil for none; url.Values for a page's form
 	headers       []string
+	page          bool // called with each role's browser session, not its API token
 	want          expect
+}
+
+// form is a page form's fields, as name, value pairs.
+func form(pairs ...string) func(*world, string) any {
+	return func(*world, string) any {
+		v := url.Values{}
+		for i := 0; i+1 < len(pairs); i += 2 {
+			v.Set(pairs[i], pairs[i+1])
+		}
+		return v
+	}
+}
+
+// multipartFile is a multipart body with one file field.
+type multipartFile struct {
+	body []byte
+	ct   string
+}
+
+func fileField(field, name string, content []byte) multipartFile {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile(field, name)
+	fw.Write(content)
+	mw.Close()
+	return multipartFile{buf.Bytes(), mw.FormDataContentType()}
+}
+
+// pageRequest sends a page request with role's browser session ("" = none);
+// unsafe methods carry the session's CSRF token in its header.
+func (w *world) pageRequest(sessions map[string]*webSession, role, method, path string, body any, headers ...string) *httptest.ResponseRecorder {
+	w.t.Helper()
+	var r io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case url.Values:
+		r, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	case []byte:
+		r = bytes.NewReader(b)
+	case multipartFile:
+		r, ct = bytes.NewReader(b.body), b.ct
+	default:
+		w.t.Fatalf("page body %T", body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	if role != "" {
+		b := sessions[role]
+		if b == nil {
+			b = w.browse(role)
+			sessions[role] = b
+		}
+		req.AddCookie(b.cookie)
+		req.Header.Set(web.CSRFHeader, b.csrf)
+	}
+	rec := httptest.NewRecorder()
+	w.srv.Handler().ServeHTTP(rec, req)
+	return rec
 }
 
 func fixed(p string) func(*world) string { return func(*world) string { return p } }
@@ -63,6 +136,14 @@ func routeMatrix() []routeCase {
 	importReaders := expect{unauth, ok, ok, forbid, forbid, ok}
 	orderReaders := expect{unauth, ok, forbid, ok, ok, forbid}
 	toLogin := expect{seeOther, seeOther, seeOther, seeOther, seeOther, seeOther}
+	// Pages: anonymous callers are sent to sign in (303).
+	supplierPage := expect{seeOther, forbid, forbid, forbid, forbid, ok}
+	supplierPage303 := expect{seeOther, forbid, forbid, forbid, forbid, seeOther}
+	managerPage := expect{seeOther, ok, ok, forbid, forbid, forbid}
+	orderPage := expect{seeOther, ok, forbid, ok, ok, forbid}
+	buyerPage303 := expect{seeOther, forbid, forbid, seeOther, forbid, forbid}
+	adminPage := expect{seeOther, ok, forbid, forbid, forbid, forbid}
+	adminPage303 := expect{seeOther, seeOther, forbid, forbid, forbid, forbid}
 	importReadersNotB := expect{unauth, ok, ok, forbid, forbid, notFound}
 	disputeDeciders := expect{unauth, ok, ok, forbid, forbid, forbid}
 	return []routeCase{
@@ -74,43 +155,93 @@ func routeMatrix() []routeCase {
 		{method: "HEAD", route: "/static/*filepath", path: fixed("/static/cascade.js"), want: everyone},
 		{method: "GET", route: "/login", path: fixed("/login"), want: everyone},
 		{method: "POST", route: "/login", path: fixed("/login"), want: expect{forbid, forbid, forbid, forbid, forbid, forbid}}, // no CSRF token
-		// Pages need a browser session: API tokens do not open them (see TestPagesByRole).
-		{method: "POST", route: "/logout", path: fixed("/logout"), want: toLogin},
-		{method: "POST", route: "/supplier/upload", path: fixed("/supplier/upload"), want: toLogin},
-		{method: "GET", route: "/supplier", path: fixed("/supplier"), want: toLogin},
-		{method: "GET", route: "/supplier/imports/:id", path: fixed("/supplier/imports/1"), want: toLogin},
-		{method: "GET", route: "/supplier/products", path: fixed("/supplier/products"), want: toLogin},
-		{method: "GET", route: "/dashboard", path: fixed("/dashboard"), want: toLogin},
-		{method: "GET", route: "/products", path: fixed("/products"), want: toLogin},
-		{method: "GET", route: "/products/:id", path: fixed("/products/1"), want: toLogin},
-		{method: "GET", route: "/listings", path: fixed("/listings"), want: toLogin},
-		{method: "GET", route: "/impact", path: fixed("/impact"), want: toLogin},
-		{method: "GET", route: "/disputes", path: fixed("/disputes"), want: toLogin},
-		{method: "POST", route: "/disputes/:id/accept", path: fixed("/disputes/1/accept"), want: toLogin},
-		{method: "POST", route: "/disputes/:id/reject", path: fixed("/disputes/1/reject"), want: toLogin},
-		{method: "GET", route: "/orders", path: fixed("/orders"), want: toLogin},
-		{method: "POST", route: "/orders", path: fixed("/orders"), want: toLogin},
-		{method: "GET", route: "/orders/:id", path: fixed("/orders/1"), want: toLogin},
-		{method: "POST", route: "/orders/:id/lines", path: fixed("/orders/1/lines"), want: toLogin},
-		{method: "POST", route: "/orders/:id/:action", path: fixed("/orders/1/submit"), want: toLogin},
-		{method: "GET", route: "/catalogue", path: fixed("/catalogue"), want: toLogin},
-		{method: "GET", route: "/waivers", path: fixed("/waivers"), want: toLogin},
-		{method: "POST", route: "/waivers", path: fixed("/waivers"), want: toLogin},
-		{method: "POST", route: "/waivers/:id/approve", path: fixed("/waivers/1/approve"), want: toLogin},
-		{method: "POST", route: "/waivers/:id/refuse", path: fixed("/waivers/1/refuse"), want: toLogin},
-		{method: "POST", route: "/admin/registries/upload", path: fixed("/admin/registries/upload"), want: toLogin},
-		{method: "POST", route: "/admin/policies", path: fixed("/admin/policies"), want: toLogin},
-		{method: "GET", route: "/admin/users", path: fixed("/admin/users"), want: toLogin},
-		{method: "POST", route: "/admin/users", path: fixed("/admin/users"), want: toLogin},
-		{method: "POST", route: "/admin/tokens", path: fixed("/admin/tokens"), want: toLogin},
-		{method: "GET", route: "/admin/suppliers", path: fixed("/admin/suppliers"), want: toLogin},
-		{method: "POST", route: "/admin/suppliers", path: fixed("/admin/suppliers"), want: toLogin},
-		{method: "GET", route: "/admin/registries", path: fixed("/admin/registries"), want: toLogin},
-		{method: "POST", route: "/admin/sources", path: fixed("/admin/sources"), want: toLogin},
-		{method: "POST", route: "/admin/sources/:id/refresh", path: fixed("/admin/sources/1/refresh"), want: toLogin},
-		{method: "GET", route: "/admin/policies", path: fixed("/admin/policies"), want: toLogin},
-		{method: "POST", route: "/admin/policies/:version/activate", path: fixed("/admin/policies/x/activate"), want: toLogin},
-		{method: "GET", route: "/admin/audit", path: fixed("/admin/audit"), want: toLogin},
+		// Pages, each role with a real browser session (cookie and CSRF token);
+		// anonymous callers, and API tokens, are sent to sign in.
+		{method: "GET", route: "/supplier", path: fixed("/supplier"), page: true, want: supplierPage},
+		{method: "GET", route: "/supplier/products", path: fixed("/supplier/products"), page: true, want: supplierPage},
+		{method: "POST", route: "/supplier/upload", path: fixed("/supplier/upload"), page: true,
+			body: func(w *world, role string) any {
+				return []byte("sku,gtin,brand,model,category,markets\nP-" + role + ",5901234123457,Acme,M,smart_plug,UK\n")
+			},
+			headers: []string{"Content-Type", "text/csv"}, want: supplierPage303},
+		{method: "GET", route: "/supplier/imports/:id", path: w(func(w *world) int64 { return w.batchB }, "/supplier/imports/%d"), page: true,
+			want: expect{seeOther, ok, ok, forbid, forbid, notFound}},
+		{method: "GET", route: "/dashboard", path: fixed("/dashboard"), page: true, want: managerPage},
+		{method: "GET", route: "/products", path: fixed("/products?verdict=blocked&market=UK"), page: true, want: managerPage},
+		{method: "GET", route: "/products/:id", path: w(func(w *world) int64 { return w.productB }, "/products/%d"), page: true,
+			want: expect{seeOther, ok, ok, ok, ok, notFound}},
+		{method: "GET", route: "/products/:id", path: w(func(w *world) int64 { return w.productA }, "/products/%d"), page: true,
+			want: expect{seeOther, ok, ok, ok, ok, ok}},
+		{method: "GET", route: "/listings", path: fixed("/listings"), page: true, want: managerPage},
+		{method: "GET", route: "/impact", path: fixed("/impact?as_of=2027-01-04"), page: true, want: managerPage},
+		{method: "GET", route: "/disputes", path: fixed("/disputes"), page: true, want: managerPage},
+		{method: "GET", route: "/disputes", path: fixed("/disputes?status=all"), page: true, want: managerPage},
+		// The admin decides first, so the manager finds it decided (as on the API).
+		{method: "POST", route: "/disputes/:id/accept", path: w(func(w *world) int64 { return w.dispute }, "/disputes/%d/accept"), page: true,
+			body: form("note", "the same product"), want: expect{seeOther, seeOther, conflict, forbid, forbid, forbid}},
+		{method: "POST", route: "/disputes/:id/reject", path: w(func(w *world) int64 { return w.dispute }, "/disputes/%d/reject"), page: true,
+			body: form("note", "not the maker's data"), want: expect{seeOther, seeOther, conflict, forbid, forbid, forbid}},
+		{method: "GET", route: "/orders", path: fixed("/orders"), page: true, want: orderPage},
+		{method: "POST", route: "/orders", path: fixed("/orders"), page: true,
+			body: func(w *world, role string) any { return url.Values{"reference": {"PO-page-" + role}, "market": {"UK"}} },
+			want: buyerPage303},
+		{method: "GET", route: "/orders/:id", path: w(func(w *world) int64 { return w.orderB }, "/orders/%d"), page: true, want: orderPage},
+		{method: "POST", route: "/orders/:id/lines", path: w(func(w *world) int64 { return w.orderA }, "/orders/%d/lines"), page: true,
+			body: func(w *world, _ string) any {
+				return url.Values{"version": {fmt.Sprint(w.version(w.orderA))}, "gtin": {"00012345600012"}, "quantity": {"2"}, "delivery_date": {"2030-01-15"}}
+			},
+			want: buyerPage303},
+		// Its line is blocked: the buyer is sent back with the gate's notice.
+		{method: "POST", route: "/orders/:id/:action", path: w(func(w *world) int64 { return w.orderB }, "/orders/%d/submit"), page: true,
+			body: func(w *world, _ string) any { return url.Values{"version": {fmt.Sprint(w.version(w.orderB))}} },
+			want: buyerPage303},
+		// SPEC §1: the procurement catalogue is the buyers' (and their approvers' and admins'), on the page and in the API.
+		{method: "GET", route: "/catalogue", path: fixed("/catalogue?market=UK&all=true"), page: true, want: orderPage},
+		{method: "GET", route: "/waivers", path: fixed("/waivers"), page: true, want: orderPage},
+		{method: "POST", route: "/waivers", path: fixed("/waivers"), page: true,
+			body: func(w *world, _ string) any {
+				return url.Values{"gtin": {"00012345600012"}, "market": {"UK"}, "codes": {"LABEL_REQUIRED"},
+					"justification": {"Needed for the council's accessibility pilot."}, "expires_on": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}}
+			},
+			want: buyerPage303},
+		{method: "POST", route: "/waivers/:id/approve", path: w((*world).freshWaiver, "/waivers/%d/approve"), page: true,
+			body: form("note", "ok"), want: expect{seeOther, forbid, forbid, forbid, seeOther, forbid}},
+		{method: "POST", route: "/waivers/:id/refuse", path: w((*world).freshWaiver, "/waivers/%d/refuse"), page: true,
+			body: form("note", "no"), want: expect{seeOther, forbid, forbid, forbid, seeOther, forbid}},
+		{method: "GET", route: "/admin/users", path: fixed("/admin/users"), page: true, want: adminPage},
+		{method: "POST", route: "/admin/users", path: fixed("/admin/users"), page: true,
+			body: func(w *world, role string) any {
+				return url.Values{"email": {"page-by-" + role + "@test.example"}, "role": {"category_manager"}, "password": {"a long enough password"}}
+			},
+			want: adminPage303},
+		{method: "POST", route: "/admin/tokens", path: fixed("/admin/tokens"), page: true, body: form("name", "ci"),
+			want: expect{seeOther, created, forbid, forbid, forbid, forbid}},
+		{method: "GET", route: "/admin/suppliers", path: fixed("/admin/suppliers"), page: true, want: adminPage},
+		{method: "POST", route: "/admin/suppliers", path: fixed("/admin/suppliers"), page: true,
+			body: func(w *world, role string) any { return url.Values{"name": {"Page supplier by " + role}} }, want: adminPage303},
+		{method: "GET", route: "/admin/registries", path: fixed("/admin/registries"), page: true, want: adminPage},
+		{method: "POST", route: "/admin/registries/upload", path: fixed("/admin/registries/upload?scheme=US-CTM"), page: true,
+			body:    func(*world, string) any { return []byte("label_id,brand,model,status\nCTM-1,Brand,M-1,valid\n") },
+			headers: []string{"Content-Type", "text/csv"}, want: adminPage303},
+		{method: "POST", route: "/admin/sources", path: fixed("/admin/sources"), page: true,
+			body: func(*world, string) any {
+				return url.Values{"scheme": {"SG-CLS"}, "url": {"https://registry.example/sg.csv"}, "schedule": {"0 3 * * *"}}
+			},
+			want: adminPage303},
+		// The source does not answer: the admin is sent back with the failure's notice.
+		{method: "POST", route: "/admin/sources/:id/refresh", path: w(func(w *world) int64 { return w.source }, "/admin/sources/%d/refresh"), page: true,
+			body: form(), want: adminPage303},
+		{method: "GET", route: "/admin/policies", path: fixed("/admin/policies"), page: true, want: adminPage},
+		{method: "POST", route: "/admin/policies", path: fixed("/admin/policies"), page: true,
+			body: func(w *world, role string) any {
+				return fileField("document", "policy.json", policyVersion("page-by-"+role))
+			},
+			want: adminPage303},
+		{method: "POST", route: "/admin/policies/:version/activate", path: func(w *world) string { return "/admin/policies/" + w.policyVersion + "/activate" }, page: true,
+			body: form(), want: adminPage303},
+		{method: "GET", route: "/admin/audit", path: fixed("/admin/audit"), page: true, want: adminPage},
+		// Last: it ends the session it is sent with (each role's own session for this row).
+		{method: "POST", route: "/logout", path: fixed("/logout"), page: true, body: form(), want: toLogin},
 		{method: "POST", route: "/api/v1/session", path: fixed("/api/v1/session"),
 			body: func(w *world, role string) any {
 				return map[string]string{"email": role + "@test.example", "password": "wrong password!"}
@@ -197,7 +328,7 @@ func routeMatrix() []routeCase {
 		{method: "POST", route: "/api/v1/disputes/:id/reject", path: w(func(w *world) int64 { return w.dispute }, "/api/v1/disputes/%d/reject"),
 			body: func(*world, string) any { return map[string]string{"note": "not the maker's data"} },
 			want: expect{unauth, ok, conflict, forbid, forbid, forbid}},
-		{method: "GET", route: "/api/v1/procurement/catalogue", path: fixed("/api/v1/procurement/catalogue?market=UK&all=true"), want: users},
+		{method: "GET", route: "/api/v1/procurement/catalogue", path: fixed("/api/v1/procurement/catalogue?market=UK&all=true"), want: orderReaders},
 		{method: "GET", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"), want: orderReaders},
 		{method: "POST", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"),
 			body: func(w *world, role string) any {
@@ -249,6 +380,19 @@ func routeMatrix() []routeCase {
 	}
 }
 
+// freshWaiver is a new waiver the buyer requested, for a page's decision
+// (the API's rows decide waiverA and waiverB).
+func (w *world) freshWaiver() int64 {
+	w.t.Helper()
+	buyer := access.With(context.Background(), w.users["buyer"].Principal())
+	wv, err := procurement.New(w.db).RequestWaiver(buyer, procurement.NewWaiver{ProductID: w.productB, Market: "UK", Codes: []string{"LABEL_REQUIRED"},
+		Justification: "A fixture waiver long enough to be justified.", ExpiresOn: civil.Today().AddDays(30)})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return wv.ID
+}
+
 // victim is a fresh user for the disable route to act on.
 func (w *world) victim() int64 {
 	w.t.Helper()
@@ -280,6 +424,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 		w := newWorld(t, db)
 		w.openDispute(t)
 		matrix := routeMatrix()
+		sessions := map[string]*webSession{} // each role's browser session, for the pages
 		covered := map[string]bool{}
 		for _, rc := range matrix {
 			covered[rc.method+" "+rc.route] = true
@@ -299,12 +444,23 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 				if rc.body != nil {
 					body = rc.body(w, role)
 				}
-				rec := w.request(role, rc.method, rc.path(w), body, rc.headers...)
+				var rec *httptest.ResponseRecorder
+				if rc.page {
+					rec = w.pageRequest(sessions, role, rc.method, rc.path(w), body, rc.headers...)
+				} else {
+					rec = w.request(role, rc.method, rc.path(w), body, rc.headers...)
+				}
 				if rec.Code != rc.want[i] {
 					t.Errorf("%s %s as %s: status %d, want %d (%s)", rc.method, rc.route, name, rec.Code, rc.want[i], strings.TrimSpace(rec.Body.String()))
 				}
 				if rec.Code >= 400 && strings.HasPrefix(rc.route, "/api/") {
 					errorCode(t, rec) // every refusal uses the one JSON error shape
+				}
+				// An API token does not open a page: it is sent to sign in.
+				if rc.page && role != "" && rc.method == "GET" {
+					if rec := w.request(role, rc.method, rc.path(w), nil); rec.Code != seeOther {
+						t.Errorf("%s %s with %s's API token: status %d, want 303", rc.method, rc.route, name, rec.Code)
+					}
 				}
 			}
 		}

@@ -38,37 +38,51 @@ func (s *Server) listSnapshots(c *gin.Context) error {
 // uploadSnapshot imports a registry file (body or multipart "file"; ?map=
 // for other layouts; ?sample=true for demo data) and recomputes verdicts.
 func (s *Server) uploadSnapshot(c *gin.Context) error {
-	ctx := c.Request.Context()
-	if _, err := access.Require(ctx, access.Admin); err != nil {
-		return err
-	}
-	sc, err := s.registries.Scheme(ctx, c.Param("code"))
+	ch, err := s.receiveSnapshot(c, c.Param("code"), c.Query("sample") == "true")
 	if err != nil {
 		return err
+	}
+	s.respondChange(c, http.StatusCreated, gin.H{"snapshot": ch.Snapshot}, ch.Recomputation)
+	return nil
+}
+
+// receiveSnapshot is the registry upload of the API and the admin page:
+// the caller's role and the scheme are checked before the body is read
+// (refusing a 200 MB upload before receiving it is the point; the domain
+// checks both again), then verdicts.ImportSnapshot stores and recomputes.
+func (s *Server) receiveSnapshot(c *gin.Context, scheme string, sample bool) (verdicts.SnapshotChange, error) {
+	ctx := c.Request.Context()
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return verdicts.SnapshotChange{}, err
+	}
+	if _, err := s.registries.Scheme(ctx, scheme); err != nil {
+		return verdicts.SnapshotChange{}, err
 	}
 	m, err := registry.ParseMapping(c.Query("map"))
 	if err != nil {
-		return err
+		return verdicts.SnapshotChange{}, err
 	}
 	up, err := s.receiveUpload(c)
 	if err != nil {
-		return err
+		return verdicts.SnapshotChange{}, err
 	}
 	defer os.Remove(up.path)
-	entries, err := registry.ReadFile(up.path, sc.Code, m)
-	if err != nil {
-		return err
+	return s.verdicts.ImportSnapshot(ctx, verdicts.SnapshotFile{Scheme: scheme, Path: up.path, Name: up.name, Mapping: m, Sample: sample})
+}
+
+// respondChange answers a change to what verdicts rest on: status with the
+// recompute's stats, or, when the change is stored but the recompute
+// failed, 202 Accepted with a warning in the error shape
+// (VERDICTS_NOT_RECOMPUTED): the change stays, the nightly re-evaluation
+// recomputes, and resending would only store it again.
+func (s *Server) respondChange(c *gin.Context, status int, body gin.H, rc verdicts.Recomputation) {
+	body["recomputed"] = rc.Stats
+	if rc.Pending != nil {
+		loggerOf(c).WarnContext(c.Request.Context(), "verdicts not recomputed after a change", "err", rc.Pending, "request_id", c.GetString(requestIDKey))
+		body["warning"] = errorPayload{Code: rc.Pending.Code, Message: rc.Pending.Message}
+		status = http.StatusAccepted
 	}
-	snap, err := s.registries.Import(ctx, registry.NewSnapshot{Scheme: sc.Code, Source: up.name, Sample: c.Query("sample") == "true", Entries: entries})
-	if err != nil {
-		return err
-	}
-	st, err := s.verdicts.Recompute(ctx, nil)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusCreated, gin.H{"snapshot": snap, "recomputed": st})
-	return nil
+	c.JSON(status, body)
 }
 
 func (s *Server) getSnapshot(c *gin.Context) error {
@@ -110,9 +124,6 @@ func (s *Server) listPolicies(c *gin.Context) error {
 }
 
 func (s *Server) getPolicy(c *gin.Context) error {
-	if _, err := access.From(c.Request.Context()); err != nil {
-		return err
-	}
 	v, doc, err := s.verdicts.Policies().Get(c.Request.Context(), c.Param("version"))
 	if err != nil {
 		return err
@@ -136,16 +147,11 @@ func (s *Server) uploadPolicy(c *gin.Context) error {
 }
 
 func (s *Server) activatePolicy(c *gin.Context) error {
-	ctx := c.Request.Context()
-	v, err := s.verdicts.Policies().Activate(ctx, c.Param("version"))
+	ch, err := s.verdicts.ActivatePolicy(c.Request.Context(), c.Param("version"))
 	if err != nil {
 		return err
 	}
-	st, err := s.verdicts.Recompute(ctx, nil)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"policy": v, "recomputed": st})
+	s.respondChange(c, http.StatusOK, gin.H{"policy": ch.Policy}, ch.Recomputation)
 	return nil
 }
 
@@ -159,7 +165,8 @@ func (s *Server) recompute(c *gin.Context) error {
 }
 
 func verdictFilter(c *gin.Context) (verdicts.Filter, civil.Date, error) {
-	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: strings.ToLower(c.Query("channel")), Verdict: c.Query("verdict"), Code: c.Query("code")}
+	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: strings.ToLower(c.Query("channel")), Verdict: c.Query("verdict"), Code: c.Query("code"),
+		Category: c.Query("category"), Query: c.Query("q")}
 	var err error
 	if f.SupplierID, err = queryInt(c, "supplier_id"); err != nil {
 		return f, civil.Date{}, err
@@ -176,6 +183,8 @@ func verdictFilter(c *gin.Context) (verdicts.Filter, civil.Date, error) {
 // listVerdicts streams the stored verdicts, or with ?as_of= a forecast, as one JSON array.
 func (s *Server) listVerdicts(c *gin.Context) error {
 	ctx := c.Request.Context()
+	// Checked here as well as by List: once the 200 and the array's first
+	// byte are out, a refusal could only end the array early.
 	if _, err := access.From(ctx); err != nil {
 		return err
 	}
@@ -286,6 +295,7 @@ var listingTypes = map[string]string{"csv": "text/csv; charset=utf-8", "json": "
 // listings streams the listing feed: only products allowed in the market.
 func (s *Server) listings(c *gin.Context) error {
 	ctx := c.Request.Context()
+	// Checked here as well as by the feed: a refusal must come before the 200 goes out.
 	if _, err := access.From(ctx); err != nil {
 		return err
 	}
@@ -344,27 +354,15 @@ func (s *Server) addSource(c *gin.Context) error {
 
 // refreshSource fetches one source now; a failure is reported and the last good snapshot stays.
 func (s *Server) refreshSource(c *gin.Context) error {
-	ctx := c.Request.Context()
-	if _, err := access.Require(ctx, access.Admin); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	src, err := s.registries.Source(ctx, id)
+	ch, err := s.verdicts.RefreshSource(c.Request.Context(), s.fetcher, id)
 	if err != nil {
 		return err
 	}
-	snap, err := s.registries.Refresh(ctx, s.fetcher, src)
-	if err != nil {
-		return err
-	}
-	st, err := s.verdicts.Recompute(ctx, nil)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusCreated, gin.H{"snapshot": snap, "recomputed": st})
+	s.respondChange(c, http.StatusCreated, gin.H{"snapshot": ch.Snapshot}, ch.Recomputation)
 	return nil
 }
 

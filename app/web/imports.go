@@ -25,7 +25,9 @@ import (
 // ?wait=true, the finished batch.
 func (s *Server) uploadImport(c *gin.Context) error {
 	ctx := c.Request.Context()
-	p, err := access.From(ctx)
+	// Checked here as well as in the importer: a role that may not import is
+	// refused before its upload (up to the file limit) is read to disk.
+	p, err := access.Require(ctx, access.Admin, access.Supplier)
 	if err != nil {
 		return err
 	}
@@ -41,30 +43,19 @@ func (s *Server) uploadImport(c *gin.Context) error {
 		}
 	}
 	req := imports.Request{SupplierID: supplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)}
-	batch, err := s.importer.Start(ctx, req)
-	if err != nil {
-		os.Remove(up.path)
-		return err
-	}
 	if c.Query("wait") == "true" {
 		defer os.Remove(up.path)
-		batch, err = s.importer.Run(ctx, batch, req)
+		batch, err := s.importer.Import(ctx, req)
 		if err != nil {
 			return err
 		}
 		c.JSON(http.StatusCreated, gin.H{"import": batch})
 		return nil
 	}
-	// The import outlives the request: it keeps the caller's identity, not its cancellation.
-	bg := access.With(s.background, p)
-	s.running.Add(1)
-	go func() {
-		defer s.running.Done()
-		defer os.Remove(up.path)
-		if _, err := s.importer.Run(bg, batch, req); err != nil {
-			s.logImportFailure(batch.ID, req.RequestID, err)
-		}
-	}()
+	batch, err := s.background.Start(ctx, req)
+	if err != nil {
+		return err
+	}
 	c.Header("Location", fmt.Sprintf("/api/v1/imports/%d", batch.ID))
 	c.JSON(http.StatusAccepted, gin.H{"import": batch})
 	return nil
@@ -73,12 +64,12 @@ func (s *Server) uploadImport(c *gin.Context) error {
 // logImportFailure logs why a background import failed, with the request
 // that started it: the batch shows the supplier only a code and a safe
 // message quoting that request id.
-func (s *Server) logImportFailure(batchID int64, requestID string, err error) {
+func (s *Server) logImportFailure(b imports.Batch, req imports.Request, err error) {
 	level := slog.LevelWarn // the supplier's file: the batch already says what to fix
 	if errs.KindOf(err) == errs.Internal || errs.KindOf(err) == errs.Unavailable {
 		level = slog.LevelError
 	}
-	s.log.Log(context.Background(), level, "import failed", "batch", batchID, "err", err, "request_id", requestID)
+	s.log.Log(context.Background(), level, "import failed", "batch", b.ID, "err", err, "request_id", req.RequestID)
 }
 
 type upload struct {

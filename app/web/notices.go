@@ -36,6 +36,7 @@ const (
 	noticePolicyActivated    notice = "policy-activated"
 	noticeDisputeAccepted    notice = "dispute-accepted"
 	noticeDisputeRejected    notice = "dispute-rejected"
+	noticeNotRecomputed      notice = "verdicts-not-recomputed"
 )
 
 // noticeText is a notice's message and whether it reports a failure
@@ -68,6 +69,7 @@ var notices = map[notice]noticeText{
 	noticePolicyActivated:    {text: "Policy activated; verdicts recomputed."},
 	noticeDisputeAccepted:    {text: "Dispute accepted: the offer is judged on its own data; its verdicts were recomputed."},
 	noticeDisputeRejected:    {text: "Dispute rejected: the offer stays blocked until its supplier uploads data that agrees."},
+	noticeNotRecomputed:      {text: "Stored, but the verdicts were not recomputed (VERDICTS_NOT_RECOMPUTED): the nightly re-evaluation recomputes them.", error: true},
 }
 
 // back redirects to path (which has no query) with a notice for its page.

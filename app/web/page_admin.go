@@ -3,7 +3,6 @@ package web
 import (
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/audit"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog/registry"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
 func (s *Server) adminUsersPage(c *gin.Context) error {
@@ -102,7 +102,10 @@ type schemeView struct {
 
 func (s *Server) adminRegistriesPage(c *gin.Context) error {
 	ctx := c.Request.Context()
-	if _, err := access.Require(ctx, access.Admin); err != nil {
+	// Sources (admins only) refuses everyone else; read it first, so that
+	// nothing else is read for them.
+	sources, err := s.registries.Sources(ctx)
+	if err != nil {
 		return err
 	}
 	schemes, err := s.registries.Schemes(ctx)
@@ -122,39 +125,25 @@ func (s *Server) adminRegistriesPage(c *gin.Context) error {
 		}
 		views = append(views, v)
 	}
-	sources, err := s.registries.Sources(ctx)
-	if err != nil {
-		return err
-	}
 	return s.page(c, http.StatusOK, "admin_registries.html", "Registries", map[string]any{"Schemes": views, "Sources": sources})
 }
 
 func (s *Server) adminUploadSnapshot(c *gin.Context) error {
-	ctx := c.Request.Context()
-	if _, err := access.Require(ctx, access.Admin); err != nil {
-		return err
-	}
-	code := c.Query("scheme")
-	m, err := registry.ParseMapping(c.Query("map"))
+	ch, err := s.receiveSnapshot(c, c.Query("scheme"), false)
 	if err != nil {
 		return err
 	}
-	up, err := s.receiveUpload(c)
-	if err != nil {
-		return err
+	return backAfterChange(c, "/admin/registries", noticeSnapshotStored, ch.Recomputation)
+}
+
+// backAfterChange redirects with done, or, when the change is stored but
+// the verdicts were not recomputed, with the notice that says so.
+func backAfterChange(c *gin.Context, path string, done notice, rc verdicts.Recomputation) error {
+	if rc.Pending != nil {
+		loggerOf(c).WarnContext(c.Request.Context(), "verdicts not recomputed after a change", "err", rc.Pending, "request_id", c.GetString(requestIDKey))
+		return back(c, path, noticeNotRecomputed)
 	}
-	defer os.Remove(up.path)
-	entries, err := registry.ReadFile(up.path, code, m)
-	if err != nil {
-		return err
-	}
-	if _, err := s.registries.Import(ctx, registry.NewSnapshot{Scheme: code, Source: up.name, Entries: entries}); err != nil {
-		return err
-	}
-	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
-		return err
-	}
-	return back(c, "/admin/registries", noticeSnapshotStored)
+	return back(c, path, done)
 }
 
 func (s *Server) adminAddSource(c *gin.Context) error {
@@ -175,23 +164,17 @@ func (s *Server) adminRefreshSource(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	src, err := s.registries.Source(ctx, id)
+	ch, err := s.verdicts.RefreshSource(ctx, s.fetcher, id)
 	if err != nil {
-		return err
-	}
-	if _, err := s.registries.Refresh(ctx, s.fetcher, src); err != nil {
 		if errs.KindOf(err) != errs.Unavailable {
 			return err // forbidden, not found, the database: the error page
 		}
 		// The source's status records a code and a safe message; the banner
 		// is a fixed notice, and the cause goes to the log with the request id.
-		loggerOf(c).WarnContext(ctx, "registry refresh failed", "source", src.ID, "err", err, "request_id", c.GetString(requestIDKey))
+		loggerOf(c).WarnContext(ctx, "registry refresh failed", "source", id, "err", err, "request_id", c.GetString(requestIDKey))
 		return back(c, "/admin/registries", noticeRefreshFailed)
 	}
-	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
-		return err
-	}
-	return back(c, "/admin/registries", noticeSourceRefreshed)
+	return backAfterChange(c, "/admin/registries", noticeSourceRefreshed, ch.Recomputation)
 }
 
 func (s *Server) adminPoliciesPage(c *gin.Context) error {
@@ -228,14 +211,11 @@ func (s *Server) adminUploadPolicy(c *gin.Context) error {
 }
 
 func (s *Server) adminActivatePolicy(c *gin.Context) error {
-	ctx := c.Request.Context()
-	if _, err := s.verdicts.Policies().Activate(ctx, c.Param("version")); err != nil {
+	ch, err := s.verdicts.ActivatePolicy(c.Request.Context(), c.Param("version"))
+	if err != nil {
 		return err
 	}
-	if _, err := s.verdicts.Recompute(ctx, nil); err != nil {
-		return err
-	}
-	return back(c, "/admin/policies", noticePolicyActivated)
+	return backAfterChange(c, "/admin/policies", noticePolicyActivated, ch.Recomputation)
 }
 
 func (s *Server) adminAuditPage(c *gin.Context) error {

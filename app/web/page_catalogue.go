@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -59,15 +58,10 @@ func (s *Server) productsPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	q, category := strings.ToLower(strings.TrimSpace(c.Query("q"))), c.Query("category")
 	const limit = 500
 	var rows []verdicts.Row
-	var categories map[int64]string
 	truncated := false
 	err = s.verdicts.List(ctx, f, func(r verdicts.Row) error {
-		if q != "" && !strings.Contains(strings.ToLower(r.SKU+" "+r.GTIN+" "+r.Supplier), q) {
-			return nil
-		}
 		if len(rows) == limit {
 			truncated = true
 			return errStopListing
@@ -78,46 +72,17 @@ func (s *Server) productsPage(c *gin.Context) error {
 	if err != nil && err != errStopListing {
 		return err
 	}
-	if category != "" {
-		categories, err = s.categoriesOf(c, rows)
-		if err != nil {
-			return err
-		}
-		kept := rows[:0]
-		for _, r := range rows {
-			if categories[r.ProductID] == category {
-				kept = append(kept, r)
-			}
-		}
-		rows = kept
-	}
 	suppliers, err := s.suppliers.List(ctx)
 	if err != nil {
 		return err
 	}
 	return s.page(c, http.StatusOK, "products.html", "Products", map[string]any{
-		"Rows": rows, "Truncated": truncated, "F": f, "Q": c.Query("q"), "Category": category,
+		"Rows": rows, "Truncated": truncated, "F": f, "Q": f.Query, "Category": f.Category,
 		"Markets": catalog.MarketCodes, "Channels": catalog.Channels, "Categories": catalog.Categories, "Suppliers": suppliers,
 	})
 }
 
 var errStopListing = errs.E(errs.Internal, "STOP", "enough rows")
-
-func (s *Server) categoriesOf(c *gin.Context, rows []verdicts.Row) (map[int64]string, error) {
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.ProductID)
-	}
-	products, err := s.products.ProductsByID(c.Request.Context(), ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]string, len(products))
-	for id, p := range products {
-		out[id] = p.Category
-	}
-	return out, nil
-}
 
 // verdictView is a stored verdict decoded for the product page.
 type verdictView struct {

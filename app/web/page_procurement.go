@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog"
@@ -152,26 +151,13 @@ func (s *Server) orderActionPage(c *gin.Context) error {
 }
 
 func (s *Server) cataloguePage(c *gin.Context) error {
-	ctx := c.Request.Context()
-	if _, err := access.Require(ctx, access.Buyer, access.Approver, access.Admin); err != nil {
-		return err
-	}
 	market := strings.ToUpper(c.DefaultQuery("market", "UK"))
-	f := verdicts.Filter{Market: market, Channel: "procurement"}
-	if c.Query("all") != "true" {
-		f.Verdict = "allowed"
-	}
-	if _, _, err := verdicts.ListingScope(market, "procurement"); err != nil {
-		return err
-	}
-	q := strings.ToLower(c.Query("q"))
 	var rows []verdicts.Row
-	err := s.verdicts.List(ctx, f, func(r verdicts.Row) error {
-		if q == "" || strings.Contains(strings.ToLower(r.SKU+" "+r.GTIN+" "+r.Supplier), q) {
+	err := s.procurement.Catalogue(c.Request.Context(), procurement.CatalogueQuery{Market: market, All: c.Query("all") == "true", Query: c.Query("q")},
+		func(r verdicts.Row) error {
 			rows = append(rows, r)
-		}
-		return nil
-	})
+			return nil
+		})
 	if err != nil {
 		return err
 	}
@@ -195,18 +181,8 @@ func (s *Server) requestWaiverPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	g, ok := catalog.NormaliseGTIN(strings.TrimSpace(c.PostForm("gtin")))
-	if !ok {
-		return errs.Invalidf("INVALID_GTIN", "%q is not a GTIN", c.PostForm("gtin"))
-	}
-	products, err := s.products.Products(access.With(ctx, access.System("waiver")), catalog.ProductFilter{GTIN: g, Limit: 2})
-	if err != nil {
-		return err
-	}
-	if len(products) != 1 {
-		return errs.E(errs.NotFound, "UNKNOWN_PRODUCT", "no single product has GTIN %s", g)
-	}
-	_, err = s.procurement.RequestWaiver(ctx, procurement.NewWaiver{ProductID: products[0].ID, Market: c.PostForm("market"),
+	supplierID, _ := strconv.ParseInt(c.PostForm("supplier_id"), 10, 64)
+	_, err = s.procurement.RequestWaiver(ctx, procurement.NewWaiver{GTIN: strings.TrimSpace(c.PostForm("gtin")), SupplierID: supplierID, Market: c.PostForm("market"),
 		Codes: strings.Fields(strings.ReplaceAll(c.PostForm("codes"), ",", " ")), Justification: c.PostForm("justification"), ExpiresOn: expires})
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"sort"
 
 	"github.com/gin-gonic/gin"
@@ -31,6 +30,7 @@ func (s *Server) supplierHome(c *gin.Context) error {
 // supplierUpload starts an import of the uploaded file and shows its progress.
 func (s *Server) supplierUpload(c *gin.Context) error {
 	ctx := c.Request.Context()
+	// Checked before the upload is read to disk (the importer checks again).
 	p, err := access.Require(ctx, access.Supplier)
 	if err != nil {
 		return err
@@ -39,21 +39,10 @@ func (s *Server) supplierUpload(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	req := imports.Request{SupplierID: p.SupplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)}
-	batch, err := s.importer.Start(ctx, req)
+	batch, err := s.background.Start(ctx, imports.Request{SupplierID: p.SupplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)})
 	if err != nil {
-		os.Remove(up.path)
 		return err
 	}
-	bg := access.With(s.background, p)
-	s.running.Add(1)
-	go func() {
-		defer s.running.Done()
-		defer os.Remove(up.path)
-		if _, err := s.importer.Run(bg, batch, req); err != nil {
-			s.logImportFailure(batch.ID, req.RequestID, err)
-		}
-	}()
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/supplier/imports/%d", batch.ID))
 	return nil
 }

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -41,49 +40,8 @@ func (b *webSession) post(path string, form url.Values) *httptest.ResponseRecord
 	return rec
 }
 
-// TestPagesByRole opens every page as every role with a real session.
-func TestPagesByRole(t *testing.T) {
-	w := newWorld(t, dbtest.SQLite(t))
-	w.openDispute(t)
-	roles := []string{"admin", "category_manager", "buyer", "approver", "supplier"}
-	pages := []struct {
-		path string
-		want map[string]int // role -> status; missing roles get 403
-	}{
-		{"/supplier", map[string]int{"supplier": 200}},
-		{"/supplier/products", map[string]int{"supplier": 200}},
-		{fmt.Sprintf("/supplier/imports/%d", w.batchB), map[string]int{"admin": 200, "category_manager": 200, "supplier": 404}},
-		{"/dashboard", map[string]int{"admin": 200, "category_manager": 200}},
-		{"/products?verdict=blocked&market=UK", map[string]int{"admin": 200, "category_manager": 200}},
-		{fmt.Sprintf("/products/%d", w.productB), map[string]int{"admin": 200, "category_manager": 200, "buyer": 200, "approver": 200, "supplier": 404}},
-		{fmt.Sprintf("/products/%d", w.productA), map[string]int{"admin": 200, "category_manager": 200, "buyer": 200, "approver": 200, "supplier": 200}},
-		{"/listings", map[string]int{"admin": 200, "category_manager": 200}},
-		{"/disputes", map[string]int{"admin": 200, "category_manager": 200}},
-		{"/disputes?status=all", map[string]int{"admin": 200, "category_manager": 200}},
-		{"/impact?as_of=2027-01-04", map[string]int{"admin": 200, "category_manager": 200}},
-		{"/orders", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
-		{fmt.Sprintf("/orders/%d", w.orderB), map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
-		{"/catalogue?market=UK&all=true", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
-		{"/waivers", map[string]int{"admin": 200, "buyer": 200, "approver": 200}},
-		{"/admin/users", map[string]int{"admin": 200}},
-		{"/admin/suppliers", map[string]int{"admin": 200}},
-		{"/admin/registries", map[string]int{"admin": 200}},
-		{"/admin/policies", map[string]int{"admin": 200}},
-		{"/admin/audit", map[string]int{"admin": 200}},
-	}
-	for _, role := range roles {
-		b := w.browse(role)
-		for _, p := range pages {
-			want, ok := p.want[role]
-			if !ok {
-				want = 403
-			}
-			if rec := b.get(p.path); rec.Code != want {
-				t.Errorf("%s as %s: %d, want %d", p.path, role, rec.Code, want)
-			}
-		}
-	}
-}
+// Which role may open which page is in the one role matrix
+// (TestEveryRouteWithEveryRole), with a real browser session per role.
 
 func TestLoginPageSignsInAndSendsEachRoleToItsWork(t *testing.T) {
 	w := newWorld(t, dbtest.SQLite(t))

@@ -66,7 +66,9 @@ type decisionRequest struct {
 }
 
 type waiverRequest struct {
-	ProductID     int64      `json:"product_id"`
+	ProductID     int64      `json:"product_id"` // or gtin (and supplier_id when several suppliers offer it)
+	GTIN          string     `json:"gtin"`
+	SupplierID    int64      `json:"supplier_id"`
 	Market        string     `json:"market"`
 	Codes         []string   `json:"codes"`
 	Justification string     `json:"justification"`
@@ -80,21 +82,12 @@ func (s *Server) SetDeliveryHorizon(years int) error { return s.procurement.SetD
 // catalogue lists the products buyers may order in a market (?all=true adds
 // the others, with why they are not eligible).
 func (s *Server) catalogue(c *gin.Context) error {
-	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: "procurement"}
-	if _, _, err := verdicts.ListingScope(f.Market, f.Channel); err != nil {
-		return err
-	}
-	if c.Query("all") != "true" {
-		f.Verdict = "allowed"
-	}
-	q := strings.ToLower(c.Query("q"))
 	var items []verdicts.Row
-	err := s.verdicts.List(c.Request.Context(), f, func(r verdicts.Row) error {
-		if q == "" || strings.Contains(strings.ToLower(r.SKU+" "+r.GTIN+" "+r.Supplier), q) {
+	err := s.procurement.Catalogue(c.Request.Context(), procurement.CatalogueQuery{Market: c.Query("market"), All: c.Query("all") == "true", Query: c.Query("q")},
+		func(r verdicts.Row) error {
 			items = append(items, r)
-		}
-		return nil
-	})
+			return nil
+		})
 	if err != nil {
 		return err
 	}
@@ -296,7 +289,7 @@ func (s *Server) requestWaiver(c *gin.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	w, err := s.procurement.RequestWaiver(c.Request.Context(), procurement.NewWaiver{ProductID: req.ProductID, Market: req.Market,
+	w, err := s.procurement.RequestWaiver(c.Request.Context(), procurement.NewWaiver{ProductID: req.ProductID, GTIN: req.GTIN, SupplierID: req.SupplierID, Market: req.Market,
 		Codes: req.Codes, Justification: req.Justification, ExpiresOn: req.ExpiresOn})
 	if err != nil {
 		return err

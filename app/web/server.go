@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -61,9 +60,7 @@ type Server struct {
 
 	// Imports run in the background; shutdown cancels them (their batches
 	// end failed, nothing half-stored) after waiting a while for them to finish.
-	background context.Context
-	stopBG     context.CancelFunc
-	running    sync.WaitGroup
+	background *imports.Background
 }
 
 // New builds the server and its routes on db.
@@ -89,7 +86,7 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 		importLimits: imports.DefaultLimits,
 	}
 	s.importer.OnCommit = verdicts.AfterImport
-	s.background, s.stopBG = context.WithCancel(context.Background())
+	s.background = imports.NewBackground(s.importer, s.logImportFailure)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.auditHead)
 	s.engine = s.routes(newMetrics(s.registry))
 	return s
@@ -113,17 +110,7 @@ func (s *Server) TrustProxies(proxies []string) error {
 }
 
 // Drain waits for background imports until ctx ends, then cancels the rest.
-func (s *Server) Drain(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { s.running.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		s.stopBG()
-		<-done
-	}
-	s.stopBG()
-}
+func (s *Server) Drain(ctx context.Context) { s.background.Drain(ctx) }
 
 // Handler returns the root HTTP handler.
 func (s *Server) Handler() http.Handler { return s.engine }

@@ -98,9 +98,13 @@ func (s *Store) Versions(ctx context.Context) ([]Version, error) {
 	return out, err
 }
 
-// Get returns one version with its parsed document.
+// Get returns one version with its parsed document. Any signed-in user may
+// read policies (they explain every verdict).
 func (s *Store) Get(ctx context.Context, version string) (Version, *Document, error) {
 	var v Version
+	if _, err := access.From(ctx); err != nil {
+		return v, nil, err
+	}
 	if err := s.db.WithContext(ctx).Where("version = ?", version).First(&v).Error; err != nil {
 		return v, nil, database.Translate(err, "policy version "+version)
 	}
@@ -112,6 +116,9 @@ func (s *Store) Get(ctx context.Context, version string) (Version, *Document, er
 // shipped default policy is stored and activated first.
 func (s *Store) Active(ctx context.Context) (Version, *Document, error) {
 	var v Version
+	if _, err := access.From(ctx); err != nil {
+		return v, nil, err
+	}
 	err := s.db.WithContext(ctx).Where("active = ?", true).First(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		if v, err = s.installDefault(ctx); err != nil {

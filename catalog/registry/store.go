@@ -38,6 +38,9 @@ func (s *Store) Schemes(ctx context.Context) ([]Scheme, error) {
 // Scheme returns the scheme with code, UNKNOWN_SCHEME if there is none.
 func (s *Store) Scheme(ctx context.Context, code string) (Scheme, error) {
 	var sc Scheme
+	if _, err := access.From(ctx); err != nil {
+		return sc, err
+	}
 	err := s.db.WithContext(ctx).Where("code = ?", strings.ToUpper(strings.TrimSpace(code))).First(&sc).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return sc, errs.E(errs.NotFound, "UNKNOWN_SCHEME", "no label scheme has the code %q", code)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/kernel/access"
 )
 
 // View is every scheme's latest snapshot, loaded for matching. The verdict
@@ -75,6 +77,9 @@ func NewView(now time.Time, loaded []Loaded) *View {
 
 // LoadView loads every scheme's latest snapshot; staleness is judged against now.
 func (s *Store) LoadView(ctx context.Context, now time.Time) (*View, error) {
+	if _, err := access.From(ctx); err != nil {
+		return nil, err
+	}
 	db := s.db.WithContext(ctx)
 	var schemes []Scheme
 	if err := db.Order("code").Find(&schemes).Error; err != nil {

@@ -65,9 +65,14 @@ func (s *Service) Forecast(ctx context.Context, asOf civil.Date, doc *policy.Doc
 	if err != nil {
 		return err
 	}
+	text := strings.ToLower(strings.TrimSpace(f.Query))
 	return s.products(ctx, nil, f.SupplierID, func(batch []catalog.Product) error {
 		for i := range batch {
 			p := &batch[i]
+			if (f.Category != "" && p.Category != f.Category) ||
+				(text != "" && !strings.Contains(strings.ToLower(p.SKU), text) && !strings.Contains(p.GTIN, text) && !strings.Contains(strings.ToLower(names[p.SupplierID]), text)) {
+				continue // List's SQL filter, on the products read
+			}
 			for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
 				if !f.keep(v.Market, v.Channel, v.Verdict, v.Codes()) {
 					continue
@@ -119,6 +124,13 @@ func (s *Service) List(ctx context.Context, f Filter, fn func(Row) error) error 
 		}
 		if f.SupplierID > 0 {
 			q = q.Where("p.supplier_id = ?", f.SupplierID)
+		}
+		if f.Category != "" {
+			q = q.Where("p.category = ?", f.Category)
+		}
+		if t := strings.TrimSpace(f.Query); t != "" {
+			like := "%" + strings.ToLower(database.EscapeLike(t)) + "%"
+			q = q.Where(`(LOWER(p.sku) LIKE ? ESCAPE '\' OR p.gtin LIKE ? ESCAPE '\' OR LOWER(s.name) LIKE ? ESCAPE '\')`, like, like, like)
 		}
 		var rows []storedRow
 		if err := q.Find(&rows).Error; err != nil {
@@ -379,6 +391,9 @@ type Evaluator struct{ ev evaluation }
 
 // NewEvaluator loads the active policy and the latest registries.
 func (s *Service) NewEvaluator(ctx context.Context) (*Evaluator, error) {
+	if _, err := access.From(ctx); err != nil {
+		return nil, err
+	}
 	ev, err := s.prepare(ctx, civil.Date{}, nil)
 	if err != nil {
 		return nil, err

@@ -294,8 +294,12 @@ func AfterImport(ctx context.Context, tx *gorm.DB, batchID int64) error {
 }
 
 // RecomputeBatch recomputes the products an import batch created or changed.
-// It runs as the system: whoever imported, every verdict must follow.
+// Only those who may import (admins, suppliers) call it; it then runs as the
+// system: whoever imported, every verdict must follow.
 func (s *Service) RecomputeBatch(ctx context.Context, batchID int64) error {
+	if _, err := access.Require(ctx, access.Admin, access.Supplier); err != nil {
+		return err
+	}
 	ctx = access.With(ctx, access.System("import"))
 	var ids []int64
 	if err := s.db.WithContext(ctx).Table("products").Where("batch_id = ?", batchID).Pluck("id", &ids).Error; err != nil {

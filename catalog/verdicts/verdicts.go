@@ -78,6 +78,8 @@ type Filter struct {
 	Verdict    string
 	SupplierID int64
 	Code       string
+	Category   string // the product's category
+	Query      string // text in the SKU, the GTIN or the supplier's name, ignoring case
 }
 
 // fingerprint identifies what a verdict says without encoding it: the
