@@ -329,6 +329,11 @@ func routeMatrix() []routeCase {
 			body: func(*world, string) any { return map[string]string{"note": "not the maker's data"} },
 			want: expect{unauth, ok, conflict, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/procurement/catalogue", path: fixed("/api/v1/procurement/catalogue?market=UK&all=true"), want: orderReaders},
+		{method: "POST", route: "/api/v1/procurement/check", path: fixed("/api/v1/procurement/check"),
+			body: func(*world, string) any {
+				return map[string]any{"market": "UK", "lines": []map[string]any{{"gtin": "00012345600012", "quantity": 1, "delivery_date": "2030-01-15"}}}
+			},
+			want: orderReaders},
 		{method: "GET", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"), want: orderReaders},
 		{method: "POST", route: "/api/v1/purchase-orders", path: fixed("/api/v1/purchase-orders"),
 			body: func(w *world, role string) any {

@@ -316,3 +316,34 @@ func (s *Server) decideWaiver(approve bool) handler {
 		return nil
 	}
 }
+
+// externalOrderRequest is an order raised in another system, for the gate.
+type externalOrderRequest struct {
+	Market string `json:"market"`
+	Lines  []struct {
+		GTIN         string     `json:"gtin"`
+		SupplierID   int64      `json:"supplier_id"`
+		SKU          string     `json:"sku"`
+		Quantity     int        `json:"quantity"`
+		DeliveryDate civil.Date `json:"delivery_date"`
+	} `json:"lines"`
+}
+
+// checkExternalOrder is the gate for purchase orders raised elsewhere:
+// POST /api/v1/procurement/check.
+func (s *Server) checkExternalOrder(c *gin.Context) error {
+	var req externalOrderRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	x := procurement.ExternalOrder{Market: req.Market}
+	for _, l := range req.Lines {
+		x.Lines = append(x.Lines, procurement.NewLine{GTIN: l.GTIN, SupplierID: l.SupplierID, SKU: l.SKU, Quantity: l.Quantity, DeliveryDate: l.DeliveryDate})
+	}
+	lines, err := s.procurement.CheckExternal(c.Request.Context(), x)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"lines": lines})
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -120,4 +121,37 @@ func (w *world) orderWithLine(t *testing.T, reference string, line map[string]an
 		t.Fatalf("add line: %d %s", rec.Code, rec.Body.String())
 	}
 	return created.Order.ID
+}
+
+// An e-procurement system checks an order it has not issued: the answer
+// names each line's decision, and no order is stored.
+func TestAnOrderRaisedElsewhereIsCheckedThroughTheAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		w := newWorld(t, db)
+		orders := count(t, db, "purchase_orders")
+		rec := w.request("buyer", "POST", "/api/v1/procurement/check", map[string]any{"market": "UK", "lines": []map[string]any{
+			{"gtin": "00012345600012", "quantity": 2, "delivery_date": "2030-01-15"},
+			{"gtin": "5012345678900", "quantity": 1, "delivery_date": "2030-01-15"},
+		}})
+		var body struct {
+			Lines []struct {
+				Line     int
+				Decision string
+				Reasons  []struct{ Code, Fix string }
+			}
+		}
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil || len(body.Lines) != 2 {
+			t.Fatalf("%d %s", rec.Code, rec.Body.String())
+		}
+		if body.Lines[0].Decision != "blocked" || body.Lines[1].Decision != "blocked" || body.Lines[1].Reasons[0].Code != "UNKNOWN_PRODUCT" || body.Lines[1].Reasons[0].Fix == "" {
+			t.Fatalf("decisions: %+v", body.Lines)
+		}
+		if count(t, db, "purchase_orders") != orders {
+			t.Fatal("a check stored an order")
+		}
+		rec = w.request("buyer", "POST", "/api/v1/procurement/check", map[string]any{"market": "UK", "lines": []map[string]any{{"gtin": "00012345600012", "delivery_date": "2030-01-15"}}})
+		if rec.Code != http.StatusBadRequest || errorCode(t, rec) != "INVALID_QUANTITY" || !strings.Contains(rec.Body.String(), "line 1") {
+			t.Fatalf("a line without quantity: %d %s", rec.Code, rec.Body.String())
+		}
+	})
 }

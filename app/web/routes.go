@@ -130,6 +130,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.POST("/disputes/:id/reject", h(s.decideDispute(false)))
 
 	my.GET("/procurement/catalogue", h(s.catalogue))
+	my.POST("/procurement/check", h(s.checkExternalOrder))
 	my.GET("/purchase-orders", h(s.listOrders))
 	my.POST("/purchase-orders", h(s.createOrder))
 	my.GET("/purchase-orders/:id", h(s.getOrder))
