@@ -1,0 +1,195 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+	"github.com/cascade-gate/cascade/app/web"
+)
+
+// The served OpenAPI document, loaded once for every test of the package.
+var contract struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+}
+
+// loadContract reads the document as srv serves it (the first caller's server).
+func loadContract(srv http.Handler) (*openapi3.T, routers.Router, error) {
+	contract.once.Do(func() {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/openapi.json", nil))
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(rec.Body.Bytes())
+		if err != nil {
+			contract.err = err
+			return
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			contract.err = err
+			return
+		}
+		contract.doc = doc
+		contract.router, contract.err = gorillamux.NewRouter(doc)
+	})
+	return contract.doc, contract.router, contract.err
+}
+
+func init() {
+	// Bodies the document describes as files: validated as strings.
+	for _, ct := range []string{"text/csv", "text/html", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
+	}
+}
+
+// checkContract validates an answer of the API against the document: its
+// status must be one the operation lists, its body must match that
+// status's schema for its media type. Routes the document does not know
+// are left to TestTheOpenAPIDocumentListsEveryRouteAndNoOther.
+func checkContract(t *testing.T, srv http.Handler, req *http.Request, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if !strings.HasPrefix(req.URL.Path, "/api/v1/") {
+		return
+	}
+	_, router, err := loadContract(srv)
+	if err != nil {
+		t.Fatalf("the OpenAPI document does not load: %v", err)
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		return // an undocumented route or method: the route-table test says so
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status: rec.Code,
+		Header: rec.Header(),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	in.SetBodyBytes(rec.Body.Bytes())
+	if mt, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type")); mt == "" && rec.Body.Len() == 0 {
+		in.Options.ExcludeResponseBody = true
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		body := rec.Body.String()
+		if len(body) > 600 {
+			body = body[:600] + "…"
+		}
+		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\nbody: %s", req.Method, req.URL.Path, rec.Code, err, body)
+	}
+}
+
+var ginParam = regexp.MustCompile(`:(\w+)`)
+
+// TestTheOpenAPIDocumentListsEveryRouteAndNoOther keeps the document and the
+// route table the same: every /api/v1 route is an operation of the
+// document, and every operation is a route.
+func TestTheOpenAPIDocumentListsEveryRouteAndNoOther(t *testing.T) {
+	srv := web.New(dbtest.SQLite(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	doc, _, err := loadContract(srv.Handler())
+	if err != nil {
+		t.Fatalf("the served document is not valid OpenAPI: %v", err)
+	}
+	if doc.OpenAPI != "3.1.0" || !doc.IsOpenAPI31OrLater() {
+		t.Fatalf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	routes := map[string]bool{}
+	for _, r := range srv.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") {
+			continue
+		}
+		key := r.Method + " " + ginParam.ReplaceAllString(r.Path, "{$1}")
+		routes[key] = true
+		if !documented[key] {
+			t.Errorf("route %s %s is not in the OpenAPI document (app/web/openapi_gen_test.go)", r.Method, r.Path)
+		}
+	}
+	var extra []string
+	for op := range documented {
+		if !routes[op] {
+			extra = append(extra, op)
+		}
+	}
+	sort.Strings(extra)
+	for _, op := range extra {
+		t.Errorf("the OpenAPI document has %s, which the route table does not", op)
+	}
+	if len(routes) < 60 {
+		t.Fatalf("only %d API routes found", len(routes))
+	}
+}
+
+// TestTheOpenAPIDocumentIsServedAndRenderedWithoutExternalResources serves
+// the document to anyone and renders it as a page that loads nothing from
+// elsewhere, under the strict CSP.
+func TestTheOpenAPIDocumentIsServedAndRenderedWithoutExternalResources(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		w := newWorld(t, db)
+		rec := w.request("", "GET", "/api/v1/openapi.json", nil)
+		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") || !strings.Contains(rec.Body.String(), `"openapi": "3.1.0"`) {
+			t.Fatalf("GET /api/v1/openapi.json: %d %s %.200s", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+		rec = w.request("", "GET", "/api/docs", nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /api/docs: %d %s", rec.Code, rec.Body.String())
+		}
+		page := rec.Body.String()
+		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("CSP = %q", csp)
+		}
+		// Every operation, its parameters, body fields and error codes are on the page.
+		for _, want := range []string{
+			"POST /api/v1/purchase-orders/{id}/lines", "<code>unit_price</code>", "<code>delivery_date</code>", "ORDER_CHANGED",
+			"POST /api/v1/waivers", "<code>justification</code>", "at least 20 characters", "<code>expires_on</code>",
+			"POST /api/v1/purchase-orders", "<code>reference</code>", "<code>version</code>", "Content-Type: application/json",
+			"GET /api/v1/gate", "<code>gtin</code>", "AMBIGUOUS_PRODUCT", `id="schema-GateAnswer"`, "UNSUPPORTED_MEDIA_TYPE",
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("/api/docs lacks %q", want)
+			}
+		}
+		doc, _, err := loadContract(w.srv.Handler())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for path, item := range doc.Paths.Map() {
+			for method := range item.Operations() {
+				if !strings.Contains(page, method+" "+path) {
+					t.Errorf("/api/docs lacks %s %s", method, path)
+				}
+			}
+		}
+		// Nothing from elsewhere: no script, style or link that leaves the site, and no inline script or style.
+		for _, bad := range regexp.MustCompile(`(?i)<script[^>]*>|<link[^>]*>|<style|style=|src="[^"]*"|href="[^"]*"`).FindAllString(page, -1) {
+			lower := strings.ToLower(bad)
+			if strings.Contains(lower, "://") || strings.Contains(lower, "//") || lower == "<style" || strings.HasPrefix(lower, "style=") ||
+				strings.HasPrefix(lower, "<script") && !strings.Contains(lower, `src="/static/`) {
+				t.Errorf("/api/docs loads or inlines %s", bad)
+			}
+		}
+	})
+}
