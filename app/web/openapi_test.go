@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -65,16 +66,26 @@ func init() {
 // are left to TestTheOpenAPIDocumentListsEveryRouteAndNoOther.
 func checkContract(t *testing.T, srv http.Handler, req *http.Request, rec *httptest.ResponseRecorder) {
 	t.Helper()
+	if err := contractError(srv, req, rec); err != nil {
+		body := rec.Body.String()
+		if len(body) > 600 {
+			body = body[:600] + "…"
+		}
+		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\nbody: %s", req.Method, req.URL.Path, rec.Code, err, body)
+	}
+}
+
+func contractError(srv http.Handler, req *http.Request, rec *httptest.ResponseRecorder) error {
 	if !strings.HasPrefix(req.URL.Path, "/api/v1/") {
-		return
+		return nil
 	}
 	_, router, err := loadContract(srv)
 	if err != nil {
-		t.Fatalf("the OpenAPI document does not load: %v", err)
+		return fmt.Errorf("the OpenAPI document does not load: %w", err)
 	}
 	route, params, err := router.FindRoute(req)
 	if err != nil {
-		return // an undocumented route or method: the route-table test says so
+		return nil // an undocumented route or method: the route-table test says so
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
@@ -88,12 +99,45 @@ func checkContract(t *testing.T, srv http.Handler, req *http.Request, rec *httpt
 	if mt, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type")); mt == "" && rec.Body.Len() == 0 {
 		in.Options.ExcludeResponseBody = true
 	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		body := rec.Body.String()
-		if len(body) > 600 {
-			body = body[:600] + "…"
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
+// TestTheContractCheckRefusesAnswersTheDocumentDoesNotDescribe makes sure
+// the check every API test runs can fail: a status the operation does not
+// list, a wrong type, a missing required field, a wrong error shape.
+func TestTheContractCheckRefusesAnswersTheDocumentDoesNotDescribe(t *testing.T) {
+	srv := web.New(dbtest.SQLite(t), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	answer := func(status int, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Content-Type", "application/json; charset=utf-8")
+		rec.WriteHeader(status)
+		io.WriteString(rec, body)
+		return rec
+	}
+	user := `{"user":{"id":1,"email":"a@b.example","name":"A","role":"admin","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}}`
+	gate := `{"gtin":"04006381333931","market":"UK","channel":"retail","verdict":"blocked","reasons":[],"gtin_verdict":"blocked","product_ids":[1],"offers":[]}`
+	for _, c := range []struct {
+		name, path string
+		rec        *httptest.ResponseRecorder
+		valid      bool
+	}{
+		{"a user as documented", "/api/v1/me", answer(200, user), true},
+		{"the gate as documented", "/api/v1/gate?gtin=4006381333931&market=UK", answer(200, gate), true},
+		{"an error in the one shape", "/api/v1/me", answer(401, `{"error":{"code":"TOKEN_INVALID","message":"no"}}`), true},
+		{"an undocumented status", "/api/v1/me", answer(418, `{"error":{"code":"TEAPOT","message":"no"}}`), false},
+		{"an id that is a string", "/api/v1/me", answer(200, strings.Replace(user, `"id":1`, `"id":"1"`, 1)), false},
+		{"a role no one has", "/api/v1/me", answer(200, strings.Replace(user, `"admin"`, `"owner"`, 1)), false},
+		{"a required field missing", "/api/v1/gate?gtin=4006381333931&market=UK", answer(200, strings.Replace(gate, `"verdict":"blocked",`, "", 1)), false},
+		{"an error without its message", "/api/v1/me", answer(401, `{"error":{"code":"TOKEN_INVALID"}}`), false},
+		{"an error in another shape", "/api/v1/me", answer(401, `{"message":"no"}`), false},
+	} {
+		err := contractError(srv, httptest.NewRequest("GET", c.path, nil), c.rec)
+		if c.valid && err != nil {
+			t.Errorf("%s: refused: %v", c.name, err)
 		}
-		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\nbody: %s", req.Method, req.URL.Path, rec.Code, err, body)
+		if !c.valid && err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
 	}
 }
 
