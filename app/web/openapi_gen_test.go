@@ -273,7 +273,7 @@ func (d doc) operations() []op {
 			desc: "The secret (`cas_…`) is in `token` and is shown only this once; send it as `Authorization: Bearer <token>`.",
 			body: tokenBody, resps: []resp{ok(201, "The token.", obj("token", schema{"type": "string", "description": "the secret, shown once"},
 				"record", d.t(auth.Token{}), "note", schema{"type": "string"}))},
-			codes: map[int][]string{400: {"INVALID_TOKEN_NAME", "INVALID_TOKEN_TTL"}}},
+			codes: map[int][]string{400: {"INVALID_TOKEN_NAME", "INVALID_TOKEN_TTL"}, 404: {"UNKNOWN_USER"}}},
 		{method: "DELETE", path: "/api/v1/tokens/{id}", tag: "tokens", summary: "Revoke an API token", who: "users (their own; admin anyone's)",
 			params: []param{id}, resps: []resp{noContent}},
 
@@ -304,7 +304,7 @@ func (d doc) operations() []op {
 			resps: []resp{ok(201, "With wait=true: the finished batch.", obj("import", batch)),
 				{status: 202, desc: "The running batch.", content: map[string]schema{jsonType: obj("import", batch)},
 					headers: map[string]string{"Location": "the batch, to poll"}}},
-			codes: map[int][]string{400: {"MISSING_SUPPLIER", "MISSING_FILE", "MALFORMED_UPLOAD", "EMPTY_FILE", "UNSUPPORTED_FILE", "UNREADABLE_FILE",
+			codes: map[int][]string{404: {"UNKNOWN_SUPPLIER"}, 400: {"MISSING_SUPPLIER", "MISSING_FILE", "MALFORMED_UPLOAD", "EMPTY_FILE", "UNSUPPORTED_FILE", "UNREADABLE_FILE",
 				"NOT_UTF8", "TOO_MANY_ROWS", "NO_HEADER_ROW", "MISSING_COLUMNS", "DUPLICATE_COLUMN"}, 409: {"IMPORT_IN_PROGRESS"}, 413: {"FILE_TOO_LARGE"}}},
 		{method: "GET", path: "/api/v1/imports", tag: "imports", summary: "The newest import batches", who: "suppliers (their own), admin, cm",
 			params: []param{supplierID}, resps: []resp{ok(200, "The newest 50 batches.", obj("imports", d.list(imports.Batch{})))}},
@@ -498,8 +498,8 @@ func (o op) errorStatuses() map[int][]string {
 	if o.body != nil || len(o.params) > 0 {
 		out[400] = shared[400]
 	}
-	if strings.Contains(o.path, "{") {
-		out[404] = shared[404]
+	if strings.Contains(o.path, "{") || o.body != nil || len(o.params) > 0 {
+		out[404] = shared[404] // the record named by the path, the query or the body
 	}
 	if o.body != nil {
 		out[413] = shared[413]
