@@ -242,17 +242,14 @@ func notNull(s schema, t reflect.Type) schema {
 	return s
 }
 
-// describe adds a description; next to a $ref it goes in an allOf, as a
-// reference's siblings are only its annotations.
+// describe gives s a description (next to a $ref, an annotation of it, as
+// OpenAPI 3.1 has it).
 func describe(s schema, doc string) schema {
 	out := schema{}
 	for k, v := range s {
 		out[k] = v
 	}
-	if d, ok := out["description"].(string); ok && d != "" {
-		doc = doc + "; " + d
-	}
-	out["description"] = doc
+	out["description"] = doc // the field's own words over its type's
 	return out
 }
 
