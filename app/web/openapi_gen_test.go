@@ -513,10 +513,6 @@ func (o op) errorStatuses() map[int][]string {
 	return out
 }
 
-func ginPath(p string) string {
-	return regexp.MustCompile(`\{(\w+)\}`).ReplaceAllString(p, ":$1")
-}
-
 // buildOpenAPI writes the document, indented and with its keys sorted.
 func buildOpenAPI() ([]byte, error) {
 	d := doc{s: newSchemas()}

@@ -3,12 +3,12 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
