@@ -122,9 +122,10 @@ type (
 		Fields []apiField
 	}
 	apiResponse struct {
-		Status, Description string
-		Codes               []string
-		Contents            []apiContent
+		Status      string
+		Description []textPart
+		Codes       []string
+		Contents    []apiContent
 	}
 	apiSchema struct {
 		Name, Description string
@@ -208,7 +209,7 @@ func buildAPIReference(raw []byte) (apiRef, error) {
 			sort.Strings(codes)
 			for _, st := range codes {
 				r := o.Responses[st]
-				op.Responses = append(op.Responses, apiResponse{Status: st, Description: r.Description, Codes: r.Codes, Contents: contents(r.Content, false)})
+				op.Responses = append(op.Responses, apiResponse{Status: st, Description: prose(r.Description), Codes: r.Codes, Contents: contents(r.Content, false)})
 			}
 			g.Operations = append(g.Operations, op)
 		}
