@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -120,6 +119,6 @@ func TestAGeneratedTypeScriptClientCreatesATokenUploadsAFileAndCallsTheGate(t *t
 		if got.MissingStatus != 404 || got.MissingCode != "NOT_FOUND" {
 			t.Errorf("a missing import: %d %q, want 404 NOT_FOUND", got.MissingStatus, got.MissingCode)
 		}
-		t.Log(fmt.Sprintf("client: %s", strings.TrimSpace(out)))
+		t.Logf("client: %s", strings.TrimSpace(out))
 	})
 }

@@ -161,11 +161,6 @@ func constrain(b *body, field string, kv ...any) {
 	}
 }
 
-type versionBody struct {
-	Version int    `json:"version"`
-	Note    string `json:"note"`
-}
-
 func (d doc) operations() []op {
 	id := param{name: "id", in: "path", desc: "the record's id", schema: schema{"type": "integer", "minimum": 1}, required: true}
 	code := param{name: "code", in: "path", desc: "a label scheme's code, e.g. SG-CLS", schema: schema{"type": "string"}, required: true}
