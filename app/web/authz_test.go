@@ -154,6 +154,8 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/static/*filepath", path: fixed("/static/cascade.css"), want: everyone},
 		{method: "HEAD", route: "/static/*filepath", path: fixed("/static/cascade.js"), want: everyone},
 		{method: "GET", route: "/login", path: fixed("/login"), want: everyone},
+		// The API's documentation is public, as documentation is.
+		{method: "GET", route: "/api/docs", path: fixed("/api/docs"), want: everyone},
 		{method: "POST", route: "/login", path: fixed("/login"), want: expect{forbid, forbid, forbid, forbid, forbid, forbid}}, // no CSRF token
 		// Pages, each role with a real browser session (cookie and CSRF token);
 		// anonymous callers, and API tokens, are sent to sign in.
@@ -247,6 +249,7 @@ func routeMatrix() []routeCase {
 				return map[string]string{"email": role + "@test.example", "password": "wrong password!"}
 			},
 			want: expect{unauth, unauth, unauth, unauth, unauth, unauth}},
+		{method: "GET", route: "/api/v1/openapi.json", path: fixed("/api/v1/openapi.json"), want: everyone},
 		{method: "DELETE", route: "/api/v1/session", path: fixed("/api/v1/session"), want: expect{unauth, noBody, noBody, noBody, noBody, noBody}},
 		{method: "GET", route: "/api/v1/me", path: fixed("/api/v1/me"), want: users},
 		{method: "GET", route: "/api/v1/users", path: fixed("/api/v1/users"), want: adminOnly},

@@ -191,6 +191,7 @@ func (w *world) request(role, method, path string, body any, headers ...string) 
 	}
 	rec := httptest.NewRecorder()
 	w.srv.Handler().ServeHTTP(rec, req)
+	checkContract(w.t, w.srv.Handler(), req, rec) // every answer of the API as its OpenAPI document says
 	return rec
 }
 

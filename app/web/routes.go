@@ -29,6 +29,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r.StaticFS("/static", http.FS(templates.Static()))
 	r.GET("/login", s.ph(s.loginForm))
 	r.POST("/login", limitBody(MaxJSONBody), s.ph(s.loginSubmit))
+	r.GET("/api/docs", h(s.apiDocs)) // the API reference, from the OpenAPI document
 
 	// Pages for people: a session cookie, CSRF tokens on every form.
 	pages := r.Group("", s.pageSession())
@@ -71,7 +72,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/admin/audit", s.ph(s.adminAuditPage))
 
 	api := r.Group("/api/v1")
-	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // the one route open to anonymous callers
+	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // with the document below, the routes open to anonymous callers
+	api.GET("/openapi.json", s.openAPI)
 
 	// Uploads have their own, larger body limit; everything else takes small JSON bodies.
 	signedIn := api.Group("", s.authenticate(), requireUser())

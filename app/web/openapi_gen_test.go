@@ -1,0 +1,661 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/cascade-gate/cascade/app/auth"
+	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/offers"
+	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/catalog/registry"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/imports"
+	"github.com/cascade-gate/cascade/procurement"
+	"github.com/cascade-gate/cascade/vendors"
+)
+
+var updateOpenAPI = flag.Bool("update-openapi", false, "rewrite app/web/openapi.json from the operation table and the Go types")
+
+// TestTheOpenAPIDocumentIsTheOneTheCodeDescribes fails when openapi.json is
+// not what the operation table below and the Go types of the requests and
+// responses make of it. Regenerate with
+//
+//	go test ./app/web -run TestTheOpenAPIDocumentIsTheOneTheCodeDescribes -update-openapi
+func TestTheOpenAPIDocumentIsTheOneTheCodeDescribes(t *testing.T) {
+	want, err := buildOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *updateOpenAPI {
+		if err := os.WriteFile("openapi.json", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(openAPIDocument, want) {
+		t.Fatalf("app/web/openapi.json is out of date: run go test ./app/web -run %s -update-openapi", t.Name())
+	}
+}
+
+// op is one operation of the API as the document describes it.
+type op struct {
+	method, path string
+	tag          string
+	summary      string
+	who          string // who may call it
+	desc         string
+	params       []param
+	body         *body
+	resps        []resp
+	codes        map[int][]string // error codes by status, beyond the ones every operation shares
+	anonymous    bool
+}
+
+type param struct {
+	name, in, desc string
+	schema         schema
+	required       bool
+}
+
+type body struct {
+	content  map[string]schema
+	required bool
+	desc     string
+}
+
+type resp struct {
+	status  int
+	desc    string
+	content map[string]schema // nil: no body
+	headers map[string]string
+}
+
+func query(name, typ, desc string) param {
+	return param{name: name, in: "query", desc: desc, schema: schema{"type": typ}}
+}
+
+func queryEnum(name, desc string, values ...string) param {
+	return param{name: name, in: "query", desc: desc, schema: schema{"type": "string", "enum": values}}
+}
+
+func required(p param) param { p.required = true; return p }
+
+const (
+	jsonType = "application/json"
+	csvType  = "text/csv"
+	htmlType = "text/html"
+)
+
+// doc builds the document's parts from the Go types.
+type doc struct{ s *schemas }
+
+func (d doc) t(v any) schema { return d.s.of(reflect.TypeOf(v)) }
+
+func (d doc) list(v any) schema { return d.s.of(reflect.SliceOf(reflect.TypeOf(v))) }
+
+// obj is a response object: name, schema pairs, every one always present.
+func obj(kv ...any) schema {
+	props := schema{}
+	var req []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		name := kv[i].(string)
+		props[name] = kv[i+1]
+		req = append(req, name)
+	}
+	sort.Strings(req)
+	return schema{"type": "object", "properties": props, "required": req}
+}
+
+func ok(status int, desc string, s schema) resp {
+	return resp{status: status, desc: desc, content: map[string]schema{jsonType: s}}
+}
+
+func file(desc string, types ...string) resp {
+	c := map[string]schema{}
+	for _, t := range types {
+		c[t] = schema{"type": "string", "contentMediaType": t}
+	}
+	return resp{status: 200, desc: desc, content: c}
+}
+
+var noContent = resp{status: 204, desc: "Done; no body."}
+
+// request is a strict JSON request body of the struct v, its fields
+// described by docs (name: text) and those in need required.
+func (d doc) request(v any, need []string, docs map[string]string) *body {
+	s := d.s.object(reflect.TypeOf(v), true)
+	props := s["properties"].(schema)
+	for name, text := range docs {
+		p, ok := props[name].(schema)
+		if !ok {
+			panic(fmt.Sprintf("openapi: %T has no field %q", v, name))
+		}
+		props[name] = describe(p, text)
+	}
+	for _, n := range need {
+		if _, ok := props[n]; !ok {
+			panic(fmt.Sprintf("openapi: %T has no field %q", v, n))
+		}
+	}
+	if len(need) > 0 {
+		s["required"] = need
+	}
+	return &body{content: map[string]schema{jsonType: s}, required: true}
+}
+
+func constrain(b *body, field string, kv ...any) {
+	p := b.content[jsonType]["properties"].(schema)[field].(schema)
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[kv[i].(string)] = kv[i+1]
+	}
+}
+
+func (d doc) operations() []op {
+	id := param{name: "id", in: "path", desc: "the record's id", schema: schema{"type": "integer", "minimum": 1}, required: true}
+	code := param{name: "code", in: "path", desc: "a label scheme's code, e.g. SG-CLS", schema: schema{"type": "string"}, required: true}
+	version := param{name: "version", in: "path", desc: "a policy version", schema: schema{"type": "string"}, required: true}
+	market := queryEnum("market", "a market code", "UK", "EU", "SG", "AU", "US")
+	channel := queryEnum("channel", "the channel; retail when omitted", "retail", "procurement")
+	asOf := param{name: "as_of", in: "query", desc: "a date, YYYY-MM-DD: a forecast for that day, stored nowhere", schema: schema{"type": "string", "format": "date"}}
+	limit := query("limit", "integer", "the page size")
+	supplierID := query("supplier_id", "integer", "a supplier's id")
+	user := d.t(auth.User{})
+	supplier := d.t(vendors.Supplier{})
+	batch := d.t(imports.Batch{})
+	snapshot := d.t(registry.Snapshot{})
+	stats := d.t(verdicts.Stats{})
+	policyVersion := d.t(policy.Version{})
+	order := d.t(procurement.Order{})
+	waiver := d.t(procurement.Waiver{})
+	dispute := d.t(offers.Dispute{})
+	upload := map[string]schema{
+		"multipart/form-data": {"type": "object", "properties": schema{
+			"file":        schema{"type": "string", "contentMediaType": "application/octet-stream", "description": "the spreadsheet"},
+			"supplier_id": schema{"type": "string", "description": "the supplier the file belongs to (admins)"},
+		}, "required": []string{"file"}},
+		csvType:                    {"type": "string", "description": "the file itself as the body"},
+		xlsxType:                   {"type": "string", "contentMediaType": xlsxType},
+		"application/octet-stream": {"type": "string", "contentMediaType": "application/octet-stream"},
+	}
+	orderVersion := d.request(decisionRequest{}, []string{"version"}, map[string]string{
+		"version":    "the order's version as last read; a stale one is 409 ORDER_CHANGED",
+		"note":       "approve and reject only: the approver's note",
+		"expires_on": "not used by order transitions",
+	})
+	decision := d.request(decisionRequest{}, nil, map[string]string{
+		"note":       "why; at most 2,000 characters",
+		"expires_on": "approve only: an earlier expiry than requested (YYYY-MM-DD); it may only shorten it",
+		"version":    "not used by waiver decisions",
+	})
+	disputeNote := d.request(struct {
+		Note string `json:"note"`
+	}{}, nil, map[string]string{"note": "why; at most 2,000 characters"})
+	tokenBody := d.request(createTokenRequest{}, []string{"name"}, map[string]string{
+		"name":     "what will use the token, 1 to 100 characters",
+		"user_id":  "admins only: whose token it is; the caller's when omitted",
+		"ttl_days": "days until it expires, 1 to 730; the maximum when omitted",
+	})
+	constrain(tokenBody, "ttl_days", "minimum", 1, "maximum", 730)
+	lineBody := d.request(addLineRequest{}, []string{"version", "quantity", "delivery_date"}, map[string]string{
+		"version":       "the order's version as last read; a stale one is 409 ORDER_CHANGED",
+		"gtin":          "the product by GTIN (8 to 14 digits, valid check digit); or supplier_id and sku",
+		"supplier_id":   "with sku: the product by supplier and SKU; with gtin: which supplier's offer of a GTIN several offer",
+		"sku":           "with supplier_id: the product by supplier and SKU",
+		"quantity":      "1 to 1,000,000",
+		"currency":      "an ISO 4217 code such as GBP; required with unit_price",
+		"delivery_date": "YYYY-MM-DD, between today and the delivery horizon: the gate judges the product as of that day",
+	})
+	constrain(lineBody, "quantity", "minimum", 1, "maximum", 1_000_000)
+	waiverBody := d.request(waiverRequest{}, []string{"product_id", "market", "codes", "justification", "expires_on"}, map[string]string{
+		"product_id":    "the blocked product",
+		"market":        "the market, e.g. UK",
+		"codes":         "the blocking reason codes it waives; it covers those and nothing else",
+		"justification": "why this product, why no compliant alternative: at least 20 characters",
+		"expires_on":    "YYYY-MM-DD, between today and 366 days from now",
+	})
+	constrain(waiverBody, "justification", "minLength", 20)
+	userBody := d.request(createUserRequest{}, []string{"email", "role", "password"}, map[string]string{
+		"role":         "admin, category_manager, buyer, approver or supplier",
+		"supplier_id":  "supplier users: their supplier",
+		"organisation": "buyers and approvers: their organisation",
+		"password":     "at least 12 characters",
+	})
+	sourceBody := d.request(addSourceRequest{}, []string{"url"}, map[string]string{
+		"url":            "an http(s) URL; loopback and private networks only where --allow-outbound-networks allows them",
+		"column_mapping": "canonical column: the source's column, for other layouts",
+		"schedule":       "a cron expression (minute hour day month weekday)",
+	})
+	recomputed := "the re-evaluation it ran"
+
+	return []op{
+		{method: "GET", path: "/api/v1/openapi.json", tag: "documentation", summary: "This document", who: "anyone", anonymous: true,
+			desc:  "The OpenAPI 3.1 description of the API; `/api/docs` renders it for people.",
+			resps: []resp{{status: 200, desc: "The document.", content: map[string]schema{jsonType: {"type": "object"}}}}},
+
+		{method: "POST", path: "/api/v1/session", tag: "sessions", summary: "Sign in", who: "anyone", anonymous: true,
+			desc: "Sets the HttpOnly session cookie `cascade_session` and answers the CSRF token to send as `X-CSRF-Token` on every " +
+				"state-changing request made with that cookie. Failed attempts are throttled per e-mail and per client address.",
+			body: d.request(loginRequest{}, []string{"email", "password"}, nil),
+			resps: []resp{ok(200, "Signed in; the cookie is set.", obj("user", user, "csrf_token", schema{"type": "string"},
+				"expires_at", schema{"type": "string", "format": "date-time"}))},
+			codes: map[int][]string{400: {"MISSING_CREDENTIALS"}, 401: {"INVALID_CREDENTIALS", "ACCOUNT_DISABLED"}, 429: {"TOO_MANY_ATTEMPTS"}}},
+		{method: "DELETE", path: "/api/v1/session", tag: "sessions", summary: "Sign out", who: "users", resps: []resp{noContent}},
+		{method: "GET", path: "/api/v1/me", tag: "users", summary: "The caller", who: "users", resps: []resp{ok(200, "The caller.", obj("user", user))}},
+
+		{method: "GET", path: "/api/v1/users", tag: "users", summary: "List users", who: "admin", resps: []resp{ok(200, "Every user.", obj("users", d.list(auth.User{})))}},
+		{method: "POST", path: "/api/v1/users", tag: "users", summary: "Create a user", who: "admin", body: userBody,
+			resps: []resp{ok(201, "The user.", obj("user", user))},
+			codes: map[int][]string{400: {"INVALID_USER", "UNKNOWN_ROLE", "WEAK_PASSWORD", "UNKNOWN_SUPPLIER"}, 409: {"ALREADY_EXISTS"}}},
+		{method: "GET", path: "/api/v1/users/{id}", tag: "users", summary: "One user", who: "admin; a user themselves",
+			params: []param{id}, resps: []resp{ok(200, "The user.", obj("user", user))}},
+		{method: "DELETE", path: "/api/v1/users/{id}", tag: "users", summary: "Disable a user", who: "admin", desc: "The last active admin stays.",
+			params: []param{id}, resps: []resp{noContent}, codes: map[int][]string{400: {"CANNOT_DISABLE_SELF"}, 409: {"LAST_ADMIN"}}},
+
+		{method: "GET", path: "/api/v1/tokens", tag: "tokens", summary: "List API tokens", who: "users (their own; admin anyone's with `user_id`)",
+			params: []param{query("user_id", "integer", "admins: whose tokens")}, resps: []resp{ok(200, "The tokens, without their secrets.", obj("tokens", d.list(auth.Token{})))}},
+		{method: "POST", path: "/api/v1/tokens", tag: "tokens", summary: "Create an API token", who: "users (their own; admin anyone's)",
+			desc: "The secret (`cas_…`) is in `token` and is shown only this once; send it as `Authorization: Bearer <token>`.",
+			body: tokenBody, resps: []resp{ok(201, "The token.", obj("token", schema{"type": "string", "description": "the secret, shown once"},
+				"record", d.t(auth.Token{}), "note", schema{"type": "string"}))},
+			codes: map[int][]string{400: {"INVALID_TOKEN_NAME", "INVALID_TOKEN_TTL"}, 404: {"UNKNOWN_USER"}}},
+		{method: "DELETE", path: "/api/v1/tokens/{id}", tag: "tokens", summary: "Revoke an API token", who: "users (their own; admin anyone's)",
+			params: []param{id}, resps: []resp{noContent}},
+
+		{method: "GET", path: "/api/v1/suppliers", tag: "suppliers", summary: "List suppliers", who: "users (suppliers their own)",
+			resps: []resp{ok(200, "The suppliers.", obj("suppliers", d.list(vendors.Supplier{})))}},
+		{method: "POST", path: "/api/v1/suppliers", tag: "suppliers", summary: "Register a supplier", who: "admin",
+			body:  d.request(createSupplierRequest{}, []string{"name"}, nil),
+			resps: []resp{ok(201, "The supplier.", obj("supplier", supplier))}, codes: map[int][]string{400: {"MISSING_NAME"}, 409: {"ALREADY_EXISTS"}}},
+		{method: "GET", path: "/api/v1/suppliers/{id}", tag: "suppliers", summary: "One supplier", who: "users (suppliers their own)",
+			params: []param{id}, resps: []resp{ok(200, "The supplier.", obj("supplier", supplier))}},
+
+		{method: "GET", path: "/api/v1/products", tag: "products", summary: "List products", who: "users (suppliers their own)",
+			desc: "Paged by id: pass the answer's `next_after` as `after` for the next page (default 100, at most 1,000).",
+			params: []param{query("q", "string", "text in the SKU, GTIN, brand or model"), query("category", "string", "a category"),
+				query("gtin", "string", "a GTIN"), supplierID, query("after", "integer", "the last id of the previous page"), limit},
+			resps: []resp{ok(200, "A page of products.", schema{"type": "object", "required": []string{"products"}, "properties": schema{
+				"products": d.list(catalog.Product{}), "next_after": schema{"type": "integer", "description": "the next page's after; absent on an empty page"}}})}},
+		{method: "GET", path: "/api/v1/products/{id}", tag: "products", summary: "One product with its labels", who: "users (suppliers their own)",
+			params: []param{id}, resps: []resp{ok(200, "The product.", obj("product", d.t(catalog.Product{})))}},
+
+		{method: "POST", path: "/api/v1/imports", tag: "imports", summary: "Upload a supplier spreadsheet", who: "suppliers (their own), admin",
+			desc: "XLSX or CSV, sniffed from its content. As `multipart/form-data` (field `file`, optional `supplier_id`) or as the raw body with " +
+				"`?file_name=`. Admins name the supplier (`supplier_id`); a supplier user imports for its own. Answers 202 with the batch to poll " +
+				"(`Location`), or with `?wait=true` 201 with the finished batch. Rejected rows are in `GET /api/v1/imports/{id}/errors`.",
+			params: []param{query("file_name", "string", "the file's name, for a raw body"), supplierID,
+				queryEnum("wait", "true: answer when the import has finished", "true", "false")},
+			body: &body{content: upload, required: true},
+			resps: []resp{ok(201, "With wait=true: the finished batch.", obj("import", batch)),
+				{status: 202, desc: "The running batch.", content: map[string]schema{jsonType: obj("import", batch)},
+					headers: map[string]string{"Location": "the batch, to poll"}}},
+			codes: map[int][]string{404: {"UNKNOWN_SUPPLIER"}, 400: {"MISSING_SUPPLIER", "MISSING_FILE", "MALFORMED_UPLOAD", "EMPTY_FILE", "UNSUPPORTED_FILE", "UNREADABLE_FILE",
+				"NOT_UTF8", "TOO_MANY_ROWS", "NO_HEADER_ROW", "MISSING_COLUMNS", "DUPLICATE_COLUMN"}, 409: {"IMPORT_IN_PROGRESS"}, 413: {"FILE_TOO_LARGE"}}},
+		{method: "GET", path: "/api/v1/imports", tag: "imports", summary: "The newest import batches", who: "suppliers (their own), admin, cm",
+			params: []param{supplierID}, resps: []resp{ok(200, "The newest 50 batches.", obj("imports", d.list(imports.Batch{})))}},
+		{method: "GET", path: "/api/v1/imports/{id}", tag: "imports", summary: "A batch and its progress", who: "suppliers (their own), admin, cm",
+			params: []param{id}, resps: []resp{ok(200, "The batch.", obj("import", batch))}},
+		{method: "GET", path: "/api/v1/imports/{id}/errors", tag: "imports", summary: "A batch's row errors", who: "suppliers (their own), admin, cm",
+			params: []param{id}, resps: []resp{ok(200, "Every rejected cell with its fix.", obj("errors", d.list(imports.RowError{})))}},
+		{method: "GET", path: "/api/v1/imports/{id}/fix.xlsx", tag: "imports", summary: "The fix workbook", who: "suppliers (their own), admin, cm",
+			desc:   "The rejected rows as written, with `errors` and `how to fix` columns; fixed, it can be uploaded again as it is.",
+			params: []param{id}, resps: []resp{file("The workbook.", xlsxType)}},
+		{method: "GET", path: "/api/v1/template.xlsx", tag: "imports", summary: "The supplier template", who: "users",
+			resps: []resp{file("The template with drop-downs.", xlsxType)}},
+
+		{method: "GET", path: "/api/v1/schemes", tag: "registries", summary: "Label schemes", who: "users",
+			resps: []resp{ok(200, "The schemes.", obj("schemes", d.list(registry.Scheme{})))}},
+		{method: "GET", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "A scheme's snapshots", who: "users",
+			params: []param{code}, resps: []resp{ok(200, "Its snapshots, newest first.", obj("snapshots", d.list(registry.Snapshot{})))}},
+		{method: "POST", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "Upload a registry snapshot", who: "admin",
+			desc: "CSV, XLSX or JSON as the body or the multipart field `file`. A file with any unreadable row is refused whole and the last " +
+				"good snapshot stays. Verdicts are recomputed.",
+			params: []param{code, query("map", "string", "canonical=source,… for other layouts"), queryEnum("sample", "true: demo data, marked as such", "true", "false")},
+			body:   &body{content: upload, required: true},
+			resps:  []resp{ok(201, "The snapshot with its diff.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed)))},
+			codes:  map[int][]string{400: {"INVALID_MAPPING", "UNREADABLE_REGISTRY", "EMPTY_REGISTRY", "MISSING_FILE", "EMPTY_FILE"}, 404: {"UNKNOWN_SCHEME"}, 413: {"FILE_TOO_LARGE"}}},
+		{method: "GET", path: "/api/v1/snapshots/{id}", tag: "registries", summary: "One snapshot with its diff", who: "users",
+			params: []param{id}, resps: []resp{ok(200, "The snapshot.", obj("snapshot", snapshot))}},
+		{method: "GET", path: "/api/v1/snapshots/{id}/entries", tag: "registries", summary: "A snapshot's entries", who: "users",
+			params: []param{id}, resps: []resp{ok(200, "The entries.", obj("entries", d.list(registry.Entry{})))}},
+		{method: "GET", path: "/api/v1/sources", tag: "registries", summary: "Registry sources", who: "admin",
+			resps: []resp{ok(200, "The sources and their last fetch.", obj("sources", d.list(registry.Source{})))}},
+		{method: "POST", path: "/api/v1/schemes/{code}/sources", tag: "registries", summary: "Add a registry source", who: "admin",
+			params: []param{code}, body: sourceBody, resps: []resp{ok(201, "The source.", obj("source", d.t(registry.Source{})))},
+			codes: map[int][]string{400: {"INVALID_URL", "INVALID_SCHEDULE", "INVALID_MAPPING"}, 404: {"UNKNOWN_SCHEME"}}},
+		{method: "POST", path: "/api/v1/sources/{id}/refresh", tag: "registries", summary: "Fetch a source now", who: "admin",
+			desc:   "A failing fetch keeps the last good snapshot, is recorded on the source and answers 503. Verdicts are recomputed.",
+			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed)))}},
+
+		{method: "GET", path: "/api/v1/policies", tag: "policies", summary: "Policy versions", who: "users",
+			resps: []resp{ok(200, "Every version.", obj("policies", d.list(policy.Version{})))}},
+		{method: "POST", path: "/api/v1/policies", tag: "policies", summary: "Upload a policy version", who: "admin",
+			desc:  "The policy document is the body (at most 2 MB); it is stored inactive.",
+			body:  &body{content: map[string]schema{jsonType: d.t(policy.Document{})}, required: true},
+			resps: []resp{ok(201, "The version.", obj("policy", policyVersion))},
+			codes: map[int][]string{400: {"INVALID_POLICY"}, 409: {"ALREADY_EXISTS"}}},
+		{method: "GET", path: "/api/v1/policies/{version}", tag: "policies", summary: "A policy version and its document", who: "users",
+			params: []param{version}, resps: []resp{ok(200, "The version.", obj("policy", policyVersion, "document", nullable(d.t(policy.Document{}))))}},
+		{method: "POST", path: "/api/v1/policies/{version}/activate", tag: "policies", summary: "Activate a policy version", who: "admin",
+			desc: "Verdicts are recomputed.", params: []param{version},
+			resps: []resp{ok(200, "The active version.", obj("policy", policyVersion, "recomputed", describe(stats, recomputed)))}},
+		{method: "GET", path: "/api/v1/impact", tag: "policies", summary: "Impact preview", who: "admin, cm",
+			desc:   "Counts, per market and channel, the verdicts a policy version would flip as of a date, and lists them; nothing is stored.",
+			params: []param{query("policy", "string", "a stored version; the active one when omitted"), asOf},
+			resps:  []resp{ok(200, "The preview.", obj("impact", d.t(verdicts.Impact{})))},
+			codes:  map[int][]string{400: {"INVALID_DATE"}}},
+		{method: "POST", path: "/api/v1/evaluate", tag: "verdicts", summary: "Recompute every verdict now", who: "admin",
+			resps: []resp{ok(200, "The re-evaluation.", obj("recomputed", stats))}},
+
+		{method: "GET", path: "/api/v1/verdicts", tag: "verdicts", summary: "Stored verdicts, streamed", who: "users (suppliers their own)",
+			desc: "Not paged: streamed whole. With `as_of`, a forecast for that date. An answer that fails after its first byte ends the array " +
+				"early and names the error's code in `error`.",
+			params: []param{market, channel, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf},
+			resps: []resp{ok(200, "The verdicts.", schema{"type": "object", "required": []string{"verdicts"}, "properties": schema{
+				"verdicts": schema{"type": "array", "items": d.t(verdicts.Row{})},
+				"error":    schema{"type": "string", "description": "only when the stream failed midway: the error's code"}}})},
+			codes: map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
+		{method: "GET", path: "/api/v1/verdicts/changes", tag: "verdicts", summary: "The change feed", who: "users (suppliers their own)",
+			desc:   "Every change of verdict or reasons, `withdrawn` included, oldest first. Poll with the answer's `next` as `since`.",
+			params: []param{query("since", "integer", "the last change id seen"), query("limit", "integer", "default 500, at most 1,000")},
+			resps:  []resp{ok(200, "Changes after since.", obj("changes", d.list(verdicts.Change{}), "next", schema{"type": "integer"}))}},
+		{method: "GET", path: "/api/v1/products/{id}/verdicts", tag: "verdicts", summary: "One product's verdicts with evidence", who: "users (suppliers their own)",
+			params: []param{id}, resps: []resp{ok(200, "The verdicts.", obj("verdicts", d.list(verdicts.Stored{})))}},
+		{method: "GET", path: "/api/v1/gate", tag: "verdicts", summary: "The gate", who: "users",
+			desc: "May this GTIN be listed (retail) or bought (procurement) in this market? It fails closed: an unknown GTIN (`UNKNOWN_PRODUCT`), " +
+				"one not offered in the market (`NOT_OFFERED`) and one whose every offer is disputed (`GTIN_DISPUTED`) are blocked.",
+			params: []param{required(query("gtin", "string", "8 to 14 digits with a valid check digit; answered as 14")), required(market), channel,
+				query("supplier", "integer", "judge this supplier's offer; without it the undisputed offers decide")},
+			resps: []resp{ok(200, "The decision.", d.t(verdicts.GateAnswer{}))},
+			codes: map[int][]string{400: {"INVALID_GTIN", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
+		{method: "GET", path: "/api/v1/listings", tag: "verdicts", summary: "The listing feed", who: "users",
+			desc:   "Lists an offer exactly when the gate allows it and its GTIN; streamed.",
+			params: []param{required(market), channel, queryEnum("format", "json when omitted", "json", "csv", "xlsx")},
+			resps: []resp{{status: 200, desc: "The feed.", content: map[string]schema{
+				jsonType: obj("listings", schema{"type": "array", "items": d.t(verdicts.Listing{})}),
+				csvType:  {"type": "string"}, xlsxType: {"type": "string", "contentMediaType": xlsxType}}}},
+			codes: map[int][]string{400: {"INVALID_FORMAT", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
+
+		{method: "GET", path: "/api/v1/disputes", tag: "disputes", summary: "The dispute queue", who: "admin, cm",
+			params: []param{queryEnum("status", "a dispute status", "open", "accepted", "rejected"), query("gtin", "string", "a GTIN"),
+				query("after", "integer", "the last id of the previous page"), query("limit", "integer", "default 100, at most 500")},
+			resps: []resp{ok(200, "The disputes.", obj("disputes", d.list(offers.Dispute{})))}, codes: map[int][]string{400: {"UNKNOWN_STATUS"}}},
+		{method: "GET", path: "/api/v1/disputes/{id}", tag: "disputes", summary: "One dispute, both sides", who: "admin, cm",
+			params: []param{id}, resps: []resp{ok(200, "The dispute.", obj("dispute", dispute))}},
+		{method: "POST", path: "/api/v1/disputes/{id}/accept", tag: "disputes", summary: "Accept: judge the offer on its own data", who: "admin, cm",
+			params: []param{id}, body: disputeNote, resps: []resp{ok(200, "The decided dispute.", obj("dispute", dispute))},
+			codes: map[int][]string{400: {"NOTE_TOO_LONG"}, 409: {"DISPUTE_CLOSED", "DISPUTE_SUPERSEDED"}}},
+		{method: "POST", path: "/api/v1/disputes/{id}/reject", tag: "disputes", summary: "Reject: keep the offer blocked", who: "admin, cm",
+			params: []param{id}, body: disputeNote, resps: []resp{ok(200, "The decided dispute.", obj("dispute", dispute))},
+			codes: map[int][]string{400: {"NOTE_TOO_LONG"}, 409: {"DISPUTE_CLOSED", "DISPUTE_SUPERSEDED"}}},
+
+		{method: "GET", path: "/api/v1/procurement/catalogue", tag: "procurement", summary: "Products buyable in a market", who: "users",
+			params: []param{required(market), queryEnum("all", "true: add the others, with why they are not eligible", "true", "false"), query("q", "string", "text in the SKU, GTIN or supplier")},
+			resps:  []resp{ok(200, "The products with their procurement verdicts.", obj("products", d.list(verdicts.Row{})))},
+			codes:  map[int][]string{400: {"UNKNOWN_MARKET"}}},
+		{method: "GET", path: "/api/v1/purchase-orders", tag: "procurement", summary: "List orders", who: "buyers, approvers (their organisation's), admin",
+			resps: []resp{ok(200, "The orders.", obj("purchase_orders", d.list(procurement.Order{})))}},
+		{method: "POST", path: "/api/v1/purchase-orders", tag: "procurement", summary: "Open an order", who: "buyers",
+			body: d.request(createOrderRequest{}, []string{"reference", "market"}, map[string]string{
+				"reference": "the buyer's reference, 1 to 100 characters", "market": "UK, EU, SG, AU or US"}),
+			resps: []resp{ok(201, "The draft order.", obj("purchase_order", order))},
+			codes: map[int][]string{400: {"INVALID_REFERENCE", "UNKNOWN_MARKET"}}},
+		{method: "GET", path: "/api/v1/purchase-orders/{id}", tag: "procurement", summary: "One order with its lines", who: "buyers, approvers (their organisation's), admin",
+			params: []param{id}, resps: []resp{ok(200, "The order.", obj("purchase_order", order))}},
+		{method: "POST", path: "/api/v1/purchase-orders/{id}/lines", tag: "procurement", summary: "Add a line", who: "buyers",
+			desc:   "By `gtin`, or by `supplier_id` and `sku`. A GTIN several suppliers offer needs `supplier_id` (400 `AMBIGUOUS_PRODUCT` lists the offers).",
+			params: []param{id}, body: lineBody, resps: []resp{ok(201, "The order with the line.", obj("purchase_order", order))},
+			codes: map[int][]string{400: {"AMBIGUOUS_PRODUCT", "INVALID_GTIN", "MISSING_PRODUCT", "INVALID_QUANTITY", "INVALID_UNIT_PRICE", "INVALID_CURRENCY",
+				"MISSING_CURRENCY", "MISSING_DELIVERY_DATE", "DELIVERY_IN_THE_PAST", "DELIVERY_TOO_FAR"}, 404: {"UNKNOWN_PRODUCT"}, 409: {"ORDER_CHANGED"}, 413: {"TOO_MANY_LINES"}}},
+		{method: "DELETE", path: "/api/v1/purchase-orders/{id}/lines/{line}", tag: "procurement", summary: "Remove a line", who: "buyers",
+			params: []param{id, {name: "line", in: "path", desc: "the line number", schema: schema{"type": "integer"}, required: true},
+				required(query("version", "integer", "the order's version as last read"))},
+			resps: []resp{ok(200, "The order without the line.", obj("purchase_order", order))}, codes: map[int][]string{409: {"ORDER_CHANGED"}}},
+		{method: "GET", path: "/api/v1/purchase-orders/{id}/check", tag: "procurement", summary: "Gate every line now", who: "buyers, approvers, admin",
+			params: []param{id}, resps: []resp{ok(200, "Each line's decision as of its delivery date.", obj("lines", d.list(procurement.LineCheck{})))}},
+		{method: "POST", path: "/api/v1/purchase-orders/{id}/submit", tag: "procurement", summary: "Submit an order", who: "buyers",
+			desc:   "Every line must pass the gate: the 409 `ORDER_BLOCKED` lists every blocked line with its codes and fix hints.",
+			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The submitted order.", obj("purchase_order", order))},
+			codes: map[int][]string{400: {"EMPTY_ORDER"}, 409: {"ORDER_CHANGED", "ORDER_BLOCKED"}}},
+		{method: "POST", path: "/api/v1/purchase-orders/{id}/approve", tag: "procurement", summary: "Approve an order", who: "approvers",
+			desc:   "The gate runs again; approval records each line's product, decision and evidence for the evidence pack.",
+			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The approved order.", obj("purchase_order", order))},
+			codes: map[int][]string{409: {"ORDER_CHANGED", "ORDER_BLOCKED"}}},
+		{method: "POST", path: "/api/v1/purchase-orders/{id}/reject", tag: "procurement", summary: "Reject an order", who: "approvers",
+			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The rejected order.", obj("purchase_order", order))},
+			codes: map[int][]string{409: {"ORDER_CHANGED"}}},
+		{method: "POST", path: "/api/v1/purchase-orders/{id}/cancel", tag: "procurement", summary: "Cancel an order", who: "buyers",
+			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The cancelled order.", obj("purchase_order", order))},
+			codes: map[int][]string{409: {"ORDER_CHANGED"}}},
+		{method: "GET", path: "/api/v1/purchase-orders/{id}/evidence", tag: "procurement", summary: "The printable evidence pack", who: "buyers, approvers, admin",
+			params: []param{id}, resps: []resp{file("The evidence pack as a page.", htmlType)}, codes: map[int][]string{409: {"ORDER_NOT_APPROVED"}}},
+		{method: "GET", path: "/api/v1/purchase-orders/{id}/evidence.xlsx", tag: "procurement", summary: "The evidence pack as XLSX", who: "buyers, approvers, admin",
+			params: []param{id}, resps: []resp{file("The evidence pack.", xlsxType)}, codes: map[int][]string{409: {"ORDER_NOT_APPROVED"}}},
+		{method: "GET", path: "/api/v1/waivers", tag: "procurement", summary: "List waivers", who: "buyers, approvers (their organisation's), admin",
+			resps: []resp{ok(200, "The waivers.", obj("waivers", d.list(procurement.Waiver{})))}},
+		{method: "POST", path: "/api/v1/waivers", tag: "procurement", summary: "Request a waiver", who: "buyers",
+			desc: "For one product, one market and the blocking codes it names; decided by an approver of the organisation, never the requester.",
+			body: waiverBody, resps: []resp{ok(201, "The requested waiver.", obj("waiver", waiver))},
+			codes: map[int][]string{400: {"UNKNOWN_MARKET", "MISSING_CODES", "MISSING_JUSTIFICATION", "INVALID_EXPIRY"}, 404: {"UNKNOWN_PRODUCT"}}},
+		{method: "GET", path: "/api/v1/waivers/{id}", tag: "procurement", summary: "One waiver", who: "buyers, approvers (their organisation's), admin",
+			params: []param{id}, resps: []resp{ok(200, "The waiver.", obj("waiver", waiver))}},
+		{method: "POST", path: "/api/v1/waivers/{id}/approve", tag: "procurement", summary: "Approve a waiver", who: "approvers (never their own)",
+			params: []param{id}, body: decision, resps: []resp{ok(200, "The approved waiver.", obj("waiver", waiver))},
+			codes: map[int][]string{400: {"INVALID_EXPIRY"}, 403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
+		{method: "POST", path: "/api/v1/waivers/{id}/refuse", tag: "procurement", summary: "Refuse a waiver", who: "approvers",
+			params: []param{id}, body: decision, resps: []resp{ok(200, "The refused waiver.", obj("waiver", waiver))},
+			codes: map[int][]string{403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
+
+		{method: "GET", path: "/api/v1/audit", tag: "audit", summary: "Audit entries, newest first", who: "admin",
+			params: []param{query("entity", "string", "an entity type"), query("entity_id", "string", "an entity's id"), query("actor", "string", "who acted"),
+				query("before", "integer", "the last seq of the previous page"), query("limit", "integer", "default 100, at most 500")},
+			resps: []resp{ok(200, "A page of entries.", obj("entries", d.list(audit.Entry{})))}},
+		{method: "GET", path: "/api/v1/audit/verify", tag: "audit", summary: "Verify the hash chain", who: "admin",
+			resps: []resp{ok(200, "The verification.", obj("report", d.t(audit.Report{})))}, codes: map[int][]string{409: {"AUDIT_CHAIN_BROKEN"}}},
+	}
+}
+
+// shared are the error codes any operation may answer, by status.
+var shared = map[int][]string{
+	400: {"MALFORMED_JSON", "EMPTY_BODY", "UNKNOWN_FIELD", "INVALID_FIELD_TYPE", "INVALID_PARAMETER"},
+	401: {"TOKEN_INVALID", "TOKEN_EXPIRED", "TOKEN_REVOKED", "SESSION_EXPIRED", "SESSION_INVALID"},
+	403: {"FORBIDDEN", "CSRF_TOKEN_INVALID"},
+	404: {"NOT_FOUND"},
+	413: {"BODY_TOO_LARGE"},
+	415: {"UNSUPPORTED_MEDIA_TYPE"},
+	500: {"INTERNAL"},
+	503: {"DB_UNAVAILABLE", "SCHEMA_OUTDATED"},
+}
+
+var statusText = map[int]string{
+	400: "Invalid input.", 401: "Not signed in.", 403: "Not allowed for the caller's role (or a cookie request without its CSRF token).",
+	404: "No such record, or not the caller's.", 409: "The record's state forbids it.", 413: "Too large.", 415: "Not sent as the media type this endpoint takes.",
+	429: "Throttled; `Retry-After` says when to try again.", 500: "Our fault: the message quotes the request id.",
+	503: "Unavailable right now (`Retry-After`).",
+}
+
+// errorStatuses are the error statuses op may answer and their codes.
+func (o op) errorStatuses() map[int][]string {
+	out := map[int][]string{500: shared[500], 503: shared[503]}
+	if !o.anonymous {
+		out[401], out[403] = shared[401], shared[403]
+	}
+	if o.body != nil || len(o.params) > 0 {
+		out[400] = shared[400]
+	}
+	if strings.Contains(o.path, "{") || o.body != nil || len(o.params) > 0 {
+		out[404] = shared[404] // the record named by the path, the query or the body
+	}
+	if o.body != nil {
+		out[413] = shared[413]
+		if _, ok := o.body.content[jsonType]; ok {
+			out[415] = shared[415]
+		}
+	}
+	for st, codes := range o.codes {
+		out[st] = append(append([]string(nil), out[st]...), codes...)
+	}
+	return out
+}
+
+// buildOpenAPI writes the document, indented and with its keys sorted.
+func buildOpenAPI() ([]byte, error) {
+	d := doc{s: newSchemas()}
+	ops := d.operations()
+	d.s.components["Error"] = schema{
+		"type": "object", "required": []string{"error"}, "description": "The one error shape of the whole API.",
+		"properties": schema{"error": schema{"type": "object", "required": []string{"code", "message"}, "properties": schema{
+			"code":    schema{"type": "string", "description": "what went wrong, for programs, e.g. UNKNOWN_FIELD"},
+			"message": schema{"type": "string", "description": "what went wrong and what to do, for people"},
+			"details": schema{"description": "field errors ({field, message}), or the offers of an ambiguous GTIN, or the blocked lines of an order"},
+		}}},
+	}
+	paths := schema{}
+	for _, o := range ops {
+		item, _ := paths[o.path].(schema)
+		if item == nil {
+			item = schema{}
+			paths[o.path] = item
+		}
+		if _, dup := item[strings.ToLower(o.method)]; dup {
+			return nil, fmt.Errorf("%s %s twice", o.method, o.path)
+		}
+		item[strings.ToLower(o.method)] = o.operation()
+	}
+	document := schema{
+		"openapi":           "3.1.0",
+		"jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+		"info": schema{
+			"title":   "Cascade API",
+			"version": "1",
+			"summary": "The retailer and procurement gate for connected products.",
+			"description": "Suppliers upload SKU spreadsheets; products are checked against security laws and label registries; non-compliant ones " +
+				"are blocked from retail listings and public purchase orders. JSON bodies are read strictly: `Content-Type: application/json`, " +
+				"exactly one value, no unknown fields. Every error has one shape (`Error`) with a status that matches. Who may call what is " +
+				"said on each operation (roles: admin, category manager (cm), buyer, approver, supplier; a supplier user sees only its own " +
+				"supplier's records, another's is a 404).",
+		},
+		"servers": []schema{{"url": "/"}},
+		"tags": []schema{
+			{"name": "documentation"}, {"name": "sessions"}, {"name": "users"}, {"name": "tokens"}, {"name": "suppliers"}, {"name": "products"},
+			{"name": "imports"}, {"name": "registries"}, {"name": "policies"}, {"name": "verdicts"}, {"name": "disputes"},
+			{"name": "procurement"}, {"name": "audit"},
+		},
+		"security": []schema{{"bearer": []string{}}, {"session": []string{}}},
+		"paths":    paths,
+		"components": schema{
+			"schemas": d.s.components,
+			"securitySchemes": schema{
+				"bearer": schema{"type": "http", "scheme": "bearer", "description": "An API token (`cas_…`): `POST /api/v1/tokens` or `cascade token create`."},
+				"session": schema{"type": "apiKey", "in": "cookie", "name": SessionCookie,
+					"description": "The browser session of `POST /api/v1/session`; every state-changing request made with it sends the answer's `csrf_token` as `X-CSRF-Token`."},
+			},
+		},
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(document); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (o op) operation() schema {
+	out := schema{
+		"operationId": operationID(o.method, o.path),
+		"summary":     o.summary,
+		"tags":        []string{o.tag},
+		"x-roles":     o.who,
+	}
+	desc := "**Who:** " + o.who + "."
+	if o.desc != "" {
+		desc += "\n\n" + o.desc
+	}
+	out["description"] = desc
+	if o.anonymous {
+		out["security"] = []schema{}
+	}
+	if len(o.params) > 0 {
+		ps := make([]schema, len(o.params))
+		for i, p := range o.params {
+			ps[i] = schema{"name": p.name, "in": p.in, "description": p.desc, "schema": p.schema}
+			if p.required {
+				ps[i]["required"] = true
+			}
+		}
+		out["parameters"] = ps
+	}
+	if o.body != nil {
+		content := schema{}
+		for ct, s := range o.body.content {
+			content[ct] = schema{"schema": s}
+		}
+		rb := schema{"content": content, "required": o.body.required}
+		if o.body.desc != "" {
+			rb["description"] = o.body.desc
+		}
+		out["requestBody"] = rb
+	}
+	responses := schema{}
+	for _, r := range o.resps {
+		rs := schema{"description": r.desc}
+		if r.content != nil {
+			content := schema{}
+			for ct, s := range r.content {
+				content[ct] = schema{"schema": s}
+			}
+			rs["content"] = content
+		}
+		if len(r.headers) > 0 {
+			hs := schema{}
+			for k, v := range r.headers {
+				hs[k] = schema{"description": v, "schema": schema{"type": "string"}}
+			}
+			rs["headers"] = hs
+		}
+		responses[fmt.Sprint(r.status)] = rs
+	}
+	for st, codes := range o.errorStatuses() {
+		text := statusText[st]
+		if text == "" {
+			text = http.StatusText(st)
+		}
+		rs := schema{
+			"description": text + " Codes: `" + strings.Join(codes, "`, `") + "`.",
+			"content":     schema{jsonType: schema{"schema": ref("Error")}},
+			"x-codes":     codes,
+		}
+		if st == 429 || st == 503 {
+			rs["headers"] = schema{"Retry-After": schema{"description": "seconds to wait", "schema": schema{"type": "integer"}}}
+		}
+		responses[fmt.Sprint(st)] = rs
+	}
+	out["responses"] = responses
+	return out
+}
+
+// operationID is a stable name for generated clients: the method and the
+// path's words, e.g. getPurchaseOrdersIdCheck.
+func operationID(method, path string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(method))
+	for _, part := range regexp.MustCompile(`[^A-Za-z0-9]+`).Split(strings.TrimPrefix(path, "/api/v1"), -1) {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
