@@ -399,10 +399,17 @@ func (d doc) operations() []op {
 			params: []param{id}, body: disputeNote, resps: []resp{ok(200, "The decided dispute.", obj("dispute", dispute))},
 			codes: map[int][]string{400: {"NOTE_TOO_LONG"}, 409: {"DISPUTE_CLOSED", "DISPUTE_SUPERSEDED"}}},
 
-		{method: "GET", path: "/api/v1/procurement/catalogue", tag: "procurement", summary: "Products buyable in a market", who: "users",
+		{method: "GET", path: "/api/v1/procurement/catalogue", tag: "procurement", summary: "Products buyable in a market", who: "buyers, approvers, admin",
 			params: []param{required(market), queryEnum("all", "true: add the others, with why they are not eligible", "true", "false"), query("q", "string", "text in the SKU, GTIN or supplier")},
 			resps:  []resp{ok(200, "The products with their procurement verdicts.", obj("products", d.list(verdicts.Row{})))},
 			codes:  map[int][]string{400: {"UNKNOWN_MARKET"}}},
+		{method: "POST", path: "/api/v1/procurement/check", tag: "procurement", summary: "The gate for an order raised in another system", who: "buyers, approvers, admin",
+			desc: "Each line's procurement decision (allowed, blocked or waived) as of its delivery date, with reasons, fixes and the caller's organisation's covering waivers. " +
+				"Nothing is stored but an audit entry. A line whose product cannot be named for sure is blocked with that reason (`UNKNOWN_PRODUCT`, `AMBIGUOUS_PRODUCT`).",
+			body: d.request(externalOrderRequest{}, []string{"market", "lines"}, map[string]string{
+				"market": "UK, EU, SG, AU or US", "lines": "at most 5,000; each names the product by gtin (with supplier_id when several suppliers offer it) or by supplier_id and sku, with quantity and delivery_date"}),
+			resps: []resp{ok(200, "Each line's decision.", obj("lines", d.list(procurement.LineDecision{})))},
+			codes: map[int][]string{400: {"UNKNOWN_MARKET", "EMPTY_ORDER", "INVALID_QUANTITY", "MISSING_DELIVERY_DATE", "DELIVERY_IN_THE_PAST", "DELIVERY_TOO_FAR"}, 413: {"TOO_MANY_LINES"}}},
 		{method: "GET", path: "/api/v1/purchase-orders", tag: "procurement", summary: "List orders", who: "buyers, approvers (their organisation's), admin",
 			resps: []resp{ok(200, "The orders.", obj("purchase_orders", d.list(procurement.Order{})))}},
 		{method: "POST", path: "/api/v1/purchase-orders", tag: "procurement", summary: "Open an order", who: "buyers",

@@ -319,14 +319,19 @@ func (s *Server) decideWaiver(approve bool) handler {
 
 // externalOrderRequest is an order raised in another system, for the gate.
 type externalOrderRequest struct {
-	Market string `json:"market"`
-	Lines  []struct {
-		GTIN         string     `json:"gtin"`
-		SupplierID   int64      `json:"supplier_id"`
-		SKU          string     `json:"sku"`
-		Quantity     int        `json:"quantity"`
-		DeliveryDate civil.Date `json:"delivery_date"`
-	} `json:"lines"`
+	Market string         `json:"market"`
+	Lines  []externalLine `json:"lines"`
+}
+
+// externalLine is one line of an order raised elsewhere: the product by
+// gtin (and supplier_id when several suppliers offer it) or by supplier_id
+// and sku.
+type externalLine struct {
+	GTIN         string     `json:"gtin"`
+	SupplierID   int64      `json:"supplier_id"`
+	SKU          string     `json:"sku"`
+	Quantity     int        `json:"quantity"`
+	DeliveryDate civil.Date `json:"delivery_date"`
 }
 
 // checkExternalOrder is the gate for purchase orders raised elsewhere:
