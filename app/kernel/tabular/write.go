@@ -91,11 +91,11 @@ func (s *StreamSheet) WriteRow(cells []string) error {
 		vals[i] = excelize.Cell{Value: c} // a string cell, never a formula
 	}
 	s.row++
-	cell, err := excelize.CoordinatesToCellName(1, s.row)
+	first, err := cell(s.row, 1)
 	if err != nil {
 		return err
 	}
-	return s.sw.SetRow(cell, vals)
+	return s.sw.SetRow(first, vals)
 }
 
 // Style is what a cell, row or column looks like.
