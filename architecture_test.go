@@ -24,26 +24,42 @@ func layer(pkg string) string {
 	return "domain"
 }
 
-// TestLayersPointDownward fails when the domain imports delivery code, or
-// the kernel imports any other package of the project than the kernel's:
-// arrows in the dependency graph only point down.
-func TestLayersPointDownward(t *testing.T) {
+// goPackage is a package of the module as `go list` describes it. Imports
+// are those of its non-test files.
+type goPackage struct {
+	ImportPath string
+	Imports    []string
+}
+
+// listPackages lists every package of the module.
+func listPackages(t *testing.T) []goPackage {
+	t.Helper()
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", "./...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
-	checked := 0
+	var pkgs []goPackage
 	for {
-		var p struct {
-			ImportPath string
-			Imports    []string
-		}
+		var p goPackage
 		if err := dec.Decode(&p); err == io.EOF {
 			break
 		} else if err != nil {
 			t.Fatal(err)
 		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 20 {
+		t.Fatalf("only %d packages listed", len(pkgs))
+	}
+	return pkgs
+}
+
+// TestLayersPointDownward fails when the domain imports delivery code, or
+// the kernel imports any other package of the project than the kernel's:
+// arrows in the dependency graph only point down.
+func TestLayersPointDownward(t *testing.T) {
+	for _, p := range listPackages(t) {
 		from := layer(p.ImportPath)
 		for _, imp := range p.Imports {
 			if !strings.HasPrefix(imp, module) && imp+"/" != module {
@@ -54,10 +70,35 @@ func TestLayersPointDownward(t *testing.T) {
 				t.Errorf("%s (%s) imports %s (%s)", p.ImportPath, from, imp, to)
 			}
 		}
-		checked++
 	}
-	if checked < 20 {
-		t.Fatalf("only %d packages listed", checked)
+}
+
+// spreadsheets is the one package that may import excelize: every
+// workbook Cascade reads or writes goes through its API, so the limits on
+// reading and the rule that nothing is written as a formula hold in one
+// place. Tests are exempt (go list's Imports leaves out _test.go files):
+// they read what was written with excelize on purpose, as a reader
+// independent of the code under test, and build hostile workbooks with it.
+const spreadsheets = module + "app/kernel/tabular"
+
+// TestOnlyTabularImportsExcelize fails when a package other than
+// app/kernel/tabular imports excelize in its non-test code.
+func TestOnlyTabularImportsExcelize(t *testing.T) {
+	seen := false
+	for _, p := range listPackages(t) {
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, "github.com/xuri/excelize") {
+				continue
+			}
+			if p.ImportPath == spreadsheets {
+				seen = true
+				continue
+			}
+			t.Errorf("%s imports %s: write and read workbooks through %s", p.ImportPath, imp, spreadsheets)
+		}
+	}
+	if !seen {
+		t.Fatalf("%s does not import excelize: is the check still looking at the right packages?", spreadsheets)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 // Fix workbook columns appended after the supplier's own. The importer
@@ -36,25 +38,35 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 	if err := s.db.WithContext(ctx).Where("batch_id = ?", batchID).Order("row_number, id").Find(&rows).Error; err != nil {
 		return err
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "Products"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+	wb := tabular.NewWorkbook()
+	defer wb.Close()
+	sheet, err := wb.AddSheet("Products")
+	if err != nil {
 		return err
 	}
 	headers := []string(b.Headers)
 	if len(headers) == 0 {
 		headers = columnNames()
 	}
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	bad, _ := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}, Font: &excelize.Font{Color: "9C0006"}})
-	wrap, _ := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	// The two columns after the supplier's own say what is wrong and how to fix it.
+	errCol, howCol := len(headers)+1, len(headers)+2
 	for i, h := range append(append([]string(nil), headers...), fixErrorsHeader, fixHowToHeader) {
-		if err := setText(f, sheet, i+1, 1, h); err != nil {
+		if err := sheet.SetText(1, i+1, h); err != nil {
 			return err
 		}
 	}
-	_ = f.SetRowStyle(sheet, 1, 1, bold)
+	if err := sheet.StyleRow(1, tabular.Bold); err != nil {
+		return err
+	}
+	explain := func(row int, msgs, fixes string) error {
+		if err := sheet.SetText(row, errCol, msgs); err != nil {
+			return err
+		}
+		if err := sheet.SetText(row, howCol, fixes); err != nil {
+			return err
+		}
+		return sheet.StyleCells(row, errCol, howCol, tabular.Wrapped)
+	}
 
 	out := 1
 	for i := 0; i < len(rows); {
@@ -65,7 +77,7 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 		out++
 		cells := decodeRowData(rows[i].RowData)
 		for c, v := range cells {
-			if err := setText(f, sheet, c+1, out, v); err != nil {
+			if err := sheet.SetText(out, c+1, v); err != nil {
 				return err
 			}
 		}
@@ -79,21 +91,13 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 			if col < 0 {
 				continue
 			}
-			cell, _ := excelize.CoordinatesToCellName(col+1, out)
-			_ = f.SetCellStyle(sheet, cell, cell, bad)
-			_ = f.AddComment(sheet, excelize.Comment{Cell: cell, Author: "Cascade", Paragraph: []excelize.RichTextRun{
-				{Text: e.Code + ": " + e.Message + "\n" + e.Hint},
-			}})
+			if err := sheet.Highlight(out, col+1, e.Code+": "+e.Message+"\n"+e.Hint); err != nil {
+				return err
+			}
 		}
-		if err := setText(f, sheet, len(headers)+1, out, strings.Join(msgs, "\n")); err != nil {
+		if err := explain(out, strings.Join(msgs, "\n"), strings.Join(fixes, "\n")); err != nil {
 			return err
 		}
-		if err := setText(f, sheet, len(headers)+2, out, strings.Join(fixes, "\n")); err != nil {
-			return err
-		}
-		first, _ := excelize.CoordinatesToCellName(len(headers)+1, out)
-		last, _ := excelize.CoordinatesToCellName(len(headers)+2, out)
-		_ = f.SetCellStyle(sheet, first, last, wrap)
 		i = j
 	}
 	blocked, err := s.blockedProducts(ctx, b.SupplierID)
@@ -115,38 +119,27 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 			}
 		}
 		for c, h := range headers {
-			if err := setText(f, sheet, c+1, out, bp.cell(h)); err != nil {
+			if err := sheet.SetText(out, c+1, bp.cell(h)); err != nil {
 				return err
 			}
 		}
-		for col, codes := range flagged {
-			cell, _ := excelize.CoordinatesToCellName(col+1, out)
-			_ = f.SetCellStyle(sheet, cell, cell, bad)
-			_ = f.AddComment(sheet, excelize.Comment{Cell: cell, Author: "Cascade", Paragraph: []excelize.RichTextRun{
-				{Text: "Blocked: " + strings.Join(codes, ", ")},
-			}})
+		for _, col := range slices.Sorted(maps.Keys(flagged)) {
+			if err := sheet.Highlight(out, col+1, "Blocked: "+strings.Join(flagged[col], ", ")); err != nil {
+				return err
+			}
 		}
-		_ = setText(f, sheet, len(headers)+1, out, "BLOCKED (stored, not listed):\n"+strings.Join(msgs, "\n"))
-		_ = setText(f, sheet, len(headers)+2, out, strings.Join(fixes, "\n"))
-		first, _ := excelize.CoordinatesToCellName(len(headers)+1, out)
-		last, _ := excelize.CoordinatesToCellName(len(headers)+2, out)
-		_ = f.SetCellStyle(sheet, first, last, wrap)
+		if err := explain(out, "BLOCKED (stored, not listed):\n"+strings.Join(msgs, "\n"), strings.Join(fixes, "\n")); err != nil {
+			return err
+		}
 	}
-	errCol, _ := excelize.ColumnNumberToName(len(headers) + 1)
-	howCol, _ := excelize.ColumnNumberToName(len(headers) + 2)
-	_ = f.SetColWidth(sheet, errCol, howCol, 60)
-	_ = f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-	_, err = f.WriteTo(w)
-	return err
-}
-
-// setText writes v as a string cell whatever it looks like.
-func setText(f *excelize.File, sheet string, col, row int, v string) error {
-	cell, err := excelize.CoordinatesToCellName(col, row)
-	if err != nil {
+	if err := sheet.ColumnWidth(errCol, howCol, 60); err != nil {
 		return err
 	}
-	return f.SetCellStr(sheet, cell, v)
+	if err := sheet.FreezeHeader(); err != nil {
+		return err
+	}
+	_, err = wb.WriteTo(w)
+	return err
 }
 
 func indexOf(list []string, s string) int {

@@ -190,3 +190,37 @@ func TestFixWorkbookListsBlockedProductsWithTheirReasons(t *testing.T) {
 		t.Fatalf("comments on %v", cells)
 	}
 }
+
+// The template and a fix workbook are the same file each time they are
+// written from the same data: nothing in them depends on map order.
+func TestTemplateAndFixWorkbookAreTheSameFileEveryTime(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	e.im.OnCommit = verdicts.AfterImport
+	// BAD-PW is blocked on two columns (password_model, labels): two highlighted cells in one row.
+	b := e.mustImport("sku,gtin,brand,model,category,markets,password_model,vuln_report_contact,support_end,statement_of_compliance,labels\n" +
+		"BAD-PW,5901234123457,Acme,M2,smart_plug,UK,universal_default,https://acme.example/s,2030-01-31,included,\n" +
+		"REJECTED,123,Acme,M3,toaster,UK,unique_per_device,,,,\n")
+	for _, tc := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"template", func(w *bytes.Buffer) error { return imports.WriteTemplate(w, []string{"DE-BSI", "SG-CLS"}) }},
+		{"fix workbook", func(w *bytes.Buffer) error { return e.store.WriteFixWorkbook(admin, b.ID, w) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var first bytes.Buffer
+			if err := tc.write(&first); err != nil {
+				t.Fatal(err)
+			}
+			for range 10 {
+				var again bytes.Buffer
+				if err := tc.write(&again); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(first.Bytes(), again.Bytes()) {
+					t.Fatalf("two writes of the %s differ", tc.name)
+				}
+			}
+		})
+	}
+}

@@ -10,10 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/cascade-gate/cascade/app/kernel/audit"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
@@ -118,8 +117,6 @@ func (s *Service) EvidencePack(ctx context.Context, orderID int64) (Evidence, er
 // WriteEvidenceXLSX writes the evidence pack as a workbook: Order, Lines,
 // Labels, Waivers and Audit sheets. Every cell is text or a number, never a formula.
 func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
-	f := excelize.NewFile()
-	defer f.Close()
 	sheets := map[string][][]any{}
 	o := ev.Order
 	var policies []string
@@ -174,27 +171,17 @@ func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
 		trail = append(trail, []any{e.Seq, e.At.Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Entity, e.EntityID, e.Data, e.Hash})
 	}
 	sheets["Audit"] = trail
-	for i, name := range []string{"Order", "Lines", "Labels", "Waivers", "Audit"} {
-		if i == 0 {
-			_ = f.SetSheetName("Sheet1", name)
-		} else if _, err := f.NewSheet(name); err != nil {
+	wb := tabular.NewWorkbook()
+	defer wb.Close()
+	for _, name := range []string{"Order", "Lines", "Labels", "Waivers", "Audit"} {
+		sheet, err := wb.AddSheet(name)
+		if err != nil {
 			return err
 		}
-		for r, row := range sheets[name] {
-			for c, v := range row {
-				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
-				var err error
-				if s, ok := v.(string); ok {
-					err = f.SetCellStr(name, cell, s)
-				} else {
-					err = f.SetCellValue(name, cell, v)
-				}
-				if err != nil {
-					return err
-				}
-			}
+		if err := sheet.SetRows(sheets[name]); err != nil {
+			return err
 		}
 	}
-	_, err := f.WriteTo(w)
+	_, err := wb.WriteTo(w)
 	return err
 }

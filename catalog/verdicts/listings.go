@@ -8,8 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
@@ -194,36 +192,19 @@ func (s *Service) WriteListings(ctx context.Context, w io.Writer, market, channe
 		_, err = io.WriteString(w, "]}\n")
 		return err
 	case "xlsx":
-		f := excelize.NewFile()
-		defer f.Close()
-		sheet := "Listings " + strings.ToUpper(market)
-		if err := f.SetSheetName("Sheet1", sheet); err != nil {
-			return err
-		}
-		sw, err := f.NewStreamWriter(sheet)
+		wb := tabular.NewWorkbook()
+		defer wb.Close()
+		sheet, err := wb.AddStreamSheet("Listings " + strings.ToUpper(market))
 		if err != nil {
 			return err
 		}
-		row := 1
-		writeRow := func(cells []string) error {
-			vals := make([]any, len(cells))
-			for i, c := range cells {
-				vals[i] = excelize.Cell{Value: c} // a string cell, never a formula
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, row)
-			row++
-			return sw.SetRow(cell, vals)
-		}
-		if err := writeRow(listingHeader); err != nil {
+		if err := sheet.WriteRow(listingHeader); err != nil {
 			return err
 		}
-		if err := s.Listings(ctx, market, channel, func(l Listing) error { return writeRow(l.cells()) }); err != nil {
+		if err := s.Listings(ctx, market, channel, func(l Listing) error { return sheet.WriteRow(l.cells()) }); err != nil {
 			return err
 		}
-		if err := sw.Flush(); err != nil {
-			return err
-		}
-		_, err = f.WriteTo(w)
+		_, err = wb.WriteTo(w)
 		return err
 	}
 	return errs.Invalidf("INVALID_FORMAT", "format must be one of %s", strings.Join(ListingFormats, ", "))

@@ -1,6 +1,8 @@
 // Package tabular reads spreadsheet files (XLSX and CSV) row by row, never
 // holding a whole sheet in memory. The format is sniffed from the content,
-// not trusted from the file name.
+// not trusted from the file name. It also writes the workbooks Cascade
+// hands out (write.go), never a formula. It is the only package of the
+// project that imports excelize.
 package tabular
 
 import (
