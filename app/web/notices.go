@@ -81,16 +81,16 @@ func back(c *gin.Context, path string, n notice) error {
 // setNotice puts the request's notice, if it names one, into a page's data:
 // a success as Flash (role=status), a failure as Error (role=alert). A page
 // that sets either itself keeps its own.
-func setNotice(c *gin.Context, data map[string]any) {
-	if data["Flash"] != nil || data["Error"] != nil {
+func setNotice(c *gin.Context, d *pageData) {
+	if d.Flash != "" || d.Error != "" {
 		return
 	}
 	n, ok := notices[notice(strings.TrimSpace(c.Query("notice")))]
 	switch {
 	case !ok:
 	case n.error:
-		data["Error"] = n.text
+		d.Error = n.text
 	default:
-		data["Flash"] = n.text
+		d.Flash = n.text
 	}
 }

@@ -12,8 +12,10 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/audit"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/vendors"
 )
 
 func (s *Server) adminUsersPage(c *gin.Context) error {
@@ -30,10 +32,21 @@ func (s *Server) adminUsersPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_users.html", "Users and tokens", map[string]any{
-		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens,
-	})
+	return s.page(c, http.StatusOK, "Users and tokens", &adminUsersView{Users: users, Suppliers: suppliers, Roles: access.Roles, Tokens: tokens})
 }
+
+// adminUsersView lists users and the admin's tokens, with the forms to add
+// either; NewToken is a token just created, shown this once.
+type adminUsersView struct {
+	pageData
+	Users     []auth.User
+	Suppliers []vendors.Supplier
+	Roles     []access.Role
+	Tokens    []auth.Token
+	NewToken  string
+}
+
+func (*adminUsersView) template() string { return "admin_users.html" }
 
 func (s *Server) adminCreateUser(c *gin.Context) error {
 	supplierID, _ := strconv.ParseInt(c.PostForm("supplier_id"), 10, 64)
@@ -69,10 +82,9 @@ func (s *Server) adminCreateToken(c *gin.Context) error {
 	users, _ := s.auth.ListUsers(ctx)
 	suppliers, _ := s.suppliers.List(ctx)
 	tokens, _ := s.auth.ListTokens(ctx, 0)
-	return s.page(c, http.StatusCreated, "admin_users.html", "Users and tokens", map[string]any{
-		"Users": users, "Suppliers": suppliers, "Roles": access.Roles, "Tokens": tokens, "NewToken": secret,
-		"Flash": "Token created. Copy it now: it is not shown again.",
-	})
+	v := &adminUsersView{Users: users, Suppliers: suppliers, Roles: access.Roles, Tokens: tokens, NewToken: secret}
+	v.Flash = "Token created. Copy it now: it is not shown again."
+	return s.page(c, http.StatusCreated, "Users and tokens", v)
 }
 
 func (s *Server) adminSuppliersPage(c *gin.Context) error {
@@ -83,8 +95,16 @@ func (s *Server) adminSuppliersPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_suppliers.html", "Suppliers", map[string]any{"Suppliers": list})
+	return s.page(c, http.StatusOK, "Suppliers", &adminSuppliersView{Suppliers: list})
 }
+
+// adminSuppliersView lists the suppliers, with the form to register one.
+type adminSuppliersView struct {
+	pageData
+	Suppliers []vendors.Supplier
+}
+
+func (*adminSuppliersView) template() string { return "admin_suppliers.html" }
 
 func (s *Server) adminCreateSupplier(c *gin.Context) error {
 	if _, err := s.suppliers.Create(c.Request.Context(), c.PostForm("name")); err != nil {
@@ -125,8 +145,18 @@ func (s *Server) adminRegistriesPage(c *gin.Context) error {
 		}
 		views = append(views, v)
 	}
-	return s.page(c, http.StatusOK, "admin_registries.html", "Registries", map[string]any{"Schemes": views, "Sources": sources})
+	return s.page(c, http.StatusOK, "Registries", &adminRegistriesView{Schemes: views, Sources: sources})
 }
+
+// adminRegistriesView is each scheme with its latest snapshots, and the
+// sources fetched from URLs.
+type adminRegistriesView struct {
+	pageData
+	Schemes []schemeView
+	Sources []registry.Source
+}
+
+func (*adminRegistriesView) template() string { return "admin_registries.html" }
 
 func (s *Server) adminUploadSnapshot(c *gin.Context) error {
 	ch, err := s.receiveSnapshot(c, c.Query("scheme"), false)
@@ -186,8 +216,16 @@ func (s *Server) adminPoliciesPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_policies.html", "Policies", map[string]any{"Versions": versions})
+	return s.page(c, http.StatusOK, "Policies", &adminPoliciesView{Versions: versions})
 }
+
+// adminPoliciesView lists the policy versions, with the upload form.
+type adminPoliciesView struct {
+	pageData
+	Versions []policy.Version
+}
+
+func (*adminPoliciesView) template() string { return "admin_policies.html" }
 
 func (s *Server) adminUploadPolicy(c *gin.Context) error {
 	ctx := c.Request.Context()
@@ -232,5 +270,14 @@ func (s *Server) adminAuditPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_audit.html", "Audit log", map[string]any{"Entries": entries, "Report": report})
+	return s.page(c, http.StatusOK, "Audit log", &adminAuditView{Entries: entries, Report: report})
 }
+
+// adminAuditView is a page of the audit log and whether its chain is intact.
+type adminAuditView struct {
+	pageData
+	Entries []audit.Entry
+	Report  audit.Report
+}
+
+func (*adminAuditView) template() string { return "admin_audit.html" }

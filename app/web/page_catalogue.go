@@ -12,6 +12,7 @@ import (
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/vendors"
 )
 
 var managers = []access.Role{access.Admin, access.CategoryManager}
@@ -42,10 +43,17 @@ func (s *Server) dashboardPage(c *gin.Context) error {
 		labels, values = append(labels, m.Label[2:]), append(values, m.N)
 	}
 	sunset := newBarChart("Allowed products whose security support ends, by month (next 24 months)", labels, values, nil, 960, 220)
-	return s.page(c, http.StatusOK, "dashboard.html", "Dashboard", map[string]any{
-		"D": d, "MarketChart": markets, "ReasonChart": reasons, "SunsetChart": sunset,
-	})
+	return s.page(c, http.StatusOK, "Dashboard", &dashboardView{D: d, MarketChart: markets, ReasonChart: reasons, SunsetChart: sunset})
 }
+
+// dashboardView is the verdict counts, scorecards and their charts.
+type dashboardView struct {
+	pageData
+	D                                     verdicts.Dashboard
+	MarketChart, ReasonChart, SunsetChart barChart
+}
+
+func (*dashboardView) template() string { return "dashboard.html" }
 
 // productsPage searches verdicts by market, channel, verdict, reason,
 // supplier, category and text.
@@ -76,11 +84,22 @@ func (s *Server) productsPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "products.html", "Products", map[string]any{
-		"Rows": rows, "Truncated": truncated, "F": f, "Q": f.Query, "Category": f.Category,
-		"Markets": catalog.MarketCodes, "Channels": catalog.Channels, "Categories": catalog.Categories, "Suppliers": suppliers,
-	})
+	return s.page(c, http.StatusOK, "Products", &productsView{Rows: rows, Truncated: truncated, F: f,
+		Markets: catalog.MarketCodes, Channels: catalog.Channels, Categories: catalog.Categories, Suppliers: suppliers})
 }
+
+// productsView is the verdicts a filter selects (at most 500), and the
+// filter form with its choices.
+type productsView struct {
+	pageData
+	Rows                          []verdicts.Row
+	Truncated                     bool
+	F                             verdicts.Filter
+	Markets, Channels, Categories []string
+	Suppliers                     []vendors.Supplier
+}
+
+func (*productsView) template() string { return "products.html" }
 
 var errStopListing = errs.E(errs.Internal, "STOP", "enough rows")
 
@@ -113,15 +132,33 @@ func (s *Server) productPage(c *gin.Context) error {
 		views = append(views, vv)
 	}
 	sup, _ := s.suppliers.Get(ctx, p.SupplierID)
-	return s.page(c, http.StatusOK, "product.html", p.Brand+" "+p.Model, map[string]any{"P": p, "Supplier": sup.Name, "Verdicts": views})
+	return s.page(c, http.StatusOK, p.Brand+" "+p.Model, &productView{P: p, Supplier: sup.Name, Verdicts: views})
 }
+
+// productView is one product's declared data and its verdicts with their evidence.
+type productView struct {
+	pageData
+	P        catalog.Product
+	Supplier string
+	Verdicts []verdictView
+}
+
+func (*productView) template() string { return "product.html" }
 
 func (s *Server) listingsPage(c *gin.Context) error {
 	if _, err := access.Require(c.Request.Context(), managers...); err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "listings.html", "Listing feeds", map[string]any{"Markets": catalog.MarketCodes, "Formats": verdicts.ListingFormats})
+	return s.page(c, http.StatusOK, "Listing feeds", &listingsView{Markets: catalog.MarketCodes, Formats: verdicts.ListingFormats})
 }
+
+// listingsView links each market's feeds in each format.
+type listingsView struct {
+	pageData
+	Markets, Formats []string
+}
+
+func (*listingsView) template() string { return "listings.html" }
 
 // impactPage previews a policy version or a future date.
 func (s *Server) impactPage(c *gin.Context) error {
@@ -133,7 +170,7 @@ func (s *Server) impactPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Versions": versions, "AsOf": c.Query("as_of"), "Policy": c.Query("policy")}
+	v := &impactView{Versions: versions, AsOf: c.Query("as_of"), Policy: c.Query("policy")}
 	if c.Query("as_of") != "" || c.Query("policy") != "" {
 		var asOf civil.Date
 		if v := c.Query("as_of"); v != "" {
@@ -151,7 +188,17 @@ func (s *Server) impactPage(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		data["Impact"] = imp
+		v.Impact = &imp
 	}
-	return s.page(c, http.StatusOK, "impact.html", "Impact preview", data)
+	return s.page(c, http.StatusOK, "Impact preview", v)
 }
+
+// impactView is the preview form and, once asked, what would flip.
+type impactView struct {
+	pageData
+	Versions     []policy.Version
+	AsOf, Policy string
+	Impact       *verdicts.Impact // nil until a date or a version is chosen
+}
+
+func (*impactView) template() string { return "impact.html" }

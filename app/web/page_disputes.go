@@ -89,8 +89,17 @@ func (s *Server) disputesPage(c *gin.Context) error {
 	for i, d := range list {
 		views[i] = viewDispute(d)
 	}
-	return s.page(c, http.StatusOK, "disputes.html", "Disputes", map[string]any{"Disputes": views, "Status": c.DefaultQuery("status", offers.StatusOpen)})
+	return s.page(c, http.StatusOK, "Disputes", &disputesView{Disputes: views, Status: c.DefaultQuery("status", offers.StatusOpen)})
 }
+
+// disputesView is the dispute queue for one status ("all" for every one).
+type disputesView struct {
+	pageData
+	Disputes []disputeView
+	Status   string
+}
+
+func (*disputesView) template() string { return "disputes.html" }
 
 // decideDisputePage accepts or rejects a dispute from the queue.
 func (s *Server) decideDisputePage(accept bool) handler {

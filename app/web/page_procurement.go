@@ -37,8 +37,17 @@ func (s *Server) ordersPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "orders.html", "Purchase orders", map[string]any{"Orders": list, "Markets": catalog.MarketCodes})
+	return s.page(c, http.StatusOK, "Purchase orders", &ordersView{Orders: list, Markets: catalog.MarketCodes})
 }
+
+// ordersView lists the caller's orders, with the form to start one.
+type ordersView struct {
+	pageData
+	Orders  []procurement.Order
+	Markets []string
+}
+
+func (*ordersView) template() string { return "orders.html" }
 
 func (s *Server) createOrderPage(c *gin.Context) error {
 	o, err := s.procurement.CreateOrder(c.Request.Context(), procurement.NewOrder{Reference: c.PostForm("reference"), Market: c.PostForm("market")})
@@ -55,13 +64,30 @@ func (s *Server) orderPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderOrder(c, http.StatusOK, id, nil)
+	return s.renderOrder(c, http.StatusOK, id, &orderView{Line: lineForm{Currency: "GBP", Quantity: "1"}})
 }
 
-// renderOrder shows an order with the gate's decision on each line; extra
-// carries a line form to show again (its values, the offers to choose
-// from, the error).
-func (s *Server) renderOrder(c *gin.Context, status int, id int64, extra map[string]any) error {
+// orderView is an order with the gate's decision on each line, and the
+// form for a new line.
+type orderView struct {
+	pageData
+	O      procurement.Order
+	Checks map[int]procurement.LineCheck // by line number; empty once the order is closed
+	Line   lineForm
+	Offers []procurement.Offer // the suppliers to choose from when the GTIN is ambiguous
+}
+
+func (*orderView) template() string { return "order.html" }
+
+// lineForm is what the line form shows in its fields.
+type lineForm struct {
+	GTIN, Quantity, UnitPrice, Currency, DeliveryDate string
+}
+
+// renderOrder fills v (which carries the line form to show: its values,
+// the offers to choose from, the error) with the order and its gate
+// decisions, and shows it.
+func (s *Server) renderOrder(c *gin.Context, status int, id int64, v *orderView) error {
 	ctx := c.Request.Context()
 	o, err := s.procurement.Order(ctx, id)
 	if err != nil {
@@ -78,11 +104,8 @@ func (s *Server) renderOrder(c *gin.Context, status int, id int64, extra map[str
 			byLine[ch.LineNo] = ch
 		}
 	}
-	data := map[string]any{"O": o, "Checks": byLine, "Line": map[string]string{"currency": "GBP", "quantity": "1"}}
-	for k, v := range extra {
-		data[k] = v
-	}
-	return s.page(c, status, "order.html", "Order "+o.Reference, data)
+	v.O, v.Checks = o, byLine
+	return s.page(c, status, "Order "+o.Reference, v)
 }
 
 func (s *Server) addLinePage(c *gin.Context) error {
@@ -102,13 +125,12 @@ func (s *Server) addLinePage(c *gin.Context) error {
 	if e, ok := errs.As(err); ok && e.Code == "AMBIGUOUS_PRODUCT" {
 		// Several suppliers offer the GTIN: the same form again, with the
 		// offers to choose from and everything typed kept.
-		line := map[string]string{}
-		for _, k := range []string{"gtin", "quantity", "unit_price", "currency", "delivery_date"} {
-			line[k] = c.PostForm(k)
-		}
 		details, _ := e.Details.(map[string]any)
-		return s.renderOrder(c, http.StatusBadRequest, id, map[string]any{"Line": line, "Offers": details["offers"],
-			"Error": "Several suppliers offer this GTIN: choose the one to buy from."})
+		offers, _ := details["offers"].([]procurement.Offer)
+		v := &orderView{Offers: offers, Line: lineForm{GTIN: c.PostForm("gtin"), Quantity: c.PostForm("quantity"),
+			UnitPrice: c.PostForm("unit_price"), Currency: c.PostForm("currency"), DeliveryDate: c.PostForm("delivery_date")}}
+		v.Error = "Several suppliers offer this GTIN: choose the one to buy from."
+		return s.renderOrder(c, http.StatusBadRequest, id, v)
 	}
 	if err != nil {
 		return err
@@ -161,19 +183,52 @@ func (s *Server) cataloguePage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "catalogue.html", "Procurement catalogue", map[string]any{
-		"Rows": rows, "Market": market, "Markets": catalog.MarketCodes, "All": c.Query("all") == "true", "Q": c.Query("q"),
-	})
+	return s.page(c, http.StatusOK, "Procurement catalogue", &catalogueView{Rows: rows, Market: market, Markets: catalog.MarketCodes,
+		All: c.Query("all") == "true", Q: c.Query("q")})
 }
+
+// catalogueView is what a buyer may order in a market (with All, also
+// what they may not, and why), and the search form.
+type catalogueView struct {
+	pageData
+	Rows    []verdicts.Row
+	Market  string
+	Markets []string
+	All     bool
+	Q       string
+}
+
+func (*catalogueView) template() string { return "catalogue.html" }
 
 func (s *Server) waiversPage(c *gin.Context) error {
 	list, err := s.procurement.Waivers(c.Request.Context())
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "waivers.html", "Waivers", map[string]any{"Waivers": list, "Markets": catalog.MarketCodes,
-		"GTIN": c.Query("gtin"), "Market": c.Query("market"), "Codes": c.Query("codes")})
+	return s.page(c, http.StatusOK, "Waivers", &waiversView{Waivers: list, Markets: catalog.MarketCodes,
+		GTIN: c.Query("gtin"), Market: c.Query("market"), Codes: c.Query("codes")})
 }
+
+// waiversView lists the waivers, with the request form filled from the
+// link an order's blocked line gives.
+type waiversView struct {
+	pageData
+	Waivers             []procurement.Waiver
+	Markets             []string
+	GTIN, Market, Codes string
+}
+
+func (*waiversView) template() string { return "waivers.html" }
+
+// evidenceView is an approved order's printable evidence pack. It is a
+// document, not a page of the application: it has no navigation.
+type evidenceView struct {
+	pageData
+	E        procurement.Evidence
+	Approved string // when it was approved, or ""
+}
+
+func (*evidenceView) template() string { return "evidence.html" }
 
 func (s *Server) requestWaiverPage(c *gin.Context) error {
 	ctx := c.Request.Context()

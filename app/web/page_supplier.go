@@ -24,8 +24,16 @@ func (s *Server) supplierHome(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "supplier_home.html", "Upload products", map[string]any{"Batches": batches})
+	return s.page(c, http.StatusOK, "Upload products", &supplierHomeView{Batches: batches})
 }
+
+// supplierHomeView is the upload form and the supplier's recent imports.
+type supplierHomeView struct {
+	pageData
+	Batches []imports.Batch
+}
+
+func (*supplierHomeView) template() string { return "supplier_home.html" }
 
 // supplierUpload starts an import of the uploaded file and shows its progress.
 func (s *Server) supplierUpload(c *gin.Context) error {
@@ -73,18 +81,28 @@ func (s *Server) supplierImport(c *gin.Context) error {
 			fileWarnings = append(fileWarnings, w)
 		}
 	}
-	data := map[string]any{"B": b, "Errors": rowErrs, "FileWarnings": fileWarnings, "RowWarnings": rowWarnings}
+	v := &supplierImportView{B: b, Errors: rowErrs, FileWarnings: fileWarnings, RowWarnings: rowWarnings}
 	if b.Status == imports.StatusRunning {
-		data["Refresh"] = 3 // without JavaScript the page reloads itself
+		v.Refresh = 3 // without JavaScript the page reloads itself
 	} else {
-		blocked, err := s.blockedOf(c, b.SupplierID)
-		if err != nil {
+		if v.Blocked, err = s.blockedOf(c, b.SupplierID); err != nil {
 			return err
 		}
-		data["Blocked"] = blocked
 	}
-	return s.page(c, http.StatusOK, "supplier_import.html", "Import "+b.FileName, data)
+	return s.page(c, http.StatusOK, "Import "+b.FileName, v)
 }
+
+// supplierImportView is one import: its progress, or its counts, rejected
+// rows, warnings and the products stored but blocked.
+type supplierImportView struct {
+	pageData
+	B                         imports.Batch
+	Errors                    []imports.RowError
+	FileWarnings, RowWarnings []imports.Warning
+	Blocked                   []productRow
+}
+
+func (*supplierImportView) template() string { return "supplier_import.html" }
 
 // productRow is a product with its verdicts by market and channel.
 type productRow struct {
@@ -154,10 +172,18 @@ func (s *Server) supplierProducts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "supplier_products.html", "My products", map[string]any{
-		"Rows": rows, "Columns": verdictColumns(rows),
-	})
+	return s.page(c, http.StatusOK, "My products", &supplierProductsView{Rows: rows, Columns: verdictColumns(rows)})
 }
+
+// supplierProductsView is the supplier's products with a column of
+// verdicts for each market and channel present.
+type supplierProductsView struct {
+	pageData
+	Rows    []productRow
+	Columns []string
+}
+
+func (*supplierProductsView) template() string { return "supplier_products.html" }
 
 // verdictColumns are the market/channel pairs present, in a stable order.
 func verdictColumns(rows []productRow) []string {

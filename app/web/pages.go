@@ -47,24 +47,54 @@ func homeFor(r access.Role) string {
 	return "/"
 }
 
-// page renders a template with what every page needs: the user, their
+// pageData is what every page shows besides its own content: its title,
+// the signed-in user and their navigation, the CSRF token for forms, and a
+// banner. Each page's view embeds it.
+type pageData struct {
+	Title   string
+	Me      *viewer // nil before sign-in
+	Nav     []navItem
+	CSRF    string
+	Flash   string // a success, shown with role=status
+	Error   string // a failure, shown with role=alert
+	Refresh int    // seconds until the page reloads itself; 0 for never
+}
+
+func (d *pageData) base() *pageData { return d }
+
+// view is one page's data: a struct embedding pageData that names the
+// template it fills, so a page cannot be rendered with another's data.
+type view interface {
+	base() *pageData
+	template() string
+}
+
+// viewer is the signed-in user as templates see them: role checks are
+// methods, so no template compares a role's spelling. Its methods take a
+// pointer, so they answer false on pages nobody is signed in to.
+type viewer struct{ access.Principal }
+
+// IsBuyer reports whether the user raises purchase orders.
+func (v *viewer) IsBuyer() bool { return v != nil && v.Role == access.Buyer }
+
+// IsApprover reports whether the user decides purchase orders and waivers.
+func (v *viewer) IsApprover() bool { return v != nil && v.Role == access.Approver }
+
+// page renders v's template with what every page needs: the user, their
 // navigation, the CSRF token for forms, and the banner a notice names.
-func (s *Server) page(c *gin.Context, status int, name, title string, data map[string]any) error {
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["Title"] = title
+func (s *Server) page(c *gin.Context, status int, title string, v view) error {
+	d := v.base()
+	d.Title = title
 	if p, err := access.From(c.Request.Context()); err == nil {
-		data["Me"] = p
-		nav := navFor(p.Role)
-		for i := range nav {
-			nav[i].Current = c.Request.URL.Path == nav[i].Href
+		d.Me = &viewer{p}
+		d.Nav = navFor(p.Role)
+		for i := range d.Nav {
+			d.Nav[i].Current = c.Request.URL.Path == d.Nav[i].Href
 		}
-		data["Nav"] = nav
 	}
-	data["CSRF"] = c.GetString(csrfKey)
-	setNotice(c, data)
-	body, err := templates.Render(name, data)
+	d.CSRF = c.GetString(csrfKey)
+	setNotice(c, d)
+	body, err := templates.Render(v.template(), v)
 	if err != nil {
 		return err
 	}
@@ -130,9 +160,18 @@ func (s *Server) ph(fn handler) gin.HandlerFunc {
 	}
 }
 
+// errorView is the page of an error: its code, message and details.
+type errorView struct {
+	pageData
+	Code, Message string
+	Details       any
+}
+
+func (*errorView) template() string { return "error.html" }
+
 func writePageError(c *gin.Context, s *Server, err error) {
 	e := userError(c, err)
-	if rerr := s.page(c, statusOf(e.Kind), "error.html", "Error", map[string]any{"Code": e.Code, "Message": e.Message, "Details": e.Details}); rerr != nil {
+	if rerr := s.page(c, statusOf(e.Kind), "Error", &errorView{Code: e.Code, Message: e.Message, Details: e.Details}); rerr != nil {
 		c.String(http.StatusInternalServerError, "error")
 	}
 	c.Abort()
@@ -146,12 +185,21 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// loginView is the sign-in form: its own CSRF token (no session holds one
+// yet), where to go after, and the e-mail typed.
+type loginView struct {
+	pageData
+	LoginCSRF, Next, Email string
+}
+
+func (*loginView) template() string { return "login.html" }
+
 // loginForm shows the sign-in form, with a double-submit CSRF token: no
 // session exists yet to hold one.
 func (s *Server) loginForm(c *gin.Context) error {
 	tok := randomToken()
 	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true, Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	return s.page(c, http.StatusOK, "login.html", "Sign in", map[string]any{"LoginCSRF": tok, "Next": safeNext(c.Query("next"))})
+	return s.page(c, http.StatusOK, "Sign in", &loginView{LoginCSRF: tok, Next: safeNext(c.Query("next"))})
 }
 
 // safeNext keeps a post-login redirect on this site: a path that starts
@@ -190,9 +238,9 @@ func (s *Server) loginSubmit(c *gin.Context) error {
 	if err != nil {
 		tok := randomToken()
 		http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", HttpOnly: true, Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-		return s.page(c, http.StatusUnauthorized, "login.html", "Sign in", map[string]any{
-			"LoginCSRF": tok, "Next": safeNext(c.PostForm("next")), "Email": c.PostForm("email"), "Error": "The e-mail or password is wrong.",
-		})
+		v := &loginView{LoginCSRF: tok, Next: safeNext(c.PostForm("next")), Email: c.PostForm("email")}
+		v.Error = "The e-mail or password is wrong."
+		return s.page(c, http.StatusUnauthorized, "Sign in", v)
 	}
 	setSessionCookie(c, sess)
 	next := safeNext(c.PostForm("next"))
@@ -221,5 +269,10 @@ func (s *Server) home(c *gin.Context) error {
 			return nil
 		}
 	}
-	return s.page(c, http.StatusOK, "home.html", "Cascade", nil)
+	return s.page(c, http.StatusOK, "Cascade", &homeView{})
 }
+
+// homeView is the landing page: nothing of its own.
+type homeView struct{ pageData }
+
+func (*homeView) template() string { return "home.html" }

@@ -245,7 +245,9 @@ func (s *Server) evidenceHTML(c *gin.Context) error {
 	if ev.Order.DecidedAt != nil {
 		approved = ev.Order.DecidedAt.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	page, err := templates.Render("evidence.html", map[string]any{"Title": "Evidence pack " + ev.Order.Reference, "E": ev, "Approved": approved})
+	v := &evidenceView{E: ev, Approved: approved}
+	v.Title = "Evidence pack " + ev.Order.Reference
+	page, err := templates.Render(v.template(), v)
 	if err != nil {
 		return err
 	}
