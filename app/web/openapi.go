@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/cascade-gate/cascade/templates"
 )
 
 // openAPIDocument is the OpenAPI 3.1 description of /api/v1, generated from
@@ -34,13 +32,16 @@ func (s *Server) apiDocs(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := templates.Render("api_docs.html", map[string]any{"Title": "API reference", "R": ref})
-	if err != nil {
-		return err
-	}
-	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
-	return nil
+	return s.page(c, http.StatusOK, "API reference", &apiDocsView{R: ref})
 }
+
+// apiDocsView is the API reference page: open to everyone, like the document.
+type apiDocsView struct {
+	pageData
+	R apiRef
+}
+
+func (*apiDocsView) template() string { return "api_docs.html" }
 
 // The parts of an OpenAPI document the reference page shows.
 type (

@@ -20,6 +20,7 @@ var views = []view{
 	&ordersView{}, &orderView{}, &catalogueView{}, &waiversView{}, &evidenceView{},
 	&supplierHomeView{}, &supplierImportView{}, &supplierProductsView{},
 	&adminUsersView{}, &adminSuppliersView{}, &adminRegistriesView{}, &adminPoliciesView{}, &adminAuditView{},
+	&apiDocsView{},
 }
 
 func TestEveryPageTemplateNamesOnlyFieldsItsViewHas(t *testing.T) {
