@@ -1,0 +1,236 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/kernel/outbound"
+)
+
+// DefaultTimeout bounds one delivery attempt: a receiver that has not
+// answered by then has failed this attempt.
+const DefaultTimeout = 10 * time.Second
+
+// Options tune the delivery worker; zero values take the defaults.
+type Options struct {
+	Outbound    outbound.Policy                  // where deliveries may go: internal networks only where allowed
+	Timeout     time.Duration                    // one attempt; DefaultTimeout
+	Poll        time.Duration                    // how often the queue is looked at; a second
+	Concurrency int                              // attempts in flight at once per replica; 8
+	Backoff     func(failures int) time.Duration // the wait after a failed attempt; Backoff
+}
+
+// Backoff is the wait after the n-th failed attempt: exponential (10 s,
+// 30 s, 90 s, … ×3 each time, at most 2 hours) with jitter, a random wait
+// between half and all of it, so receivers that fail together are not
+// retried together. The first retry comes within 10 s.
+func Backoff(n int) time.Duration {
+	d := 10 * time.Second
+	for i := 1; i < n && d < 2*time.Hour; i++ {
+		d *= 3
+	}
+	d = min(d, 2*time.Hour)
+	return d/2 + rand.N(d/2+1)
+}
+
+// Worker delivers the queue: it enqueues new events and sends each due
+// delivery, one replica per delivery (a leased claim; a replica that dies
+// mid-delivery loses its lease and another sends it again: at least once).
+type Worker struct {
+	store   *Store
+	db      *gorm.DB
+	log     *slog.Logger
+	client  *http.Client
+	opt     Options
+	lease   time.Duration
+	replica string
+}
+
+// NewWorker returns a worker on db.
+func NewWorker(db *gorm.DB, log *slog.Logger, o Options) *Worker {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.Backoff == nil {
+		o.Backoff = Backoff
+	}
+	p := o.Outbound
+	p.Timeout = o.Timeout
+	client := outbound.Client(p)
+	// A webhook's answer is its status: a redirect is not followed (a POST
+	// would become a GET, and a receiver must be named by its own URL).
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	host, _ := os.Hostname()
+	return &Worker{store: NewStore(db), db: db, log: log, client: client, opt: o,
+		lease: 2*o.Timeout + 5*time.Second, replica: fmt.Sprintf("%s:%d:%s", host, os.Getpid(), newUID()[4:12])}
+}
+
+// Run delivers until ctx ends, then waits for the attempts in flight: an
+// attempt cut short by shutdown is released, not counted, and sent again.
+func (w *Worker) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, w.opt.Concurrency)
+	tick := time.NewTicker(w.opt.Poll)
+	defer tick.Stop()
+	for {
+		if _, err := w.store.Enqueue(ctx); err != nil && ctx.Err() == nil {
+			w.log.Error("webhooks: enqueue", "err", err)
+		}
+		if free := cap(slots) - len(slots); free > 0 && ctx.Err() == nil {
+			claimed, err := w.claim(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				w.log.Error("webhooks: claim", "err", err)
+			}
+			for _, c := range claimed {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-slots }()
+					w.attempt(ctx, c)
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// claimed is a delivery this replica holds, with where and how to send it.
+type claimed struct {
+	Delivery
+	URL    string
+	Secret string
+}
+
+// claim takes up to n due deliveries. Each is taken by one conditional
+// update: of replicas racing for a delivery, one wins; the others move on.
+func (w *Worker) claim(ctx context.Context, n int) ([]claimed, error) {
+	db := w.db.WithContext(ctx)
+	now := time.Now().UTC()
+	var ids []int64
+	err := db.Model(&Delivery{}).Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", StatusPending, now, now).
+		Order("next_attempt_at, id").Limit(n).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, err
+	}
+	var out []claimed
+	for _, id := range ids {
+		var claim int
+		err := db.Raw(`UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?, claim = claim + 1
+			WHERE id = ? AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+			RETURNING claim`, w.replica, now.Add(w.lease), id, StatusPending, now, now).Row().Scan(&claim)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // another replica has it
+		}
+		if err != nil {
+			return out, err
+		}
+		var c claimed
+		err = db.Table("webhook_deliveries d").Select("d.*, s.url, s.secret").
+			Joins("JOIN webhook_subscriptions s ON s.id = d.subscription_id").Where("d.id = ?", id).Scan(&c).Error
+		if err != nil {
+			return out, err
+		}
+		if c.ID == 0 {
+			continue // unsubscribed meanwhile
+		}
+		c.Claim = claim
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// attempt sends one delivery and records the outcome under its claim.
+func (w *Worker) attempt(ctx context.Context, c claimed) {
+	code, failure := w.send(ctx, c)
+	if ctx.Err() != nil && failure != "" {
+		w.release(c) // shutting down: not the receiver's failure
+		return
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	set := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_status_code": code, "last_error": failure,
+		"last_attempt_at": now, "lease_owner": "", "lease_until": nil}
+	switch next := now.Add(w.opt.Backoff(c.Attempts + 1)); {
+	case failure == "":
+		set["status"], set["delivered_at"] = StatusDelivered, now
+	case next.After(c.GiveUpAt):
+		set["status"] = StatusFailed
+	default:
+		set["next_attempt_at"] = next
+	}
+	res := w.db.WithContext(context.WithoutCancel(ctx)).Model(&Delivery{}).
+		Where("id = ? AND claim = ? AND status = ?", c.ID, c.Claim, StatusPending).Updates(set)
+	if res.Error != nil {
+		w.log.Error("webhooks: record an attempt", "delivery", c.UID, "err", res.Error)
+	}
+	if failure != "" {
+		w.log.Warn("webhooks: delivery failed", "delivery", c.UID, "event", c.Event, "status", code, "error", failure, "attempt", c.Attempts+1)
+	}
+}
+
+// release gives a claim back without counting an attempt.
+func (w *Worker) release(c claimed) {
+	err := w.db.Model(&Delivery{}).Where("id = ? AND claim = ?", c.ID, c.Claim).
+		Updates(map[string]any{"lease_owner": "", "lease_until": nil}).Error
+	if err != nil {
+		w.log.Error("webhooks: release a claim", "delivery", c.UID, "err", err)
+	}
+}
+
+// Failure codes of an attempt: what went wrong, never what the receiver said.
+const (
+	FailHTTPStatus     = "HTTP_STATUS"     // it answered, not 2xx (the code is in last_status_code)
+	FailUnreachable    = "UNREACHABLE"     // no connection, no HTTP or no answer within the timeout
+	FailAddressRefused = "ADDRESS_REFUSED" // the URL leads to an internal network not allowed
+)
+
+// send posts the delivery, signed now, and returns the receiver's status
+// code and a failure code ("" for a 2xx answer).
+func (w *Worker) send(ctx context.Context, c claimed) (int, string) {
+	body := []byte(c.Payload)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, strings.NewReader(c.Payload))
+	if err != nil {
+		return 0, FailUnreachable
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Cascade-Webhooks/1")
+	req.Header.Set(HeaderEvent, c.Event)
+	req.Header.Set(HeaderDelivery, c.UID)
+	req.Header.Set(HeaderSignature, Sign(c.Secret, time.Now(), body))
+	resp, err := w.client.Do(req)
+	if err != nil {
+		if outbound.IsRefused(err) {
+			return 0, FailAddressRefused
+		}
+		return 0, FailUnreachable
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // read, never kept
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, FailHTTPStatus
+	}
+	return resp.StatusCode, ""
+}
