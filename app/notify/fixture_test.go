@@ -125,7 +125,10 @@ func runWorker(t *testing.T, db *gorm.DB, o notify.Options) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); notify.NewWorker(db, slog.New(slog.NewTextHandler(io.Discard, nil)), o).Run(ctx) }()
+	go func() {
+		defer close(done)
+		notify.NewWorker(db, slog.New(slog.NewTextHandler(io.Discard, nil)), o).Run(ctx)
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 }
 
