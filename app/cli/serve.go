@@ -147,7 +147,7 @@ password printed once.`,
 // outgoing requests (registry fetches).
 func outboundFlag(c *cobra.Command, list *[]string) {
 	c.Flags().StringSliceVar(list, "allow-outbound-networks", envList("CASCADE_ALLOW_OUTBOUND_NETWORKS"),
-		"CIDRs of internal networks that outgoing requests (registry sources) may reach, e.g. an on-premises mirror; loopback, private, link-local and other internal addresses are refused otherwise (env CASCADE_ALLOW_OUTBOUND_NETWORKS, comma-separated)")
+		"CIDRs of internal networks that outgoing requests (registry sources, webhooks) may reach, e.g. an on-premises mirror; loopback, private, link-local and other internal addresses are refused otherwise (env CASCADE_ALLOW_OUTBOUND_NETWORKS, comma-separated)")
 }
 
 // outboundPolicy is what outgoing requests may reach, from the flag.
