@@ -466,3 +466,38 @@ func TestTwoReplicasDeliverEachDeliveryOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestADeadReceiverDoesNotHoldUpOthers: a receiver that hangs, with many
+// deliveries queued, takes at most part of a worker's attempts; another
+// subscription's delivery goes out at once.
+func TestADeadReceiverDoesNotHoldUpOthers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		a := supplier(t, db, "Supplier A")
+		release := make(chan struct{})
+		defer close(release)
+		hanging := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		})
+		good := newReceiver(t, ok)
+		subscribe(t, as(access.Admin, 0), db, hanging.URL+"/hook", notify.VerdictChanged)
+		csv := "sku,gtin,brand,model,category,markets\n"
+		for i := 0; i < 10; i++ {
+			csv += fmt.Sprintf("S-%d,%s,Brand,M-%d,smart_plug,UK\n", i, gtin(i), i)
+		}
+		upload(t, db, a, csv) // 20 verdict changes for the hanging receiver
+		if _, err := notify.NewStore(db).Enqueue(system); err != nil {
+			t.Fatal(err)
+		}
+		subscribe(t, as(access.Admin, 0), db, good.URL+"/hook", notify.ImportFinished)
+		upload(t, db, a, "sku,gtin,brand,model,category,markets\nS-99,4006381333931,Brand,M,smart_plug,UK\n")
+		start := time.Now()
+		runWorker(t, db, notify.Options{Outbound: loopback, Timeout: 3 * time.Second, Concurrency: 4})
+		eventually(t, 6*time.Second, "the good receiver got its delivery", func() bool { return len(good.requests()) == 1 })
+		if took := time.Since(start); took > 1500*time.Millisecond {
+			t.Errorf("the good receiver waited %s behind a dead one", took)
+		}
+	})
+}

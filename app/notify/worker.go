@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -56,6 +57,7 @@ type Worker struct {
 	opt     Options
 	lease   time.Duration
 	replica string
+	turn    int // where claim starts going round the subscriptions
 }
 
 // NewWorker returns a worker on db.
@@ -85,28 +87,50 @@ func NewWorker(db *gorm.DB, log *slog.Logger, o Options) *Worker {
 
 // Run delivers until ctx ends, then waits for the attempts in flight: an
 // attempt cut short by shutdown is released, not counted, and sent again.
+// New events are enqueued every Poll; a slot that frees is filled at once.
 func (w *Worker) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	slots := make(chan struct{}, w.opt.Concurrency)
+	var mu sync.Mutex
+	busy := map[int64]int{} // attempts in flight per subscription
+	inFlight := 0
+	wake := make(chan struct{}, 1)
 	tick := time.NewTicker(w.opt.Poll)
 	defer tick.Stop()
+	enqueue := true
 	for {
-		if _, err := w.store.Enqueue(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("webhooks: enqueue", "err", err)
+		if enqueue {
+			if _, err := w.store.Enqueue(ctx); err != nil && ctx.Err() == nil {
+				w.log.Error("webhooks: enqueue", "err", err)
+			}
 		}
-		if free := cap(slots) - len(slots); free > 0 && ctx.Err() == nil {
-			claimed, err := w.claim(ctx, free)
+		mu.Lock()
+		free, held := w.opt.Concurrency-inFlight, maps.Clone(busy)
+		mu.Unlock()
+		if free > 0 && ctx.Err() == nil {
+			claimed, err := w.claim(ctx, free, held)
 			if err != nil && ctx.Err() == nil {
 				w.log.Error("webhooks: claim", "err", err)
 			}
 			for _, c := range claimed {
-				slots <- struct{}{}
+				mu.Lock()
+				inFlight++
+				busy[c.SubscriptionID]++
+				mu.Unlock()
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					defer func() { <-slots }()
 					w.attempt(ctx, c)
+					mu.Lock()
+					inFlight--
+					if busy[c.SubscriptionID]--; busy[c.SubscriptionID] == 0 {
+						delete(busy, c.SubscriptionID)
+					}
+					mu.Unlock()
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
 				}()
 			}
 		}
@@ -114,6 +138,9 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			enqueue = true
+		case <-wake:
+			enqueue = false
 		}
 	}
 }
@@ -125,42 +152,74 @@ type claimed struct {
 	Secret string
 }
 
-// claim takes up to n due deliveries. Each is taken by one conditional
-// update: of replicas racing for a delivery, one wins; the others move on.
-func (w *Worker) claim(ctx context.Context, n int) ([]claimed, error) {
+// perSubscription is the share of a worker's attempts one subscription may
+// hold: a receiver that hangs, however many deliveries it has queued,
+// leaves the other slots to the others.
+func (w *Worker) perSubscription() int { return max(1, w.opt.Concurrency/2) }
+
+// claim takes up to n due deliveries, the oldest first of each subscription,
+// going round the subscriptions from a new one each time, each within its
+// share (busy: its attempts in flight here). Each delivery is taken by one
+// conditional update: of replicas racing for a delivery, one wins; the
+// others move on.
+func (w *Worker) claim(ctx context.Context, n int, busy map[int64]int) ([]claimed, error) {
 	db := w.db.WithContext(ctx)
+	var subs []int64
+	if err := db.Model(&Subscription{}).Order("id").Pluck("id", &subs).Error; err != nil || len(subs) == 0 {
+		return nil, err
+	}
+	w.turn = (w.turn + 1) % len(subs)
+	subs = append(subs[w.turn:], subs[:w.turn]...)
 	now := time.Now().UTC()
-	var ids []int64
-	err := db.Model(&Delivery{}).Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", StatusPending, now, now).
-		Order("next_attempt_at, id").Limit(n).Pluck("id", &ids).Error
+	var out []claimed
+	for _, sub := range subs {
+		k := min(n-len(out), w.perSubscription()-busy[sub])
+		if k <= 0 {
+			continue
+		}
+		var ids []int64
+		err := db.Model(&Delivery{}).Where("subscription_id = ? AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", sub, StatusPending, now, now).
+			Order("next_attempt_at, id").Limit(k).Pluck("id", &ids).Error
+		if err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			c, err := w.claimOne(db, id, now)
+			if err != nil {
+				return out, err
+			}
+			if c != nil {
+				out = append(out, *c)
+			}
+		}
+		if len(out) >= n {
+			break
+		}
+	}
+	return out, nil
+}
+
+// claimOne takes delivery id if it is still due and unclaimed; nil if
+// another replica has it or it was unsubscribed meanwhile.
+func (w *Worker) claimOne(db *gorm.DB, id int64, now time.Time) (*claimed, error) {
+	var claim int
+	err := db.Raw(`UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?, claim = claim + 1
+		WHERE id = ? AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+		RETURNING claim`, w.replica, now.Add(w.lease), id, StatusPending, now, now).Row().Scan(&claim)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	var out []claimed
-	for _, id := range ids {
-		var claim int
-		err := db.Raw(`UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?, claim = claim + 1
-			WHERE id = ? AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-			RETURNING claim`, w.replica, now.Add(w.lease), id, StatusPending, now, now).Row().Scan(&claim)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // another replica has it
-		}
-		if err != nil {
-			return out, err
-		}
-		var c claimed
-		err = db.Table("webhook_deliveries d").Select("d.*, s.url, s.secret").
-			Joins("JOIN webhook_subscriptions s ON s.id = d.subscription_id").Where("d.id = ?", id).Scan(&c).Error
-		if err != nil {
-			return out, err
-		}
-		if c.ID == 0 {
-			continue // unsubscribed meanwhile
-		}
-		c.Claim = claim
-		out = append(out, c)
+	var c claimed
+	err = db.Table("webhook_deliveries d").Select("d.*, s.url, s.secret").
+		Joins("JOIN webhook_subscriptions s ON s.id = d.subscription_id").Where("d.id = ?", id).Scan(&c).Error
+	if err != nil || c.ID == 0 {
+		return nil, err
 	}
-	return out, nil
+	c.Claim = claim
+	return &c, nil
 }
 
 // attempt sends one delivery and records the outcome under its claim.
