@@ -2,8 +2,6 @@ package notify
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +15,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/outbound"
 )
 
@@ -57,7 +56,8 @@ type Worker struct {
 	opt     Options
 	lease   time.Duration
 	replica string
-	turn    int // where claim starts going round the subscriptions
+	turn    int            // where claim starts going round the subscriptions
+	subs    []Subscription // every subscription, read again at each poll
 }
 
 // NewWorker returns a worker on db.
@@ -107,8 +107,10 @@ func (w *Worker) Run(ctx context.Context) {
 		mu.Lock()
 		free, held := w.opt.Concurrency-inFlight, maps.Clone(busy)
 		mu.Unlock()
-		if free > 0 && ctx.Err() == nil {
-			claimed, err := w.claim(ctx, free, held)
+		// After one attempt ends, wait for a few to end before claiming
+		// again: each claim is a round of queries, cheaper per delivery in batches.
+		if ctx.Err() == nil && (free >= max(1, w.opt.Concurrency/4) || (enqueue && free > 0)) {
+			claimed, err := w.claim(ctx, free, held, enqueue)
 			if err != nil && ctx.Err() == nil {
 				w.log.Error("webhooks: claim", "err", err)
 			}
@@ -159,67 +161,61 @@ func (w *Worker) perSubscription() int { return max(1, w.opt.Concurrency/2) }
 
 // claim takes up to n due deliveries, the oldest first of each subscription,
 // going round the subscriptions from a new one each time, each within its
-// share (busy: its attempts in flight here). Each delivery is taken by one
-// conditional update: of replicas racing for a delivery, one wins; the
-// others move on.
-func (w *Worker) claim(ctx context.Context, n int, busy map[int64]int) ([]claimed, error) {
-	db := w.db.WithContext(ctx)
-	var subs []int64
-	if err := db.Model(&Subscription{}).Order("id").Pluck("id", &subs).Error; err != nil || len(subs) == 0 {
-		return nil, err
+// share (busy: its attempts in flight here). A subscription's deliveries are
+// taken by one conditional update: of replicas racing for a delivery, one
+// wins; the others move on. The claims need not survive a crash (a lost
+// claim is a delivery sent later, by whoever claims it next), so on
+// PostgreSQL they commit without waiting for the disk. The subscriptions
+// (URL and secret) are read again when refresh is set, at every poll.
+func (w *Worker) claim(ctx context.Context, n int, busy map[int64]int, refresh bool) ([]claimed, error) {
+	if refresh || w.subs == nil {
+		var subs []Subscription
+		if err := w.db.WithContext(ctx).Select("id, url, secret").Order("id").Find(&subs).Error; err != nil {
+			return nil, err
+		}
+		w.subs = subs
 	}
-	w.turn = (w.turn + 1) % len(subs)
-	subs = append(subs[w.turn:], subs[:w.turn]...)
-	now := time.Now().UTC()
-	var out []claimed
-	for _, sub := range subs {
-		k := min(n-len(out), w.perSubscription()-busy[sub])
-		if k <= 0 {
-			continue
-		}
-		var ids []int64
-		err := db.Model(&Delivery{}).Where("subscription_id = ? AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", sub, StatusPending, now, now).
-			Order("next_attempt_at, id").Limit(k).Pluck("id", &ids).Error
-		if err != nil {
-			return out, err
-		}
-		for _, id := range ids {
-			c, err := w.claimOne(db, id, now)
-			if err != nil {
-				return out, err
-			}
-			if c != nil {
-				out = append(out, *c)
-			}
-		}
-		if len(out) >= n {
-			break
-		}
-	}
-	return out, nil
-}
-
-// claimOne takes delivery id if it is still due and unclaimed; nil if
-// another replica has it or it was unsubscribed meanwhile.
-func (w *Worker) claimOne(db *gorm.DB, id int64, now time.Time) (*claimed, error) {
-	var claim int
-	err := db.Raw(`UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?, claim = claim + 1
-		WHERE id = ? AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-		RETURNING claim`, w.replica, now.Add(w.lease), id, StatusPending, now, now).Row().Scan(&claim)
-	if errors.Is(err, sql.ErrNoRows) {
+	if len(w.subs) == 0 {
 		return nil, nil
 	}
+	w.turn = (w.turn + 1) % len(w.subs)
+	subs := append(append([]Subscription(nil), w.subs[w.turn:]...), w.subs[:w.turn]...)
+	var out []claimed
+	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if database.DialectOf(tx) == database.Postgres {
+			if err := tx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
+				return err
+			}
+		}
+		now := time.Now().UTC()
+		for _, sub := range subs {
+			k := min(n-len(out), w.perSubscription()-busy[sub.ID])
+			if k <= 0 {
+				continue
+			}
+			var got []Delivery
+			err := tx.Raw(`UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?, claim = claim + 1
+				WHERE id IN (SELECT id FROM webhook_deliveries
+					WHERE subscription_id = ? AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+					ORDER BY next_attempt_at, id LIMIT ?)
+				AND status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+				RETURNING *`, w.replica, now.Add(w.lease), sub.ID, StatusPending, now, now, k, StatusPending, now, now).Scan(&got).Error
+			if err != nil {
+				return err
+			}
+			for _, d := range got {
+				out = append(out, claimed{Delivery: d, URL: sub.URL.Raw(), Secret: sub.Secret})
+			}
+			if len(out) >= n {
+				break
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	var c claimed
-	err = db.Table("webhook_deliveries d").Select("d.*, s.url, s.secret").
-		Joins("JOIN webhook_subscriptions s ON s.id = d.subscription_id").Where("d.id = ?", id).Scan(&c).Error
-	if err != nil || c.ID == 0 {
-		return nil, err
-	}
-	c.Claim = claim
-	return &c, nil
+	return out, nil
 }
 
 // attempt sends one delivery and records the outcome under its claim.
