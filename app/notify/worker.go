@@ -178,16 +178,24 @@ func (w *Worker) claim(ctx context.Context, n int, busy map[int64]int, refresh b
 	if len(w.subs) == 0 {
 		return nil, nil
 	}
+	// A read first: most polls find nothing due, and need take no write
+	// lock (on SQLite a write transaction waits for a long import's commit).
+	var due []int64
+	now := time.Now().UTC()
+	err := w.db.WithContext(ctx).Model(&Delivery{}).Where("status = ? AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)", StatusPending, now, now).
+		Limit(1).Pluck("id", &due).Error
+	if err != nil || len(due) == 0 {
+		return nil, err
+	}
 	w.turn = (w.turn + 1) % len(w.subs)
 	subs := append(append([]Subscription(nil), w.subs[w.turn:]...), w.subs[:w.turn]...)
 	var out []claimed
-	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if database.DialectOf(tx) == database.Postgres {
 			if err := tx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
 				return err
 			}
 		}
-		now := time.Now().UTC()
 		for _, sub := range subs {
 			k := min(n-len(out), w.perSubscription()-busy[sub.ID])
 			if k <= 0 {

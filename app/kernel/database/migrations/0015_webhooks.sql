@@ -34,7 +34,8 @@ CREATE TABLE webhook_deliveries (
     created_at {{.Time}} NOT NULL,
     UNIQUE (subscription_id, source)
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (subscription_id, status, next_attempt_at);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_due_per_subscription ON webhook_deliveries (subscription_id, status, next_attempt_at);
 CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, id);
 
 -- How far the enqueue step has read each stream (the verdict change feed by
