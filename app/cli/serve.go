@@ -22,6 +22,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/outbound"
+	"github.com/cascade-gate/cascade/app/notify"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/procurement"
@@ -30,6 +31,7 @@ import (
 func (e *env) serveCmd() *cobra.Command {
 	var addr, nightly string
 	var horizon int
+	var webhookTimeout time.Duration
 	var withDemo bool
 	var checkpointEvery string
 	var proxies, allowNets []string
@@ -112,7 +114,8 @@ password printed once.`,
 				return err
 			}
 
-			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly, Outbound: policy})
+			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly, Outbound: policy,
+				Webhooks: notify.Options{Timeout: webhookTimeout}})
 			if err != nil {
 				return err
 			}
@@ -131,6 +134,8 @@ password printed once.`,
 	c.Flags().StringSliceVar(&proxies, "trusted-proxies", envList("CASCADE_TRUSTED_PROXIES"),
 		"IPs or CIDRs of the reverse proxies whose X-Forwarded-For gives the client address; none by default (env CASCADE_TRUSTED_PROXIES, comma-separated)")
 	outboundFlag(c, &allowNets)
+	c.Flags().DurationVar(&webhookTimeout, "webhook-timeout", envDuration("CASCADE_WEBHOOK_TIMEOUT", notify.DefaultTimeout),
+		"how long one webhook delivery attempt may take before it counts as failed and is retried (env CASCADE_WEBHOOK_TIMEOUT)")
 	c.Flags().StringVar(&checkpointEvery, "audit-checkpoint-every", envOr("CASCADE_AUDIT_CHECKPOINT_EVERY", "5m"),
 		"log an audit checkpoint (msg \"audit checkpoint\", signed with CASCADE_AUDIT_KEY when set) and update the cascade_audit_head metrics this often; 0 turns it off (env CASCADE_AUDIT_CHECKPOINT_EVERY)")
 	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
@@ -143,7 +148,7 @@ password printed once.`,
 // outgoing requests (registry fetches).
 func outboundFlag(c *cobra.Command, list *[]string) {
 	c.Flags().StringSliceVar(list, "allow-outbound-networks", envList("CASCADE_ALLOW_OUTBOUND_NETWORKS"),
-		"CIDRs of internal networks that outgoing requests (registry sources) may reach, e.g. an on-premises mirror; loopback, private, link-local and other internal addresses are refused otherwise (env CASCADE_ALLOW_OUTBOUND_NETWORKS, comma-separated)")
+		"CIDRs of internal networks that outgoing requests (registry sources, webhooks) may reach, e.g. an on-premises mirror; loopback, private, link-local and other internal addresses are refused otherwise (env CASCADE_ALLOW_OUTBOUND_NETWORKS, comma-separated)")
 }
 
 // outboundPolicy is what outgoing requests may reach, from the flag.
@@ -175,6 +180,15 @@ func displayURL(a net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return "http://" + host + ":" + port
+}
+
+// envDuration is the duration in the environment variable name, or def
+// when it is unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
 }
 
 func envOr(name, def string) string {

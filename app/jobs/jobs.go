@@ -15,6 +15,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/outbound"
+	"github.com/cascade-gate/cascade/app/notify"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
@@ -27,7 +28,8 @@ const jobNightly = "nightly"
 // outgoing requests may reach.
 type Schedule struct {
 	Nightly  string          // re-evaluate every verdict: support periods and labels end with time
-	Outbound outbound.Policy // registry fetches: internal networks only where allowed
+	Outbound outbound.Policy // registry fetches and webhooks: internal networks only where allowed
+	Webhooks notify.Options  // the webhook delivery worker (its Outbound is the one above)
 }
 
 // DefaultSchedule runs the nightly re-evaluation at 02:15 UTC.
@@ -57,7 +59,13 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 		return nil, err
 	}
 	c.Start()
-	return func() { <-c.Stop().Done() }, nil
+	// Webhooks: every replica enqueues and delivers; each delivery is claimed by one.
+	hooks := s.Webhooks
+	hooks.Outbound = s.Outbound
+	hookCtx, stopHooks := context.WithCancel(ctx)
+	delivered := make(chan struct{})
+	go func() { defer close(delivered); notify.NewWorker(db, log, hooks).Run(hookCtx) }()
+	return func() { stopHooks(); <-delivered; <-c.Stop().Done() }, nil
 }
 
 // Nightly recomputes every verdict as of today, once a day whatever the

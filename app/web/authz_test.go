@@ -383,6 +383,17 @@ func routeMatrix() []routeCase {
 		{method: "POST", route: "/api/v1/waivers/:id/refuse", path: w(func(w *world) int64 { return w.waiverB }, "/api/v1/waivers/%d/refuse"),
 			body: func(*world, string) any { return map[string]string{"note": "no"} },
 			want: expect{unauth, forbid, forbid, forbid, ok, forbid}},
+		// Webhooks: admins subscribe to everything, suppliers to their own events; an admin's subscription is a 404 to a supplier.
+		{method: "POST", route: "/api/v1/webhooks", path: fixed("/api/v1/webhooks"),
+			body: func(*world, string) any {
+				return map[string]any{"url": "https://hooks.example/cascade", "events": []string{"verdict.changed"}}
+			},
+			want: expect{unauth, created, forbid, forbid, forbid, created}},
+		{method: "GET", route: "/api/v1/webhooks", path: fixed("/api/v1/webhooks"), want: expect{unauth, ok, forbid, forbid, forbid, ok}},
+		{method: "DELETE", route: "/api/v1/webhooks/:id", path: w((*world).adminWebhook, "/api/v1/webhooks/%d"), want: expect{unauth, noBody, forbid, forbid, forbid, notFound}},
+		{method: "GET", route: "/api/v1/webhooks/:id/deliveries", path: w((*world).adminWebhook, "/api/v1/webhooks/%d/deliveries"), want: expect{unauth, ok, forbid, forbid, forbid, notFound}},
+		{method: "POST", route: "/api/v1/webhooks/:id/deliveries/:delivery/redeliver", path: (*world).webhookDelivery,
+			want: expect{unauth, http.StatusAccepted, forbid, forbid, forbid, notFound}},
 		{method: "GET", route: "/api/v1/audit", path: fixed("/api/v1/audit"), want: adminOnly},
 		{method: "GET", route: "/api/v1/audit/verify", path: fixed("/api/v1/audit/verify"), want: adminOnly},
 	}

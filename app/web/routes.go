@@ -151,6 +151,12 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.POST("/waivers/:id/approve", h(s.decideWaiver(true)))
 	my.POST("/waivers/:id/refuse", h(s.decideWaiver(false)))
 
+	my.POST("/webhooks", h(s.createWebhook))
+	my.GET("/webhooks", h(s.listWebhooks))
+	my.DELETE("/webhooks/:id", h(s.deleteWebhook))
+	my.GET("/webhooks/:id/deliveries", h(s.webhookDeliveries))
+	my.POST("/webhooks/:id/deliveries/:delivery/redeliver", h(s.redeliverWebhook))
+
 	my.GET("/audit", h(s.listAudit))
 	my.GET("/audit/verify", h(s.verifyAudit))
 	return r

@@ -20,6 +20,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/audit"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/outbound"
+	"github.com/cascade-gate/cascade/app/notify"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/offers"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -50,6 +51,7 @@ type Server struct {
 	verdicts    *verdicts.Service
 	disputes    *offers.Service
 	procurement *procurement.Service
+	webhooks    *notify.Store
 	log         *slog.Logger
 	registry    *prometheus.Registry
 	auditHead   *auditHead
@@ -79,6 +81,7 @@ func New(db *gorm.DB, log *slog.Logger) *Server {
 		verdicts:    verdicts.New(db),
 		disputes:    offers.NewService(db),
 		procurement: procurement.New(db),
+		webhooks:    notify.NewStore(db),
 		log:         log,
 		registry:    prometheus.NewRegistry(),
 		auditHead:   newAuditHead(),

@@ -168,7 +168,14 @@ func (s *Store) Refresh(ctx context.Context, f Fetcher, src Source) (Snapshot, e
 	} else {
 		status["last_status"], status["last_error"], status["last_success_at"] = "ok", "", now
 	}
-	if uerr := s.db.WithContext(ctx).Model(&Source{}).Where("id = ?", src.ID).Updates(status).Error; uerr != nil {
+	uerr := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&Source{}).Where("id = ?", src.ID).Updates(status).Error; err != nil || status["last_status"] == "ok" {
+			return err
+		}
+		// Audited, so a failure is an event webhooks deliver (registry.refresh_failed).
+		return audit.Record(ctx, tx, "registry.refresh_failed", "registry_source", src.ID, map[string]any{"scheme": src.Scheme, "error": status["last_error"]})
+	})
+	if uerr != nil {
 		return snap, errors.Join(err, uerr)
 	}
 	return snap, err
