@@ -15,6 +15,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/app/notify"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/offers"
 	"github.com/cascade-gate/cascade/catalog/policy"
@@ -463,6 +464,25 @@ func (d doc) operations() []op {
 			params: []param{id}, body: decision, resps: []resp{ok(200, "The refused waiver.", obj("waiver", waiver))},
 			codes: map[int][]string{403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
 
+		{method: "POST", path: "/api/v1/webhooks", tag: "webhooks", summary: "Subscribe a URL to events", who: "admin; suppliers (their own supplier's events)",
+			desc: "Answers the subscription with its signing `secret`, shown this once. Deliveries are JSON POSTs carrying `Cascade-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`, " +
+				"`Cascade-Event` and `Cascade-Delivery` (the idempotency id); see docs/api.md#verifying-a-signature.",
+			body: d.request(subscribeRequest{}, []string{"url", "events"}, map[string]string{
+				"url":    "an http(s) URL outside the internal networks (unless --allow-outbound-networks allows them)",
+				"events": "verdict.changed, import.finished, dispute.opened, dispute.resolved, verdict.upcoming_block, registry.refresh_failed"}),
+			resps: []resp{ok(201, "The subscription and its secret.", obj("webhook", d.t(notify.Subscription{}), "secret", schema{"type": "string"}, "note", schema{"type": "string"}))},
+			codes: map[int][]string{400: {"INVALID_URL", "NO_EVENTS", "UNKNOWN_EVENT"}, 403: {"EVENT_NOT_ALLOWED"}}},
+		{method: "GET", path: "/api/v1/webhooks", tag: "webhooks", summary: "The caller's subscriptions", who: "admin; suppliers (their own)",
+			resps: []resp{ok(200, "The subscriptions, their secrets left out.", obj("webhooks", d.list(notify.Subscription{})))}},
+		{method: "DELETE", path: "/api/v1/webhooks/{id}", tag: "webhooks", summary: "Unsubscribe", who: "admin; suppliers (their own)",
+			params: []param{id}, resps: []resp{noContent}},
+		{method: "GET", path: "/api/v1/webhooks/{id}/deliveries", tag: "webhooks", summary: "The delivery log, newest first", who: "admin; suppliers (their own)",
+			params: []param{id, query("before_id", "integer", "the last id of the previous page"), query("limit", "integer", "default 100")},
+			resps:  []resp{ok(200, "The deliveries: status, attempts, the last status code.", obj("deliveries", d.list(notify.Delivery{})))}},
+		{method: "POST", path: "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", tag: "webhooks", summary: "Send a delivery again", who: "admin; suppliers (their own)",
+			params: []param{id, {name: "delivery", in: "path", desc: "the delivery's id", schema: schema{"type": "integer"}, required: true}},
+			resps:  []resp{ok(202, "The delivery, queued again with the same idempotency id.", obj("delivery", d.t(notify.Delivery{})))}},
+
 		{method: "GET", path: "/api/v1/audit", tag: "audit", summary: "Audit entries, newest first", who: "admin",
 			params: []param{query("entity", "string", "an entity type"), query("entity_id", "string", "an entity's id"), query("actor", "string", "who acted"),
 				query("before", "integer", "the last seq of the previous page"), query("limit", "integer", "default 100, at most 500")},
@@ -556,7 +576,7 @@ func buildOpenAPI() ([]byte, error) {
 		"tags": []schema{
 			{"name": "documentation"}, {"name": "sessions"}, {"name": "users"}, {"name": "tokens"}, {"name": "suppliers"}, {"name": "products"},
 			{"name": "imports"}, {"name": "registries"}, {"name": "policies"}, {"name": "verdicts"}, {"name": "disputes"},
-			{"name": "procurement"}, {"name": "audit"},
+			{"name": "procurement"}, {"name": "webhooks"}, {"name": "audit"},
 		},
 		"security": []schema{{"bearer": []string{}}, {"session": []string{}}},
 		"paths":    paths,
