@@ -132,6 +132,14 @@ func file(desc string, types ...string) resp {
 
 var noContent = resp{status: 204, desc: "Done; no body."}
 
+// partial is the answer to a change stored whose verdicts could not be
+// recomputed: 202, no stats, and a warning in the error shape.
+func partial(d doc, name string, s schema) resp {
+	return ok(202, "Stored, but the verdicts were not recomputed (`warning.code` is `VERDICTS_NOT_RECOMPUTED`): the change stays and the nightly "+
+		"re-evaluation recomputes them; do not send it again.",
+		obj(name, s, "recomputed", schema{"type": "null"}, "warning", d.t(errorPayload{})))
+}
+
 // request is a strict JSON request body of the struct v, its fields
 // described by docs (name: text) and those in need required.
 func (d doc) request(v any, need []string, docs map[string]string) *body {
@@ -323,7 +331,7 @@ func (d doc) operations() []op {
 				"good snapshot stays. Verdicts are recomputed.",
 			params: []param{code, query("map", "string", "canonical=source,… for other layouts"), queryEnum("sample", "true: demo data, marked as such", "true", "false")},
 			body:   &body{content: upload, required: true},
-			resps:  []resp{ok(201, "The snapshot with its diff.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed)))},
+			resps:  []resp{ok(201, "The snapshot with its diff.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)},
 			codes:  map[int][]string{400: {"INVALID_MAPPING", "UNREADABLE_REGISTRY", "EMPTY_REGISTRY", "MISSING_FILE", "EMPTY_FILE"}, 404: {"UNKNOWN_SCHEME"}, 413: {"FILE_TOO_LARGE"}}},
 		{method: "GET", path: "/api/v1/snapshots/{id}", tag: "registries", summary: "One snapshot with its diff", who: "users",
 			params: []param{id}, resps: []resp{ok(200, "The snapshot.", obj("snapshot", snapshot))}},
@@ -336,7 +344,7 @@ func (d doc) operations() []op {
 			codes: map[int][]string{400: {"INVALID_URL", "INVALID_SCHEDULE", "INVALID_MAPPING"}, 404: {"UNKNOWN_SCHEME"}}},
 		{method: "POST", path: "/api/v1/sources/{id}/refresh", tag: "registries", summary: "Fetch a source now", who: "admin",
 			desc:   "A failing fetch keeps the last good snapshot, is recorded on the source and answers 503. Verdicts are recomputed.",
-			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed)))}},
+			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)}},
 
 		{method: "GET", path: "/api/v1/policies", tag: "policies", summary: "Policy versions", who: "users",
 			resps: []resp{ok(200, "Every version.", obj("policies", d.list(policy.Version{})))}},
@@ -349,7 +357,7 @@ func (d doc) operations() []op {
 			params: []param{version}, resps: []resp{ok(200, "The version.", obj("policy", policyVersion, "document", nullable(d.t(policy.Document{}))))}},
 		{method: "POST", path: "/api/v1/policies/{version}/activate", tag: "policies", summary: "Activate a policy version", who: "admin",
 			desc: "Verdicts are recomputed.", params: []param{version},
-			resps: []resp{ok(200, "The active version.", obj("policy", policyVersion, "recomputed", describe(stats, recomputed)))}},
+			resps: []resp{ok(200, "The active version.", obj("policy", policyVersion, "recomputed", describe(stats, recomputed))), partial(d, "policy", policyVersion)}},
 		{method: "GET", path: "/api/v1/impact", tag: "policies", summary: "Impact preview", who: "admin, cm",
 			desc:   "Counts, per market and channel, the verdicts a policy version would flip as of a date, and lists them; nothing is stored.",
 			params: []param{query("policy", "string", "a stored version; the active one when omitted"), asOf},
