@@ -43,7 +43,7 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.accounted(); err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := r.im.now()
 		if err := r.dropChangedLabels(tx); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ var ErrInterrupted = errs.E(errs.Conflict, "INTERRUPTED",
 // locked until the commit ends, so a replica that finds the heartbeat stale
 // meanwhile waits for the outcome instead of failing a batch that is
 // committing (RecoverAbandoned rechecks the status).
-func (r *run) claimForCommit(tx *gorm.DB) error { return heartbeat(tx, r.batch.ID, nil) }
+func (r *run) claimForCommit(tx *gorm.DB) error { return heartbeat(tx, r.batch.ID, r.im.now(), nil) }
 
 type clash struct {
 	RowNumber int

@@ -104,7 +104,7 @@ type chunk struct {
 	rejected [][]any
 
 	// With progress set, the writer records the progress (and the rejected
-	// rows so far): every progressEvery, when flushRows rows wait to be
+	// rows so far): every progressEvery (ProgressEvery), when flushRows rows wait to be
 	// reported as rejected, and at the end.
 	progress                        bool
 	scanned, estimate, rowsRejected int
@@ -119,11 +119,6 @@ const (
 	chunkRows     = 100
 	chunksWaiting = 4
 )
-
-// progressEvery is how often a running import records its progress and
-// heartbeat: often enough for a progress bar, rarely enough that the
-// records cost nothing next to the rows. Tests shorten it.
-var progressEvery = 250 * time.Millisecond
 
 // parse reads the sheet and hands its rows to the writer, chunk by chunk,
 // reusing the value buffers the writer sends back.
@@ -171,7 +166,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 			return err
 		}
 		if p.dataRows%chunkRows == 0 {
-			progress, estimate := time.Since(lastProgress) >= progressEvery || r.batch.RowsRejected-reported >= flushRows, 0
+			progress, estimate := time.Since(lastProgress) >= r.im.progressEvery || r.batch.RowsRejected-reported >= flushRows, 0
 			if progress {
 				lastProgress, reported, estimate = time.Now(), r.batch.RowsRejected, p.sheet.Estimate()
 			}
@@ -263,7 +258,7 @@ func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) err
 		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, rejected); err != nil {
 			return err
 		}
-		return heartbeat(tx, r.batch.ID, map[string]any{
+		return heartbeat(tx, r.batch.ID, r.im.now(), map[string]any{
 			"rows_processed": c.scanned, "rows_total": total, "rows_rejected": c.rowsRejected,
 		})
 	})
@@ -280,7 +275,7 @@ func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) err
 // still tell the supplier what to fix.
 func (r *run) fail(ctx context.Context, cause error) error {
 	msg := failureMessage(cause, r.req.RequestID, r.batch.ID)
-	now := time.Now().UTC()
+	now := r.im.now()
 	r.batch.Status, r.batch.Error, r.batch.FinishedAt = StatusFailed, msg, &now
 	return r.im.db.WithContext(ctx).Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
 		"status": StatusFailed, "error": msg, "finished_at": now, "format": r.batch.Format,
