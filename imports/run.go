@@ -3,7 +3,6 @@ package imports
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -33,8 +32,6 @@ type run struct {
 	stagedPositions []int
 	stagedNames     []string
 }
-
-var errorColumns = []string{"batch_id", "row_number", "sku", "column_name", "value", "code", "message", "hint", "row_data"}
 
 func (r *run) execute(ctx context.Context) error {
 	sh, format, err := tabular.Open(r.req.Path, r.im.limits.file(), "Products")
@@ -101,7 +98,7 @@ type chunk struct {
 	columns  []string // the staged columns
 	staged   []any    // their values, row after row
 	labels   []any    // stagedLabelColumns values, claim after claim
-	rejected [][]any
+	rejected []errorRow
 
 	// With progress set, the writer records the progress (and the rejected
 	// rows so far): every progressEvery (ProgressEvery), when flushRows rows wait to be
@@ -159,10 +156,10 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 		if problems != nil {
 			data := rowData(cells)
 			for _, e := range problems {
-				r.next.rejected = append(r.next.rejected, []any{r.batch.ID, e.Row, e.SKU, e.Column, e.Value, e.Code, e.Message, e.Hint, data})
+				r.next.rejected = append(r.next.rejected, errorRowOf(r.batch.ID, e, data))
 			}
 			r.batch.RowsRejected++
-		} else if err := r.stage(prod, cells); err != nil {
+		} else if err := r.stage(&prod, cells); err != nil {
 			return err
 		}
 		if p.dataRows%chunkRows == 0 {
@@ -194,7 +191,7 @@ func (r *run) useLayout(p *parser) {
 // parse and drains the rest.
 func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chunk, free chan<- []any) error {
 	var err error
-	var rejected [][]any // waiting for the next progress record
+	var rejected []errorRow // waiting for the next progress record
 	for c := range chunks {
 		if err != nil {
 			continue
@@ -217,20 +214,13 @@ func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chun
 }
 
 // stage queues a valid row and its label claims for the next chunk, and
-// spools its cells.
-func (r *run) stage(p product, cells []string) error {
+// spools its cells. Only the columns staged for the file's layout are queued.
+func (r *run) stage(p *product, cells []string) error {
 	row := int64(p.Row)
 	for _, l := range p.Labels {
-		r.next.labels = append(r.next.labels, row, l.Scheme, l.ID, l.Key)
+		r.next.labels = append(r.next.labels, l.stagedValues(row)...)
 	}
-	var supportEnd any
-	if !p.SupportEnd.IsZero() {
-		supportEnd = p.SupportEnd.String()
-	}
-	all := [...]any{row, // in the order of stagedColumns
-		p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
-		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash}
+	all := p.stagedValues()
 	for _, i := range r.stagedPositions {
 		r.next.staged = append(r.next.staged, all[i])
 	}
@@ -252,10 +242,10 @@ func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
 // recordProgress stores the rows rejected so far and how far the parse has
 // got, in one short transaction; it fails if the batch is no longer running
 // (another replica took it for abandoned).
-func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) error {
+func (r *run) recordProgress(ctx context.Context, c chunk, rejected []errorRow) error {
 	total := max(c.estimate, c.scanned)
 	err := r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, rejected); err != nil {
+		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, valuesOf(rejected)); err != nil {
 			return err
 		}
 		return heartbeat(tx, r.batch.ID, r.im.now(), map[string]any{

@@ -39,7 +39,7 @@ func TestActiveFailsClosedOnADatabaseWithoutAPolicyAndStoresNothing(t *testing.T
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		_, doc, err := policy.NewStore(db).Active(admin)
 		if errs.CodeOf(err) != "NO_ACTIVE_POLICY" || doc != nil {
-			t.Fatalf("active policy of a new database: %v %v, want NO_ACTIVE_POLICY", doc, err)
+			t.Fatalf("active policy of a new database: got a policy %v, error %v; want NO_ACTIVE_POLICY", doc != nil, err)
 		}
 		if versions, actions := policyRows(t, db); len(versions)+len(actions) != 0 {
 			t.Fatalf("reading the active policy stored %v and audited %v", versions, actions)
