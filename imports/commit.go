@@ -34,7 +34,7 @@ func (r *run) commit(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, rejected); err != nil {
+		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, valuesOf(rejected)); err != nil {
 			return err
 		}
 		if err := r.count(tx, first); err != nil {
@@ -43,7 +43,7 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.accounted(); err != nil {
 			return err
 		}
-		now := time.Now().UTC()
+		now := r.im.now()
 		if err := r.dropChangedLabels(tx); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ var ErrInterrupted = errs.E(errs.Conflict, "INTERRUPTED",
 // locked until the commit ends, so a replica that finds the heartbeat stale
 // meanwhile waits for the outcome instead of failing a batch that is
 // committing (RecoverAbandoned rechecks the status).
-func (r *run) claimForCommit(tx *gorm.DB) error { return heartbeat(tx, r.batch.ID, nil) }
+func (r *run) claimForCommit(tx *gorm.DB) error { return heartbeat(tx, r.batch.ID, r.im.now(), nil) }
 
 type clash struct {
 	RowNumber int
@@ -102,8 +102,8 @@ type clash struct {
 // rejectClashes finds SKUs repeated in the file and GTINs claimed by two
 // SKUs, takes every row involved out of the staging, and returns the error
 // rows, each carrying the row as written.
-func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]any, error) {
-	var out [][]any
+func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([]errorRow, error) {
+	var out []errorRow
 
 	var dups []clash
 	err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
@@ -173,25 +173,26 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([][]a
 }
 
 // withRowsAsWritten fills in each error row's row as written, from the spool.
-func (r *run) withRowsAsWritten(errorRows [][]any) ([][]any, error) {
+func (r *run) withRowsAsWritten(errorRows []errorRow) ([]errorRow, error) {
 	rows := make([]int, len(errorRows))
 	for i, e := range errorRows {
-		rows[i] = e[1].(int)
+		rows[i] = e.RowNumber
 	}
 	written, err := r.cells.rows(rows)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range errorRows {
-		e[len(e)-1] = rowData(written[e[1].(int)])
+	for i := range errorRows {
+		errorRows[i].RowData = rowData(written[errorRows[i].RowNumber])
 	}
 	return errorRows, nil
 }
 
-// errorRow is an import_row_errors row; its row_data, the row as written,
-// is filled in from the spool.
-func (r *run) errorRow(c clash, col int, value string, e *RowError) []any {
-	return []any{r.batch.ID, c.RowNumber, c.SKU, r.layout.header(col), value, e.Code, e.Message, e.Hint, ""}
+// errorRow is the error row of a clash; its row as written is filled in
+// from the spool (withRowsAsWritten).
+func (r *run) errorRow(c clash, col int, value string, e *RowError) errorRow {
+	return errorRow{BatchID: r.batch.ID, RowNumber: c.RowNumber, SKU: c.SKU, Column: r.layout.header(col), Value: value,
+		Code: e.Code, Message: e.Message, Hint: e.Hint}
 }
 
 // dropStaged takes rejected rows out of the staging, so that the checks

@@ -7,11 +7,11 @@ import (
 )
 
 // heartbeat tells other replicas that a running batch is alive: it stamps
-// the batch's heartbeat, along with fields (its progress), and fails with
+// the batch's heartbeat with now, along with fields (its progress), and fails with
 // ErrInterrupted if the batch is no longer running (another replica took
 // it for abandoned and failed it).
-func heartbeat(db *gorm.DB, batchID int64, fields map[string]any) error {
-	values := map[string]any{"heartbeat_at": time.Now().UTC()}
+func heartbeat(db *gorm.DB, batchID int64, now time.Time, fields map[string]any) error {
+	values := map[string]any{"heartbeat_at": now}
 	for k, v := range fields {
 		values[k] = v
 	}

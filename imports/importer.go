@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -20,7 +19,7 @@ import (
 )
 
 // flushRows is how many rejected rows may wait before they are recorded
-// with the progress (see progressEvery).
+// with the progress (see ProgressEvery).
 const flushRows = 1000
 
 // Progress reports how far a running import has got.
@@ -49,6 +48,7 @@ type Importer struct {
 	limits Limits
 	owner  string
 	slots  chan struct{} // see importSlots
+	options
 
 	// OnCommit, if set, runs inside the transaction that commits a batch:
 	// the verdicts of the products it wrote are recomputed there, so no
@@ -56,9 +56,10 @@ type Importer struct {
 	OnCommit func(ctx context.Context, tx *gorm.DB, batchID int64) error
 }
 
-// New returns an Importer on db with the given limits.
-func New(db *gorm.DB, limits Limits) *Importer {
-	return &Importer{db: db, limits: limits, owner: processOwner, slots: importSlots(db)}
+// New returns an Importer on db with the given limits, on the system clock
+// and the default timings unless opts say otherwise.
+func New(db *gorm.DB, limits Limits, opts ...Option) *Importer {
+	return &Importer{db: db, limits: limits, owner: processOwner, slots: importSlots(db), options: newOptions(opts)}
 }
 
 // ErrInProgress means the supplier already has an import running.
@@ -96,7 +97,7 @@ func (im *Importer) Start(ctx context.Context, req Request) (Batch, error) {
 	if err != nil {
 		return Batch{}, err
 	}
-	now := time.Now().UTC()
+	now := im.now()
 	b := Batch{
 		SupplierID: req.SupplierID, FileName: cleanFileName(req.FileName), SHA256: sum,
 		Status: StatusRunning, Owner: im.owner, HeartbeatAt: &now, StartedAt: now,
@@ -116,7 +117,7 @@ func (im *Importer) Start(ctx context.Context, req Request) (Batch, error) {
 		if attempt > 0 {
 			return Batch{}, ErrInProgress
 		}
-		if _, rerr := RecoverAbandoned(ctx, im.db); rerr != nil {
+		if _, rerr := recoverAbandoned(ctx, im.db, im.options); rerr != nil {
 			return Batch{}, rerr
 		}
 		b.ID = 0

@@ -29,8 +29,8 @@ func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB) error {
 	if err := database.Lock(tx, database.LockVerdicts); err != nil {
 		return err
 	}
-	if testHookReconcile != nil {
-		testHookReconcile()
+	if r.im.beforeReconcile != nil {
+		r.im.beforeReconcile()
 	}
 	var ids []int64
 	// Driven by the file's rows (CROSS JOIN keeps SQLite from scanning all
@@ -52,10 +52,6 @@ func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB) error {
 	}
 	return r.warnDisputed(tx, out.Disputed)
 }
-
-// testHookReconcile, set by tests, runs when an upload begins to judge its
-// offers: where another supplier's upload of the same GTIN must wait.
-var testHookReconcile func()
 
 func (r *run) warnDisputed(tx *gorm.DB, disputed []offers.Disputed) error {
 	if len(disputed) == 0 {

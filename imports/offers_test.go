@@ -19,6 +19,7 @@ import (
 // judged at once, neither would see the other and both would stand
 // undisputed; the second must wait for the first and be disputed.
 func TestTwoSuppliersUploadingOneGTINAtOnceAreJudgedOneAfterTheOther(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
 		var reqs []Request
 		for i, password := range []string{"unique_per_device", "no_password"} {
@@ -34,10 +35,8 @@ func TestTwoSuppliersUploadingOneGTINAtOnceAreJudgedOneAfterTheOther(t *testing.
 			reqs = append(reqs, Request{SupplierID: sup.ID, FileName: "p.csv", Path: path})
 		}
 		entered, release := make(chan struct{}, 2), make(chan struct{})
-		testHookReconcile = func() { entered <- struct{}{}; <-release }
-		t.Cleanup(func() { testHookReconcile = nil })
-
 		im := New(db, DefaultLimits)
+		im.beforeReconcile = func() { entered <- struct{}{}; <-release }
 		var wg sync.WaitGroup
 		errs := make([]error, len(reqs))
 		for i, req := range reqs {

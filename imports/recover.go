@@ -28,28 +28,30 @@ var processOwner = func() string {
 // a process on another host considers it abandoned.
 const StaleAfter = 2 * time.Minute
 
-// staleAfter is StaleAfter; tests shorten it.
-var staleAfter = StaleAfter
-
 // RecoverAbandoned marks failed every running batch whose process is gone:
 // on this host, a dead pid; elsewhere, no heartbeat for StaleAfter. The
 // products table was never touched by such a batch (it merges in one
 // transaction at the end), so the previous state is intact; its staged rows
 // were in temporary tables of the dead process's connection, gone with it.
-// It returns how many batches it failed.
-func RecoverAbandoned(ctx context.Context, db *gorm.DB) (int, error) {
+// It returns how many batches it failed. Options set its clock and the
+// stale-after time, as they do an Importer's.
+func RecoverAbandoned(ctx context.Context, db *gorm.DB, opts ...Option) (int, error) {
+	return recoverAbandoned(ctx, db, newOptions(opts))
+}
+
+func recoverAbandoned(ctx context.Context, db *gorm.DB, o options) (int, error) {
 	var running []Batch
 	if err := db.WithContext(ctx).Where("status = ?", StatusRunning).Find(&running).Error; err != nil {
 		return 0, err
 	}
 	host, _ := os.Hostname()
-	now := time.Now().UTC()
+	now := o.now()
 	failed := 0
 	for _, b := range running {
 		if b.Owner == processOwner {
 			continue // ours, and we are alive
 		}
-		if !abandoned(b, host, now) {
+		if !abandoned(b, host, now, o.staleAfter) {
 			continue
 		}
 		ok, err := failAbandoned(ctx, db, b, now)
@@ -83,7 +85,7 @@ func failAbandoned(ctx context.Context, db *gorm.DB, b Batch, now time.Time) (bo
 	return failed, err
 }
 
-func abandoned(b Batch, host string, now time.Time) bool {
+func abandoned(b Batch, host string, now time.Time, staleAfter time.Duration) bool {
 	parts := strings.Split(b.Owner, ":")
 	if len(parts) == 3 && parts[0] == host {
 		if pid, err := strconv.Atoi(parts[1]); err == nil && pid > 0 && !processAlive(pid) {

@@ -19,14 +19,18 @@ import (
 var system = access.With(context.Background(), access.System("test"))
 
 // recoveryCase is a supplier, a one-row file and an importer that looks to
-// this process like one on another host whose heartbeat is always stale.
+// this process like one on another host. The recovery is run with
+// afterStale: by its clock, every heartbeat the importer sent is stale.
 func recoveryCase(t *testing.T, db *gorm.DB) (*Importer, Request) {
 	t.Helper()
-	setStaleAfter(t, 0)
 	im := New(db, DefaultLimits)
 	im.owner = "another-host:1:0000"
 	return im, oneRowRequest(t, db)
 }
+
+// afterStale is the clock of a replica that looks at the batches once
+// their latest heartbeat (on the system clock) has gone stale.
+var afterStale = WithClock(func() time.Time { return time.Now().UTC().Add(StaleAfter + time.Minute) })
 
 // oneRowRequest registers a supplier and writes it a file of one valid row.
 func oneRowRequest(t *testing.T, db *gorm.DB) Request {
@@ -43,13 +47,6 @@ func oneRowRequest(t *testing.T, db *gorm.DB) Request {
 	return Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
 }
 
-// setStaleAfter sets, for one test, how long a batch may go without a heartbeat.
-func setStaleAfter(t *testing.T, d time.Duration) {
-	old := staleAfter
-	staleAfter = d
-	t.Cleanup(func() { staleAfter = old })
-}
-
 func countRows(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
 	t.Helper()
 	var n int64
@@ -63,6 +60,7 @@ func countRows(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
 // the commit, not fail the batch under it (on PostgreSQL that used to
 // deadlock: the recovery held the batch row, the commit its staged rows).
 func TestRecoveryWaitsForABatchThatIsCommitting(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		im, req := recoveryCase(t, db)
 		type outcome struct {
@@ -72,7 +70,7 @@ func TestRecoveryWaitsForABatchThatIsCommitting(t *testing.T) {
 		recovered := make(chan outcome, 1)
 		im.OnCommit = func(ctx context.Context, tx *gorm.DB, batchID int64) error {
 			go func() {
-				n, err := RecoverAbandoned(context.Background(), db)
+				n, err := RecoverAbandoned(context.Background(), db, afterStale)
 				recovered <- outcome{n, err}
 			}()
 			select {
@@ -104,13 +102,14 @@ func TestRecoveryWaitsForABatchThatIsCommitting(t *testing.T) {
 // A batch another replica has already failed as abandoned must not commit
 // afterwards: the supplier was told nothing was stored.
 func TestABatchFailedAsAbandonedDoesNotCommit(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		im, req := recoveryCase(t, db)
 		b, err := im.Start(system, req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := RecoverAbandoned(context.Background(), db); err != nil || n != 1 {
+		if n, err := RecoverAbandoned(context.Background(), db, afterStale); err != nil || n != 1 {
 			t.Fatalf("recovery failed %d batches: %v", n, err)
 		}
 		_, err = im.Run(system, b, req)
@@ -130,6 +129,7 @@ func TestABatchFailedAsAbandonedDoesNotCommit(t *testing.T) {
 
 // A batch that sent a heartbeat after the recovery looked at it is alive.
 func TestRecoveryLeavesABatchWithAFresherHeartbeat(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		im, req := recoveryCase(t, db)
 		b, err := im.Start(system, req)

@@ -3,7 +3,6 @@ package imports
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -33,8 +32,6 @@ type run struct {
 	stagedPositions []int
 	stagedNames     []string
 }
-
-var errorColumns = []string{"batch_id", "row_number", "sku", "column_name", "value", "code", "message", "hint", "row_data"}
 
 func (r *run) execute(ctx context.Context) error {
 	sh, format, err := tabular.Open(r.req.Path, r.im.limits.file(), "Products")
@@ -101,10 +98,10 @@ type chunk struct {
 	columns  []string // the staged columns
 	staged   []any    // their values, row after row
 	labels   []any    // stagedLabelColumns values, claim after claim
-	rejected [][]any
+	rejected []errorRow
 
 	// With progress set, the writer records the progress (and the rejected
-	// rows so far): every progressEvery, when flushRows rows wait to be
+	// rows so far): every progressEvery (ProgressEvery), when flushRows rows wait to be
 	// reported as rejected, and at the end.
 	progress                        bool
 	scanned, estimate, rowsRejected int
@@ -119,11 +116,6 @@ const (
 	chunkRows     = 100
 	chunksWaiting = 4
 )
-
-// progressEvery is how often a running import records its progress and
-// heartbeat: often enough for a progress bar, rarely enough that the
-// records cost nothing next to the rows. Tests shorten it.
-var progressEvery = 250 * time.Millisecond
 
 // parse reads the sheet and hands its rows to the writer, chunk by chunk,
 // reusing the value buffers the writer sends back.
@@ -164,14 +156,14 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 		if problems != nil {
 			data := rowData(cells)
 			for _, e := range problems {
-				r.next.rejected = append(r.next.rejected, []any{r.batch.ID, e.Row, e.SKU, e.Column, e.Value, e.Code, e.Message, e.Hint, data})
+				r.next.rejected = append(r.next.rejected, errorRowOf(r.batch.ID, e, data))
 			}
 			r.batch.RowsRejected++
-		} else if err := r.stage(prod, cells); err != nil {
+		} else if err := r.stage(&prod, cells); err != nil {
 			return err
 		}
 		if p.dataRows%chunkRows == 0 {
-			progress, estimate := time.Since(lastProgress) >= progressEvery || r.batch.RowsRejected-reported >= flushRows, 0
+			progress, estimate := time.Since(lastProgress) >= r.im.progressEvery || r.batch.RowsRejected-reported >= flushRows, 0
 			if progress {
 				lastProgress, reported, estimate = time.Now(), r.batch.RowsRejected, p.sheet.Estimate()
 			}
@@ -199,7 +191,7 @@ func (r *run) useLayout(p *parser) {
 // parse and drains the rest.
 func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chunk, free chan<- []any) error {
 	var err error
-	var rejected [][]any // waiting for the next progress record
+	var rejected []errorRow // waiting for the next progress record
 	for c := range chunks {
 		if err != nil {
 			continue
@@ -222,20 +214,13 @@ func (r *run) writeChunks(ctx context.Context, cancel func(), chunks <-chan chun
 }
 
 // stage queues a valid row and its label claims for the next chunk, and
-// spools its cells.
-func (r *run) stage(p product, cells []string) error {
+// spools its cells. Only the columns staged for the file's layout are queued.
+func (r *run) stage(p *product, cells []string) error {
 	row := int64(p.Row)
 	for _, l := range p.Labels {
-		r.next.labels = append(r.next.labels, row, l.Scheme, l.ID, l.Key)
+		r.next.labels = append(r.next.labels, l.stagedValues(row)...)
 	}
-	var supportEnd any
-	if !p.SupportEnd.IsZero() {
-		supportEnd = p.SupportEnd.String()
-	}
-	all := [...]any{row, // in the order of stagedColumns
-		p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
-		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
-		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash}
+	all := p.stagedValues()
 	for _, i := range r.stagedPositions {
 		r.next.staged = append(r.next.staged, all[i])
 	}
@@ -257,13 +242,13 @@ func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
 // recordProgress stores the rows rejected so far and how far the parse has
 // got, in one short transaction; it fails if the batch is no longer running
 // (another replica took it for abandoned).
-func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) error {
+func (r *run) recordProgress(ctx context.Context, c chunk, rejected []errorRow) error {
 	total := max(c.estimate, c.scanned)
 	err := r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, rejected); err != nil {
+		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, valuesOf(rejected)); err != nil {
 			return err
 		}
-		return heartbeat(tx, r.batch.ID, map[string]any{
+		return heartbeat(tx, r.batch.ID, r.im.now(), map[string]any{
 			"rows_processed": c.scanned, "rows_total": total, "rows_rejected": c.rowsRejected,
 		})
 	})
@@ -280,7 +265,7 @@ func (r *run) recordProgress(ctx context.Context, c chunk, rejected [][]any) err
 // still tell the supplier what to fix.
 func (r *run) fail(ctx context.Context, cause error) error {
 	msg := failureMessage(cause, r.req.RequestID, r.batch.ID)
-	now := time.Now().UTC()
+	now := r.im.now()
 	r.batch.Status, r.batch.Error, r.batch.FinishedAt = StatusFailed, msg, &now
 	return r.im.db.WithContext(ctx).Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
 		"status": StatusFailed, "error": msg, "finished_at": now, "format": r.batch.Format,

@@ -30,14 +30,14 @@ func importSlots(db *gorm.DB) chan struct{} {
 // import's commit) is tried again at the next tick; only a batch another
 // replica has failed meanwhile stops the wait.
 func (im *Importer) waitForSlot(ctx context.Context, batchID int64) (release func(), err error) {
-	tick := time.NewTicker(max(staleAfter/4, 10*time.Millisecond))
+	tick := time.NewTicker(im.heartbeatEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case im.slots <- struct{}{}:
 			return func() { <-im.slots }, nil
 		case <-tick.C:
-			err := heartbeat(im.db.WithContext(ctx), batchID, nil)
+			err := heartbeat(im.db.WithContext(ctx), batchID, im.now(), nil)
 			if errors.Is(err, ErrInterrupted) {
 				return nil, err
 			}

@@ -44,14 +44,26 @@ const (
 )
 
 // stagedColumns are a staged row: its row number and the product as it will
-// be stored. (The row as written waits in the cell spool.)
-var stagedColumns = []stagedColumn{
+// be stored (product.stagedValues). The row as written waits in the cell spool.
+var stagedColumns = [...]stagedColumn{
 	{"row_number", always, ""}, {"sku", always, "''"}, {"gtin", always, "''"}, {"brand", always, "''"},
 	{"model", always, "''"}, {"match_key", always, "''"}, {"name", colName, "''"}, {"category", always, "''"},
 	{"markets", always, "''"}, {"password_model", colPassword, "''"}, {"vuln_report_contact", colContact, "''"},
 	{"support_end", colSupportEnd, "NULL"}, {"statement_of_compliance", colStatement, "''"}, {"ce_marking", colCE, "''"},
 	{"hardware_version", colHardware, "''"}, {"firmware_version", colFirmware, "''"}, {"price", colPrice, "''"},
 	{"currency", colCurrency, "''"}, {"extra", extraColumns, "'{}'"}, {"content_hash", always, "''"},
+}
+
+// stagedValues gives a valid row's values in the order of stagedColumns.
+// (An array, not a slice: staging a row allocates nothing for it.)
+func (p *product) stagedValues() [len(stagedColumns)]any {
+	var supportEnd any // NULL: no date
+	if !p.SupportEnd.IsZero() {
+		supportEnd = p.SupportEnd.String()
+	}
+	return [...]any{int64(p.Row), p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
+		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
+		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash}
 }
 
 // stagedProductColumns are the staged columns that go to products as they are.
@@ -78,6 +90,10 @@ func stagedFor(l *layout) (positions []int, names []string) {
 }
 
 var stagedLabelColumns = []string{"row_number", "scheme", "label_id", "label_key"}
+
+// stagedValues gives a label claim of the valid row numbered row in the
+// order of stagedLabelColumns.
+func (l label) stagedValues(row int64) []any { return []any{row, l.Scheme, l.ID, l.Key} }
 
 // openStaging creates the temporary tables on conn, which must be one
 // connection (gorm's Connection), not the pool.

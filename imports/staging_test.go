@@ -81,10 +81,11 @@ func takeTheOnlySlot(im *Importer) {
 
 // An import waiting for a slot keeps its batch alive, then runs when one frees.
 func TestAnImportWaitingForASlotKeepsItsHeartbeatAndThenRuns(t *testing.T) {
+	t.Parallel()
 	db := dbtest.SQLite(t)
-	setStaleAfter(t, 200*time.Millisecond)
 	req := oneRowRequest(t, db)
-	im := New(db, DefaultLimits)
+	clock := NewTestClock()
+	im := New(db, DefaultLimits, WithClock(clock.Now), WithHeartbeatEvery(10*time.Millisecond))
 	takeTheOnlySlot(im)
 	im.owner = "another-host:1:0000" // so that only its heartbeat tells the recovery it is alive
 	b, err := im.Start(system, req)
@@ -96,15 +97,22 @@ func TestAnImportWaitingForASlotKeepsItsHeartbeatAndThenRuns(t *testing.T) {
 		b, _ := im.Run(system, b, req)
 		done <- b
 	}()
-	time.Sleep(3 * staleAfter)
+	// Three stale-after times pass while the import waits: only the
+	// heartbeats it sends meanwhile keep it from being taken for abandoned.
+	clock.Advance(3 * StaleAfter)
 	var waiting Batch
-	if err := db.First(&waiting, b.ID).Error; err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if err := db.First(&waiting, b.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if waiting.HeartbeatAt.Equal(clock.Now()) || time.Now().After(deadline) {
+			break
+		}
 	}
-	if waiting.Status != StatusRunning || !waiting.HeartbeatAt.After(*b.HeartbeatAt) || time.Since(*waiting.HeartbeatAt) > staleAfter {
-		t.Fatalf("a waiting batch: status %s, heartbeat %v (started %v)", waiting.Status, waiting.HeartbeatAt, b.HeartbeatAt)
+	if waiting.Status != StatusRunning || !waiting.HeartbeatAt.Equal(clock.Now()) {
+		t.Fatalf("a waiting batch: status %s, heartbeat %v (started %v, now %v)", waiting.Status, waiting.HeartbeatAt, b.HeartbeatAt, clock.Now())
 	}
-	if n, err := RecoverAbandoned(system, db); err != nil || n != 0 {
+	if n, err := RecoverAbandoned(system, db, WithClock(clock.Now)); err != nil || n != 0 {
 		t.Fatalf("recovery failed %d waiting batches: %v", n, err)
 	}
 	<-im.slots // the other import ends
@@ -152,9 +160,10 @@ func TestColumnsAFileLacksAreNotStagedAndStoreTheirDefaults(t *testing.T) {
 // A heartbeat the database cannot take while an import waits (another
 // import's commit holding the lock, say) does not fail the waiting import.
 func TestAWaitingImportOutlastsHeartbeatsTheDatabaseRefuses(t *testing.T) {
+	t.Parallel()
 	db := dbtest.SQLite(t)
-	setStaleAfter(t, 40*time.Millisecond)
-	im := New(db, DefaultLimits)
+	clock := NewTestClock() // each heartbeat reads it once
+	im := New(db, DefaultLimits, WithClock(clock.Now), WithHeartbeatEvery(10*time.Millisecond))
 	takeTheOnlySlot(im)
 	sqlDB, _ := db.DB()
 	sqlDB.Close() // every heartbeat now fails
@@ -166,7 +175,12 @@ func TestAWaitingImportOutlastsHeartbeatsTheDatabaseRefuses(t *testing.T) {
 		}
 		got <- err
 	}()
-	time.Sleep(5 * staleAfter)
+	for deadline := time.Now().Add(10 * time.Second); clock.Reads() < 5 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // until five heartbeats have failed
+	}
+	if n := clock.Reads(); n < 5 {
+		t.Fatalf("%d heartbeats in 10 s", n)
+	}
 	<-im.slots
 	select {
 	case err := <-got:
@@ -191,8 +205,8 @@ func TestStagingRefusesThePool(t *testing.T) {
 // GET /api/v1/imports/:id shows) before it is handed to the caller's
 // Progress function (the CLI's bar), rising to the whole file.
 func TestProgressIsStoredAndReportedWhileTheImportRuns(t *testing.T) {
+	t.Parallel()
 	db := dbtest.SQLite(t)
-	setProgressEvery(t, 0) // a record with every chunk
 	sup, err := vendors.NewStore(db).Create(system, "Acme")
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +221,7 @@ func TestProgressIsStoredAndReportedWhileTheImportRuns(t *testing.T) {
 	if err := os.WriteFile(path, []byte(csv.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	im := New(db, DefaultLimits)
+	im := New(db, DefaultLimits, WithProgressEvery(0)) // a record with every chunk
 	req := Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
 	b, err := im.Start(system, req)
 	if err != nil {
@@ -238,18 +252,11 @@ func TestProgressIsStoredAndReportedWhileTheImportRuns(t *testing.T) {
 	}
 }
 
-// setProgressEvery sets, for one test, how often a running import records its progress.
-func setProgressEvery(t *testing.T, d time.Duration) {
-	old := progressEvery
-	progressEvery = d
-	t.Cleanup(func() { progressEvery = old })
-}
-
 // Rejected rows do not pile up in memory until the time comes to record
 // the progress: once flushRows of them wait, they are stored with it.
 func TestRejectedRowsAreStoredAsTheyPileUpNotOnlyAtTheEnd(t *testing.T) {
+	t.Parallel()
 	db := dbtest.SQLite(t)
-	setProgressEvery(t, time.Hour) // only the rejected rows call for a record
 	sup, err := vendors.NewStore(db).Create(system, "Acme")
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +271,7 @@ func TestRejectedRowsAreStoredAsTheyPileUpNotOnlyAtTheEnd(t *testing.T) {
 	if err := os.WriteFile(path, []byte(csv.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	im := New(db, DefaultLimits)
+	im := New(db, DefaultLimits, WithProgressEvery(time.Hour)) // only the rejected rows call for a record
 	req := Request{SupplierID: sup.ID, FileName: "p.csv", Path: path}
 	b, err := im.Start(system, req)
 	if err != nil {

@@ -1,9 +1,11 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +14,10 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
+
+// startUpEntries are the audit entries every database starts with: the
+// default policy's upload and activation, by the first command that opens it.
+const startUpEntries = 2
 
 var checkpointLine = regexp.MustCompile(`^\{"seq":(\d+),"hash":"[0-9a-f]{64}","at":"[0-9T:Z-]+","hmac":(null|"[0-9a-f]{64}")\}\n$`)
 
@@ -22,12 +28,12 @@ func TestAuditCheckpointPrintsTheHeadAsOneJSONLine(t *testing.T) {
 
 	t.Setenv("CASCADE_AUDIT_KEY", "")
 	r := run(t, dsn, "", "audit", "checkpoint")
-	if m := checkpointLine.FindStringSubmatch(r.stdout); r.code != 0 || m == nil || m[1] != "2" || m[2] != "null" {
+	if m := checkpointLine.FindStringSubmatch(r.stdout); r.code != 0 || m == nil || m[1] != strconv.Itoa(startUpEntries+2) || m[2] != "null" {
 		t.Fatalf("unsigned checkpoint: %+v", r)
 	}
 	t.Setenv("CASCADE_AUDIT_KEY", "correct horse battery staple")
 	r = run(t, dsn, "", "audit", "checkpoint")
-	if m := checkpointLine.FindStringSubmatch(r.stdout); r.code != 0 || m == nil || m[1] != "2" || m[2] == "null" {
+	if m := checkpointLine.FindStringSubmatch(r.stdout); r.code != 0 || m == nil || m[1] != strconv.Itoa(startUpEntries+2) || m[2] == "null" {
 		t.Fatalf("signed checkpoint: %+v", r)
 	}
 	t.Setenv("CASCADE_AUDIT_KEY", "short")
@@ -82,9 +88,10 @@ func TestAuditVerifyCheckpointFailsWhenTheChainNoLongerHoldsIt(t *testing.T) {
 
 		// Someone able to drop the triggers cuts the last two entries off and moves the head back.
 		dropAuditTriggers(t, db)
+		kept := startUpEntries + 3 // up to the third supplier's
 		var third string
-		db.Raw("SELECT hash FROM audit_entries WHERE seq = 3").Scan(&third)
-		for _, s := range []string{"DELETE FROM audit_entries WHERE seq > 3", "UPDATE audit_head SET seq = 3, hash = '" + third + "' WHERE id = 1"} {
+		db.Raw("SELECT hash FROM audit_entries WHERE seq = ?", kept).Scan(&third)
+		for _, s := range []string{fmt.Sprintf("DELETE FROM audit_entries WHERE seq > %d", kept), fmt.Sprintf("UPDATE audit_head SET seq = %d, hash = '%s' WHERE id = 1", kept, third)} {
 			if err := db.Exec(s).Error; err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +100,7 @@ func TestAuditVerifyCheckpointFailsWhenTheChainNoLongerHoldsIt(t *testing.T) {
 			t.Fatalf("the chain alone should look intact after this rewrite: %+v", r)
 		}
 		r := run(t, dsn, "", "audit", "verify", "--checkpoint", file)
-		if r.code != 1 || !strings.Contains(r.stdout, "checkpoint FAILED (line 2, entry 5): entry 5 is no longer in the chain") || !strings.Contains(r.stdout, "1 of 2 still") {
+		if r.code != 1 || !strings.Contains(r.stdout, fmt.Sprintf("checkpoint FAILED (line 2, entry %d): entry %[1]d is no longer in the chain", kept+2)) || !strings.Contains(r.stdout, "1 of 2 still") {
 			t.Fatalf("verify must fail on the lost checkpoint: %+v", r)
 		}
 

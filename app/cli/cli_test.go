@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -116,7 +117,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "audit.db")
 	run(t, dsn, "", "supplier", "add", "One")
 	run(t, dsn, "", "supplier", "add", "Two")
-	if r := run(t, dsn, "", "audit", "verify"); r.code != 0 || !strings.Contains(r.stdout, "intact: 2 entries") {
+	if r := run(t, dsn, "", "audit", "verify"); r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("intact: %d entries", startUpEntries+2)) {
 		t.Fatalf("verify: %+v", r)
 	}
 	db, err := database.Open(context.Background(), dsn)

@@ -15,6 +15,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
 type env struct {
@@ -82,11 +83,16 @@ func (e *env) root() *cobra.Command {
 	return root
 }
 
-// open connects to the database, migrating it, and returns a context acting as the CLI operator.
+// open connects to the database, migrating it and installing the default
+// policy if none is active yet, and returns a context acting as the CLI operator.
 func (e *env) open(cmd *cobra.Command) (context.Context, *gorm.DB, error) {
 	db, err := database.Open(cmd.Context(), e.dsn)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := policy.InstallDefault(cmd.Context(), db); err != nil {
+		database.Close(db)
+		return nil, nil, fmt.Errorf("install the default policy: %w", err)
 	}
 	name := "cli"
 	if u := os.Getenv("USER"); u != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
@@ -64,6 +65,9 @@ type Login struct {
 // universal default passwords should not ship one.
 func Load(ctx context.Context, db *gorm.DB) ([]Login, error) {
 	ctx = access.With(ctx, access.System("demo"))
+	if err := policy.InstallDefault(ctx, db); err != nil {
+		return nil, err
+	}
 	people, suppliers := auth.NewService(db), vendors.NewStore(db)
 	ids := map[string]int64{}
 	for _, name := range Suppliers {

@@ -23,8 +23,18 @@ var replica = func() string {
 // replica takes the slot over.
 const Lease = 2 * time.Minute
 
-// lease is Lease; tests shorten it.
-var lease = Lease
+// claims makes and keeps this replica's claims on job slots. Its lease and
+// clock are Lease and the system clock but in tests, which set their own.
+type claims struct {
+	db         *gorm.DB
+	lease      time.Duration
+	renewEvery time.Duration    // lease/4
+	now        func() time.Time // UTC
+}
+
+func newClaims(db *gorm.DB) claims {
+	return claims{db: db, lease: Lease, renewEvery: Lease / 4, now: func() time.Time { return time.Now().UTC() }}
+}
 
 // errTakenOver ends a run whose claim another replica took over: this one
 // had not renewed it within the lease, so it was taken for dead.
@@ -36,7 +46,7 @@ const staleClaim = "job_runs.finished_at IS NULL AND job_runs.heartbeat_at < ?"
 
 // run is this replica's claim on one slot of a job.
 type run struct {
-	db        *gorm.DB
+	claims
 	job, slot string
 	attempt   int // the claim's fencing token: 1, then one more at each takeover
 }
@@ -47,14 +57,14 @@ type run struct {
 // has finished gives nil, and the caller skips it without recording anything.
 // So each slot runs once however many replicas fire it, and again only if its
 // replica stopped before finishing it.
-func claim(ctx context.Context, db *gorm.DB, job, slot string) (*run, error) {
-	now := time.Now().UTC()
-	r := &run{db: db, job: job, slot: slot}
-	err := db.WithContext(ctx).Raw(`INSERT INTO job_runs (job, slot, replica, started_at, heartbeat_at, attempt) VALUES (?, ?, ?, ?, ?, 1)
+func (c claims) claim(ctx context.Context, job, slot string) (*run, error) {
+	now := c.now()
+	r := &run{claims: c, job: job, slot: slot}
+	err := c.db.WithContext(ctx).Raw(`INSERT INTO job_runs (job, slot, replica, started_at, heartbeat_at, attempt) VALUES (?, ?, ?, ?, ?, 1)
 		ON CONFLICT (job, slot) DO UPDATE SET replica = excluded.replica, started_at = excluded.started_at,
 			heartbeat_at = excluded.heartbeat_at, outcome = '', attempt = job_runs.attempt + 1
 		WHERE `+staleClaim+`
-		RETURNING attempt`, job, slot, replica, now, now, now.Add(-lease)).Row().Scan(&r.attempt)
+		RETURNING attempt`, job, slot, replica, now, now, now.Add(-c.lease)).Row().Scan(&r.attempt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -66,15 +76,15 @@ func claim(ctx context.Context, db *gorm.DB, job, slot string) (*run, error) {
 
 // hasStaleClaim reports whether job's slot was claimed by a replica that
 // stopped before finishing it.
-func hasStaleClaim(ctx context.Context, db *gorm.DB, job, slot string) (bool, error) {
+func (c claims) hasStaleClaim(ctx context.Context, job, slot string) (bool, error) {
 	var n int64
-	err := db.WithContext(ctx).Raw("SELECT COUNT(*) FROM job_runs WHERE job = ? AND slot = ? AND "+staleClaim,
-		job, slot, time.Now().UTC().Add(-lease)).Scan(&n).Error
+	err := c.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM job_runs WHERE job = ? AND slot = ? AND "+staleClaim,
+		job, slot, c.now().Add(-c.lease)).Scan(&n).Error
 	return n > 0, err
 }
 
 // do runs fn under the claim and records how it ended. While fn runs the
-// claim is renewed every lease/4; if another replica took it over meanwhile
+// claim is renewed every renewEvery (a quarter of the lease); if another replica took it over meanwhile
 // (this one stalled past the lease), fn's context is cancelled and the row is
 // left to the new claimant. A run cut short by this replica's shutdown
 // releases its claim, so another replica takes the slot over on its next
@@ -85,7 +95,7 @@ func (r *run) do(ctx context.Context, fn func(context.Context) error) error {
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
-		tick := time.NewTicker(lease / 4)
+		tick := time.NewTicker(r.renewEvery)
 		defer tick.Stop()
 		for {
 			select {
@@ -116,7 +126,7 @@ func (r *run) do(ctx context.Context, fn func(context.Context) error) error {
 // has taken the claim over.
 func (r *run) renew(ctx context.Context) (held bool, err error) {
 	res := r.db.WithContext(ctx).Exec("UPDATE job_runs SET heartbeat_at = ? WHERE job = ? AND slot = ? AND attempt = ? AND finished_at IS NULL",
-		time.Now().UTC(), r.job, r.slot, r.attempt)
+		r.now(), r.job, r.slot, r.attempt)
 	return res.RowsAffected > 0, res.Error
 }
 
@@ -138,7 +148,7 @@ func (r *run) finish(ctx context.Context, outcome error) error {
 	if outcome != nil {
 		msg = outcome.Error()
 	}
-	now := time.Now().UTC()
+	now := r.now()
 	res := r.db.WithContext(context.WithoutCancel(ctx)).Exec(
 		"UPDATE job_runs SET finished_at = ?, heartbeat_at = ?, outcome = ? WHERE job = ? AND slot = ? AND attempt = ? AND finished_at IS NULL",
 		now, now, msg, r.job, r.slot, r.attempt)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,11 +14,43 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
-// shortLease makes claims go stale within the test.
-func shortLease(t *testing.T, d time.Duration) {
-	old := lease
-	lease = d
-	t.Cleanup(func() { lease = old })
+// testClock is a clock a test advances instead of sleeping for a lease to pass.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// testClaims are claims on a test clock that renew every 10 ms (of real
+// time), each renewal stamping the clock's time.
+func testClaims(db *gorm.DB) (claims, *testClock) {
+	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
+	c := newClaims(db)
+	c.now, c.renewEvery = clock.Now, 10*time.Millisecond
+	return c, clock
+}
+
+// renewedAt waits until the heartbeat of job's slot reads at (a renewal
+// stamped it), for at most 10 s, and reports whether it did.
+func renewedAt(t *testing.T, db *gorm.DB, job, slot string, at time.Time) bool {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if got, _ := readRun(t, db, job, slot); got.Heartbeat.Equal(at) {
+			return true
+		}
+	}
+	return false
 }
 
 type jobRun struct {
@@ -41,9 +74,9 @@ func readRun(t *testing.T, db *gorm.DB, job, slot string) (jobRun, bool) {
 	return rows[0], true
 }
 
-func mustClaim(t *testing.T, db *gorm.DB, job, slot string) *run {
+func mustClaim(t *testing.T, c claims, job, slot string) *run {
 	t.Helper()
-	r, err := claim(context.Background(), db, job, slot)
+	r, err := c.claim(context.Background(), job, slot)
 	if err != nil || r == nil {
 		t.Fatalf("claim %s %s: %v %v", job, slot, r, err)
 	}
@@ -54,12 +87,17 @@ func mustClaim(t *testing.T, db *gorm.DB, job, slot string) *run {
 // while another replica keeps trying to claim its slot: the heartbeat keeps
 // the claim alive, so the slot is never run twice.
 func TestARunningJobKeepsItsClaimPastTheLease(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
-		shortLease(t, 200*time.Millisecond)
-		r := mustClaim(t, db, "test", "slot")
+		c, clock := testClaims(db)
+		r := mustClaim(t, c, "test", "slot")
 		err := r.do(context.Background(), func(context.Context) error {
-			for end := time.Now().Add(5 * lease); time.Now().Before(end); time.Sleep(lease / 8) {
-				if other, err := claim(context.Background(), db, "test", "slot"); err != nil || other != nil {
+			for range 10 { // five leases, half a lease at a time
+				clock.Advance(c.lease / 2)
+				if !renewedAt(t, db, "test", "slot", clock.Now()) {
+					return errors.New("the claim was not renewed")
+				}
+				if other, err := c.claim(context.Background(), "test", "slot"); err != nil || other != nil {
 					return errors.Join(errors.New("another replica claimed a running job's slot"), err)
 				}
 			}
@@ -79,19 +117,20 @@ func TestARunningJobKeepsItsClaimPastTheLease(t *testing.T) {
 // the slot over: the stalled run is cancelled at its next heartbeat, and
 // neither its heartbeat nor its outcome touches the new claimant's row.
 func TestAReplicaWhoseClaimWasTakenOverStopsAndRecordsNothing(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
-		shortLease(t, 200*time.Millisecond)
-		stalled := mustClaim(t, db, "test", "slot")
+		c, clock := testClaims(db)
+		stalled := mustClaim(t, c, "test", "slot")
 		var successor *run
 		cancelled := false
 		err := stalled.do(context.Background(), func(ctx context.Context) error {
-			db.Exec("UPDATE job_runs SET heartbeat_at = ? WHERE job = 'test'", time.Now().UTC().Add(-time.Hour))
-			successor = mustClaim(t, db, "test", "slot")
+			db.Exec("UPDATE job_runs SET heartbeat_at = ? WHERE job = 'test'", clock.Now().Add(-time.Hour))
+			successor = mustClaim(t, c, "test", "slot")
 			select {
 			case <-ctx.Done():
 				cancelled = true
 				return ctx.Err()
-			case <-time.After(20 * lease):
+			case <-time.After(10 * time.Second): // a thousand renewals
 				return nil // not cancelled: two replicas now run the slot
 			}
 		})
@@ -117,9 +156,11 @@ func TestAReplicaWhoseClaimWasTakenOverStopsAndRecordsNothing(t *testing.T) {
 // middle of a run: its claim is released, so another replica takes the slot
 // over at once instead of the run being lost or waiting for the lease.
 func TestARunCutShortByShutdownIsLeftForAnotherReplica(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		c := newClaims(db)
 		ctx, shutdown := context.WithCancel(context.Background())
-		err := mustClaim(t, db, "test", "slot").do(ctx, func(ctx context.Context) error {
+		err := mustClaim(t, c, "test", "slot").do(ctx, func(ctx context.Context) error {
 			shutdown()
 			return ctx.Err()
 		})
@@ -130,7 +171,7 @@ func TestARunCutShortByShutdownIsLeftForAnotherReplica(t *testing.T) {
 		if got.Finished || got.Outcome == "ok" {
 			t.Fatalf("an interrupted run was recorded as done: %+v", got)
 		}
-		if r, err := claim(context.Background(), db, "test", "slot"); err != nil || r == nil || r.attempt != 2 {
+		if r, err := c.claim(context.Background(), "test", "slot"); err != nil || r == nil || r.attempt != 2 {
 			t.Fatalf("another replica could not take the interrupted run over: %+v %v", r, err)
 		}
 	})
@@ -141,6 +182,7 @@ func TestARunCutShortByShutdownIsLeftForAnotherReplica(t *testing.T) {
 // claim, and leaves alone a night being run, one already run, and one that
 // nobody claimed (that one belongs to the schedule, not to the tick).
 func TestTheMinuteTickResumesOnlyANightWhoseReplicaDied(t *testing.T) {
+	t.Parallel()
 	now := time.Now().UTC()
 	for _, tc := range []struct {
 		name     string
@@ -155,8 +197,11 @@ func TestTheMinuteTickResumesOnlyANightWhoseReplicaDied(t *testing.T) {
 		{name: "nobody claimed it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
-				slot := time.Now().UTC().Format(time.DateOnly)
+				c := newClaims(db)
+				c.now = func() time.Time { return now }
+				slot := now.Format(time.DateOnly)
 				if tc.claim {
 					var finished *time.Time
 					if tc.finished {
@@ -166,7 +211,7 @@ func TestTheMinuteTickResumesOnlyANightWhoseReplicaDied(t *testing.T) {
 					db.Exec("INSERT INTO job_runs (job, slot, replica, started_at, heartbeat_at, finished_at, outcome) VALUES (?, ?, 'other', ?, ?, ?, ?)",
 						jobNightly, slot, tc.beat, tc.beat, finished, outcome)
 				}
-				resumeNightly(context.Background(), db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+				resumeNightly(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)))
 				got, ok := readRun(t, db, jobNightly, slot)
 				got.Heartbeat = time.Time{}
 				if ok != tc.claim || got != tc.want {

@@ -40,11 +40,12 @@ var DefaultSchedule = Schedule{Nightly: "15 2 * * *"}
 func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop func(), err error) {
 	logger := cron.VerbosePrintfLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
-	if _, err := c.AddFunc(s.Nightly, func() { Nightly(ctx, db, log) }); err != nil {
+	cl := newClaims(db)
+	if _, err := c.AddFunc(s.Nightly, func() { nightly(ctx, cl, log) }); err != nil {
 		return nil, fmt.Errorf("nightly schedule %q: %w", s.Nightly, err)
 	}
 	// Each minute, every replica looks for a night's run whose replica died.
-	if _, err := c.AddFunc("* * * * *", func() { resumeNightly(ctx, db, log) }); err != nil {
+	if _, err := c.AddFunc("* * * * *", func() { resumeNightly(ctx, cl, log) }); err != nil {
 		return nil, err
 	}
 	// Each minute, every replica fails the imports whose process died (on
@@ -71,9 +72,11 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 // Nightly recomputes every verdict as of today, once a day whatever the
 // number of replicas: the first replica to claim the day's slot runs it, the
 // others skip it and record nothing.
-func Nightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
-	slot := time.Now().UTC().Format(time.DateOnly)
-	r, err := claim(ctx, db, jobNightly, slot)
+func Nightly(ctx context.Context, db *gorm.DB, log *slog.Logger) { nightly(ctx, newClaims(db), log) }
+
+func nightly(ctx context.Context, c claims, log *slog.Logger) {
+	slot := c.now().Format(time.DateOnly)
+	r, err := c.claim(ctx, jobNightly, slot)
 	if err != nil {
 		log.Error("nightly re-evaluation: cannot claim the run", "err", err)
 		return
@@ -82,15 +85,15 @@ func Nightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 		log.Info("nightly re-evaluation skipped: another replica runs it", "slot", slot)
 		return
 	}
-	runNightly(ctx, db, log, r)
+	runNightly(ctx, log, r)
 }
 
 // resumeNightly takes today's run over if the replica that claimed it died
 // (or stopped) before finishing it: the schedule fires once a day, so without
 // this the night would be lost. A day nobody claimed is left to the schedule.
-func resumeNightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
-	slot := time.Now().UTC().Format(time.DateOnly)
-	stale, err := hasStaleClaim(ctx, db, jobNightly, slot)
+func resumeNightly(ctx context.Context, c claims, log *slog.Logger) {
+	slot := c.now().Format(time.DateOnly)
+	stale, err := c.hasStaleClaim(ctx, jobNightly, slot)
 	if err != nil {
 		log.Error("nightly re-evaluation: cannot check for an abandoned run", "err", err)
 		return
@@ -98,17 +101,17 @@ func resumeNightly(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 	if !stale {
 		return
 	}
-	r, err := claim(ctx, db, jobNightly, slot)
+	r, err := c.claim(ctx, jobNightly, slot)
 	if err != nil {
 		log.Error("nightly re-evaluation: cannot claim the run", "err", err)
 		return
 	}
 	if r != nil { // nil: another replica took it over first
-		runNightly(ctx, db, log, r)
+		runNightly(ctx, log, r)
 	}
 }
 
-func runNightly(ctx context.Context, db *gorm.DB, log *slog.Logger, r *run) {
+func runNightly(ctx context.Context, log *slog.Logger, r *run) {
 	ctx = access.With(ctx, access.System("nightly"))
 	start := time.Now()
 	if r.attempt > 1 {
@@ -116,7 +119,7 @@ func runNightly(ctx context.Context, db *gorm.DB, log *slog.Logger, r *run) {
 	}
 	var st verdicts.Stats
 	err := r.do(ctx, func(ctx context.Context) (err error) {
-		st, err = verdicts.New(db).Recompute(ctx, nil)
+		st, err = verdicts.New(r.db).Recompute(ctx, nil)
 		return err
 	})
 	if err != nil {

@@ -41,8 +41,9 @@ func RefreshSources(ctx context.Context, db *gorm.DB, f registry.Fetcher, all bo
 	}
 	var run verdicts.RunRefresh
 	if !all {
+		cl := newClaims(db)
 		run = func(ctx context.Context, src registry.Source, refresh func(context.Context) error) (bool, error) {
-			r, err := claim(ctx, db, jobRefresh, dueSlot(src, firings[src.ID]))
+			r, err := cl.claim(ctx, jobRefresh, dueSlot(src, firings[src.ID]))
 			if err != nil {
 				return true, err
 			}

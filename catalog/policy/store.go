@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -33,10 +32,10 @@ type Version struct {
 // TableName is the policies table.
 func (Version) TableName() string { return "policies" }
 
-// Store keeps policy versions; exactly one is active.
+// Store keeps policy versions; exactly one is active (InstallDefault
+// activates the shipped one at start-up).
 type Store struct {
-	db   *gorm.DB
-	once sync.Mutex
+	db *gorm.DB
 }
 
 // NewStore returns a Store on db.
@@ -112,8 +111,12 @@ func (s *Store) Get(ctx context.Context, version string) (Version, *Document, er
 	return v, doc, err
 }
 
-// Active returns the active version. On a database that has none yet, the
-// shipped default policy is stored and activated first.
+// ErrNoActivePolicy means no policy is active: the database was not set up
+// by start-up (InstallDefault). Nothing is evaluated without a policy.
+var ErrNoActivePolicy = errs.E(errs.Internal, "NO_ACTIVE_POLICY", "no policy is active: start-up installs the default one (cascade serve, or any command that opens the database)")
+
+// Active returns the active version. It only reads: a database without one
+// gives ErrNoActivePolicy (fail closed), never a policy made up on the spot.
 func (s *Store) Active(ctx context.Context) (Version, *Document, error) {
 	var v Version
 	if _, err := access.From(ctx); err != nil {
@@ -121,9 +124,7 @@ func (s *Store) Active(ctx context.Context) (Version, *Document, error) {
 	}
 	err := s.db.WithContext(ctx).Where("active = ?", true).First(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		if v, err = s.installDefault(ctx); err != nil {
-			return v, nil, err
-		}
+		return v, nil, ErrNoActivePolicy
 	} else if err != nil {
 		return v, nil, err
 	}
@@ -134,21 +135,38 @@ func (s *Store) Active(ctx context.Context) (Version, *Document, error) {
 	return v, doc, nil
 }
 
-func (s *Store) installDefault(ctx context.Context) (Version, error) {
-	s.once.Lock()
-	defer s.once.Unlock()
+// InstallDefault stores and activates the shipped default policy on a
+// database that has no active policy, as the system, with both steps in
+// the audit log; it is what start-up does, like the first admin. It is
+// idempotent: a database with an active policy is left as it is, and of
+// replicas starting together on a new database one installs it, under
+// LockPolicies, while the others find it installed.
+func InstallDefault(ctx context.Context, db *gorm.DB) error {
 	sys := access.With(ctx, access.System("default-policy"))
 	doc, err := Parse(Default())
 	if err != nil {
-		return Version{}, err
+		return err
 	}
-	var existing Version
-	err = s.db.WithContext(ctx).Where("active = ?", true).First(&existing).Error
-	if err == nil {
-		return existing, nil
-	}
-	if _, err := s.Upload(sys, Default()); err != nil && errs.CodeOf(err) != "ALREADY_EXISTS" {
-		return Version{}, err
-	}
-	return s.Activate(sys, doc.Version)
+	return db.WithContext(sys).Transaction(func(tx *gorm.DB) error {
+		if err := database.Lock(tx, database.LockPolicies); err != nil {
+			return err
+		}
+		var active int64
+		if err := tx.Model(&Version{}).Where("active = ?", true).Count(&active).Error; err != nil || active > 0 {
+			return err
+		}
+		// An admin may have uploaded a version of the same name, never activated.
+		store := NewStore(tx)
+		var known int64
+		if err := tx.Model(&Version{}).Where("version = ?", doc.Version).Count(&known).Error; err != nil {
+			return err
+		}
+		if known == 0 {
+			if _, err := store.Upload(sys, Default()); err != nil {
+				return err
+			}
+		}
+		_, err := store.Activate(sys, doc.Version)
+		return err
+	})
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/cascade-gate/cascade/vendors"
 )
 
-// The first import of a database installs the default policy inside its
-// commit, and that appends to the audit chain. Another import's commit may
-// meanwhile hold the verdicts lock and be about to append its own audit
+// An import's commit takes the verdicts lock (to judge its offers and store
+// its verdicts) and then appends to the audit chain. Another import's commit
+// may meanwhile hold the verdicts lock and be about to append its own audit
 // entry. If the first took the audit chain before the verdicts lock, each
-// would wait for the other and PostgreSQL would fail one of them.
+// would wait for the other and PostgreSQL would fail one of them. (The first
+// import of a database once installed the default policy there, appending
+// to the chain first; start-up installs it now.)
 func TestAFirstImportCommitsWhileAnotherCommitHoldsTheVerdictsLock(t *testing.T) {
 	db := dbtest.Postgres(t)
 	sup, err := vendors.NewStore(db).Create(admin, "Acme Connected Ltd")

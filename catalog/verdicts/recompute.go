@@ -88,8 +88,8 @@ func (s *Service) store(ctx context.Context, ev *evaluation, batch []catalog.Pro
 		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
 		return nil // the common case, every night: nothing to write, no lock taken
 	}
-	if testHookBeforeWrite != nil {
-		testHookBeforeWrite()
+	if s.beforeWrite != nil {
+		s.beforeWrite()
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.Lock(tx, database.LockVerdicts); err != nil {
@@ -151,10 +151,6 @@ func (s *Service) superseded(ctx context.Context, tx *gorm.DB, ev *evaluation, s
 	st.PolicyVersion, st.AsOf = ev.doc.Version, ev.date.String()
 	return true, nil
 }
-
-// testHookBeforeWrite, set by tests, runs between a page's first reading
-// and its writing transaction: where another writer can slip in.
-var testHookBeforeWrite func()
 
 // productsChanged reports whether any product of batch was changed or
 // removed since batch was read.
@@ -282,14 +278,7 @@ func (e evaluation) policyRef() any {
 
 // AfterImport recomputes, inside the import's own transaction tx, the
 // products an import batch created or changed (imports.Importer.OnCommit).
-//
-// It takes the verdicts lock before anything else: preparing the evaluation
-// may install the default policy, which appends to the audit chain, and
-// the locks must be taken in the order database.Lock documents.
 func AfterImport(ctx context.Context, tx *gorm.DB, batchID int64) error {
-	if err := database.Lock(tx.WithContext(ctx), database.LockVerdicts); err != nil {
-		return err
-	}
 	return New(tx).RecomputeBatch(ctx, batchID)
 }
 

@@ -47,6 +47,10 @@ type Service struct {
 	registries *registry.Store
 	policies   *policy.Store
 	now        func() time.Time
+
+	// beforeWrite, if set (by tests), runs between a page's first reading
+	// and its writing transaction: where another writer can slip in.
+	beforeWrite func()
 }
 
 // New returns a Service on db.

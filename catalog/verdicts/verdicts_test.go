@@ -398,7 +398,7 @@ func TestARecomputeNeverWritesAStaleEvaluationOverANewerImport(t *testing.T) {
 
 		// Between the recompute's reading and its writing, the supplier puts
 		// the contact back, and that import's commit recomputes the camera.
-		verdicts.BeforeNextWrite(t, func() { uploadAcme(t, db, sup, true) })
+		svc.BeforeNextWrite(func() { uploadAcme(t, db, sup, true) })
 		st, err := svc.Recompute(admin, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -425,7 +425,7 @@ func TestARecomputeNeverWritesOverVerdictsOfANewerRegistrySnapshot(t *testing.T)
 		// Between the recompute's reading and its writing, Singapore revokes
 		// the router's label, and the refresh recomputes every verdict.
 		var last int64
-		verdicts.BeforeNextWrite(t, func() {
+		svc.BeforeNextWrite(func() {
 			sg := strings.Replace(string(registry.Samples()["SG-CLS"]), "2024-12-31,2027-12-31,valid", "2024-12-31,2027-12-31,revoked", 1)
 			path := filepath.Join(t.TempDir(), "SG-CLS.csv")
 			os.WriteFile(path, []byte(sg), 0o600)

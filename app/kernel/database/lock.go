@@ -11,13 +11,12 @@ import (
 type TxLock int32
 
 // The locks. A transaction that takes more than one takes them in this
-// order, so two transactions never wait for each other: an import's commit
-// holds LockVerdicts while it stores its products' verdicts and then appends
-// to the audit chain, so nothing may append to the chain and then wait for
-// LockVerdicts in the same transaction.
+// order, so two transactions never wait for each other; LockAuditChain,
+// taken by every audited write, comes last.
 const (
 	LockMigrations TxLock = 1 // replicas migrating at the same start-up
 	LockUsers      TxLock = 4 // who the active admins are, and the first one
+	LockPolicies   TxLock = 5 // whether a policy is active, and the first one (start-up)
 	LockVerdicts   TxLock = 3 // stored verdicts and their change feed
 	LockAuditChain TxLock = 2 // appends to the audit chain, in one line
 )

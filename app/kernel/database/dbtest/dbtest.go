@@ -104,6 +104,16 @@ func PostgresDSNs(t testing.TB, n int) []string {
 	return dsns
 }
 
+// prepared is what Prepare registered, run on every database a test gets.
+var prepared []func(context.Context, *gorm.DB) error
+
+// Prepare makes every database this test binary's tests get from dbtest go
+// through fn after its migration, as start-up would have it: a domain
+// package's tests register what the server installs at start-up (the
+// default policy), which dbtest cannot import. Call it from an init
+// function of a _test.go file, before any test runs.
+func Prepare(fn func(context.Context, *gorm.DB) error) { prepared = append(prepared, fn) }
+
 func open(t testing.TB, dsn string) *gorm.DB {
 	t.Helper()
 	db, err := database.Open(context.Background(), dsn)
@@ -111,5 +121,10 @@ func open(t testing.TB, dsn string) *gorm.DB {
 		t.Fatalf("open %s: %v", dsn, err)
 	}
 	t.Cleanup(func() { database.Close(db) })
+	for _, fn := range prepared {
+		if err := fn(context.Background(), db); err != nil {
+			t.Fatalf("prepare %s: %v", dsn, err)
+		}
+	}
 	return db
 }
