@@ -21,6 +21,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/web"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
@@ -73,6 +74,9 @@ func BenchmarkGate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer database.Close(db)
+	if err := policy.InstallDefault(ctx, db); err != nil { // as start-up does
+		b.Fatal(err)
+	}
 	sup, _ := vendors.NewStore(db).Create(ctx, "Bench Ltd")
 	const products = 10_000
 	path := filepath.Join(dir, "p.csv")

@@ -27,6 +27,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/app/web"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
@@ -90,6 +91,9 @@ func BenchmarkLoadDuringImportAndReevaluation(b *testing.B) {
 			for b.Loop() {
 				db, err := database.Open(context.Background(), backend.dsn(b))
 				if err != nil {
+					b.Fatal(err)
+				}
+				if err := policy.InstallDefault(context.Background(), db); err != nil { // as start-up does
 					b.Fatal(err)
 				}
 				f := runLoad(b, db, loadBenchSize)

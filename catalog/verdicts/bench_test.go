@@ -12,6 +12,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/vendors"
@@ -37,6 +38,9 @@ func seedCatalogue(b *testing.B, n int) *gorm.DB {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { database.Close(db) })
+	if err := policy.InstallDefault(context.Background(), db); err != nil { // as start-up does
+		b.Fatal(err)
+	}
 	reg := registry.NewStore(db)
 	for scheme, raw := range registry.Samples() {
 		p := filepath.Join(b.TempDir(), scheme+".csv")
