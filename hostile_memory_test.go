@@ -405,25 +405,3 @@ func TestHostileFilesKeepTheServerWithinItsMemoryBudget(t *testing.T) {
 		})
 	}
 }
-
-// startServe starts `cascade serve` on dsn with extra flags.
-func startServe(t *testing.T, bin, dsn string, flags ...string) *replica {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn}, flags...)...)
-	out, _ := cmd.StdoutPipe()
-	logs := &logBuffer{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if _, after, ok := strings.Cut(sc.Text(), "listening on "); ok {
-			go io.Copy(io.Discard, out)
-			return &replica{cmd: cmd, url: strings.Fields(after)[0], log: logs}
-		}
-	}
-	t.Fatalf("cascade serve did not start:\n%s", logs.String())
-	return nil
-}

@@ -49,7 +49,14 @@ func (b *logBuffer) String() string {
 // every second, so that two replicas contend for it all the time.
 func startReplica(t testing.TB, bin, dsn string) *replica {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--nightly", "@every 1s")
+	return startServe(t, bin, dsn, "--nightly", "@every 1s")
+}
+
+// startServe starts `cascade serve` on dsn with extra flags, on a free
+// port, and returns once it listens; the process is killed when t ends.
+func startServe(t testing.TB, bin, dsn string, flags ...string) *replica {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn}, flags...)...)
 	cmd.Env = append(os.Environ(), "CASCADE_ADMIN_PASSWORD=bootstrap password long")
 	out, _ := cmd.StdoutPipe()
 	logs := &logBuffer{}
@@ -65,7 +72,7 @@ func startReplica(t testing.TB, bin, dsn string) *replica {
 			return &replica{cmd: cmd, url: strings.Fields(after)[0], log: logs}
 		}
 	}
-	t.Fatalf("replica did not start:\n%s", logs.String())
+	t.Fatalf("cascade serve did not start:\n%s", logs.String())
 	return nil
 }
 

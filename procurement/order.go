@@ -5,6 +5,7 @@ package procurement
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -377,7 +378,7 @@ func lockOrder(tx *gorm.DB, p access.Principal, id int64, version int, states []
 	if o.Version != version {
 		return o, errChanged.WithDetails(map[string]int{"current_version": o.Version})
 	}
-	if !contains(states, o.Status) {
+	if !slices.Contains(states, o.Status) {
 		return o, errs.E(errs.Conflict, notInStateCode[states[0]], "the order is %s; this needs it %s", o.Status, strings.Join(states, " or "))
 	}
 	return o, nil
@@ -405,15 +406,6 @@ func (s *Service) commit(ctx context.Context, tx *gorm.DB, p access.Principal, o
 		return Order{}, err
 	}
 	return s.load(ctx, tx, p, o.ID)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func timeText(t *time.Time) string {

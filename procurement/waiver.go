@@ -2,6 +2,7 @@ package procurement
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ func (w Waiver) Covers(productID int64, market string, codes []string, day civil
 	}
 	covered := strings.Fields(w.Codes)
 	for _, c := range codes {
-		if !contains(covered, c) {
+		if !slices.Contains(covered, c) {
 			return false
 		}
 	}
@@ -84,7 +85,7 @@ func (s *Service) RequestWaiver(ctx context.Context, n NewWaiver) (Waiver, error
 	n.Market = strings.ToUpper(n.Market)
 	var codes []string
 	for _, c := range n.Codes {
-		if c = strings.ToUpper(strings.TrimSpace(c)); c != "" && !contains(codes, c) {
+		if c = strings.ToUpper(strings.TrimSpace(c)); c != "" && !slices.Contains(codes, c) {
 			codes = append(codes, c)
 		}
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -55,7 +56,7 @@ func viewDispute(d offers.Dispute) disputeView {
 	for _, f := range disputeFields {
 		row := disputeRow{Field: f.label, Cells: []disputeCell{{Value: f.value(d.Offer)}}}
 		for _, o := range d.Others {
-			differs := f.field != "" && contains(o.Differences, f.field)
+			differs := f.field != "" && slices.Contains(o.Differences, f.field)
 			row.Cells = append(row.Cells, disputeCell{Value: f.value(o), Differs: differs})
 			if differs {
 				row.Cells[0].Differs = true
@@ -64,15 +65,6 @@ func viewDispute(d offers.Dispute) disputeView {
 		v.Rows = append(v.Rows, row)
 	}
 	return v
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // disputesPage is the category managers' dispute queue.

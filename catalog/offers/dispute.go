@@ -3,6 +3,7 @@ package offers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -193,7 +194,7 @@ func (s *Service) decide(ctx context.Context, id int64, note, status string, fro
 			return errs.E(errs.Conflict, "DISPUTE_CLOSED", "the supplier's upload already made this offer agree with the others")
 		case latest[r.ProductID].ID != r.ID:
 			return errs.E(errs.Conflict, "DISPUTE_SUPERSEDED", "a later dispute about this offer replaces this one: decide that one")
-		case !contains(from, r.Status):
+		case !slices.Contains(from, r.Status):
 			return errs.E(errs.Conflict, alreadyCode[r.Status], "this dispute is %s already", r.Status)
 		}
 		now := time.Now().UTC()
@@ -235,15 +236,6 @@ var alreadyCode = map[string]string{
 	StatusOpen:     "DISPUTE_ALREADY_OPEN",
 	StatusAccepted: "DISPUTE_ALREADY_ACCEPTED",
 	StatusRejected: "DISPUTE_ALREADY_REJECTED",
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // withSides completes stored disputes with the disputed offer and the
