@@ -100,7 +100,28 @@ var listOmits = []string{"extra"}
 
 // Products lists products the caller may see, in id order, without extra.
 func (s *Store) Products(ctx context.Context, f ProductFilter) ([]Product, error) {
-	q := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Omit(listOmits...).Preload("Labels").Order("id")
+	q := s.filtered(ctx, f).Omit(listOmits...).Preload("Labels").Order("id")
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var out []Product
+	err := q.Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// ProductsPage is one page of the products f selects, in id order, without
+// extra, with their total (f's AfterID and Limit are the page request's).
+func (s *Store) ProductsPage(ctx context.Context, f ProductFilter, r database.PageRequest) (database.Page[Product], error) {
+	return database.Paginate(s.filtered(ctx, f), r, database.ByID, func(p Product) []int64 { return []int64{p.ID} },
+		func(q *gorm.DB) *gorm.DB { return q.Omit(listOmits...).Preload("Labels") })
+}
+
+func (s *Store) filtered(ctx context.Context, f ProductFilter) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&Product{}).Scopes(database.SupplierScope(ctx, "supplier_id"))
 	if f.SupplierID != 0 {
 		q = q.Where("supplier_id = ?", f.SupplierID)
 	}
@@ -117,16 +138,7 @@ func (s *Store) Products(ctx context.Context, f ProductFilter) ([]Product, error
 		like := "%" + strings.ToLower(database.EscapeLike(f.Query)) + "%"
 		q = q.Where(`(LOWER(sku) LIKE ? ESCAPE '\' OR LOWER(brand) LIKE ? ESCAPE '\' OR LOWER(model) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`, like, like, like, like)
 	}
-	if f.AfterID > 0 {
-		q = q.Where("id > ?", f.AfterID)
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	var out []Product
-	err := q.Limit(limit).Find(&out).Error
-	return out, err
+	return q
 }
 
 // Product returns one product, or NOT_FOUND when it does not exist or belongs

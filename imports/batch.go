@@ -69,11 +69,27 @@ type Warnings []Warning
 func (w Warnings) Value() (driver.Value, error) { return jsonValue(w) }
 func (w *Warnings) Scan(src any) error          { return jsonScan(src, w) }
 
+// MarshalJSON answers [] for no warnings, as a batch read back does, never null.
+func (w Warnings) MarshalJSON() ([]byte, error) {
+	if w == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal([]Warning(w))
+}
+
 // Headers are the header row as written, stored as a JSON array.
 type Headers []string
 
 func (h Headers) Value() (driver.Value, error) { return jsonValue(h) }
 func (h *Headers) Scan(src any) error          { return jsonScan(src, h) }
+
+// MarshalJSON answers [] for no headers, never null.
+func (h Headers) MarshalJSON() ([]byte, error) {
+	if h == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal([]string(h))
+}
 
 func jsonValue(v any) (driver.Value, error) {
 	b, err := json.Marshal(v)
@@ -131,24 +147,29 @@ func (s *Store) Batch(ctx context.Context, id int64) (Batch, error) {
 	return b, database.Translate(err, "import")
 }
 
-// Batches lists the newest batches the caller may see, optionally of one supplier.
-func (s *Store) Batches(ctx context.Context, supplierID int64, limit int) ([]Batch, error) {
+// Batches lists the batches the caller may see, newest first, one page at a
+// time, optionally of one supplier.
+func (s *Store) Batches(ctx context.Context, supplierID int64, r database.PageRequest) (database.Page[Batch], error) {
 	if _, err := access.Require(ctx, readers...); err != nil {
-		return nil, err
+		return database.Page[Batch]{}, err
 	}
-	q := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Order("id DESC")
+	q := s.db.WithContext(ctx).Model(&Batch{}).Scopes(database.SupplierScope(ctx, "supplier_id"))
 	if supplierID > 0 {
 		q = q.Where("supplier_id = ?", supplierID)
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	var out []Batch
-	err := q.Limit(limit).Find(&out).Error
-	return out, err
+	return database.Paginate(q, r, database.NewestFirst, func(b Batch) []int64 { return []int64{b.ID} })
 }
 
-// Errors returns a batch's row errors in row order.
+// ErrorsPage returns one page of a batch's row errors in row order.
+func (s *Store) ErrorsPage(ctx context.Context, batchID int64, r database.PageRequest) (database.Page[RowError], error) {
+	if _, err := s.Batch(ctx, batchID); err != nil {
+		return database.Page[RowError]{}, err
+	}
+	q := s.db.WithContext(ctx).Model(&storedError{}).Where("batch_id = ?", batchID)
+	p, err := database.Paginate(q, r, database.Keyset{Columns: []string{"row_number", "id"}}, func(e storedError) []int64 { return []int64{int64(e.RowNumber), e.ID} })
+	return database.Map(p, storedError.rowError), err
+}
+
 func (s *Store) Errors(ctx context.Context, batchID int64) ([]RowError, error) {
 	if _, err := s.Batch(ctx, batchID); err != nil {
 		return nil, err
@@ -159,7 +180,11 @@ func (s *Store) Errors(ctx context.Context, batchID int64) ([]RowError, error) {
 	}
 	out := make([]RowError, len(rows))
 	for i, r := range rows {
-		out[i] = RowError{Row: r.RowNumber, SKU: r.SKU, Column: r.Column, Value: r.Value, Code: r.Code, Message: r.Message, Hint: r.Hint}
+		out[i] = r.rowError()
 	}
 	return out, nil
+}
+
+func (r storedError) rowError() RowError {
+	return RowError{Row: r.RowNumber, SKU: r.SKU, Column: r.Column, Value: r.Value, Code: r.Code, Message: r.Message, Hint: r.Hint}
 }

@@ -12,7 +12,8 @@ import (
 type CatalogueQuery struct {
 	Market string
 	All    bool   // also the products that are not eligible, with why
-	Query  string // text in the SKU, the GTIN or the supplier's name
+	Query  string  // text in the SKU, the GTIN or the supplier's name
+	After  []int64 // resume after the row of this Cursor (nil: from the start)
 }
 
 // Catalogue lists the products buyers may order in a market: their
@@ -24,7 +25,7 @@ func (s *Service) Catalogue(ctx context.Context, q CatalogueQuery, fn func(verdi
 	if _, err := access.Require(ctx, readers...); err != nil {
 		return err
 	}
-	f := verdicts.Filter{Market: strings.ToUpper(q.Market), Channel: "procurement", Query: q.Query}
+	f := verdicts.Filter{Market: strings.ToUpper(q.Market), Channel: "procurement", Query: q.Query, After: q.After}
 	if _, _, err := verdicts.ListingScope(f.Market, f.Channel); err != nil {
 		return err
 	}

@@ -372,6 +372,9 @@ var notInStateCode = map[string]string{
 // are checked here, before anything is written.
 func lockOrder(tx *gorm.DB, p access.Principal, id int64, version int, states []string) (Order, error) {
 	var o Order
+	if version <= 0 { // versions start at 1: none was sent, which is not someone else's change
+		return o, errs.Invalidf("VERSION_REQUIRED", "send the order's current version (its version field, %s) with every change", "e.g. {\"version\": 3}")
+	}
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Scopes(orgScope(p)).First(&o, id).Error; err != nil {
 		return o, database.Translate(err, "purchase order")
 	}

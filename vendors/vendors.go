@@ -87,3 +87,9 @@ func (s *Store) ByName(ctx context.Context, name string) (Supplier, error) {
 	}
 	return sup, err
 }
+
+// Page is one page of the suppliers the caller may see, in id order.
+func (s *Store) Page(ctx context.Context, r database.PageRequest) (database.Page[Supplier], error) {
+	q := s.db.WithContext(ctx).Model(&Supplier{}).Scopes(database.SupplierScope(ctx, "id"))
+	return database.Paginate(q, r, database.ByID, func(x Supplier) []int64 { return []int64{x.ID} })
+}

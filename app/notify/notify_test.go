@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/outbound"
@@ -174,13 +175,13 @@ func TestEachSubscriberHearsOnlyTheEventsItMay(t *testing.T) {
 			}
 		}
 		// A supplier sees and deletes only its own subscriptions.
-		if list, _ := notify.NewStore(db).Subscriptions(as(access.Supplier, a)); len(list) != 1 || list[0].ID != subA.ID {
+		if list, _ := notify.NewStore(db).Subscriptions(as(access.Supplier, a), database.PageRequest{}); len(list.Items) != 1 || list.Items[0].ID != subA.ID {
 			t.Errorf("supplier A lists %+v, want only its own", list)
 		}
 		if err := notify.NewStore(db).Unsubscribe(as(access.Supplier, a), subB.ID); errs.KindOf(err) != errs.NotFound {
 			t.Errorf("supplier A deleting B's subscription: %v, want NOT_FOUND", err)
 		}
-		if _, err := notify.NewStore(db).Deliveries(as(access.Supplier, a), admin.ID, 0, 0); errs.KindOf(err) != errs.NotFound {
+		if _, err := notify.NewStore(db).Deliveries(as(access.Supplier, a), admin.ID, database.PageRequest{}); errs.KindOf(err) != errs.NotFound {
 			t.Errorf("supplier A reading the admin's deliveries: %v, want NOT_FOUND", err)
 		}
 	})

@@ -130,20 +130,17 @@ func (s *Store) scope(ctx context.Context) (*gorm.DB, error) {
 	return q, nil
 }
 
-// Subscriptions lists the caller's subscriptions.
-func (s *Store) Subscriptions(ctx context.Context) ([]Subscription, error) {
+// Subscriptions is one page of the caller's subscriptions, in id order.
+func (s *Store) Subscriptions(ctx context.Context, r database.PageRequest) (database.Page[Subscription], error) {
 	q, err := s.scope(ctx)
 	if err != nil {
-		return nil, err
+		return database.Page[Subscription]{}, err
 	}
-	var out []Subscription
-	if err := q.Order("id").Find(&out).Error; err != nil {
-		return nil, err
+	p, err := database.Paginate(q, r, database.ByID, func(x Subscription) []int64 { return []int64{x.ID} })
+	for i := range p.Items {
+		p.Items[i].fill()
 	}
-	for i := range out {
-		out[i].fill()
-	}
-	return out, nil
+	return p, err
 }
 
 // Subscription returns one of the caller's subscriptions; another's is NOT_FOUND.
@@ -178,22 +175,13 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64) error {
 	})
 }
 
-// Deliveries is a subscription's delivery log, newest first; beforeID pages
-// backwards (0 = newest).
-func (s *Store) Deliveries(ctx context.Context, subscriptionID, beforeID int64, limit int) ([]Delivery, error) {
+// Deliveries is one page of a subscription's delivery log, newest first.
+func (s *Store) Deliveries(ctx context.Context, subscriptionID int64, r database.PageRequest) (database.Page[Delivery], error) {
 	if _, err := s.Subscription(ctx, subscriptionID); err != nil {
-		return nil, err
+		return database.Page[Delivery]{}, err
 	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	q := s.db.WithContext(ctx).Where("subscription_id = ?", subscriptionID).Order("id DESC").Limit(limit)
-	if beforeID > 0 {
-		q = q.Where("id < ?", beforeID)
-	}
-	var out []Delivery
-	err := q.Find(&out).Error
-	return out, err
+	q := s.db.WithContext(ctx).Model(&Delivery{}).Where("subscription_id = ?", subscriptionID)
+	return database.Paginate(q, r, database.NewestFirst, func(d Delivery) []int64 { return []int64{d.ID} })
 }
 
 // Redeliver sends a delivery again, now, with the same body and idempotency

@@ -6,25 +6,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/cascade-gate/cascade/app/kernel/audit"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
 func (s *Server) listAudit(c *gin.Context) error {
 	f := audit.Filter{Entity: c.Query("entity"), EntityID: c.Query("entity_id"), Actor: c.Query("actor")}
-	var err error
-	if f.BeforeSeq, err = queryInt(c, "before"); err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
-		return err
-	}
-	f.Limit = int(limit)
-	entries, err := s.audit.List(c.Request.Context(), f)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"entries": entries})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[audit.Entry], error) {
+		return s.audit.Page(c.Request.Context(), f, r)
+	})
 }
 
 func (s *Server) verifyAudit(c *gin.Context) error {

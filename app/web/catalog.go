@@ -11,6 +11,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -18,21 +19,15 @@ import (
 )
 
 func (s *Server) listSchemes(c *gin.Context) error {
-	list, err := s.registries.Schemes(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"schemes": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[registry.Scheme], error) {
+		return s.registries.SchemesPage(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) listSnapshots(c *gin.Context) error {
-	list, err := s.registries.Snapshots(c.Request.Context(), c.Param("code"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"snapshots": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[registry.Snapshot], error) {
+		return s.registries.SnapshotsPage(c.Request.Context(), c.Param("code"), r)
+	})
 }
 
 // uploadSnapshot imports a registry file (body or multipart "file"; ?map=
@@ -103,24 +98,15 @@ func (s *Server) snapshotEntries(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.registries.Snapshot(c.Request.Context(), id); err != nil {
-		return err
-	}
-	list, err := s.registries.Entries(c.Request.Context(), id)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"entries": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[registry.Entry], error) {
+		return s.registries.EntriesPage(c.Request.Context(), id, r)
+	})
 }
 
 func (s *Server) listPolicies(c *gin.Context) error {
-	list, err := s.verdicts.Policies().Versions(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"policies": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[policy.Version], error) {
+		return s.verdicts.Policies().VersionsPage(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) getPolicy(c *gin.Context) error {
@@ -180,27 +166,21 @@ func verdictFilter(c *gin.Context) (verdicts.Filter, civil.Date, error) {
 	return f, asOf, nil
 }
 
-// listVerdicts streams the stored verdicts, or with ?as_of= a forecast, as one JSON array.
+// listVerdicts answers a page of the stored verdicts, or with ?as_of= of a
+// forecast: the verdicts the products would get that day.
 func (s *Server) listVerdicts(c *gin.Context) error {
-	ctx := c.Request.Context()
-	// Checked here as well as by List: once the 200 and the array's first
-	// byte are out, a refusal could only end the array early.
-	if _, err := access.From(ctx); err != nil {
-		return err
-	}
 	f, asOf, err := verdictFilter(c)
 	if err != nil {
 		return err
 	}
-	c.Header("Content-Type", "application/json; charset=utf-8")
-	c.Status(http.StatusOK)
-	w := newJSONArray(c.Writer, "verdicts")
-	if asOf.IsZero() {
-		err = s.verdicts.List(ctx, f, w.add)
-	} else {
-		err = s.verdicts.Forecast(ctx, asOf, nil, f, w.add)
-	}
-	return w.close(err)
+	return listed(c, func(r database.PageRequest) (database.Page[verdicts.Row], error) {
+		f.After = r.After
+		page := database.NewCollector(r, func(row verdicts.Row) []int64 { return row.Cursor })
+		if asOf.IsZero() {
+			return page.Page(s.verdicts.List(c.Request.Context(), f, page.Add))
+		}
+		return page.Page(s.verdicts.Forecast(c.Request.Context(), asOf, nil, f, page.Add))
+	})
 }
 
 func (s *Server) productVerdicts(c *gin.Context) error {
@@ -212,20 +192,27 @@ func (s *Server) productVerdicts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"verdicts": list})
+	// One product's verdicts: a market and channel each, never more than a page.
+	writePage(c, database.Page[verdicts.Stored]{Items: list, Total: int64(len(list)), HasTotal: true})
 	return nil
 }
 
+// verdictChanges is the change feed: the entries after ?cursor=, oldest
+// first. Unlike other lists its next_cursor is never null: a listing system
+// polls again with it, and an empty page means nothing changed since.
 func (s *Server) verdictChanges(c *gin.Context) error {
-	since, err := queryInt(c, "since")
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
-		return err
+	since := int64(0)
+	if r.After != nil {
+		if len(r.After) != 1 {
+			return errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+		}
+		since = r.After[0]
 	}
-	list, err := s.verdicts.Changes(c.Request.Context(), since, int(limit))
+	list, err := s.verdicts.Changes(c.Request.Context(), since, r.Size())
 	if err != nil {
 		return err
 	}
@@ -233,7 +220,11 @@ func (s *Server) verdictChanges(c *gin.Context) error {
 	if len(list) > 0 {
 		next = list[len(list)-1].ID
 	}
-	c.JSON(http.StatusOK, gin.H{"changes": list, "next": next})
+	cursor := encodeCursor([]int64{next})
+	if len(list) == r.Size() {
+		c.Header("Link", "<"+nextURL(c, cursor)+">; rel=\"next\"")
+	}
+	c.JSON(http.StatusOK, listPage[verdicts.Change]{Items: list, NextCursor: &cursor})
 	return nil
 }
 
@@ -251,48 +242,10 @@ func (s *Server) gate(c *gin.Context) error {
 	return nil
 }
 
-// jsonArray writes {"<name>": [ … ]} one element at a time, so a large
-// listing never sits in memory. An error after the first byte can only end
-// the array early; it is reported in an "error" member.
-type jsonArray struct {
-	w     io.Writer
-	first bool
-}
-
-func newJSONArray(w gin.ResponseWriter, name string) *jsonArray {
-	fmt.Fprintf(w, `{%q:[`, name)
-	a := &jsonArray{w: w, first: true}
-	return a
-}
-
-func (a *jsonArray) add(v verdicts.Row) error {
-	if !a.first {
-		if _, err := io.WriteString(a.w, ","); err != nil {
-			return err
-		}
-	}
-	a.first = false
-	b, err := jsonMarshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = a.w.Write(b)
-	return err
-}
-
-func (a *jsonArray) close(err error) error {
-	if err != nil {
-		msg, _ := jsonMarshal(errs.CodeOf(err))
-		_, werr := fmt.Fprintf(a.w, `],"error":%s}`, msg)
-		return werr
-	}
-	_, werr := io.WriteString(a.w, "]}")
-	return werr
-}
-
 var listingTypes = map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8", "xlsx": xlsxType}
 
-// listings streams the listing feed: only products allowed in the market.
+// listings is a market's listing feed: a page of JSON, or the whole feed as
+// one CSV or XLSX download (?format=).
 func (s *Server) listings(c *gin.Context) error {
 	ctx := c.Request.Context()
 	// Checked here as well as by the feed: a refusal must come before the 200 goes out.
@@ -300,19 +253,31 @@ func (s *Server) listings(c *gin.Context) error {
 		return err
 	}
 	format := strings.ToLower(c.DefaultQuery("format", "json"))
-	market := strings.ToUpper(c.Query("market"))
+	market, channel, err := verdicts.ListingScope(c.Query("market"), c.DefaultQuery("channel", "retail"))
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		return listed(c, func(r database.PageRequest) (database.Page[verdicts.Listing], error) {
+			after := int64(0)
+			if r.After != nil {
+				if len(r.After) != 1 {
+					return database.Page[verdicts.Listing]{}, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+				}
+				after = r.After[0]
+			}
+			page := database.NewCollector(r, func(l verdicts.Listing) []int64 { return []int64{l.Cursor} })
+			return page.Page(s.verdicts.ListingsAfter(ctx, market, channel, after, page.Add))
+		})
+	}
 	ct, ok := listingTypes[format]
 	if !ok {
 		return errs.Invalidf("INVALID_FORMAT", "format must be csv, xlsx or json")
 	}
-	// Check the parameters before the first byte goes out.
-	if _, _, err := verdicts.ListingScope(market, c.DefaultQuery("channel", "retail")); err != nil {
-		return err
-	}
 	c.Header("Content-Type", ct)
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="cascade-listings-%s.%s"`, strings.ToLower(market), format))
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="cascade-listings-%s-%s.%s"`, strings.ToLower(market), channel, format))
 	c.Status(http.StatusOK)
-	return s.verdicts.WriteListings(ctx, c.Writer, market, c.DefaultQuery("channel", "retail"), format)
+	return s.verdicts.WriteListings(ctx, c.Writer, market, channel, format)
 }
 
 type addSourceRequest struct {
@@ -323,12 +288,9 @@ type addSourceRequest struct {
 }
 
 func (s *Server) listSources(c *gin.Context) error {
-	list, err := s.registries.Sources(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"sources": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[registry.Source], error) {
+		return s.registries.SourcesPage(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) addSource(c *gin.Context) error {

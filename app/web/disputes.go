@@ -5,25 +5,16 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/catalog/offers"
 )
 
-// listDisputes is the dispute queue: GET /api/v1/disputes[?status=&gtin=&after=&limit=].
+// listDisputes is the dispute queue: GET /api/v1/disputes[?status=&gtin=&cursor=&limit=].
 func (s *Server) listDisputes(c *gin.Context) error {
-	after, err := queryInt(c, "after")
-	if err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
-		return err
-	}
-	list, err := s.disputes.List(c.Request.Context(), offers.Filter{Status: c.Query("status"), GTIN: c.Query("gtin"), AfterID: after, Limit: int(limit)})
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"disputes": list})
-	return nil
+	f := offers.Filter{Status: c.Query("status"), GTIN: c.Query("gtin")}
+	return listed(c, func(r database.PageRequest) (database.Page[offers.Dispute], error) {
+		return s.disputes.Page(c.Request.Context(), f, r)
+	})
 }
 
 func (s *Server) getDispute(c *gin.Context) error {

@@ -140,11 +140,15 @@ func (s *Server) listImports(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.batches.Batches(c.Request.Context(), supplierID, 0)
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"imports": list})
+	page, err := s.batches.Batches(c.Request.Context(), supplierID, r)
+	if err != nil {
+		return err
+	}
+	writePage(c, page)
 	return nil
 }
 
@@ -166,11 +170,15 @@ func (s *Server) importErrors(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.batches.Errors(c.Request.Context(), id)
+	r, err := pageRequest(c)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"errors": list})
+	page, err := s.batches.ErrorsPage(c.Request.Context(), id, r)
+	if err != nil {
+		return err
+	}
+	writePage(c, page)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/imports"
@@ -20,11 +21,11 @@ func (s *Server) supplierHome(c *gin.Context) error {
 	if _, err := access.Require(ctx, access.Supplier); err != nil {
 		return err
 	}
-	batches, err := s.batches.Batches(ctx, 0, 20)
+	batches, err := s.batches.Batches(ctx, 0, database.PageRequest{Limit: 20})
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "Upload products", &supplierHomeView{Batches: batches})
+	return s.page(c, http.StatusOK, "Upload products", &supplierHomeView{Batches: batches.Items})
 }
 
 // supplierHomeView is the upload form and the supplier's recent imports.

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/procurement"
@@ -82,26 +83,18 @@ func (s *Server) SetDeliveryHorizon(years int) error { return s.procurement.SetD
 // catalogue lists the products buyers may order in a market (?all=true adds
 // the others, with why they are not eligible).
 func (s *Server) catalogue(c *gin.Context) error {
-	var items []verdicts.Row
-	err := s.procurement.Catalogue(c.Request.Context(), procurement.CatalogueQuery{Market: c.Query("market"), All: c.Query("all") == "true", Query: c.Query("q")},
-		func(r verdicts.Row) error {
-			items = append(items, r)
-			return nil
-		})
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"products": items})
-	return nil
+	q := procurement.CatalogueQuery{Market: c.Query("market"), All: c.Query("all") == "true", Query: c.Query("q")}
+	return listed(c, func(r database.PageRequest) (database.Page[verdicts.Row], error) {
+		q.After = r.After
+		page := database.NewCollector(r, func(row verdicts.Row) []int64 { return row.Cursor })
+		return page.Page(s.procurement.Catalogue(c.Request.Context(), q, page.Add))
+	})
 }
 
 func (s *Server) listOrders(c *gin.Context) error {
-	list, err := s.procurement.Orders(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"purchase_orders": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[procurement.Order], error) {
+		return s.procurement.OrdersPage(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) createOrder(c *gin.Context) error {
@@ -265,12 +258,9 @@ func safeFileName(s string) string {
 }
 
 func (s *Server) listWaivers(c *gin.Context) error {
-	list, err := s.procurement.Waivers(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"waivers": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[procurement.Waiver], error) {
+		return s.procurement.WaiversPage(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) getWaiver(c *gin.Context) error {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/catalog"
 )
 
@@ -14,24 +15,9 @@ func (s *Server) listProducts(c *gin.Context) error {
 	if f.SupplierID, err = queryInt(c, "supplier_id"); err != nil {
 		return err
 	}
-	if f.AfterID, err = queryInt(c, "after"); err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
-		return err
-	}
-	f.Limit = int(limit)
-	list, err := s.products.Products(c.Request.Context(), f)
-	if err != nil {
-		return err
-	}
-	resp := gin.H{"products": list}
-	if len(list) > 0 {
-		resp["next_after"] = list[len(list)-1].ID
-	}
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[catalog.Product], error) {
+		return s.products.ProductsPage(c.Request.Context(), f, r)
+	})
 }
 
 func (s *Server) getProduct(c *gin.Context) error {

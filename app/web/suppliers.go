@@ -4,6 +4,9 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/vendors"
 )
 
 type createSupplierRequest struct {
@@ -11,12 +14,9 @@ type createSupplierRequest struct {
 }
 
 func (s *Server) listSuppliers(c *gin.Context) error {
-	list, err := s.suppliers.List(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"suppliers": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[vendors.Supplier], error) {
+		return s.suppliers.Page(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) createSupplier(c *gin.Context) error {

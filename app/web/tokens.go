@@ -8,6 +8,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
 type createTokenRequest struct {
@@ -21,12 +22,9 @@ func (s *Server) listTokens(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	tokens, err := s.auth.ListTokens(c.Request.Context(), userID)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"tokens": tokens})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[auth.Token], error) {
+		return s.auth.TokensPage(c.Request.Context(), userID, r)
+	})
 }
 
 // createToken returns the secret once; only its hash is kept.

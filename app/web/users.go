@@ -7,6 +7,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/auth"
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
 type createUserRequest struct {
@@ -19,12 +20,9 @@ type createUserRequest struct {
 }
 
 func (s *Server) listUsers(c *gin.Context) error {
-	users, err := s.auth.ListUsers(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"users": users})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[auth.User], error) {
+		return s.auth.UsersPage(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) createUser(c *gin.Context) error {

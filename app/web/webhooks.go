@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/notify"
 )
 
@@ -28,12 +29,9 @@ func (s *Server) createWebhook(c *gin.Context) error {
 }
 
 func (s *Server) listWebhooks(c *gin.Context) error {
-	subs, err := s.webhooks.Subscriptions(c.Request.Context())
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"webhooks": subs})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[notify.Subscription], error) {
+		return s.webhooks.Subscriptions(c.Request.Context(), r)
+	})
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) error {
@@ -53,20 +51,9 @@ func (s *Server) webhookDeliveries(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	before, err := queryInt(c, "before_id")
-	if err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
-		return err
-	}
-	list, err := s.webhooks.Deliveries(c.Request.Context(), id, before, int(limit))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"deliveries": list})
-	return nil
+	return listed(c, func(r database.PageRequest) (database.Page[notify.Delivery], error) {
+		return s.webhooks.Deliveries(c.Request.Context(), id, r)
+	})
 }
 
 func (s *Server) redeliverWebhook(c *gin.Context) error {

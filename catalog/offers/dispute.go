@@ -101,10 +101,44 @@ func NewService(db *gorm.DB) *Service { return &Service{db: db} }
 
 // List returns disputes, oldest first, with both sides.
 func (s *Service) List(ctx context.Context, f Filter) ([]Dispute, error) {
+	q, err := s.filtered(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var rows []record
+	if err := q.Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return s.withSides(ctx, s.db, rows)
+}
+
+// Page is one page of the disputes f selects, oldest first, with both sides
+// (f's AfterID and Limit are the page request's).
+func (s *Service) Page(ctx context.Context, f Filter, r database.PageRequest) (database.Page[Dispute], error) {
+	q, err := s.filtered(ctx, f)
+	if err != nil {
+		return database.Page[Dispute]{}, err
+	}
+	p, err := database.Paginate(q, r, database.ByID, func(x record) []int64 { return []int64{x.ID} })
+	if err != nil {
+		return database.Page[Dispute]{}, err
+	}
+	items, err := s.withSides(ctx, s.db, p.Items)
+	return database.Page[Dispute]{Items: items, Next: p.Next, Total: p.Total, HasTotal: p.HasTotal}, err
+}
+
+func (s *Service) filtered(ctx context.Context, f Filter) (*gorm.DB, error) {
 	if _, err := access.Require(ctx, deciders...); err != nil {
 		return nil, err
 	}
-	q := s.db.WithContext(ctx).Order("id")
+	q := s.db.WithContext(ctx).Model(&record{})
 	switch f.Status {
 	case "":
 	case StatusOpen, StatusAccepted, StatusRejected:
@@ -119,18 +153,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Dispute, error) {
 		}
 		q = q.Where("gtin = ?", g)
 	}
-	if f.AfterID > 0 {
-		q = q.Where("id > ?", f.AfterID)
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	var rows []record
-	if err := q.Limit(limit).Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	return s.withSides(ctx, s.db, rows)
+	return q, nil
 }
 
 // Get returns one dispute with both sides.

@@ -170,3 +170,11 @@ func InstallDefault(ctx context.Context, db *gorm.DB) error {
 		return err
 	})
 }
+
+// VersionsPage is one page of the policy versions, newest first.
+func (s *Store) VersionsPage(ctx context.Context, r database.PageRequest) (database.Page[Version], error) {
+	if _, err := access.From(ctx); err != nil {
+		return database.Page[Version]{}, err
+	}
+	return database.Paginate(s.db.WithContext(ctx).Model(&Version{}), r, database.NewestFirst, func(v Version) []int64 { return []int64{v.ID} })
+}

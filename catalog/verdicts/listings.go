@@ -30,6 +30,7 @@ type Listing struct {
 	Currency   string `json:"currency"`
 	Warnings   string `json:"warnings"` // codes of the warnings the verdict carries
 	AsOf       string `json:"as_of"`
+	Cursor     int64  `json:"-"` // where a page that ends with this listing resumes
 }
 
 var listingHeader = []string{"supplier", "sku", "gtin", "brand", "model", "name", "category", "support_end", "price", "currency", "warnings", "as_of"}
@@ -41,6 +42,11 @@ func (l Listing) cells() []string {
 // Listings streams the allowed products of a market and channel, from the
 // stored verdicts: only what the gate allows ever reaches a listing feed.
 func (s *Service) Listings(ctx context.Context, market, channel string, fn func(Listing) error) error {
+	return s.ListingsAfter(ctx, market, channel, 0, fn)
+}
+
+// ListingsAfter is Listings resuming after the listing whose Cursor is after.
+func (s *Service) ListingsAfter(ctx context.Context, market, channel string, after int64, fn func(Listing) error) error {
 	if _, err := access.From(ctx); err != nil {
 		return err
 	}
@@ -53,7 +59,6 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 		return err
 	}
 	const page = 2000
-	after := int64(0)
 	for {
 		var rows []struct {
 			ID         int64
@@ -90,7 +95,7 @@ func (s *Service) Listings(ctx context.Context, market, channel string, fn func(
 				}
 			}
 			l := Listing{Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Brand: r.Brand, Model: r.Model, Name: r.Name, Category: r.Category,
-				Price: r.Price, Currency: r.Currency, Warnings: strings.Join(warns, " "), AsOf: r.AsOf}
+				Price: r.Price, Currency: r.Currency, Warnings: strings.Join(warns, " "), AsOf: r.AsOf, Cursor: r.ID}
 			if r.SupportEnd != nil {
 				l.SupportEnd = *r.SupportEnd
 			}

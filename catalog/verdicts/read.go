@@ -65,20 +65,24 @@ func (s *Service) Forecast(ctx context.Context, asOf civil.Date, doc *policy.Doc
 	if err != nil {
 		return err
 	}
+	after, err := f.cursorOf(2) // the product, and the row of its verdicts
+	if err != nil {
+		return err
+	}
 	text := strings.ToLower(strings.TrimSpace(f.Query))
-	return s.products(ctx, nil, f.SupplierID, func(batch []catalog.Product) error {
+	return s.productsFrom(ctx, nil, f.SupplierID, max(after[0]-1, 0), func(batch []catalog.Product) error {
 		for i := range batch {
 			p := &batch[i]
 			if (f.Category != "" && p.Category != f.Category) ||
 				(text != "" && !strings.Contains(strings.ToLower(p.SKU), text) && !strings.Contains(p.GTIN, text) && !strings.Contains(strings.ToLower(names[p.SupplierID]), text)) {
 				continue // List's SQL filter, on the products read
 			}
-			for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
-				if !f.keep(v.Market, v.Channel, v.Verdict, v.Codes()) {
+			for n, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
+				if !f.keep(v.Market, v.Channel, v.Verdict, v.Codes()) || p.ID == after[0] && int64(n) <= after[1] {
 					continue
 				}
 				if err := fn(Row{ProductID: p.ID, Supplier: names[p.SupplierID], SKU: p.SKU, GTIN: p.GTIN, Market: v.Market, Channel: v.Channel,
-					Verdict: v.Verdict, Codes: v.Codes(), Reasons: v.Reasons, AsOf: ev.date}); err != nil {
+					Verdict: v.Verdict, Codes: v.Codes(), Reasons: v.Reasons, AsOf: ev.date, Cursor: []int64{p.ID, int64(n)}}); err != nil {
 					return err
 				}
 			}
@@ -106,8 +110,12 @@ func (s *Service) List(ctx context.Context, f Filter, fn func(Row) error) error 
 	if _, err := access.From(ctx); err != nil {
 		return err
 	}
+	cursor, err := f.cursorOf(1)
+	if err != nil {
+		return err
+	}
 	const page = 2000
-	after := int64(0)
+	after := cursor[0]
 	for {
 		q := s.db.WithContext(ctx).Table("verdicts v").
 			Select("v.id, v.product_id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.verdict, v.reasons, v.as_of").
@@ -164,7 +172,8 @@ func (r storedRow) row() (Row, error) {
 		codes[i] = x.Code
 	}
 	asOf, _ := civil.Parse(r.AsOf)
-	return Row{ProductID: r.ProductID, Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Market: r.Market, Channel: r.Channel, Verdict: r.Verdict, Codes: codes, Reasons: reasons, AsOf: asOf}, nil
+	return Row{ProductID: r.ProductID, Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Market: r.Market, Channel: r.Channel, Verdict: r.Verdict, Codes: codes, Reasons: reasons, AsOf: asOf,
+		Cursor: []int64{r.ID}}, nil
 }
 
 // ProductVerdicts returns a product's stored verdicts, NOT_FOUND if the caller may not see it.

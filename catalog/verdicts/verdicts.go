@@ -17,6 +17,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -73,6 +74,7 @@ type Row struct {
 	Codes     []string        `json:"reasons"`
 	Reasons   []policy.Reason `json:"details"`
 	AsOf      civil.Date      `json:"as_of"`
+	Cursor    []int64         `json:"-"` // where a page that ends with this row resumes: see Filter.After
 }
 
 // Filter narrows verdict listings.
@@ -82,8 +84,20 @@ type Filter struct {
 	Verdict    string
 	SupplierID int64
 	Code       string
-	Category   string // the product's category
-	Query      string // text in the SKU, the GTIN or the supplier's name, ignoring case
+	Category   string  // the product's category
+	Query      string  // text in the SKU, the GTIN or the supplier's name, ignoring case
+	After      []int64 // resume after the row of this Cursor (nil: from the start)
+}
+
+// cursorOf checks that a filter's After fits a listing of n keys.
+func (f Filter) cursorOf(n int) ([]int64, error) {
+	if f.After != nil && len(f.After) != n {
+		return nil, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+	}
+	if f.After == nil {
+		return make([]int64, n), nil
+	}
+	return f.After, nil
 }
 
 // fingerprint identifies what a verdict says without encoding it: the
@@ -181,6 +195,11 @@ func productsQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 // products streams the products the caller may see, a page at a time, with
 // their labels: all of them (of one supplier if supplierID > 0), or those in ids.
 func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, fn func([]catalog.Product) error) error {
+	return s.productsFrom(ctx, ids, supplierID, 0, fn)
+}
+
+// productsFrom is products, starting after the product with id from.
+func (s *Service) productsFrom(ctx context.Context, ids []int64, supplierID, from int64, fn func([]catalog.Product) error) error {
 	const page = 2500
 	query := func() *gorm.DB {
 		q := productsQuery(ctx, s.db)
@@ -201,7 +220,7 @@ func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, f
 		}
 		return nil
 	}
-	after := int64(0)
+	after := from
 	for {
 		var batch []catalog.Product
 		if err := query().Where("id > ?", after).Limit(page).Find(&batch).Error; err != nil {

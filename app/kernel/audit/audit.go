@@ -171,18 +171,9 @@ type Filter struct {
 
 // List returns entries newest first. Only admins may read the whole log.
 func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
-	if _, err := access.Require(ctx, access.Admin); err != nil {
+	q, err := l.filtered(ctx, f)
+	if err != nil {
 		return nil, err
-	}
-	q := l.db.WithContext(ctx).Order("seq DESC")
-	if f.Entity != "" {
-		q = q.Where("entity = ?", f.Entity)
-	}
-	if f.EntityID != "" {
-		q = q.Where("entity_id = ?", f.EntityID)
-	}
-	if f.Actor != "" {
-		q = q.Where(`actor LIKE ? ESCAPE '\'`, "%"+database.EscapeLike(f.Actor)+"%")
 	}
 	if f.BeforeSeq > 0 {
 		q = q.Where("seq < ?", f.BeforeSeq)
@@ -192,6 +183,35 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 		limit = 100
 	}
 	var out []Entry
-	err := q.Limit(limit).Find(&out).Error
+	err = q.Order("seq DESC").Limit(limit).Find(&out).Error
 	return out, err
+}
+
+// Page is one page of the entries f selects, newest first (f's BeforeSeq and
+// Limit are the page request's). The log grows without bound, so a page
+// carries no total.
+func (l *Log) Page(ctx context.Context, f Filter, r database.PageRequest) (database.Page[Entry], error) {
+	q, err := l.filtered(ctx, f)
+	if err != nil {
+		return database.Page[Entry]{}, err
+	}
+	k := database.Keyset{Columns: []string{"seq"}, Desc: true, NoTotal: true}
+	return database.Paginate(q, r, k, func(e Entry) []int64 { return []int64{e.Seq} })
+}
+
+func (l *Log) filtered(ctx context.Context, f Filter) (*gorm.DB, error) {
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return nil, err
+	}
+	q := l.db.WithContext(ctx).Model(&Entry{})
+	if f.Entity != "" {
+		q = q.Where("entity = ?", f.Entity)
+	}
+	if f.EntityID != "" {
+		q = q.Where("entity_id = ?", f.EntityID)
+	}
+	if f.Actor != "" {
+		q = q.Where(`actor LIKE ? ESCAPE '\'`, "%"+database.EscapeLike(f.Actor)+"%")
+	}
+	return q, nil
 }
