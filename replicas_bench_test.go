@@ -239,7 +239,7 @@ func (s *scaleOut) drive(b *testing.B) *scaleResult {
 					req.Header.Set("Cookie", "cascade_session="+s.cookie)
 					req.Header.Set("X-CSRF-Token", s.csrf)
 				case kind < scaleWritePct+scaleFeedPct:
-					req, _ = http.NewRequest("GET", u+"/api/v1/listings?market=UK&channel=retail&format=json", nil)
+					req, _ = http.NewRequest("GET", u+"/api/v1/listings?market=UK&channel=retail&format=json&limit=1000", nil)
 					req.Header.Set("Authorization", "Bearer "+s.buyerToken)
 				default:
 					g := s.gtins[rng.IntN(len(s.gtins))]

@@ -182,8 +182,8 @@ func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 	}
 	a.cmd.Wait()
 
-	if _, list := call(t, "GET", b.url+"/api/v1/products?limit=1000", token, "", nil); len(list["products"].([]any)) != 1 {
-		t.Fatalf("the killed import changed the catalogue: %d products", len(list["products"].([]any)))
+	if _, list := call(t, "GET", b.url+"/api/v1/products?limit=1000", token, "", nil); len(list["items"].([]any)) != 1 {
+		t.Fatalf("the killed import changed the catalogue: %d products", len(list["items"].([]any)))
 	}
 	// Retried on B: the dead replica's batch is failed, and the file imports.
 	code, body = call(t, "POST", b.url+"/api/v1/imports?wait=true&supplier_id=1", token, "text/csv", big.Bytes())

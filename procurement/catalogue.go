@@ -11,7 +11,7 @@ import (
 // CatalogueQuery narrows the procurement catalogue.
 type CatalogueQuery struct {
 	Market string
-	All    bool   // also the products that are not eligible, with why
+	All    bool    // also the products that are not eligible, with why
 	Query  string  // text in the SKU, the GTIN or the supplier's name
 	After  []int64 // resume after the row of this Cursor (nil: from the start)
 }

@@ -495,7 +495,7 @@ func TestSupplierUserSeesOnlyItsOwnSupplierAndProducts(t *testing.T) {
 			Products []struct {
 				ID         int64 `json:"id"`
 				SupplierID int64 `json:"supplier_id"`
-			} `json:"products"`
+			} `json:"items"`
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &products); err != nil {
 			t.Fatal(err)

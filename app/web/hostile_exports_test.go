@@ -203,7 +203,7 @@ func TestListingFeedJSONKeepsHostileTextAsStrings(t *testing.T) {
 			t.Error("the feed carries <script> unescaped: a browser sniffing it could run it")
 		}
 		var feed struct {
-			Listings []map[string]any `json:"listings"`
+			Listings []map[string]any `json:"items"`
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &feed); err != nil || len(feed.Listings) != 1 {
 			t.Fatalf("feed: %v %s", err, rec.Body.String())

@@ -39,7 +39,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"not a bearer token", "", "GET", "/api/v1/me", nil, []string{"Authorization", "Basic YWRtaW46YWRtaW4="}, 401, "TOKEN_INVALID"},
 		{"expired session cookie", "", "GET", "/api/v1/me", nil, []string{"Cookie", "cascade_session=nosuchsession"}, 401, "SESSION_INVALID"},
 		{"non-numeric id", "admin", "GET", "/api/v1/products/abc", nil, nil, 404, "NOT_FOUND"},
-		{"negative query number", "admin", "GET", "/api/v1/products?limit=-1", nil, nil, 400, "INVALID_PARAMETER"},
+		{"negative query number", "admin", "GET", "/api/v1/products?supplier_id=-1", nil, nil, 400, "INVALID_PARAMETER"},
+		{"negative page size", "admin", "GET", "/api/v1/products?limit=-1", nil, nil, 400, "INVALID_LIMIT"},
 		{"unknown API route", "admin", "GET", "/api/v1/nothing-here", nil, nil, 404, "NO_SUCH_ROUTE"},
 		{"wrong method", "admin", "PUT", "/api/v1/suppliers", nil, nil, 405, "METHOD_NOT_ALLOWED"},
 	}

@@ -180,7 +180,7 @@ func runLoad(tb testing.TB, db *gorm.DB, size loadSize) loadFigures {
 	defer ts.Close()
 	c := loadClient{http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: gateClients + feedClients + 2}, Timeout: time.Minute}, base: ts.URL, token: token}
 
-	feedURL := "/api/v1/listings?market=EU&channel=retail&format=json"
+	feedURL := "/api/v1/listings?market=EU&channel=retail&format=json&limit=1000"
 	code, body, _, err := c.get(context.Background(), feedURL)
 	listed, ferr := feedListings(body)
 	if err != nil || code != 200 || ferr != nil || listed == 0 {
@@ -428,7 +428,7 @@ func (c loadClient) do(ctx context.Context, method, path, contentType string, bo
 // after its 200 is a failed request too.
 func feedListings(body []byte) (int, error) {
 	var feed struct {
-		Listings []json.RawMessage `json:"listings"`
+		Listings []json.RawMessage `json:"items"`
 		Error    any               `json:"error"`
 	}
 	if err := json.Unmarshal(body, &feed); err != nil {

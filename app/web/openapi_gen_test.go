@@ -105,6 +105,19 @@ func (d doc) t(v any) schema { return d.s.of(reflect.TypeOf(v)) }
 
 func (d doc) list(v any) schema { return d.s.of(reflect.SliceOf(reflect.TypeOf(v))) }
 
+// page is the one shape of every JSON list: a page of items of v, the
+// cursor of the next page, and (where counted) the list's total.
+func (d doc) page(v any, total bool) schema {
+	props := schema{
+		"items":       d.list(v),
+		"next_cursor": schema{"type": []string{"string", "null"}, "description": "pass as `cursor` for the next page (also in the `Link: <…>; rel=\"next\"` header); null on the last page"},
+	}
+	if total {
+		props["total"] = schema{"type": "integer", "description": "the number of items of the whole list, every page together"}
+	}
+	return schema{"type": "object", "properties": props, "required": []string{"items", "next_cursor"}}
+}
+
 // obj is a response object: name, schema pairs, every one always present.
 func obj(kv ...any) schema {
 	props := schema{}
@@ -177,7 +190,9 @@ func (d doc) operations() []op {
 	market := queryEnum("market", "a market code", "UK", "EU", "SG", "AU", "US")
 	channel := queryEnum("channel", "the channel; retail when omitted", "retail", "procurement")
 	asOf := param{name: "as_of", in: "query", desc: "a date, YYYY-MM-DD: a forecast for that day, stored nowhere", schema: schema{"type": "string", "format": "date"}}
-	limit := query("limit", "integer", "the page size")
+	pageLimit := query("limit", "integer", "items a page: 100 when omitted, larger values answered as 1,000")
+	cursor := query("cursor", "string", "the `next_cursor` of the previous page; the first page when omitted")
+	paged := func(ps ...param) []param { return append(ps, pageLimit, cursor) }
 	supplierID := query("supplier_id", "integer", "a supplier's id")
 	user := d.t(auth.User{})
 	supplier := d.t(vendors.Supplier{})
@@ -198,7 +213,7 @@ func (d doc) operations() []op {
 		"application/octet-stream": {"type": "string", "contentMediaType": "application/octet-stream"},
 	}
 	orderVersion := d.request(decisionRequest{}, []string{"version"}, map[string]string{
-		"version":    "the order's version as last read; a stale one is 409 ORDER_CHANGED",
+		"version":    "the order's version as last read; a stale one is 409 ORDER_CHANGED, none 400 VERSION_REQUIRED",
 		"note":       "approve and reject only: the approver's note",
 		"expires_on": "not used by order transitions",
 	})
@@ -217,7 +232,7 @@ func (d doc) operations() []op {
 	})
 	constrain(tokenBody, "ttl_days", "minimum", 1, "maximum", 730)
 	lineBody := d.request(addLineRequest{}, []string{"version", "quantity", "delivery_date"}, map[string]string{
-		"version":       "the order's version as last read; a stale one is 409 ORDER_CHANGED",
+		"version":       "the order's version as last read; a stale one is 409 ORDER_CHANGED, none 400 VERSION_REQUIRED",
 		"gtin":          "the product by GTIN (8 to 14 digits, valid check digit); or supplier_id and sku",
 		"supplier_id":   "with sku: the product by supplier and SKU; with gtin: which supplier's offer of a GTIN several offer",
 		"sku":           "with supplier_id: the product by supplier and SKU",
@@ -262,7 +277,7 @@ func (d doc) operations() []op {
 		{method: "DELETE", path: "/api/v1/session", tag: "sessions", summary: "Sign out", who: "users", resps: []resp{noContent}},
 		{method: "GET", path: "/api/v1/me", tag: "users", summary: "The caller", who: "users", resps: []resp{ok(200, "The caller.", obj("user", user))}},
 
-		{method: "GET", path: "/api/v1/users", tag: "users", summary: "List users", who: "admin", resps: []resp{ok(200, "Every user.", obj("users", d.list(auth.User{})))}},
+		{method: "GET", path: "/api/v1/users", tag: "users", summary: "List users", who: "admin", params: paged(), resps: []resp{ok(200, "A page of users, in id order.", d.page(auth.User{}, true))}},
 		{method: "POST", path: "/api/v1/users", tag: "users", summary: "Create a user", who: "admin", body: userBody,
 			resps: []resp{ok(201, "The user.", obj("user", user))},
 			codes: map[int][]string{400: {"INVALID_USER", "UNKNOWN_ROLE", "WEAK_PASSWORD", "UNKNOWN_SUPPLIER"}, 409: {"ALREADY_EXISTS"}}},
@@ -272,7 +287,7 @@ func (d doc) operations() []op {
 			params: []param{id}, resps: []resp{noContent}, codes: map[int][]string{400: {"CANNOT_DISABLE_SELF"}, 409: {"LAST_ADMIN"}}},
 
 		{method: "GET", path: "/api/v1/tokens", tag: "tokens", summary: "List API tokens", who: "users (their own; admin anyone's with `user_id`)",
-			params: []param{query("user_id", "integer", "admins: whose tokens")}, resps: []resp{ok(200, "The tokens, without their secrets.", obj("tokens", d.list(auth.Token{})))}},
+			params: paged(query("user_id", "integer", "admins: whose tokens")), resps: []resp{ok(200, "A page of tokens, without their secrets.", d.page(auth.Token{}, true))}},
 		{method: "POST", path: "/api/v1/tokens", tag: "tokens", summary: "Create an API token", who: "users (their own; admin anyone's)",
 			desc: "The secret (`cas_…`) is in `token` and is shown only this once; send it as `Authorization: Bearer <token>`.",
 			body: tokenBody, resps: []resp{ok(201, "The token.", obj("token", schema{"type": "string", "description": "the secret, shown once"},
@@ -282,7 +297,7 @@ func (d doc) operations() []op {
 			params: []param{id}, resps: []resp{noContent}},
 
 		{method: "GET", path: "/api/v1/suppliers", tag: "suppliers", summary: "List suppliers", who: "users (suppliers their own)",
-			resps: []resp{ok(200, "The suppliers.", obj("suppliers", d.list(vendors.Supplier{})))}},
+			params: paged(), resps: []resp{ok(200, "A page of suppliers, in id order.", d.page(vendors.Supplier{}, true))}},
 		{method: "POST", path: "/api/v1/suppliers", tag: "suppliers", summary: "Register a supplier", who: "admin",
 			body:  d.request(createSupplierRequest{}, []string{"name"}, nil),
 			resps: []resp{ok(201, "The supplier.", obj("supplier", supplier))}, codes: map[int][]string{400: {"MISSING_NAME"}, 409: {"ALREADY_EXISTS"}}},
@@ -290,11 +305,9 @@ func (d doc) operations() []op {
 			params: []param{id}, resps: []resp{ok(200, "The supplier.", obj("supplier", supplier))}},
 
 		{method: "GET", path: "/api/v1/products", tag: "products", summary: "List products", who: "users (suppliers their own)",
-			desc: "Paged by id: pass the answer's `next_after` as `after` for the next page (default 100, at most 1,000).",
-			params: []param{query("q", "string", "text in the SKU, GTIN, brand or model"), query("category", "string", "a category"),
-				query("gtin", "string", "a GTIN"), supplierID, query("after", "integer", "the last id of the previous page"), limit},
-			resps: []resp{ok(200, "A page of products.", schema{"type": "object", "required": []string{"products"}, "properties": schema{
-				"products": d.list(catalog.Product{}), "next_after": schema{"type": "integer", "description": "the next page's after; absent on an empty page"}}})}},
+			params: paged(query("q", "string", "text in the SKU, GTIN, brand or model"), query("category", "string", "a category"),
+				query("gtin", "string", "a GTIN"), supplierID),
+			resps: []resp{ok(200, "A page of products, in id order.", d.page(catalog.Product{}, true))}},
 		{method: "GET", path: "/api/v1/products/{id}", tag: "products", summary: "One product with its labels", who: "users (suppliers their own)",
 			params: []param{id}, resps: []resp{ok(200, "The product.", obj("product", d.t(catalog.Product{})))}},
 
@@ -311,11 +324,11 @@ func (d doc) operations() []op {
 			codes: map[int][]string{404: {"UNKNOWN_SUPPLIER"}, 400: {"MISSING_SUPPLIER", "MISSING_FILE", "MALFORMED_UPLOAD", "EMPTY_FILE", "UNSUPPORTED_FILE", "UNREADABLE_FILE",
 				"NOT_UTF8", "TOO_MANY_ROWS", "NO_HEADER_ROW", "MISSING_COLUMNS", "DUPLICATE_COLUMN"}, 409: {"IMPORT_IN_PROGRESS"}, 413: {"FILE_TOO_LARGE"}}},
 		{method: "GET", path: "/api/v1/imports", tag: "imports", summary: "The newest import batches", who: "suppliers (their own), admin, cm",
-			params: []param{supplierID}, resps: []resp{ok(200, "The newest 50 batches.", obj("imports", d.list(imports.Batch{})))}},
+			params: paged(supplierID), resps: []resp{ok(200, "A page of batches, newest first.", d.page(imports.Batch{}, true))}},
 		{method: "GET", path: "/api/v1/imports/{id}", tag: "imports", summary: "A batch and its progress", who: "suppliers (their own), admin, cm",
 			params: []param{id}, resps: []resp{ok(200, "The batch.", obj("import", batch))}},
 		{method: "GET", path: "/api/v1/imports/{id}/errors", tag: "imports", summary: "A batch's row errors", who: "suppliers (their own), admin, cm",
-			params: []param{id}, resps: []resp{ok(200, "Every rejected cell with its fix.", obj("errors", d.list(imports.RowError{})))}},
+			params: paged(id), resps: []resp{ok(200, "A page of rejected cells with their fixes, in row order.", d.page(imports.RowError{}, true))}},
 		{method: "GET", path: "/api/v1/imports/{id}/fix.xlsx", tag: "imports", summary: "The fix workbook", who: "suppliers (their own), admin, cm",
 			desc:   "The rejected rows as written, with `errors` and `how to fix` columns; fixed, it can be uploaded again as it is.",
 			params: []param{id}, resps: []resp{file("The workbook.", xlsxType)}},
@@ -323,9 +336,9 @@ func (d doc) operations() []op {
 			resps: []resp{file("The template with drop-downs.", xlsxType)}},
 
 		{method: "GET", path: "/api/v1/schemes", tag: "registries", summary: "Label schemes", who: "users",
-			resps: []resp{ok(200, "The schemes.", obj("schemes", d.list(registry.Scheme{})))}},
+			params: paged(), resps: []resp{ok(200, "A page of schemes.", d.page(registry.Scheme{}, true))}},
 		{method: "GET", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "A scheme's snapshots", who: "users",
-			params: []param{code}, resps: []resp{ok(200, "Its snapshots, newest first.", obj("snapshots", d.list(registry.Snapshot{})))}},
+			params: paged(code), resps: []resp{ok(200, "A page of its snapshots, newest first.", d.page(registry.Snapshot{}, true))}},
 		{method: "POST", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "Upload a registry snapshot", who: "admin",
 			desc: "CSV, XLSX or JSON as the body or the multipart field `file`. A file with any unreadable row is refused whole and the last " +
 				"good snapshot stays. Verdicts are recomputed.",
@@ -336,9 +349,9 @@ func (d doc) operations() []op {
 		{method: "GET", path: "/api/v1/snapshots/{id}", tag: "registries", summary: "One snapshot with its diff", who: "users",
 			params: []param{id}, resps: []resp{ok(200, "The snapshot.", obj("snapshot", snapshot))}},
 		{method: "GET", path: "/api/v1/snapshots/{id}/entries", tag: "registries", summary: "A snapshot's entries", who: "users",
-			params: []param{id}, resps: []resp{ok(200, "The entries.", obj("entries", d.list(registry.Entry{})))}},
+			params: paged(id), resps: []resp{ok(200, "A page of the entries.", d.page(registry.Entry{}, true))}},
 		{method: "GET", path: "/api/v1/sources", tag: "registries", summary: "Registry sources", who: "admin",
-			resps: []resp{ok(200, "The sources and their last fetch.", obj("sources", d.list(registry.Source{})))}},
+			params: paged(), resps: []resp{ok(200, "A page of the sources and their last fetch.", d.page(registry.Source{}, true))}},
 		{method: "POST", path: "/api/v1/schemes/{code}/sources", tag: "registries", summary: "Add a registry source", who: "admin",
 			params: []param{code}, body: sourceBody, resps: []resp{ok(201, "The source.", obj("source", d.t(registry.Source{})))},
 			codes: map[int][]string{400: {"INVALID_URL", "INVALID_SCHEDULE", "INVALID_MAPPING"}, 404: {"UNKNOWN_SCHEME"}}},
@@ -347,7 +360,7 @@ func (d doc) operations() []op {
 			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)}},
 
 		{method: "GET", path: "/api/v1/policies", tag: "policies", summary: "Policy versions", who: "users",
-			resps: []resp{ok(200, "Every version.", obj("policies", d.list(policy.Version{})))}},
+			params: paged(), resps: []resp{ok(200, "A page of versions, newest first.", d.page(policy.Version{}, true))}},
 		{method: "POST", path: "/api/v1/policies", tag: "policies", summary: "Upload a policy version", who: "admin",
 			desc:  "The policy document is the body (at most 2 MB); it is stored inactive.",
 			body:  &body{content: map[string]schema{jsonType: d.t(policy.Document{})}, required: true},
@@ -366,20 +379,18 @@ func (d doc) operations() []op {
 		{method: "POST", path: "/api/v1/evaluate", tag: "verdicts", summary: "Recompute every verdict now", who: "admin",
 			resps: []resp{ok(200, "The re-evaluation.", obj("recomputed", stats))}},
 
-		{method: "GET", path: "/api/v1/verdicts", tag: "verdicts", summary: "Stored verdicts, streamed", who: "users (suppliers their own)",
-			desc: "Not paged: streamed whole. With `as_of`, a forecast for that date. An answer that fails after its first byte ends the array " +
-				"early and names the error's code in `error`.",
-			params: []param{market, channel, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf},
-			resps: []resp{ok(200, "The verdicts.", schema{"type": "object", "required": []string{"verdicts"}, "properties": schema{
-				"verdicts": schema{"type": "array", "items": d.t(verdicts.Row{})},
-				"error":    schema{"type": "string", "description": "only when the stream failed midway: the error's code"}}})},
+		{method: "GET", path: "/api/v1/verdicts", tag: "verdicts", summary: "Stored verdicts", who: "users (suppliers their own)",
+			desc:   "With `as_of`, a forecast for that date. Pages carry no total (the reason filter is applied as they are read).",
+			params: paged(market, channel, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf),
+			resps:  []resp{ok(200, "A page of verdicts.", d.page(verdicts.Row{}, false))},
 			codes: map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
 		{method: "GET", path: "/api/v1/verdicts/changes", tag: "verdicts", summary: "The change feed", who: "users (suppliers their own)",
-			desc:   "Every change of verdict or reasons, `withdrawn` included, oldest first. Poll with the answer's `next` as `since`.",
-			params: []param{query("since", "integer", "the last change id seen"), query("limit", "integer", "default 500, at most 1,000")},
-			resps:  []resp{ok(200, "Changes after since.", obj("changes", d.list(verdicts.Change{}), "next", schema{"type": "integer"}))}},
+			desc: "Every change of verdict or reasons, `withdrawn` included, oldest first. Unlike other lists, `next_cursor` is never null: " +
+				"poll again with it; an empty page means nothing changed since.",
+			params: paged(),
+			resps:  []resp{ok(200, "The changes after the cursor.", d.page(verdicts.Change{}, false))}},
 		{method: "GET", path: "/api/v1/products/{id}/verdicts", tag: "verdicts", summary: "One product's verdicts with evidence", who: "users (suppliers their own)",
-			params: []param{id}, resps: []resp{ok(200, "The verdicts.", obj("verdicts", d.list(verdicts.Stored{})))}},
+			params: []param{id}, resps: []resp{ok(200, "The product's verdicts, one a market and channel: always one page.", d.page(verdicts.Stored{}, true))}},
 		{method: "GET", path: "/api/v1/gate", tag: "verdicts", summary: "The gate", who: "users",
 			desc: "May this GTIN be listed (retail) or bought (procurement) in this market? It fails closed: an unknown GTIN (`UNKNOWN_PRODUCT`), " +
 				"one not offered in the market (`NOT_OFFERED`) and one whose every offer is disputed (`GTIN_DISPUTED`) are blocked.",
@@ -388,17 +399,17 @@ func (d doc) operations() []op {
 			resps: []resp{ok(200, "The decision.", d.t(verdicts.GateAnswer{}))},
 			codes: map[int][]string{400: {"INVALID_GTIN", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
 		{method: "GET", path: "/api/v1/listings", tag: "verdicts", summary: "The listing feed", who: "users",
-			desc:   "Lists an offer exactly when the gate allows it and its GTIN; streamed.",
-			params: []param{required(market), channel, queryEnum("format", "json when omitted", "json", "csv", "xlsx")},
+			desc: "Lists an offer exactly when the gate allows it and its GTIN. JSON is paged; CSV and XLSX are the whole feed in one download, " +
+				"named `cascade-listings-<market>-<channel>`.",
+			params: paged(required(market), channel, queryEnum("format", "json when omitted", "json", "csv", "xlsx")),
 			resps: []resp{{status: 200, desc: "The feed.", content: map[string]schema{
-				jsonType: obj("listings", schema{"type": "array", "items": d.t(verdicts.Listing{})}),
+				jsonType: d.page(verdicts.Listing{}, false),
 				csvType:  {"type": "string"}, xlsxType: {"type": "string", "contentMediaType": xlsxType}}}},
 			codes: map[int][]string{400: {"INVALID_FORMAT", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
 
 		{method: "GET", path: "/api/v1/disputes", tag: "disputes", summary: "The dispute queue", who: "admin, cm",
-			params: []param{queryEnum("status", "a dispute status", "open", "accepted", "rejected"), query("gtin", "string", "a GTIN"),
-				query("after", "integer", "the last id of the previous page"), query("limit", "integer", "default 100, at most 500")},
-			resps: []resp{ok(200, "The disputes.", obj("disputes", d.list(offers.Dispute{})))}, codes: map[int][]string{400: {"UNKNOWN_STATUS"}}},
+			params: paged(queryEnum("status", "a dispute status", "open", "accepted", "rejected"), query("gtin", "string", "a GTIN")),
+			resps:  []resp{ok(200, "A page of disputes, oldest first.", d.page(offers.Dispute{}, true))}, codes: map[int][]string{400: {"UNKNOWN_STATUS"}}},
 		{method: "GET", path: "/api/v1/disputes/{id}", tag: "disputes", summary: "One dispute, both sides", who: "admin, cm",
 			params: []param{id}, resps: []resp{ok(200, "The dispute.", obj("dispute", dispute))}},
 		{method: "POST", path: "/api/v1/disputes/{id}/accept", tag: "disputes", summary: "Accept: judge the offer on its own data", who: "admin, cm",
@@ -409,8 +420,8 @@ func (d doc) operations() []op {
 			codes: map[int][]string{400: {"NOTE_TOO_LONG"}, 409: {"DISPUTE_CLOSED", "DISPUTE_SUPERSEDED"}}},
 
 		{method: "GET", path: "/api/v1/procurement/catalogue", tag: "procurement", summary: "Products buyable in a market", who: "buyers, approvers, admin",
-			params: []param{required(market), queryEnum("all", "true: add the others, with why they are not eligible", "true", "false"), query("q", "string", "text in the SKU, GTIN or supplier")},
-			resps:  []resp{ok(200, "The products with their procurement verdicts.", obj("products", d.list(verdicts.Row{})))},
+			params: paged(required(market), queryEnum("all", "true: add the others, with why they are not eligible", "true", "false"), query("q", "string", "text in the SKU, GTIN or supplier")),
+			resps:  []resp{ok(200, "A page of products with their procurement verdicts.", d.page(verdicts.Row{}, false))},
 			codes:  map[int][]string{400: {"UNKNOWN_MARKET"}}},
 		{method: "POST", path: "/api/v1/procurement/check", tag: "procurement", summary: "The gate for an order raised in another system", who: "buyers, approvers, admin",
 			desc: "Each line's procurement decision (allowed, blocked or waived) as of its delivery date, with reasons, fixes and the caller's organisation's covering waivers. " +
@@ -420,7 +431,7 @@ func (d doc) operations() []op {
 			resps: []resp{ok(200, "Each line's decision.", obj("lines", d.list(procurement.LineDecision{})))},
 			codes: map[int][]string{400: {"UNKNOWN_MARKET", "EMPTY_ORDER", "INVALID_QUANTITY", "MISSING_DELIVERY_DATE", "DELIVERY_IN_THE_PAST", "DELIVERY_TOO_FAR"}, 413: {"TOO_MANY_LINES"}}},
 		{method: "GET", path: "/api/v1/purchase-orders", tag: "procurement", summary: "List orders", who: "buyers, approvers (their organisation's), admin",
-			resps: []resp{ok(200, "The orders.", obj("purchase_orders", d.list(procurement.Order{})))}},
+			params: paged(), resps: []resp{ok(200, "A page of orders, newest first.", d.page(procurement.Order{}, true))}},
 		{method: "POST", path: "/api/v1/purchase-orders", tag: "procurement", summary: "Open an order", who: "buyers",
 			body: d.request(createOrderRequest{}, []string{"reference", "market"}, map[string]string{
 				"reference": "the buyer's reference, 1 to 100 characters", "market": "UK, EU, SG, AU or US"}),
@@ -432,33 +443,33 @@ func (d doc) operations() []op {
 			desc:   "By `gtin`, or by `supplier_id` and `sku`. A GTIN several suppliers offer needs `supplier_id` (400 `AMBIGUOUS_PRODUCT` lists the offers).",
 			params: []param{id}, body: lineBody, resps: []resp{ok(201, "The order with the line.", obj("purchase_order", order))},
 			codes: map[int][]string{400: {"AMBIGUOUS_PRODUCT", "INVALID_GTIN", "MISSING_PRODUCT", "INVALID_QUANTITY", "INVALID_UNIT_PRICE", "INVALID_CURRENCY",
-				"MISSING_CURRENCY", "MISSING_DELIVERY_DATE", "DELIVERY_IN_THE_PAST", "DELIVERY_TOO_FAR"}, 404: {"UNKNOWN_PRODUCT"}, 409: {"ORDER_CHANGED"}, 413: {"TOO_MANY_LINES"}}},
+				"MISSING_CURRENCY", "MISSING_DELIVERY_DATE", "DELIVERY_IN_THE_PAST", "DELIVERY_TOO_FAR", "VERSION_REQUIRED"}, 404: {"UNKNOWN_PRODUCT"}, 409: {"ORDER_CHANGED"}, 413: {"TOO_MANY_LINES"}}},
 		{method: "DELETE", path: "/api/v1/purchase-orders/{id}/lines/{line}", tag: "procurement", summary: "Remove a line", who: "buyers",
 			params: []param{id, {name: "line", in: "path", desc: "the line number", schema: schema{"type": "integer"}, required: true},
 				required(query("version", "integer", "the order's version as last read"))},
-			resps: []resp{ok(200, "The order without the line.", obj("purchase_order", order))}, codes: map[int][]string{409: {"ORDER_CHANGED"}}},
+			resps: []resp{ok(200, "The order without the line.", obj("purchase_order", order))}, codes: map[int][]string{400: {"VERSION_REQUIRED"}, 409: {"ORDER_CHANGED"}}},
 		{method: "GET", path: "/api/v1/purchase-orders/{id}/check", tag: "procurement", summary: "Gate every line now", who: "buyers, approvers, admin",
 			params: []param{id}, resps: []resp{ok(200, "Each line's decision as of its delivery date.", obj("lines", d.list(procurement.LineCheck{})))}},
 		{method: "POST", path: "/api/v1/purchase-orders/{id}/submit", tag: "procurement", summary: "Submit an order", who: "buyers",
 			desc:   "Every line must pass the gate: the 409 `ORDER_BLOCKED` lists every blocked line with its codes and fix hints.",
 			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The submitted order.", obj("purchase_order", order))},
-			codes: map[int][]string{400: {"EMPTY_ORDER"}, 409: {"ORDER_CHANGED", "ORDER_BLOCKED"}}},
+			codes: map[int][]string{400: {"EMPTY_ORDER", "VERSION_REQUIRED"}, 409: {"ORDER_CHANGED", "ORDER_BLOCKED"}}},
 		{method: "POST", path: "/api/v1/purchase-orders/{id}/approve", tag: "procurement", summary: "Approve an order", who: "approvers",
 			desc:   "The gate runs again; approval records each line's product, decision and evidence for the evidence pack.",
 			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The approved order.", obj("purchase_order", order))},
-			codes: map[int][]string{409: {"ORDER_CHANGED", "ORDER_BLOCKED"}}},
+			codes: map[int][]string{400: {"VERSION_REQUIRED"}, 409: {"ORDER_CHANGED", "ORDER_BLOCKED"}}},
 		{method: "POST", path: "/api/v1/purchase-orders/{id}/reject", tag: "procurement", summary: "Reject an order", who: "approvers",
 			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The rejected order.", obj("purchase_order", order))},
-			codes: map[int][]string{409: {"ORDER_CHANGED"}}},
+			codes: map[int][]string{400: {"VERSION_REQUIRED"}, 409: {"ORDER_CHANGED"}}},
 		{method: "POST", path: "/api/v1/purchase-orders/{id}/cancel", tag: "procurement", summary: "Cancel an order", who: "buyers",
 			params: []param{id}, body: orderVersion, resps: []resp{ok(200, "The cancelled order.", obj("purchase_order", order))},
-			codes: map[int][]string{409: {"ORDER_CHANGED"}}},
+			codes: map[int][]string{400: {"VERSION_REQUIRED"}, 409: {"ORDER_CHANGED"}}},
 		{method: "GET", path: "/api/v1/purchase-orders/{id}/evidence", tag: "procurement", summary: "The printable evidence pack", who: "buyers, approvers, admin",
 			params: []param{id}, resps: []resp{file("The evidence pack as a page.", htmlType)}, codes: map[int][]string{409: {"ORDER_NOT_APPROVED"}}},
 		{method: "GET", path: "/api/v1/purchase-orders/{id}/evidence.xlsx", tag: "procurement", summary: "The evidence pack as XLSX", who: "buyers, approvers, admin",
 			params: []param{id}, resps: []resp{file("The evidence pack.", xlsxType)}, codes: map[int][]string{409: {"ORDER_NOT_APPROVED"}}},
 		{method: "GET", path: "/api/v1/waivers", tag: "procurement", summary: "List waivers", who: "buyers, approvers (their organisation's), admin",
-			resps: []resp{ok(200, "The waivers.", obj("waivers", d.list(procurement.Waiver{})))}},
+			params: paged(), resps: []resp{ok(200, "A page of waivers, newest first.", d.page(procurement.Waiver{}, true))}},
 		{method: "POST", path: "/api/v1/waivers", tag: "procurement", summary: "Request a waiver", who: "buyers",
 			desc: "For one product, one market and the blocking codes it names; decided by an approver of the organisation, never the requester.",
 			body: waiverBody, resps: []resp{ok(201, "The requested waiver.", obj("waiver", waiver))},
@@ -481,20 +492,19 @@ func (d doc) operations() []op {
 			resps: []resp{ok(201, "The subscription and its secret.", obj("webhook", d.t(notify.Subscription{}), "secret", schema{"type": "string"}, "note", schema{"type": "string"}))},
 			codes: map[int][]string{400: {"INVALID_URL", "NO_EVENTS", "UNKNOWN_EVENT"}, 403: {"EVENT_NOT_ALLOWED"}}},
 		{method: "GET", path: "/api/v1/webhooks", tag: "webhooks", summary: "The caller's subscriptions", who: "admin; suppliers (their own)",
-			resps: []resp{ok(200, "The subscriptions, their secrets left out.", obj("webhooks", d.list(notify.Subscription{})))}},
+			params: paged(), resps: []resp{ok(200, "A page of subscriptions, their secrets left out.", d.page(notify.Subscription{}, true))}},
 		{method: "DELETE", path: "/api/v1/webhooks/{id}", tag: "webhooks", summary: "Unsubscribe", who: "admin; suppliers (their own)",
 			params: []param{id}, resps: []resp{noContent}},
 		{method: "GET", path: "/api/v1/webhooks/{id}/deliveries", tag: "webhooks", summary: "The delivery log, newest first", who: "admin; suppliers (their own)",
-			params: []param{id, query("before_id", "integer", "the last id of the previous page"), query("limit", "integer", "default 100")},
-			resps:  []resp{ok(200, "The deliveries: status, attempts, the last status code.", obj("deliveries", d.list(notify.Delivery{})))}},
+			params: paged(id),
+			resps:  []resp{ok(200, "A page of deliveries: status, attempts, the last status code.", d.page(notify.Delivery{}, true))}},
 		{method: "POST", path: "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", tag: "webhooks", summary: "Send a delivery again", who: "admin; suppliers (their own)",
 			params: []param{id, {name: "delivery", in: "path", desc: "the delivery's id", schema: schema{"type": "integer"}, required: true}},
 			resps:  []resp{ok(202, "The delivery, queued again with the same idempotency id.", obj("delivery", d.t(notify.Delivery{})))}},
 
 		{method: "GET", path: "/api/v1/audit", tag: "audit", summary: "Audit entries, newest first", who: "admin",
-			params: []param{query("entity", "string", "an entity type"), query("entity_id", "string", "an entity's id"), query("actor", "string", "who acted"),
-				query("before", "integer", "the last seq of the previous page"), query("limit", "integer", "default 100, at most 500")},
-			resps: []resp{ok(200, "A page of entries.", obj("entries", d.list(audit.Entry{})))}},
+			params: paged(query("entity", "string", "an entity type"), query("entity_id", "string", "an entity's id"), query("actor", "string", "who acted")),
+			resps:  []resp{ok(200, "A page of entries, newest first (no total: the log only grows).", d.page(audit.Entry{}, false))}},
 		{method: "GET", path: "/api/v1/audit/verify", tag: "audit", summary: "Verify the hash chain", who: "admin",
 			resps: []resp{ok(200, "The verification.", obj("report", d.t(audit.Report{})))}, codes: map[int][]string{409: {"AUDIT_CHAIN_BROKEN"}}},
 	}
@@ -535,6 +545,11 @@ func (o op) errorStatuses() map[int][]string {
 		out[413] = shared[413]
 		if _, ok := o.body.content[jsonType]; ok {
 			out[415] = shared[415]
+		}
+	}
+	for _, p := range o.params {
+		if p.name == "cursor" {
+			out[400] = append(append([]string(nil), out[400]...), "INVALID_LIMIT", "INVALID_CURSOR")
 		}
 	}
 	for st, codes := range o.codes {

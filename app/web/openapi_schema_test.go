@@ -19,6 +19,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/outbound"
 	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/imports"
 )
 
 // schema is one JSON Schema (2020-12, as OpenAPI 3.1 has it) of the document.
@@ -40,13 +41,15 @@ func newSchemas() *schemas {
 }
 
 var (
-	timeType  = reflect.TypeFor[time.Time]()
-	dateType  = reflect.TypeFor[civil.Date]()
-	jsonText  = reflect.TypeFor[database.JSONText]()
-	urlType   = reflect.TypeFor[outbound.URL]()
-	roleType  = reflect.TypeFor[access.Role]()
-	rawJSON   = reflect.TypeFor[json.RawMessage]()
-	priceType = reflect.TypeFor[unitPrice]()
+	timeType     = reflect.TypeFor[time.Time]()
+	dateType     = reflect.TypeFor[civil.Date]()
+	jsonText     = reflect.TypeFor[database.JSONText]()
+	urlType      = reflect.TypeFor[outbound.URL]()
+	roleType     = reflect.TypeFor[access.Role]()
+	rawJSON      = reflect.TypeFor[json.RawMessage]()
+	priceType    = reflect.TypeFor[unitPrice]()
+	warningsType = reflect.TypeFor[imports.Warnings]()
+	headersType  = reflect.TypeFor[imports.Headers]()
 )
 
 // fieldOverrides give the schema of fields whose Go type says less than
@@ -100,6 +103,10 @@ func (g *schemas) of(t reflect.Type) schema {
 		return schema{"type": "string", "enum": roles}
 	case priceType:
 		return schema{"type": []string{"number", "string", "null"}, "description": "a decimal ≥ 0, as a JSON number or a string such as \"12.50\""}
+	case warningsType:
+		return g.array(warningsType.Elem()) // never null: [] for none
+	case headersType:
+		return g.array(headersType.Elem())
 	}
 	if t.Kind() == reflect.Pointer {
 		return nullable(g.of(t.Elem()))
