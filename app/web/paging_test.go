@@ -3,6 +3,8 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"net/url"
 	"strings"
 	"testing"
@@ -27,6 +29,7 @@ var listRoutes = []struct {
 	{"admin", "/api/v1/schemes", true},
 	{"admin", "/api/v1/schemes/SG-CLS/snapshots", true},
 	{"admin", "/api/v1/policies", true},
+	{"admin", "/api/v1/sources", true},
 	{"admin", "/api/v1/verdicts", false},
 	{"admin", "/api/v1/verdicts?as_of=2031-01-01", false},
 	{"admin", "/api/v1/verdicts/changes", false},
@@ -50,6 +53,34 @@ type listBody struct {
 func TestEveryJSONListPagesOneWay(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		w := newWorld(t, db)
+		// Second items where the fixture holds one.
+		if rec := w.request("admin", "POST", "/api/v1/tokens", map[string]any{"name": "second"}); rec.Code != 201 {
+			t.Fatalf("second token: %d %s", rec.Code, rec.Body.String())
+		}
+		if rec := w.request("admin", "POST", "/api/v1/schemes/US-CTM/sources", map[string]any{"url": "http://127.0.0.1:1/other.csv"}); rec.Code != 201 {
+			t.Fatalf("second source: %d %s", rec.Code, rec.Body.String())
+		}
+		upload := fmt.Sprintf("/api/v1/imports?wait=true&file_name=a.csv&supplier_id=%d", w.supplierA.ID)
+		acme, err := os.ReadFile(filepath.Join("..", "demo", "samples", "acme.csv")) // compliant products: the feeds list them
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := w.request("admin", "POST", upload, acme, "Content-Type", "text/csv"); rec.Code != 201 {
+			t.Fatalf("second import: %d %s", rec.Code, rec.Body.String())
+		}
+		if rec := w.request("admin", "POST", "/api/v1/schemes/SG-CLS/snapshots", []byte(registryCSV), "Content-Type", "text/csv"); rec.Code != 201 {
+			t.Fatalf("second snapshot: %d %s", rec.Code, rec.Body.String())
+		}
+		var active struct {
+			Document map[string]any `json:"document"`
+		}
+		if err := json.Unmarshal(w.request("admin", "GET", "/api/v1/policies/"+w.policyVersion, nil).Body.Bytes(), &active); err != nil || active.Document == nil {
+			t.Fatalf("active policy: %v", err)
+		}
+		active.Document["version"] = w.policyVersion + "-paging"
+		if rec := w.request("admin", "POST", "/api/v1/policies", active.Document); rec.Code != 201 {
+			t.Fatalf("second policy: %d %s", rec.Code, rec.Body.String())
+		}
 		for _, l := range listRoutes {
 			whole := w.page(t, l.role, l.path, "")
 			if len(whole.Items) < 2 {
