@@ -383,7 +383,7 @@ func (d doc) operations() []op {
 			desc:   "With `as_of`, a forecast for that date. Pages carry no total (the reason filter is applied as they are read).",
 			params: paged(market, channel, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf),
 			resps:  []resp{ok(200, "A page of verdicts.", d.page(verdicts.Row{}, false))},
-			codes: map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
+			codes:  map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
 		{method: "GET", path: "/api/v1/verdicts/changes", tag: "verdicts", summary: "The change feed", who: "users (suppliers their own)",
 			desc: "Every change of verdict or reasons, `withdrawn` included, oldest first. Unlike other lists, `next_cursor` is never null: " +
 				"poll again with it; an empty page means nothing changed since.",
