@@ -294,6 +294,17 @@ func routeMatrix() []routeCase {
 			body:    func(*world, string) any { return []byte("label_id,brand,model,status\nCTM-1,Brand,M-1,valid\n") },
 			headers: []string{"Content-Type", "text/csv"},
 			want:    expect{unauth, created, forbid, forbid, forbid, forbid}},
+		// Recall lists are registries of kind recalls: everyone reads them, admins upload and configure.
+		{method: "GET", route: "/api/v1/recalls", path: fixed("/api/v1/recalls"), want: users},
+		{method: "POST", route: "/api/v1/recalls/:code/snapshots", path: fixed("/api/v1/recalls/EU-SAFETY-GATE/snapshots"),
+			body:    func(*world, string) any { return []byte("recall_id,markets,gtin\nR-1,EU,084123450010\n") },
+			headers: []string{"Content-Type", "text/csv"},
+			want:    expect{unauth, created, forbid, forbid, forbid, forbid}},
+		{method: "POST", route: "/api/v1/recalls/:code/sources", path: fixed("/api/v1/recalls/US-CPSC/sources"),
+			body: func(*world, string) any {
+				return map[string]any{"url": "https://www.saferproducts.gov/RestWebServices/Recall?format=json", "format": "cpsc", "schedule": "0 4 * * *"}
+			},
+			want: expect{unauth, created, forbid, forbid, forbid, forbid}},
 		// Sources are the operator's: their URLs and fetch status are for admins only.
 		{method: "GET", route: "/api/v1/sources", path: fixed("/api/v1/sources"), want: adminOnly},
 		{method: "POST", route: "/api/v1/schemes/:code/sources", path: fixed("/api/v1/schemes/SG-CLS/sources"),

@@ -245,6 +245,11 @@ func (d doc) operations() []op {
 		"column_mapping": "canonical column: the source's column, for other layouts",
 		"schedule":       "a cron expression (minute hour day month weekday)",
 	})
+	recallSourceBody := d.request(addRecallSourceRequest{}, []string{"url"}, map[string]string{
+		"url":      "an http(s) URL; loopback and private networks only where --allow-outbound-networks allows them",
+		"format":   "cpsc for the CPSC Recalls API's JSON; omitted: the canonical recall layout",
+		"schedule": "a cron expression (minute hour day month weekday)",
+	})
 	recomputed := "the re-evaluation it ran"
 
 	return []op{
@@ -345,6 +350,24 @@ func (d doc) operations() []op {
 		{method: "POST", path: "/api/v1/sources/{id}/refresh", tag: "registries", summary: "Fetch a source now", who: "admin",
 			desc:   "A failing fetch keeps the last good snapshot, is recorded on the source and answers 503. Verdicts are recomputed.",
 			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)}},
+
+		{method: "GET", path: "/api/v1/recalls", tag: "recalls", summary: "Recall lists", who: "users",
+			desc:  "Every recall list (a registry of kind `recalls`) with its latest snapshot; its snapshots and entries are read like a scheme's.",
+			resps: []resp{ok(200, "The lists.", obj("lists", d.list(registry.RecallList{})))}},
+		{method: "POST", path: "/api/v1/recalls/{code}/snapshots", tag: "recalls", summary: "Upload a recall list snapshot", who: "admin",
+			desc: "CPSC Recalls API JSON records (`?format=cpsc`) or the canonical CSV/XLSX layout (authority, recall_id, date, markets, hazard, " +
+				"url, gtin, brand, model, title) as the body or the multipart field `file`. A file with any unreadable row is refused whole and the " +
+				"last good snapshot stays. Only the products the snapshot can affect are re-evaluated.",
+			params: []param{code, queryEnum("format", "cpsc: CPSC Recalls API records; omitted: the canonical layout", "cpsc"),
+				query("map", "string", "canonical=source,… for other layouts"), queryEnum("sample", "true: demo data, marked as such", "true", "false")},
+			body:  &body{content: upload, required: true},
+			resps: []resp{ok(201, "The snapshot with its diff (revoked: recalls withdrawn).", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)},
+			codes: map[int][]string{400: {"NOT_A_RECALL_LIST", "UNKNOWN_FORMAT", "INVALID_MAPPING", "UNREADABLE_REGISTRY", "EMPTY_REGISTRY", "MISSING_FILE", "EMPTY_FILE"},
+				404: {"UNKNOWN_SCHEME"}, 413: {"FILE_TOO_LARGE"}}},
+		{method: "POST", path: "/api/v1/recalls/{code}/sources", tag: "recalls", summary: "Add a recall list source", who: "admin",
+			desc:   "Fetched on its schedule like a registry source (`POST /api/v1/sources/{id}/refresh` fetches it now).",
+			params: []param{code}, body: recallSourceBody, resps: []resp{ok(201, "The source.", obj("source", d.t(registry.Source{})))},
+			codes: map[int][]string{400: {"NOT_A_RECALL_LIST", "UNKNOWN_FORMAT", "INVALID_URL", "INVALID_SCHEDULE"}, 404: {"UNKNOWN_SCHEME"}}},
 
 		{method: "GET", path: "/api/v1/policies", tag: "policies", summary: "Policy versions", who: "users",
 			resps: []resp{ok(200, "Every version.", obj("policies", d.list(policy.Version{})))}},
@@ -583,7 +606,7 @@ func buildOpenAPI() ([]byte, error) {
 		"servers": []schema{{"url": "/"}},
 		"tags": []schema{
 			{"name": "documentation"}, {"name": "sessions"}, {"name": "users"}, {"name": "tokens"}, {"name": "suppliers"}, {"name": "products"},
-			{"name": "imports"}, {"name": "registries"}, {"name": "policies"}, {"name": "verdicts"}, {"name": "disputes"},
+			{"name": "imports"}, {"name": "registries"}, {"name": "recalls"}, {"name": "policies"}, {"name": "verdicts"}, {"name": "disputes"},
 			{"name": "procurement"}, {"name": "webhooks"}, {"name": "audit"},
 		},
 		"security": []schema{{"bearer": []string{}}, {"session": []string{}}},

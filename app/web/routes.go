@@ -79,6 +79,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	signedIn := api.Group("", s.authenticate(), requireUser())
 	signedIn.POST("/imports", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), h(s.uploadImport))
 	signedIn.POST("/schemes/:code/snapshots", limitBody(MaxRegistryBody), h(s.uploadSnapshot))
+	signedIn.POST("/recalls/:code/snapshots", limitBody(MaxRegistryBody), h(s.uploadRecallSnapshot))
 
 	my := signedIn.Group("", limitBody(MaxJSONBody))
 	my.GET("/imports", h(s.listImports))
@@ -113,6 +114,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.POST("/sources/:id/refresh", h(s.refreshSource))
 	my.GET("/snapshots/:id", h(s.getSnapshot))
 	my.GET("/snapshots/:id/entries", h(s.snapshotEntries))
+	my.GET("/recalls", h(s.listRecalls))
+	my.POST("/recalls/:code/sources", h(s.addRecallSource))
 
 	my.GET("/policies", h(s.listPolicies))
 	my.POST("/policies", h(s.uploadPolicy))

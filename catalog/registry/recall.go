@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -140,4 +141,31 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// RecallList is a recall list with its latest snapshot (nil before the first).
+type RecallList struct {
+	List   Scheme    `json:"list"`
+	Latest *Snapshot `json:"latest"`
+}
+
+// RecallListsWithLatest lists every recall list with its latest snapshot.
+func (s *Store) RecallListsWithLatest(ctx context.Context) ([]RecallList, error) {
+	lists, err := s.RecallLists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RecallList, 0, len(lists))
+	for _, l := range lists {
+		snaps, err := s.Snapshots(ctx, l.Code)
+		if err != nil {
+			return nil, err
+		}
+		rl := RecallList{List: l}
+		if len(snaps) > 0 {
+			rl.Latest = &snaps[0]
+		}
+		out = append(out, rl)
+	}
+	return out, nil
 }
