@@ -36,13 +36,13 @@ func DisputedReason() Reason {
 
 // Reason is why a verdict is what it is.
 type Reason struct {
-	Code     string   `json:"code"`
-	Severity string   `json:"severity"`
-	Field    string   `json:"field,omitempty"`
-	Message  string   `json:"message"`
-	Fix      string   `json:"fix"`
-	Labels   []string `json:"labels,omitempty"`  // SCHEME:ID of the labels concerned
-	Recalls  []string `json:"recalls,omitempty"` // AUTHORITY:RECALL_NUMBER of the recalls concerned
+	Code     string      `json:"code"`
+	Severity string      `json:"severity"`
+	Field    string      `json:"field,omitempty"`
+	Message  string      `json:"message"`
+	Fix      string      `json:"fix"`
+	Labels   []string    `json:"labels,omitempty"`  // SCHEME:ID of the labels concerned
+	Recalls  []RecallRef `json:"recalls,omitempty"` // the recalls concerned
 }
 
 // LabelEvidence records what the registry said about one label.
@@ -382,7 +382,7 @@ func mergeReasons(in []Reason) []Reason {
 			}
 		}
 		for _, c := range r.Recalls {
-			if !slices.Contains(out[i].Recalls, c) {
+			if !slices.ContainsFunc(out[i].Recalls, func(o RecallRef) bool { return o.Ref() == c.Ref() }) {
 				out[i].Recalls = append(out[i].Recalls, c)
 			}
 		}

@@ -13,26 +13,33 @@ import (
 // Recall matches a recall rule can name (its status).
 var recallMatches = []string{registry.RecallConfirmed, registry.RecallPossible}
 
-// RecallEvidence records a recall that names the product: what the
-// product page, the supplier, the gate and the evidence pack show.
-type RecallEvidence struct {
-	Authority      string     `json:"authority"`
-	RecallNumber   string     `json:"recall_number"`
-	Date           civil.Date `json:"date"`
-	Title          string     `json:"title,omitempty"`
-	Hazard         string     `json:"hazard,omitempty"`
-	URL            string     `json:"url,omitempty"`
-	Markets        []string   `json:"markets"`
-	Match          string     `json:"match"` // confirmed or possible
-	Why            string     `json:"why"`   // what matched, for people
-	SnapshotID     int64      `json:"snapshot_id"`
-	SnapshotSHA256 string     `json:"snapshot_sha256"`
-	FetchedAt      time.Time  `json:"snapshot_fetched_at"`
-	Sample         bool       `json:"sample,omitempty"` // from a shipped sample list, not a real authority's
+// RecallRef names a recall where a reason cites it, so the gate, the
+// supplier's view and the evidence pack can name the recall from the
+// reasons alone: authority, recall number, date, hazard and URL.
+type RecallRef struct {
+	Authority    string     `json:"authority"`
+	RecallNumber string     `json:"recall_number"`
+	Date         civil.Date `json:"date"`
+	Hazard       string     `json:"hazard,omitempty"`
+	URL          string     `json:"url,omitempty"`
+	Match        string     `json:"match"` // confirmed or possible
 }
 
-// Ref names the recall in a reason: AUTHORITY:RECALL_NUMBER.
-func (r RecallEvidence) Ref() string { return r.Authority + ":" + r.RecallNumber }
+// Ref is AUTHORITY:RECALL_NUMBER.
+func (r RecallRef) Ref() string { return r.Authority + ":" + r.RecallNumber }
+
+// RecallEvidence records a recall that names the product, with the
+// snapshot it came from: what the product page shows.
+type RecallEvidence struct {
+	RecallRef
+	Title          string    `json:"title,omitempty"`
+	Markets        []string  `json:"markets"`
+	Why            string    `json:"why"` // what matched, for people
+	SnapshotID     int64     `json:"snapshot_id"`
+	SnapshotSHA256 string    `json:"snapshot_sha256"`
+	FetchedAt      time.Time `json:"snapshot_fetched_at"`
+	Sample         bool      `json:"sample,omitempty"` // from a shipped sample list, not a real authority's
+}
 
 // assessRecalls finds every recall of the latest recall snapshots that
 // names the product, in any market, ordered by authority and number.
@@ -47,8 +54,8 @@ func assessRecalls(p *catalog.Product, v *registry.View) []RecallEvidence {
 				why = "the GTIN is listed, but the recall names another brand or model (authorities warn that UPCs are reused)"
 			}
 		}
-		out = append(out, RecallEvidence{Authority: m.Scheme, RecallNumber: e.LabelID, Date: e.Issued, Title: e.Title,
-			Hazard: e.Hazard, URL: e.URL, Markets: e.MarketList(), Match: m.Match, Why: why,
+		out = append(out, RecallEvidence{RecallRef: RecallRef{Authority: m.Scheme, RecallNumber: e.LabelID, Date: e.Issued,
+			Hazard: e.Hazard, URL: e.URL, Match: m.Match}, Title: e.Title, Markets: e.MarketList(), Why: why,
 			SnapshotID: m.Snapshot.ID, SnapshotSHA256: m.Snapshot.SHA256, FetchedAt: m.Snapshot.FetchedAt, Sample: m.Snapshot.Sample})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Ref() < out[j].Ref() })
@@ -80,10 +87,10 @@ func inMarket(recalls []RecallEvidence, market string) []RecallEvidence {
 // checkRecalls raises the rule's code when a recall of the market matches
 // as the rule's status says.
 func (r *Rule) checkRecalls(recalls []RecallEvidence) []Reason {
-	var refs []string
+	var refs []RecallRef
 	for _, c := range recalls {
 		if c.Match == r.Status {
-			refs = append(refs, c.Ref())
+			refs = append(refs, c.RecallRef)
 		}
 	}
 	if len(refs) == 0 {

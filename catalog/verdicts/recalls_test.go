@@ -83,8 +83,8 @@ func recallVerdicts(t *testing.T, db *gorm.DB, svc *verdicts.Service) string {
 			}
 			line := fmt.Sprintf("%s %s %s %s", p.SKU, v.Market, v.Channel, v.Verdict)
 			for _, r := range reasons {
-				if len(r.Recalls) > 0 {
-					line += fmt.Sprintf(" %s(%s)=%s", r.Code, r.Severity, strings.Join(r.Recalls, ","))
+				for _, c := range r.Recalls {
+					line += fmt.Sprintf(" %s(%s)=%s", r.Code, r.Severity, c.Ref())
 				}
 			}
 			for _, c := range ev.Recalls {

@@ -104,8 +104,8 @@ func fingerprint(v policy.Verdict) string {
 	w(v.Verdict, v.Evidence.PolicyVersion, v.Evidence.TierVersion)
 	for _, r := range v.Reasons {
 		w(append([]string{"r", r.Code, r.Severity, r.Field}, r.Labels...)...)
-		if len(r.Recalls) > 0 {
-			w(append([]string{"rc"}, r.Recalls...)...)
+		for _, c := range r.Recalls {
+			w("rc", c.Ref(), c.Match)
 		}
 	}
 	for _, l := range v.Evidence.Labels {
