@@ -176,6 +176,7 @@ func routeMatrix() []routeCase {
 			want: expect{seeOther, ok, ok, ok, ok, ok}},
 		{method: "GET", route: "/listings", path: fixed("/listings"), page: true, want: managerPage},
 		{method: "GET", route: "/impact", path: fixed("/impact?as_of=2027-01-04"), page: true, want: managerPage},
+		{method: "GET", route: "/schemes", path: fixed("/schemes"), page: true, want: managerPage},
 		{method: "GET", route: "/disputes", path: fixed("/disputes"), page: true, want: managerPage},
 		{method: "GET", route: "/disputes", path: fixed("/disputes?status=all"), page: true, want: managerPage},
 		// The admin decides first, so the manager finds it decided (as on the API).
@@ -290,6 +291,7 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/template.xlsx", path: fixed("/api/v1/template.xlsx"), want: users},
 		{method: "GET", route: "/api/v1/schemes", path: fixed("/api/v1/schemes"), want: users},
 		{method: "GET", route: "/api/v1/schemes/:code/snapshots", path: fixed("/api/v1/schemes/SG-CLS/snapshots"), want: users},
+		{method: "GET", route: "/api/v1/schemes/comparison", path: fixed("/api/v1/schemes/comparison?format=csv"), want: disputeDeciders},
 		{method: "POST", route: "/api/v1/schemes/:code/snapshots", path: fixed("/api/v1/schemes/US-CTM/snapshots"),
 			body:    func(*world, string) any { return []byte("label_id,brand,model,status\nCTM-1,Brand,M-1,valid\n") },
 			headers: []string{"Content-Type", "text/csv"},

@@ -329,6 +329,14 @@ func (d doc) operations() []op {
 
 		{method: "GET", path: "/api/v1/schemes", tag: "registries", summary: "Label schemes", who: "users",
 			resps: []resp{ok(200, "The schemes.", obj("schemes", d.list(registry.Scheme{})))}},
+		{method: "GET", path: "/api/v1/schemes/comparison", tag: "registries", summary: "Scheme comparison", who: "admin, cm",
+			desc: "For every label scheme: labelled products, valid (expiring included), suspended, revoked, expired, expiring within 90 days and " +
+				"the median days of validity left, overall and per category, with the tier table's basis; and for every pair of schemes, how the " +
+				"products labelled by both agree (same tier, one higher, validity disagrees). As JSON, or a CSV or XLSX download.",
+			params: []param{queryEnum("format", "json when omitted", "json", "csv", "xlsx")},
+			resps: []resp{{status: 200, desc: "The comparison.", content: map[string]schema{
+				jsonType: d.t(policy.Comparison{}), csvType: {"type": "string"}, xlsxType: {"type": "string", "contentMediaType": xlsxType}}}},
+			codes: map[int][]string{400: {"INVALID_FORMAT"}}},
 		{method: "GET", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "A scheme's snapshots", who: "users",
 			params: []param{code}, resps: []resp{ok(200, "Its snapshots, newest first.", obj("snapshots", d.list(registry.Snapshot{})))}},
 		{method: "POST", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "Upload a registry snapshot", who: "admin",

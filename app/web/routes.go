@@ -46,6 +46,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/products/:id", s.ph(s.productPage))
 	form.GET("/listings", s.ph(s.listingsPage))
 	form.GET("/impact", s.ph(s.impactPage))
+	form.GET("/schemes", s.ph(s.schemesPage))
 	form.GET("/disputes", s.ph(s.disputesPage))
 	form.POST("/disputes/:id/accept", s.ph(s.decideDisputePage(true)))
 	form.POST("/disputes/:id/reject", s.ph(s.decideDisputePage(false)))
@@ -108,6 +109,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/products/:id", h(s.getProduct))
 
 	my.GET("/schemes", h(s.listSchemes))
+	my.GET("/schemes/comparison", h(s.schemeComparison))
 	my.GET("/schemes/:code/snapshots", h(s.listSnapshots))
 	my.GET("/sources", h(s.listSources))
 	my.POST("/schemes/:code/sources", h(s.addSource))

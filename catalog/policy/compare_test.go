@@ -19,7 +19,6 @@ func claimed(sku, model, category string, labels ...string) *catalog.Product {
 	return p
 }
 
-
 // TestSchemeComparisonMatchesTheHandComputedFixture checks every figure of
 // the comparison against the fixture's hand count (D = 2026-11-24):
 //
