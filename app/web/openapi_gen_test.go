@@ -359,6 +359,14 @@ func (d doc) operations() []op {
 			desc:   "A failing fetch keeps the last good snapshot, is recorded on the source and answers 503. Verdicts are recomputed.",
 			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)}},
 
+		{method: "GET", path: "/api/v1/facts", tag: "verdicts", summary: "A product's security facts as JSON-LD", who: "users",
+			desc: "The security facts card of the product with this GTIN in this market (its retail verdict, security updates until, passwords, " +
+				"how to report a vulnerability, labels with their tier, recalls, the baseline law), as a schema.org `Product` whose " +
+				"`additionalProperty` values are the card's lines, each naming the ETSI EN 303 645 provisions and NISTIR 8425 outcomes it evidences. " +
+				"A supplier sees only its own products'. The same card is the HTML fragment `/facts/{gtin}?market=` and the badge `/facts/{gtin}/badge.svg?market=`.",
+			params: []param{required(query("gtin", "string", "8 to 14 digits with a valid check digit")), required(market)},
+			resps:  []resp{{status: 200, desc: "The card.", content: map[string]schema{"application/ld+json": d.t(verdicts.ProductLD{})}}},
+			codes:  map[int][]string{400: {"INVALID_GTIN", "UNKNOWN_MARKET"}, 404: {"UNKNOWN_PRODUCT"}}},
 		{method: "GET", path: "/api/v1/recalls", tag: "recalls", summary: "Recall lists", who: "users",
 			desc:  "Every recall list (a registry of kind `recalls`) with its latest snapshot; its snapshots and entries are read like a scheme's.",
 			resps: []resp{ok(200, "The lists.", obj("lists", d.list(registry.RecallList{})))}},

@@ -47,6 +47,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/listings", s.ph(s.listingsPage))
 	form.GET("/impact", s.ph(s.impactPage))
 	form.GET("/schemes", s.ph(s.schemesPage))
+	form.GET("/facts/:gtin", s.ph(s.factsFragment))
+	form.GET("/facts/:gtin/badge.svg", s.ph(s.factsBadge))
 	form.GET("/disputes", s.ph(s.disputesPage))
 	form.POST("/disputes/:id/accept", s.ph(s.decideDisputePage(true)))
 	form.POST("/disputes/:id/reject", s.ph(s.decideDisputePage(false)))
@@ -117,6 +119,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/snapshots/:id", h(s.getSnapshot))
 	my.GET("/snapshots/:id/entries", h(s.snapshotEntries))
 	my.GET("/recalls", h(s.listRecalls))
+	my.GET("/facts", h(s.factsLD))
 	my.POST("/recalls/:code/sources", h(s.addRecallSource))
 
 	my.GET("/policies", h(s.listPolicies))
