@@ -1,13 +1,19 @@
 package registry_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
 
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/outbound"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
@@ -140,4 +146,55 @@ func TestRecallAffectedNamesTheProductsOfChangedAndWithdrawnEntriesOnly(t *testi
 	if strings.Join(a.GTINs, " ") != "00084123450027 00084123450034" || strings.Join(a.MatchKeys, " ") != "gone|g1 move|m1" {
 		t.Errorf("affected %+v", a)
 	}
+}
+
+// TestACPSCSourceRefreshesLikeARegistryAndKeepsTheLastGoodList: a recall
+// source of format cpsc is fetched by the same refresh, read with the CPSC
+// reader, and an unreadable answer keeps the last good snapshot.
+func TestACPSCSourceRefreshesLikeARegistryAndKeepsTheLastGoodList(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		var sample []byte
+		for _, s := range registry.RecallSamples() {
+			if s.List == "US-CPSC" {
+				sample = s.Data
+			}
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/Recall" {
+				w.Write(sample)
+				return
+			}
+			w.Write([]byte(`[{"RecallNumber": "1", "RecallDate": "not a date"}]`))
+		}))
+		t.Cleanup(srv.Close)
+		store := registry.NewStore(db)
+		fetcher := registry.Fetcher{Client: outbound.Client(outbound.Policy{Allow: loopback, Timeout: 2 * time.Second}), MaxBytes: 1 << 20}
+		if _, err := store.AddSource(admin, registry.NewSource{Scheme: "US-CPSC", URL: srv.URL + "/Recall", Format: "rapex"}); errs.CodeOf(err) != "UNKNOWN_FORMAT" {
+			t.Fatalf("an unknown format is refused when the source is added: %v", err)
+		}
+		good, err := store.AddSource(admin, registry.NewSource{Scheme: "US-CPSC", URL: srv.URL + "/Recall", Format: registry.FormatCPSC, Schedule: "0 4 * * *"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources, err := store.Sources(admin)
+		if err != nil || len(sources) != 1 || sources[0].Kind != registry.KindRecalls || sources[0].Format != registry.FormatCPSC {
+			t.Fatalf("sources %+v %v", sources, err)
+		}
+		snap, err := store.Refresh(admin, fetcher, sources[0])
+		if err != nil || snap.EntryCount != 6 || snap.Scheme != "US-CPSC" || snap.SourceID == nil || *snap.SourceID != good.ID {
+			t.Fatalf("refresh: %+v %v", snap, err)
+		}
+		bad, _ := store.AddSource(admin, registry.NewSource{Scheme: "US-CPSC", URL: srv.URL + "/bad", Format: registry.FormatCPSC})
+		bad, _ = store.Source(admin, bad.ID)
+		if _, err := store.Refresh(admin, fetcher, bad); errs.CodeOf(err) != "SOURCE_UNREADABLE" {
+			t.Fatalf("an unreadable list: %v", err)
+		}
+		view, _ := store.LoadView(admin, time.Now())
+		if got := view.Recalls("00084123450010", "Brightlane", "BL-PLG-2", "brightlane|blplg2"); len(got) != 1 || got[0].Entry.LabelID != "S27001" || got[0].Match != registry.RecallConfirmed {
+			t.Fatalf("the last good list stays in the view: %+v", got)
+		}
+		if len(view.Schemes) != 5 || view.Schemes["US-CPSC"] != nil || view.RecallLists["US-CPSC"] == nil {
+			t.Errorf("recall lists are kept apart from label schemes: %v %v", view.Schemes, view.RecallLists)
+		}
+	})
 }

@@ -29,8 +29,8 @@ type RecallMatch struct {
 }
 
 // Recalls finds every recall entry of the latest recall snapshots that
-// matches a product with this GTIN-14, brand and model (Entry.MatchRecall),
-// in the order of the lists' codes and the entries' ids.
+// matches a product with this GTIN-14, brand and model (Entry.MatchRecall);
+// the caller orders them (policy.assessRecalls sorts by authority and number).
 func (v *View) Recalls(gtin, brand, model, matchKey string) []RecallMatch {
 	if v == nil {
 		return nil
