@@ -75,6 +75,7 @@ func (e *env) root() *cobra.Command {
 		e.auditCmd(),
 		e.importCmd(),
 		e.registryCmd(),
+		e.recallsCmd(),
 		e.evaluateCmd(),
 		e.verdictsCmd(),
 		e.templateCmd(),

@@ -141,6 +141,36 @@ func loadRegistries(ctx context.Context, db *gorm.DB) error {
 			return err
 		}
 	}
+	return loadRecallLists(ctx, store, dir)
+}
+
+// loadRecallLists loads the sample recall lists like the sample registries:
+// unless a real list was loaded or the sample is fresh.
+func loadRecallLists(ctx context.Context, store *registry.Store, dir string) error {
+	for _, s := range registry.RecallSamples() {
+		list, err := store.Snapshots(ctx, s.List)
+		if err != nil {
+			return err
+		}
+		if len(list) > 0 && (!list[0].Sample || time.Since(list[0].FetchedAt) < 24*time.Hour) {
+			continue
+		}
+		sc, err := store.Scheme(ctx, s.List)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(dir, s.File)
+		if err := os.WriteFile(path, s.Data, 0o600); err != nil {
+			return err
+		}
+		entries, err := registry.ReadSource(path, sc, s.Format, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := store.Import(ctx, registry.NewSnapshot{Scheme: s.List, Source: "sample " + s.File, Sample: true, Entries: entries}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -176,6 +176,10 @@ func routeMatrix() []routeCase {
 			want: expect{seeOther, ok, ok, ok, ok, ok}},
 		{method: "GET", route: "/listings", path: fixed("/listings"), page: true, want: managerPage},
 		{method: "GET", route: "/impact", path: fixed("/impact?as_of=2027-01-04"), page: true, want: managerPage},
+		{method: "GET", route: "/schemes", path: fixed("/schemes"), page: true, want: managerPage},
+		// Security facts: every signed-in user, a supplier only of its own products (B-1 is supplier B's).
+		{method: "GET", route: "/facts/:gtin", path: fixed("/facts/00012345600012?market=UK"), page: true, want: expect{seeOther, ok, ok, ok, ok, notFound}},
+		{method: "GET", route: "/facts/:gtin/badge.svg", path: fixed("/facts/00012345600012/badge.svg?market=UK"), page: true, want: expect{seeOther, ok, ok, ok, ok, notFound}},
 		{method: "GET", route: "/disputes", path: fixed("/disputes"), page: true, want: managerPage},
 		{method: "GET", route: "/disputes", path: fixed("/disputes?status=all"), page: true, want: managerPage},
 		// The admin decides first, so the manager finds it decided (as on the API).
@@ -290,10 +294,23 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/template.xlsx", path: fixed("/api/v1/template.xlsx"), want: users},
 		{method: "GET", route: "/api/v1/schemes", path: fixed("/api/v1/schemes"), want: users},
 		{method: "GET", route: "/api/v1/schemes/:code/snapshots", path: fixed("/api/v1/schemes/SG-CLS/snapshots"), want: users},
+		{method: "GET", route: "/api/v1/schemes/comparison", path: fixed("/api/v1/schemes/comparison?format=csv"), want: disputeDeciders},
 		{method: "POST", route: "/api/v1/schemes/:code/snapshots", path: fixed("/api/v1/schemes/US-CTM/snapshots"),
 			body:    func(*world, string) any { return []byte("label_id,brand,model,status\nCTM-1,Brand,M-1,valid\n") },
 			headers: []string{"Content-Type", "text/csv"},
 			want:    expect{unauth, created, forbid, forbid, forbid, forbid}},
+		// Recall lists are registries of kind recalls: everyone reads them, admins upload and configure.
+		{method: "GET", route: "/api/v1/recalls", path: fixed("/api/v1/recalls"), want: users},
+		{method: "GET", route: "/api/v1/facts", path: fixed("/api/v1/facts?gtin=00012345600012&market=UK"), want: expect{unauth, ok, ok, ok, ok, notFound}},
+		{method: "POST", route: "/api/v1/recalls/:code/snapshots", path: fixed("/api/v1/recalls/EU-SAFETY-GATE/snapshots"),
+			body:    func(*world, string) any { return []byte("recall_id,markets,gtin\nR-1,EU,084123450010\n") },
+			headers: []string{"Content-Type", "text/csv"},
+			want:    expect{unauth, created, forbid, forbid, forbid, forbid}},
+		{method: "POST", route: "/api/v1/recalls/:code/sources", path: fixed("/api/v1/recalls/US-CPSC/sources"),
+			body: func(*world, string) any {
+				return map[string]any{"url": "https://www.saferproducts.gov/RestWebServices/Recall?format=json", "format": "cpsc", "schedule": "0 4 * * *"}
+			},
+			want: expect{unauth, created, forbid, forbid, forbid, forbid}},
 		// Sources are the operator's: their URLs and fetch status are for admins only.
 		{method: "GET", route: "/api/v1/sources", path: fixed("/api/v1/sources"), want: adminOnly},
 		{method: "POST", route: "/api/v1/schemes/:code/sources", path: fixed("/api/v1/schemes/SG-CLS/sources"),

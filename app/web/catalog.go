@@ -33,7 +33,7 @@ func (s *Server) listSnapshots(c *gin.Context) error {
 // uploadSnapshot imports a registry file (body or multipart "file"; ?map=
 // for other layouts; ?sample=true for demo data) and recomputes verdicts.
 func (s *Server) uploadSnapshot(c *gin.Context) error {
-	ch, err := s.receiveSnapshot(c, c.Param("code"), c.Query("sample") == "true")
+	ch, err := s.receiveSnapshot(c, snapshotUpload{scheme: c.Param("code"), sample: c.Query("sample") == "true"})
 	if err != nil {
 		return err
 	}
@@ -45,12 +45,19 @@ func (s *Server) uploadSnapshot(c *gin.Context) error {
 // the caller's role and the scheme are checked before the body is read
 // (refusing a 200 MB upload before receiving it is the point; the domain
 // checks both again), then verdicts.ImportSnapshot stores and recomputes.
-func (s *Server) receiveSnapshot(c *gin.Context, scheme string, sample bool) (verdicts.SnapshotChange, error) {
+func (s *Server) receiveSnapshot(c *gin.Context, u snapshotUpload) (verdicts.SnapshotChange, error) {
 	ctx := c.Request.Context()
 	if _, err := access.Require(ctx, access.Admin); err != nil {
 		return verdicts.SnapshotChange{}, err
 	}
-	if _, err := s.registries.Scheme(ctx, scheme); err != nil {
+	sc, err := s.registries.Scheme(ctx, u.scheme)
+	if err != nil {
+		return verdicts.SnapshotChange{}, err
+	}
+	if u.kind != "" && sc.Kind != u.kind {
+		return verdicts.SnapshotChange{}, errs.Invalidf("NOT_A_RECALL_LIST", "%s is a label scheme, not a recall list", sc.Code)
+	}
+	if err := registry.CheckFormat(sc.Kind, u.format); err != nil {
 		return verdicts.SnapshotChange{}, err
 	}
 	m, err := registry.ParseMapping(c.Query("map"))
@@ -62,7 +69,14 @@ func (s *Server) receiveSnapshot(c *gin.Context, scheme string, sample bool) (ve
 		return verdicts.SnapshotChange{}, err
 	}
 	defer os.Remove(up.path)
-	return s.verdicts.ImportSnapshot(ctx, verdicts.SnapshotFile{Scheme: scheme, Path: up.path, Name: up.name, Mapping: m, Sample: sample})
+	return s.verdicts.ImportSnapshot(ctx, verdicts.SnapshotFile{Scheme: u.scheme, Path: up.path, Name: up.name, Mapping: m, Sample: u.sample, Format: u.format})
+}
+
+// snapshotUpload is what a registry upload names besides its file.
+type snapshotUpload struct {
+	scheme, format string
+	kind           string // the kind the scheme must be; "" any
+	sample         bool
 }
 
 // respondChange answers a change to what verdicts rest on: status with the

@@ -260,6 +260,11 @@ func (d doc) operations() []op {
 		"column_mapping": "canonical column: the source's column, for other layouts",
 		"schedule":       "a cron expression (minute hour day month weekday)",
 	})
+	recallSourceBody := d.request(addRecallSourceRequest{}, []string{"url"}, map[string]string{
+		"url":      "an http(s) URL; loopback and private networks only where --allow-outbound-networks allows them",
+		"format":   "cpsc for the CPSC Recalls API's JSON; omitted: the canonical recall layout",
+		"schedule": "a cron expression (minute hour day month weekday)",
+	})
 	recomputed := "the re-evaluation it ran"
 
 	return []op{
@@ -337,6 +342,14 @@ func (d doc) operations() []op {
 
 		{method: "GET", path: "/api/v1/schemes", tag: "registries", summary: "Label schemes", who: "users",
 			params: paged(), resps: []resp{ok(200, "A page of schemes.", d.page(registry.Scheme{}, true))}},
+		{method: "GET", path: "/api/v1/schemes/comparison", tag: "registries", summary: "Scheme comparison", who: "admin, cm",
+			desc: "For every label scheme: labelled products, valid (expiring included), suspended, revoked, expired, expiring within 90 days and " +
+				"the median days of validity left, overall and per category, with the tier table's basis; and for every pair of schemes, how the " +
+				"products labelled by both agree (same tier, one higher, validity disagrees). As JSON, or a CSV or XLSX download.",
+			params: []param{queryEnum("format", "json when omitted", "json", "csv", "xlsx")},
+			resps: []resp{{status: 200, desc: "The comparison.", content: map[string]schema{
+				jsonType: d.t(policy.Comparison{}), csvType: {"type": "string"}, xlsxType: {"type": "string", "contentMediaType": xlsxType}}}},
+			codes: map[int][]string{400: {"INVALID_FORMAT"}}},
 		{method: "GET", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "A scheme's snapshots", who: "users",
 			params: paged(code), resps: []resp{ok(200, "A page of its snapshots, newest first.", d.page(registry.Snapshot{}, true))}},
 		{method: "POST", path: "/api/v1/schemes/{code}/snapshots", tag: "registries", summary: "Upload a registry snapshot", who: "admin",
@@ -358,6 +371,32 @@ func (d doc) operations() []op {
 		{method: "POST", path: "/api/v1/sources/{id}/refresh", tag: "registries", summary: "Fetch a source now", who: "admin",
 			desc:   "A failing fetch keeps the last good snapshot, is recorded on the source and answers 503. Verdicts are recomputed.",
 			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)}},
+
+		{method: "GET", path: "/api/v1/facts", tag: "verdicts", summary: "A product's security facts as JSON-LD", who: "users",
+			desc: "The security facts card of the product with this GTIN in this market (its retail verdict, security updates until, passwords, " +
+				"how to report a vulnerability, labels with their tier, recalls, the baseline law), as a schema.org `Product` whose " +
+				"`additionalProperty` values are the card's lines, each naming the ETSI EN 303 645 provisions and NISTIR 8425 outcomes it evidences. " +
+				"A supplier sees only its own products'. The same card is the HTML fragment `/facts/{gtin}?market=` and the badge `/facts/{gtin}/badge.svg?market=`.",
+			params: []param{required(query("gtin", "string", "8 to 14 digits with a valid check digit")), required(market)},
+			resps:  []resp{{status: 200, desc: "The card.", content: map[string]schema{"application/ld+json": d.t(verdicts.ProductLD{})}}},
+			codes:  map[int][]string{400: {"INVALID_GTIN", "UNKNOWN_MARKET"}, 404: {"UNKNOWN_PRODUCT"}}},
+		{method: "GET", path: "/api/v1/recalls", tag: "recalls", summary: "Recall lists", who: "users",
+			desc:  "Every recall list (a registry of kind `recalls`) with its latest snapshot; its snapshots and entries are read like a scheme's.",
+			resps: []resp{ok(200, "The lists: one page.", d.page(registry.RecallList{}, true))}},
+		{method: "POST", path: "/api/v1/recalls/{code}/snapshots", tag: "recalls", summary: "Upload a recall list snapshot", who: "admin",
+			desc: "CPSC Recalls API JSON records (`?format=cpsc`) or the canonical CSV/XLSX layout (authority, recall_id, date, markets, hazard, " +
+				"url, gtin, brand, model, title) as the body or the multipart field `file`. A file with any unreadable row is refused whole and the " +
+				"last good snapshot stays. Only the products the snapshot can affect are re-evaluated.",
+			params: []param{code, queryEnum("format", "cpsc: CPSC Recalls API records; omitted: the canonical layout", "cpsc"),
+				query("map", "string", "canonical=source,… for other layouts"), queryEnum("sample", "true: demo data, marked as such", "true", "false")},
+			body:  &body{content: upload, required: true},
+			resps: []resp{ok(201, "The snapshot with its diff (revoked: recalls withdrawn).", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)},
+			codes: map[int][]string{400: {"NOT_A_RECALL_LIST", "UNKNOWN_FORMAT", "INVALID_MAPPING", "UNREADABLE_REGISTRY", "EMPTY_REGISTRY", "MISSING_FILE", "EMPTY_FILE"},
+				404: {"UNKNOWN_SCHEME"}, 413: {"FILE_TOO_LARGE"}}},
+		{method: "POST", path: "/api/v1/recalls/{code}/sources", tag: "recalls", summary: "Add a recall list source", who: "admin",
+			desc:   "Fetched on its schedule like a registry source (`POST /api/v1/sources/{id}/refresh` fetches it now).",
+			params: []param{code}, body: recallSourceBody, resps: []resp{ok(201, "The source.", obj("source", d.t(registry.Source{})))},
+			codes: map[int][]string{400: {"NOT_A_RECALL_LIST", "UNKNOWN_FORMAT", "INVALID_URL", "INVALID_SCHEDULE"}, 404: {"UNKNOWN_SCHEME"}}},
 
 		{method: "GET", path: "/api/v1/policies", tag: "policies", summary: "Policy versions", who: "users",
 			params: paged(), resps: []resp{ok(200, "A page of versions, newest first.", d.page(policy.Version{}, true))}},
@@ -598,7 +637,7 @@ func buildOpenAPI() ([]byte, error) {
 		"servers": []schema{{"url": "/"}},
 		"tags": []schema{
 			{"name": "documentation"}, {"name": "sessions"}, {"name": "users"}, {"name": "tokens"}, {"name": "suppliers"}, {"name": "products"},
-			{"name": "imports"}, {"name": "registries"}, {"name": "policies"}, {"name": "verdicts"}, {"name": "disputes"},
+			{"name": "imports"}, {"name": "registries"}, {"name": "recalls"}, {"name": "policies"}, {"name": "verdicts"}, {"name": "disputes"},
 			{"name": "procurement"}, {"name": "webhooks"}, {"name": "audit"},
 		},
 		"security": []schema{{"bearer": []string{}}, {"session": []string{}}},

@@ -159,7 +159,7 @@ type adminRegistriesView struct {
 func (*adminRegistriesView) template() string { return "admin_registries.html" }
 
 func (s *Server) adminUploadSnapshot(c *gin.Context) error {
-	ch, err := s.receiveSnapshot(c, c.Query("scheme"), false)
+	ch, err := s.receiveSnapshot(c, snapshotUpload{scheme: c.Query("scheme")})
 	if err != nil {
 		return err
 	}

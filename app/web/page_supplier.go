@@ -108,10 +108,11 @@ func (*supplierImportView) template() string { return "supplier_import.html" }
 // productRow is a product with its verdicts by market and channel.
 type productRow struct {
 	Product   catalog.Product
-	Verdicts  map[string]string // "UK retail" -> allowed/blocked
-	Reasons   []string          // blocking codes, each once
-	Details   []policy.Reason   // the blocking reasons, each once, with message and fix
-	Unclaimed []string          // labels registries list for the model, not claimed
+	Verdicts  map[string]string  // "UK retail" -> allowed/blocked
+	Reasons   []string           // blocking codes, each once
+	Details   []policy.Reason    // the blocking reasons, each once, with message and fix
+	Unclaimed []string           // labels registries list for the model, not claimed
+	Recalls   []policy.RecallRef // the recalls its reasons cite, each once
 }
 
 // productRows gathers the caller's products (filtered) with their stored verdicts.
@@ -142,6 +143,7 @@ func (s *Server) productRows(c *gin.Context, f catalog.ProductFilter) ([]product
 				if r.Code == "LABEL_AVAILABLE_UNCLAIMED" && len(row.Unclaimed) == 0 {
 					row.Unclaimed = r.Labels
 				}
+				row.Recalls = addRecalls(row.Recalls, r.Recalls)
 			}
 		}
 		sort.Strings(row.Reasons)

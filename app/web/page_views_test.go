@@ -16,7 +16,7 @@ import (
 // template to the type that fills it.
 var views = []view{
 	&homeView{}, &loginView{}, &errorView{},
-	&dashboardView{}, &productsView{}, &productView{}, &listingsView{}, &impactView{}, &disputesView{},
+	&dashboardView{}, &schemesView{}, &factsView{}, &productsView{}, &productView{}, &listingsView{}, &impactView{}, &disputesView{},
 	&ordersView{}, &orderView{}, &catalogueView{}, &waiversView{}, &evidenceView{},
 	&supplierHomeView{}, &supplierImportView{}, &supplierProductsView{},
 	&adminUsersView{}, &adminSuppliersView{}, &adminRegistriesView{}, &adminPoliciesView{}, &adminAuditView{},

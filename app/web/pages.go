@@ -27,14 +27,14 @@ func navFor(r access.Role) []navItem {
 	case access.Supplier:
 		return []navItem{{Href: "/supplier", Label: "Upload"}, {Href: "/supplier/products", Label: "My products"}}
 	case access.CategoryManager:
-		return []navItem{{Href: "/dashboard", Label: "Dashboard"}, {Href: "/products", Label: "Products"}, {Href: "/disputes", Label: "Disputes"}, {Href: "/listings", Label: "Listings"}, {Href: "/impact", Label: "Impact preview"}}
+		return []navItem{{Href: "/dashboard", Label: "Dashboard"}, {Href: "/products", Label: "Products"}, {Href: "/disputes", Label: "Disputes"}, {Href: "/listings", Label: "Listings"}, {Href: "/impact", Label: "Impact preview"}, {Href: "/schemes", Label: "Schemes"}}
 	case access.Buyer:
 		return []navItem{{Href: "/orders", Label: "Orders"}, {Href: "/catalogue", Label: "Catalogue"}, {Href: "/waivers", Label: "Waivers"}}
 	case access.Approver:
 		return []navItem{{Href: "/orders", Label: "Orders"}, {Href: "/waivers", Label: "Waivers"}}
 	case access.Admin:
 		return []navItem{{Href: "/dashboard", Label: "Dashboard"}, {Href: "/products", Label: "Products"}, {Href: "/disputes", Label: "Disputes"}, {Href: "/admin/users", Label: "Users"},
-			{Href: "/admin/suppliers", Label: "Suppliers"}, {Href: "/admin/registries", Label: "Registries"}, {Href: "/admin/policies", Label: "Policies"}, {Href: "/admin/audit", Label: "Audit"}}
+			{Href: "/admin/suppliers", Label: "Suppliers"}, {Href: "/admin/registries", Label: "Registries"}, {Href: "/schemes", Label: "Schemes"}, {Href: "/admin/policies", Label: "Policies"}, {Href: "/admin/audit", Label: "Audit"}}
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ const (
 	KindLabelTier      = "label_tier"      // no valid label (of scheme) with tier >= min_tier
 	KindLabelStatus    = "label_status"    // a claimed label is in status
 	KindUnclaimed      = "unclaimed_label" // registries list a label for the model that is not claimed
+	KindRecall         = "recall"          // a recall list names the product in this market, matched as status says
 )
 
 // Label statuses a label_status rule can name.
@@ -104,7 +105,8 @@ type Rule struct {
 	EffectiveFrom  *civil.Date `json:"effective_from,omitempty"`
 	EffectiveUntil *civil.Date `json:"effective_until,omitempty"`
 	Severity       string      `json:"severity"`
-	Enabled        *bool       `json:"enabled,omitempty"` // default true; false switches a rule off without deleting it
+	Enabled        *bool       `json:"enabled,omitempty"`          // default true; false switches a rule off without deleting it
+	OutOfScopeToo  bool        `json:"out_of_scope_too,omitempty"` // applies to products out of scope too (a recall is not a connected-product rule)
 	Message        string      `json:"message"`
 	Fix            string      `json:"fix"`
 	Basis          string      `json:"basis"`
@@ -220,6 +222,10 @@ func (d *Document) validate() []string {
 				bad("%s: expires_soon needs a window", at)
 			}
 		case KindUnclaimed:
+		case KindRecall:
+			if !slices.Contains(recallMatches, r.Status) {
+				bad("%s: status %q is not one of %s", at, r.Status, strings.Join(recallMatches, ", "))
+			}
 		default:
 			bad("%s: unknown kind %q", at, r.Kind)
 		}

@@ -36,12 +36,13 @@ func DisputedReason() Reason {
 
 // Reason is why a verdict is what it is.
 type Reason struct {
-	Code     string   `json:"code"`
-	Severity string   `json:"severity"`
-	Field    string   `json:"field,omitempty"`
-	Message  string   `json:"message"`
-	Fix      string   `json:"fix"`
-	Labels   []string `json:"labels,omitempty"` // SCHEME:ID of the labels concerned
+	Code     string      `json:"code"`
+	Severity string      `json:"severity"`
+	Field    string      `json:"field,omitempty"`
+	Message  string      `json:"message"`
+	Fix      string      `json:"fix"`
+	Labels   []string    `json:"labels,omitempty"`  // SCHEME:ID of the labels concerned
+	Recalls  []RecallRef `json:"recalls,omitempty"` // the recalls concerned
 }
 
 // LabelEvidence records what the registry said about one label.
@@ -61,10 +62,11 @@ type LabelEvidence struct {
 
 // Evidence is what a verdict rested on, kept so it can be retraced later.
 type Evidence struct {
-	PolicyVersion string          `json:"policy_version"`
-	TierVersion   string          `json:"tier_version"`
-	AsOf          civil.Date      `json:"as_of"`
-	Labels        []LabelEvidence `json:"labels,omitempty"`
+	PolicyVersion string           `json:"policy_version"`
+	TierVersion   string           `json:"tier_version"`
+	AsOf          civil.Date       `json:"as_of"`
+	Labels        []LabelEvidence  `json:"labels,omitempty"`
+	Recalls       []RecallEvidence `json:"recalls,omitempty"` // the recalls that name the product in this market
 }
 
 // Verdict is the decision for one product in one market and channel.
@@ -98,23 +100,29 @@ func (v Verdict) BlockingCodes() []string {
 
 // Evaluate decides p in every market it is offered in and both channels.
 func (d *Document) Evaluate(p *catalog.Product, date civil.Date, v *registry.View) []Verdict {
-	labels := d.assessLabels(p, date, v)
+	a := assessment{labels: d.assessLabels(p, date, v), recalls: assessRecalls(p, v)}
 	var out []Verdict
 	for _, m := range p.Markets {
 		for _, ch := range catalog.Channels {
-			out = append(out, d.verdict(p, m, ch, date, labels))
+			out = append(out, d.verdict(p, m, ch, date, a))
 		}
 	}
 	return out
 }
 
-// EvaluateOne decides p in one market and channel.
-func (d *Document) EvaluateOne(p *catalog.Product, market, channel string, date civil.Date, v *registry.View) Verdict {
-	return d.verdict(p, market, channel, date, d.assessLabels(p, date, v))
+// assessment is what the registries say about one product, in every market.
+type assessment struct {
+	labels  []LabelEvidence
+	recalls []RecallEvidence
 }
 
-func (d *Document) verdict(p *catalog.Product, market, channel string, date civil.Date, labels []LabelEvidence) Verdict {
-	out := d.verdictOnOwnData(p, market, channel, date, labels)
+// EvaluateOne decides p in one market and channel.
+func (d *Document) EvaluateOne(p *catalog.Product, market, channel string, date civil.Date, v *registry.View) Verdict {
+	return d.verdict(p, market, channel, date, assessment{labels: d.assessLabels(p, date, v), recalls: assessRecalls(p, v)})
+}
+
+func (d *Document) verdict(p *catalog.Product, market, channel string, date civil.Date, a assessment) Verdict {
+	out := d.verdictOnOwnData(p, market, channel, date, a)
 	if p.Disputed {
 		out.Verdict = Blocked
 		out.Reasons = mergeReasons(append([]Reason{DisputedReason()}, out.Reasons...))
@@ -122,19 +130,24 @@ func (d *Document) verdict(p *catalog.Product, market, channel string, date civi
 	return out
 }
 
-func (d *Document) verdictOnOwnData(p *catalog.Product, market, channel string, date civil.Date, labels []LabelEvidence) Verdict {
-	ev := Evidence{PolicyVersion: d.Version, TierVersion: d.Tiers.Version, AsOf: date, Labels: labels}
+func (d *Document) verdictOnOwnData(p *catalog.Product, market, channel string, date civil.Date, a assessment) Verdict {
+	labels := a.labels
+	ev := Evidence{PolicyVersion: d.Version, TierVersion: d.Tiers.Version, AsOf: date, Labels: labels, Recalls: inMarket(a.recalls, market)}
 	out := Verdict{Market: market, Channel: channel, Verdict: Allowed, Evidence: ev}
-	if d.outOfScope(p.Category, market) {
-		out.Reasons = []Reason{{Code: OutOfScope, Severity: Info,
+	scoped := !d.outOfScope(p.Category, market)
+	var reasons []Reason
+	if !scoped {
+		reasons = []Reason{{Code: OutOfScope, Severity: Info,
 			Message: "No connected-product rule applies to this category in this market.", Fix: "Nothing to do."}}
 		out.Evidence.Labels = nil
-		return out
 	}
-	var reasons []Reason
 	for i := range d.Rules {
 		r := &d.Rules[i]
-		if !r.applies(p.Category, market, channel, date) {
+		if (!scoped && !r.OutOfScopeToo) || !r.applies(p.Category, market, channel, date) {
+			continue
+		}
+		if r.Kind == KindRecall {
+			reasons = append(reasons, r.checkRecalls(out.Evidence.Recalls)...)
 			continue
 		}
 		reasons = append(reasons, r.check(p, date, labels, d)...)
@@ -366,6 +379,11 @@ func mergeReasons(in []Reason) []Reason {
 		for _, l := range r.Labels {
 			if !slices.Contains(out[i].Labels, l) {
 				out[i].Labels = append(out[i].Labels, l)
+			}
+		}
+		for _, c := range r.Recalls {
+			if !slices.ContainsFunc(out[i].Recalls, func(o RecallRef) bool { return o.Ref() == c.Ref() }) {
+				out[i].Recalls = append(out[i].Recalls, c)
 			}
 		}
 	}

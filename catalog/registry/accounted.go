@@ -5,8 +5,8 @@ import "github.com/cascade-gate/cascade/app/kernel/errs"
 // isEmptyRow reports whether a row holds nothing in any registry column. A
 // row with only a status, a date or a URL is not empty: it is refused as a
 // bad row, never skipped.
-func isEmptyRow(val func(string) string) bool {
-	for _, c := range Columns {
+func (p *rowParser) isEmptyRow(val func(string) string) bool {
+	for _, c := range p.layout.columns {
 		if val(c) != "" {
 			return false
 		}

@@ -35,6 +35,12 @@ type Entry struct {
 	Expires     civil.Date `json:"expires"`
 	Status      string     `json:"status"`
 	URL         string     `json:"url,omitempty"`
+
+	// A recall list's entries (Kind recalls) also name these; a label's leave them empty.
+	GTINs   string `json:"gtins,omitempty" gorm:"column:gtins"` // GTIN-14s, ';'-separated
+	Markets string `json:"markets,omitempty"`                   // market codes, space-separated
+	Hazard  string `json:"hazard,omitempty"`
+	Title   string `json:"title,omitempty"`
 }
 
 // TableName is the entries table.
@@ -64,10 +70,16 @@ func (e Entry) Covers(matchKey string) bool {
 	return false
 }
 
-// fingerprint is what a diff compares: everything but ids.
+// fingerprint is what a diff compares: everything but ids. The recall
+// fields are added only when there are any, so a label snapshot hashes as
+// it did before recall lists existed.
 func (e Entry) fingerprint() string {
-	return strings.Join([]string{e.LabelKey, e.Brand, e.Model, e.Models, e.ProductType, e.Level,
-		e.Issued.String(), e.Expires.String(), e.Status, e.URL}, "\x1f")
+	parts := []string{e.LabelKey, e.Brand, e.Model, e.Models, e.ProductType, e.Level,
+		e.Issued.String(), e.Expires.String(), e.Status, e.URL}
+	if e.GTINs+e.Markets+e.Hazard+e.Title != "" {
+		parts = append(parts, e.GTINs, e.Markets, e.Hazard, e.Title)
+	}
+	return strings.Join(parts, "\x1f")
 }
 
 // Snapshot is an immutable copy of one scheme's registry at one time.
@@ -94,13 +106,14 @@ type Snapshot struct {
 // TableName is the snapshots table.
 func (Snapshot) TableName() string { return "registry_snapshots" }
 
-// Scheme is a label programme.
+// Scheme is a label programme or, of kind recalls, an authority's recall list.
 type Scheme struct {
 	ID          int64     `json:"id"`
 	Code        string    `json:"code"`
 	Name        string    `json:"name"`
 	Description string    `json:"description"`
 	MaxAgeDays  int       `json:"max_age_days"`
+	Kind        string    `json:"kind"` // KindLabels or KindRecalls
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }

@@ -7,12 +7,13 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database"
 )
 
-// SchemesPage is one page of the label schemes, in id order.
+// SchemesPage is one page of the label schemes (recall lists are not), in id order.
 func (s *Store) SchemesPage(ctx context.Context, r database.PageRequest) (database.Page[Scheme], error) {
 	if _, err := access.From(ctx); err != nil {
 		return database.Page[Scheme]{}, err
 	}
-	return database.Paginate(s.db.WithContext(ctx).Model(&Scheme{}), r, database.ByID, func(x Scheme) []int64 { return []int64{x.ID} })
+	q := s.db.WithContext(ctx).Model(&Scheme{}).Where("kind = ?", KindLabels)
+	return database.Paginate(q, r, database.ByID, func(x Scheme) []int64 { return []int64{x.ID} })
 }
 
 // SnapshotsPage is one page of a scheme's snapshots, newest first.

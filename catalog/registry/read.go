@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
@@ -17,6 +18,15 @@ import (
 var Columns = []string{"scheme", "label_id", "brand", "model", "product_type", "level", "issued", "expires", "status", "models", "url"}
 
 var required = []string{"label_id", "brand", "model", "status"}
+
+// layout is what a tabular file of one registry kind holds: its canonical
+// columns, those that must be there, and how a row becomes an entry.
+type layout struct {
+	columns, required []string
+	parse             func(p *rowParser, row int, val func(string) string)
+}
+
+var labelLayout = &layout{columns: Columns, required: required, parse: (*rowParser).parseLabel}
 
 // Mapping names, for each canonical column, the column of a source that
 // holds it, for registries published in another layout. Unmapped columns
@@ -40,14 +50,7 @@ func ParseMapping(s string) (Mapping, error) {
 	return m, nil
 }
 
-func isColumn(c string) bool {
-	for _, k := range Columns {
-		if k == c {
-			return true
-		}
-	}
-	return false
-}
+func isColumn(c string) bool { return slices.Contains(Columns, c) || slices.Contains(RecallColumns, c) }
 
 // maxProblems bounds the problems listed when a file is refused.
 const maxProblems = 20
@@ -67,19 +70,18 @@ func ReadFile(path, scheme string, m Mapping) ([]Entry, error) {
 	n, _ := io.ReadFull(f, head)
 	f.Close()
 	if t := bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xEF\xBB\xBF")), " \t\r\n"); len(t) > 0 && (t[0] == '[' || t[0] == '{') {
-		return readJSON(path, scheme, m)
+		return readJSON(path, &rowParser{scheme: scheme, layout: labelLayout}, mappedJSON(m))
 	}
-	return readTable(path, scheme, m)
+	return readTable(path, &rowParser{scheme: scheme, layout: labelLayout}, m)
 }
 
-func readTable(path, scheme string, m Mapping) ([]Entry, error) {
+func readTable(path string, p *rowParser, m Mapping) ([]Entry, error) {
 	r, _, err := tabular.Open(path, fileLimits, "")
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	var index map[string]int
-	p := &rowParser{scheme: scheme}
 	for r.Next() {
 		num, cells := r.Row()
 		if p.rows++; p.rows > MaxEntries+1 { // the header and MaxEntries entries
@@ -91,7 +93,7 @@ func readTable(path, scheme string, m Mapping) ([]Entry, error) {
 				index[strings.ToLower(strings.TrimSpace(h))] = i
 			}
 			var missing []string
-			for _, c := range required {
+			for _, c := range p.layout.required {
 				name := c
 				if alt, ok := m[c]; ok {
 					name = alt
@@ -130,6 +132,7 @@ func readTable(path, scheme string, m Mapping) ([]Entry, error) {
 // rowParser validates rows into entries and collects problems.
 type rowParser struct {
 	scheme   string
+	layout   *layout
 	entries  []Entry
 	problems []string
 	seen     map[string]int
@@ -143,10 +146,27 @@ func (p *rowParser) fail(row int, format string, args ...any) {
 
 func (p *rowParser) add(row int, get func(string) string) {
 	val := func(c string) string { return strings.TrimSpace(get(c)) }
-	if isEmptyRow(val) {
+	if p.isEmptyRow(val) {
 		p.empty++
 		return
 	}
+	p.layout.parse(p, row, val)
+}
+
+// keep adds an entry unless its key was seen before.
+func (p *rowParser) keep(row int, e Entry, what string) {
+	if p.seen == nil {
+		p.seen = map[string]int{}
+	}
+	if first, dup := p.seen[e.LabelKey]; dup {
+		p.fail(row, "%s is listed twice (also row %d)", what, first)
+		return
+	}
+	p.seen[e.LabelKey] = row
+	p.entries = append(p.entries, e)
+}
+
+func (p *rowParser) parseLabel(row int, val func(string) string) {
 	if s := val("scheme"); s != "" && !strings.EqualFold(s, p.scheme) {
 		p.fail(row, "scheme %q in a %s registry", s, p.scheme)
 		return
@@ -177,15 +197,7 @@ func (p *rowParser) add(row int, get func(string) string) {
 		p.fail(row, "expires: %v", err)
 		return
 	}
-	if p.seen == nil {
-		p.seen = map[string]int{}
-	}
-	if first, dup := p.seen[e.LabelKey]; dup {
-		p.fail(row, "label %s is listed twice (also row %d)", e.LabelID, first)
-		return
-	}
-	p.seen[e.LabelKey] = row
-	p.entries = append(p.entries, e)
+	p.keep(row, e, "label "+e.LabelID)
 }
 
 func (p *rowParser) result() ([]Entry, error) {

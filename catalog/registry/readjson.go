@@ -51,10 +51,26 @@ func (v *valueLimit) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// visitor decodes one element of a JSON registry (with decode, which reads
+// the element) into p.
+type visitor func(p *rowParser, decode func(any) error) error
+
+// mappedJSON reads elements that are objects of canonical (or mapped) columns.
+func mappedJSON(m Mapping) visitor {
+	return func(p *rowParser, decode func(any) error) error {
+		var row map[string]any
+		if err := decode(&row); err != nil {
+			return err
+		}
+		p.add(p.rows, jsonCell(row, m))
+		return nil
+	}
+}
+
 // readJSON streams a JSON registry: an array of entries, or an object whose
-// "entries" member is one. Each element is decoded on its own, within
-// MaxEntryBytes, and at most MaxEntries of them are read.
-func readJSON(path, scheme string, m Mapping) ([]Entry, error) {
+// "entries" member is one. Each element is decoded on its own (by visit),
+// within MaxEntryBytes, and at most MaxEntries of them are read.
+func readJSON(path string, p *rowParser, visit visitor) ([]Entry, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -80,7 +96,6 @@ func readJSON(path, scheme string, m Mapping) ([]Entry, error) {
 	if err != nil {
 		return nil, unreadable(err)
 	}
-	p := &rowParser{scheme: scheme}
 	array := func() error {
 		for {
 			next()
@@ -90,11 +105,9 @@ func readJSON(path, scheme string, m Mapping) ([]Entry, error) {
 			if p.rows++; p.rows > MaxEntries {
 				return tooManyEntries()
 			}
-			var row map[string]any
-			if err := dec.Decode(&row); err != nil {
+			if err := visit(p, dec.Decode); err != nil {
 				return unreadable(err)
 			}
-			p.add(p.rows, jsonCell(row, m))
 		}
 		next()
 		if _, err := dec.Token(); err != nil { // ]

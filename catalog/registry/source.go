@@ -26,6 +26,7 @@ type Source struct {
 	ID            int64        `json:"id"`
 	SchemeID      int64        `json:"scheme_id"`
 	Scheme        string       `json:"scheme" gorm:"-"`
+	Kind          string       `json:"kind" gorm:"-"` // the scheme's: labels or recalls
 	Name          string       `json:"name"`
 	URL           outbound.URL `json:"url"` // shown redacted everywhere; Raw() to fetch
 	Format        string       `json:"format,omitempty"`
@@ -50,6 +51,7 @@ type NewSource struct {
 	URL      string
 	Mapping  Mapping
 	Schedule string
+	Format   string // a reader of the scheme's kind (CheckFormat): "" canonical, cpsc
 }
 
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
@@ -75,6 +77,9 @@ func (s *Store) AddSource(ctx context.Context, n NewSource) (Source, error) {
 	if err := outbound.ValidateURL(n.URL); err != nil {
 		return Source{}, err
 	}
+	if err := CheckFormat(sc.Kind, n.Format); err != nil {
+		return Source{}, err
+	}
 	u, _ := url.Parse(n.URL)
 	if n.Schedule != "" {
 		if _, err := ParseSchedule(n.Schedule); err != nil {
@@ -87,12 +92,13 @@ func (s *Store) AddSource(ctx context.Context, n NewSource) (Source, error) {
 	if strings.TrimSpace(n.Name) == "" {
 		n.Name = sc.Code + " " + u.Host
 	}
-	src := Source{SchemeID: sc.ID, Scheme: sc.Code, Name: n.Name, URL: outbound.URL(n.URL), ColumnMapping: n.Mapping, Schedule: n.Schedule, Enabled: true}
+	src := Source{SchemeID: sc.ID, Scheme: sc.Code, Kind: sc.Kind, Name: n.Name, URL: outbound.URL(n.URL), Format: n.Format,
+		ColumnMapping: n.Mapping, Schedule: n.Schedule, Enabled: true}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&src).Error; err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, "registry.source.add", "registry_source", src.ID, map[string]any{"scheme": sc.Code, "url": outbound.Redact(n.URL), "schedule": n.Schedule})
+		return audit.Record(ctx, tx, "registry.source.add", "registry_source", src.ID, map[string]any{"scheme": sc.Code, "url": outbound.Redact(n.URL), "schedule": n.Schedule, "format": n.Format})
 	})
 	return src, err
 }
@@ -108,16 +114,16 @@ func (s *Store) Sources(ctx context.Context) ([]Source, error) {
 	if err := s.db.WithContext(ctx).Order("id").Find(&out).Error; err != nil {
 		return nil, err
 	}
-	codes := map[int64]string{}
-	schemes, err := s.Schemes(ctx)
+	byID := map[int64]Scheme{}
+	schemes, err := s.ofKind(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	for _, sc := range schemes {
-		codes[sc.ID] = sc.Code
+		byID[sc.ID] = sc
 	}
 	for i := range out {
-		out[i].Scheme = codes[out[i].SchemeID]
+		out[i].Scheme, out[i].Kind = byID[out[i].SchemeID].Code, byID[out[i].SchemeID].Kind
 	}
 	return out, nil
 }
@@ -240,7 +246,7 @@ func (s *Store) fetchAndImport(ctx context.Context, f Fetcher, src Source) (Snap
 	if n > limit {
 		return Snapshot{}, sourceFailed("SOURCE_TOO_LARGE", "the source sent more than %s: refused", size(limit))
 	}
-	entries, err := ReadFile(tmp.Name(), src.Scheme, src.ColumnMapping)
+	entries, err := ReadSource(tmp.Name(), Scheme{Code: src.Scheme, Kind: src.Kind}, src.Format, src.ColumnMapping)
 	if err != nil {
 		// Only our own code for what is wrong: the reader's messages quote the file.
 		return Snapshot{}, sourceFailed("SOURCE_UNREADABLE", "the %d bytes the source sent are not a registry Cascade can read (%s): check the source's format and column mapping", n, errs.CodeOf(err))

@@ -25,13 +25,22 @@ type Store struct{ db *gorm.DB }
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
-// Schemes lists every label scheme.
-func (s *Store) Schemes(ctx context.Context) ([]Scheme, error) {
+// Schemes lists every label scheme (recall lists are RecallLists).
+func (s *Store) Schemes(ctx context.Context) ([]Scheme, error) { return s.ofKind(ctx, KindLabels) }
+
+// RecallLists lists every recall list.
+func (s *Store) RecallLists(ctx context.Context) ([]Scheme, error) { return s.ofKind(ctx, KindRecalls) }
+
+func (s *Store) ofKind(ctx context.Context, kind string) ([]Scheme, error) {
 	if _, err := access.From(ctx); err != nil {
 		return nil, err
 	}
 	var out []Scheme
-	err := s.db.WithContext(ctx).Order("code").Find(&out).Error
+	q := s.db.WithContext(ctx).Order("code")
+	if kind != "" {
+		q = q.Where("kind = ?", kind)
+	}
+	err := q.Find(&out).Error
 	return out, err
 }
 
@@ -121,14 +130,16 @@ func (s *Store) Import(ctx context.Context, n NewSnapshot) (Snapshot, error) {
 	return snap, err
 }
 
-var entryColumns = []string{"snapshot_id", "label_id", "label_key", "brand", "model", "models", "product_type", "level", "issued", "expires", "status", "url"}
+var entryColumns = []string{"snapshot_id", "label_id", "label_key", "brand", "model", "models", "product_type", "level", "issued", "expires", "status", "url",
+	"gtins", "markets", "hazard", "title"}
 
 func (s *Store) insertEntries(ctx context.Context, tx *gorm.DB, snapshotID int64, entries []Entry) error {
 	rows := make([][]any, len(entries))
 	for i, e := range entries {
 		issued, _ := e.Issued.Value()
 		expires, _ := e.Expires.Value()
-		rows[i] = []any{snapshotID, e.LabelID, e.LabelKey, e.Brand, e.Model, e.Models, e.ProductType, e.Level, issued, expires, e.Status, e.URL}
+		rows[i] = []any{snapshotID, e.LabelID, e.LabelKey, e.Brand, e.Model, e.Models, e.ProductType, e.Level, issued, expires, e.Status, e.URL,
+			e.GTINs, e.Markets, e.Hazard, e.Title}
 	}
 	if err := database.InsertRows(ctx, tx, "registry_entries", entryColumns, rows); err != nil {
 		return err

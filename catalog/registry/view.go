@@ -13,8 +13,10 @@ import (
 // View is every scheme's latest snapshot, loaded for matching. The verdict
 // engine works from a View and never touches the database or the network.
 type View struct {
-	Schemes map[string]*SchemeView
-	byModel map[string][]*Found
+	Schemes     map[string]*SchemeView // label registries
+	RecallLists map[string]*SchemeView // recall lists, apart: no label can be claimed from one
+	byModel     map[string][]*Found
+	recalls     recallIndex
 }
 
 // SchemeView is one scheme's latest registry.
@@ -49,6 +51,7 @@ func (v *View) ByModel(matchKey string) []*Found { return v.byModel[matchKey] }
 // Loaded is one scheme's latest snapshot and its entries.
 type Loaded struct {
 	Scheme     string
+	Kind       string // KindLabels ("" too) or KindRecalls
 	MaxAgeDays int
 	Snapshot   *Snapshot // nil: no snapshot yet
 	Entries    []Entry
@@ -56,14 +59,22 @@ type Loaded struct {
 
 // NewView indexes loaded snapshots; staleness is judged against now.
 func NewView(now time.Time, loaded []Loaded) *View {
-	v := &View{Schemes: map[string]*SchemeView{}, byModel: map[string][]*Found{}}
+	v := &View{Schemes: map[string]*SchemeView{}, RecallLists: map[string]*SchemeView{}, byModel: map[string][]*Found{}}
 	for _, l := range loaded {
 		sv := &SchemeView{Code: l.Scheme, MaxAgeDays: l.MaxAgeDays, Snapshot: l.Snapshot, byLabel: map[string]*Entry{}}
-		v.Schemes[l.Scheme] = sv
+		if l.Kind == KindRecalls {
+			v.RecallLists[l.Scheme] = sv
+		} else {
+			v.Schemes[l.Scheme] = sv
+		}
 		if l.Snapshot == nil {
 			continue
 		}
 		sv.Stale = now.Sub(l.Snapshot.FetchedAt) > time.Duration(l.MaxAgeDays)*24*time.Hour
+		if l.Kind == KindRecalls {
+			v.recalls.add(l)
+			continue
+		}
 		for i := range l.Entries {
 			e := &l.Entries[i]
 			sv.byLabel[e.LabelKey] = e
@@ -87,7 +98,7 @@ func (s *Store) LoadView(ctx context.Context, now time.Time) (*View, error) {
 	}
 	var loaded []Loaded
 	for _, sc := range schemes {
-		l := Loaded{Scheme: sc.Code, MaxAgeDays: sc.MaxAgeDays}
+		l := Loaded{Scheme: sc.Code, Kind: sc.Kind, MaxAgeDays: sc.MaxAgeDays}
 		var snap Snapshot
 		err := db.Where("scheme_id = ?", sc.ID).Order("id DESC").First(&snap).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -32,7 +32,12 @@ type Recomputation struct {
 // recomputeAfter recomputes every verdict after what (stored already) and
 // reports a failure as Pending, never as the change's failure.
 func (s *Service) recomputeAfter(ctx context.Context, what string) Recomputation {
-	st, err := s.Recompute(ctx, nil)
+	return s.recomputeAfterIDs(ctx, what, nil)
+}
+
+// recomputeAfterIDs is recomputeAfter for the products in ids (nil: every product).
+func (s *Service) recomputeAfterIDs(ctx context.Context, what string, ids []int64) Recomputation {
+	st, err := s.Recompute(ctx, ids)
 	if err != nil {
 		return Recomputation{Pending: errs.E(errs.Unavailable, NotRecomputed,
 			"%s is stored, but the verdicts were not recomputed (%s); the nightly re-evaluation recomputes them, or run it now", what, errs.CodeOf(err)).Wrap(err)}
@@ -47,6 +52,7 @@ type SnapshotFile struct {
 	Name    string           // the source to record (the file's name as uploaded); "" = Path's base name
 	Mapping registry.Mapping // from the file's columns to the canonical ones
 	Sample  bool             // shipped demo data, not a real registry
+	Format  string           // a reader of the scheme's kind: "" canonical, registry.FormatCPSC
 }
 
 // SnapshotChange is a stored snapshot and what became of the verdicts.
@@ -68,7 +74,7 @@ func (s *Service) ImportSnapshot(ctx context.Context, f SnapshotFile) (SnapshotC
 	if err != nil {
 		return SnapshotChange{}, err
 	}
-	entries, err := registry.ReadFile(f.Path, sc.Code, f.Mapping)
+	entries, err := registry.ReadSource(f.Path, sc, f.Format, f.Mapping)
 	if err != nil {
 		return SnapshotChange{}, err
 	}
@@ -80,7 +86,7 @@ func (s *Service) ImportSnapshot(ctx context.Context, f SnapshotFile) (SnapshotC
 	if err != nil {
 		return SnapshotChange{}, err
 	}
-	return SnapshotChange{Snapshot: snap, Recomputation: s.recomputeAfter(ctx, "the snapshot")}, nil
+	return SnapshotChange{Snapshot: snap, Recomputation: s.recomputeAfterSnapshots(ctx, []registry.Snapshot{snap}, "the snapshot")}, nil
 }
 
 // PolicyChange is an activated policy version and what became of the verdicts.
@@ -122,7 +128,7 @@ func (s *Service) RefreshSources(ctx context.Context, f registry.Fetcher, source
 		return nil, Recomputation{}, err
 	}
 	var out []SourceRefresh
-	fresh := 0
+	var fresh []registry.Snapshot
 	for _, src := range sources {
 		res := SourceRefresh{Source: src}
 		refresh := func(ctx context.Context) (err error) {
@@ -138,17 +144,17 @@ func (s *Service) RefreshSources(ctx context.Context, f registry.Fetcher, source
 		}
 		out = append(out, res)
 		if res.Err == nil {
-			fresh++
+			fresh = append(fresh, res.Snapshot)
 		}
 	}
-	if fresh == 0 {
+	if len(fresh) == 0 {
 		return out, Recomputation{}, nil
 	}
 	what := "the new snapshot"
-	if fresh > 1 {
+	if len(fresh) > 1 {
 		what = "every new snapshot"
 	}
-	return out, s.recomputeAfter(ctx, what), nil
+	return out, s.recomputeAfterSnapshots(ctx, fresh, what), nil
 }
 
 // RefreshSource fetches one configured source now, stores its snapshot and

@@ -118,10 +118,16 @@ func fingerprint(v policy.Verdict) string {
 	w(v.Verdict, v.Evidence.PolicyVersion, v.Evidence.TierVersion)
 	for _, r := range v.Reasons {
 		w(append([]string{"r", r.Code, r.Severity, r.Field}, r.Labels...)...)
+		for _, c := range r.Recalls {
+			w("rc", c.Ref(), c.Match)
+		}
 	}
 	for _, l := range v.Evidence.Labels {
 		w("l", l.Scheme, l.LabelID, strconv.FormatBool(l.Claimed), l.Status, strconv.Itoa(l.Tier),
 			strconv.FormatBool(l.Stale), strconv.FormatBool(l.NotRecognised), strconv.FormatInt(l.SnapshotID, 10))
+	}
+	for _, c := range v.Evidence.Recalls {
+		w("c", c.Authority, c.RecallNumber, c.Match, strconv.FormatInt(c.SnapshotID, 10))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

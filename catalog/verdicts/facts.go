@@ -1,0 +1,188 @@
+package verdicts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/catalog"
+	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/catalog/registry"
+)
+
+// FactLine is one line of a security facts card, with the outcomes it evidences.
+type FactLine struct {
+	Key    string   `json:"key"`
+	Label  string   `json:"label"`
+	Value  string   `json:"value"`
+	ETSI   []string `json:"etsi_en_303_645"`
+	NISTIR []string `json:"nistir_8425"`
+}
+
+// CardLabel is a valid label the product holds: its tier on the common 1-4
+// scale (0: not recognised for the product) and the scheme's own level.
+type CardLabel struct {
+	Scheme  string `json:"scheme"`
+	LabelID string `json:"label_id"`
+	Level   string `json:"level"`
+	Tier    int    `json:"tier"`
+}
+
+// Card is a product's security facts in one market (SPEC §7): what a
+// shopper can read in ten seconds, from its retail verdict there.
+type Card struct {
+	GTIN       string             `json:"gtin"`
+	Market     string             `json:"market"`
+	Brand      string             `json:"brand"`
+	Model      string             `json:"model"`
+	Name       string             `json:"name"`
+	Verdict    string             `json:"verdict"` // the retail verdict: a blocked product's card says so
+	SupportEnd civil.Date         `json:"support_end"`
+	MonthsLeft int                `json:"support_months_left"` // whole months from today; negative once ended
+	Tier       int                `json:"tier"`                // the best valid label's tier, 0 without one
+	Labels     []CardLabel        `json:"labels"`
+	Recalls    []policy.RecallRef `json:"recalls"`
+	Law        string             `json:"law"`
+	LawMet     bool               `json:"law_met"`
+	Lines      []FactLine         `json:"lines"`
+	AsOf       civil.Date         `json:"as_of"`
+	Map        string             `json:"facts_map_version"`
+}
+
+// Blocked reports whether the product's retail verdict blocks it.
+func (c Card) Blocked() bool { return c.Verdict != policy.Allowed }
+
+// Facts builds the security facts card of the product with gtin in market,
+// from its stored retail verdict. Any signed-in user may (a supplier only
+// of its own products); an unknown GTIN, or one not offered or not yet
+// evaluated in the market, is UNKNOWN_PRODUCT: there is no card to show.
+func (s *Service) Facts(ctx context.Context, gtin, market string) (Card, error) {
+	if _, err := access.From(ctx); err != nil {
+		return Card{}, err
+	}
+	g, ok := catalog.NormaliseGTIN(gtin)
+	if !ok {
+		return Card{}, errs.Invalidf("INVALID_GTIN", "%q is not a GTIN", gtin)
+	}
+	market = strings.ToUpper(market)
+	if !catalog.IsMarket(market) {
+		return Card{}, errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", market)
+	}
+	var p catalog.Product
+	var v Stored
+	// An undisputed offer first: its data is the one the gate trusts.
+	err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Omit("extra").
+		Where("gtin = ? AND id IN (SELECT product_id FROM verdicts WHERE market = ? AND channel = ?)", g, market, "retail").
+		Order("disputed, id").First(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Card{}, errs.E(errs.NotFound, codeUnknownProduct, "no product with GTIN %s is offered and evaluated in %s", g, market)
+	}
+	if err != nil {
+		return Card{}, err
+	}
+	if err := s.db.WithContext(ctx).Where("product_id = ? AND market = ? AND channel = ?", p.ID, market, "retail").First(&v).Error; err != nil {
+		return Card{}, err
+	}
+	var reasons []policy.Reason
+	var ev policy.Evidence
+	if err := json.Unmarshal(v.Reasons, &reasons); err != nil {
+		return Card{}, err
+	}
+	if err := json.Unmarshal(v.Evidence, &ev); err != nil {
+		return Card{}, err
+	}
+	return buildCard(p, market, v.Verdict, reasons, ev, civil.Of(s.now()), policy.Facts()), nil
+}
+
+// buildCard writes the card's lines from the product, its verdict and the facts map.
+func buildCard(p catalog.Product, market, verdict string, reasons []policy.Reason, ev policy.Evidence, today civil.Date, m *policy.FactsMap) Card {
+	c := Card{GTIN: p.GTIN, Market: market, Brand: p.Brand, Model: p.Model, Name: p.Name, Verdict: verdict, SupportEnd: p.SupportEnd,
+		Labels: []CardLabel{}, Recalls: []policy.RecallRef{}, Law: m.Laws[market], LawMet: verdict == policy.Allowed, AsOf: today, Map: m.Version}
+	line := func(key, value string) {
+		l := m.Lines[key]
+		c.Lines = append(c.Lines, FactLine{Key: key, Label: l.Label, Value: value, ETSI: l.ETSI, NISTIR: l.NISTIR})
+	}
+	support := "not declared"
+	if !p.SupportEnd.IsZero() {
+		c.MonthsLeft = monthsBetween(today, p.SupportEnd)
+		switch {
+		case p.SupportEnd.Before(today):
+			support = fmt.Sprintf("%s (ended)", p.SupportEnd)
+		default:
+			support = fmt.Sprintf("%s (ends in %d months)", p.SupportEnd, c.MonthsLeft)
+		}
+	}
+	line("support", support)
+	pw := m.Passwords[p.PasswordModel]
+	if pw == "" {
+		pw = "not declared"
+	}
+	line("passwords", pw)
+	vuln := p.VulnReportContact
+	if vuln == "" {
+		vuln = "not declared"
+	}
+	line("vulnerability_reports", vuln)
+	var held []string
+	for _, l := range ev.Labels {
+		if !l.Claimed || l.Status != registry.StatusValid {
+			continue
+		}
+		cl := CardLabel{Scheme: l.Scheme, LabelID: l.LabelID, Tier: l.Tier}
+		if l.Entry != nil {
+			cl.Level = l.Entry.Level
+		}
+		c.Labels = append(c.Labels, cl)
+		c.Tier = max(c.Tier, l.Tier)
+		text := l.Scheme
+		if cl.Level != "" {
+			text += " level " + cl.Level
+		}
+		if cl.Tier > 0 {
+			text += fmt.Sprintf(" (tier %d of 4)", cl.Tier)
+		} else {
+			text += " (no tier for this product)"
+		}
+		held = append(held, text)
+	}
+	if len(held) == 0 {
+		held = []string{"none"}
+	}
+	line("labels", strings.Join(held, "; "))
+	var recalls []string
+	for _, r := range reasons {
+		for _, rc := range r.Recalls {
+			c.Recalls = append(c.Recalls, rc)
+			recalls = append(recalls, fmt.Sprintf("%s %s (%s): %s", rc.Authority, rc.RecallNumber, rc.Date, rc.Hazard))
+		}
+	}
+	if len(recalls) == 0 {
+		recalls = []string{"none known"}
+	}
+	line("recalls", strings.Join(recalls, "; "))
+	law := c.Law
+	if c.LawMet {
+		law = "meets " + law
+	} else {
+		law = "does not meet " + law + ": not for sale here"
+	}
+	line("law", law)
+	return c
+}
+
+// monthsBetween counts the whole calendar months from a to b (negative when b is before a).
+func monthsBetween(a, b civil.Date) int {
+	n := (b.Year-a.Year)*12 + int(b.Month) - int(a.Month)
+	if b.Day < a.Day {
+		n--
+	}
+	return n
+}
