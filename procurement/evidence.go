@@ -13,6 +13,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/audit"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/tabular"
+	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
@@ -106,9 +107,21 @@ func (s *Service) EvidencePack(ctx context.Context, orderID int64) (Evidence, er
 	for _, id := range waiverIDs {
 		ev.Waivers = append(ev.Waivers, waivers[id])
 	}
-	// Named now: a name is not evidence of the decision, the ids are, and both are shown.
+	// People are named now (the ids beside the names are the evidence);
+	// products as approved, never as they are now.
 	if ev.Waivers, err = s.named(ctx, ev.Waivers); err != nil {
 		return ev, err
+	}
+	approved := map[int64]*catalog.Product{}
+	for _, l := range o.Lines {
+		approved[l.ProductID] = l.Product
+	}
+	for i := range ev.Waivers {
+		w := &ev.Waivers[i]
+		w.Product, w.GTIN = "", ""
+		if p := approved[w.ProductID]; p != nil {
+			w.Product, w.GTIN = productName(p.Brand, p.Model, p.Name), p.GTIN
+		}
 	}
 	ev.Totals, ev.Unpriced = OrderTotals(o.Lines)
 	for _, id := range slices.Sorted(maps.Keys(policies)) {

@@ -57,6 +57,7 @@ type pageData struct {
 	CSRF    string
 	Flash   string // a success, shown with role=status
 	Error   string // a failure, shown with role=alert
+	Fields  map[string]string // form field -> what is wrong with it, shown next to it
 	Refresh int    // seconds until the page reloads itself; 0 for never
 }
 
@@ -269,7 +270,7 @@ func (s *Server) home(c *gin.Context) error {
 			return nil
 		}
 	}
-	return s.page(c, http.StatusOK, "Cascade", &homeView{})
+	return s.page(c, http.StatusOK, "", &homeView{})
 }
 
 // homeView is the landing page: nothing of its own.

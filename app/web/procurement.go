@@ -12,7 +12,6 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
-	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/procurement"
 	"github.com/cascade-gate/cascade/templates"
 )
@@ -82,9 +81,9 @@ func (s *Server) SetDeliveryHorizon(years int) error { return s.procurement.SetD
 // catalogue lists the products buyers may order in a market (?all=true adds
 // the others, with why they are not eligible).
 func (s *Server) catalogue(c *gin.Context) error {
-	var items []verdicts.Row
+	var items []procurement.CatalogueItem
 	err := s.procurement.Catalogue(c.Request.Context(), procurement.CatalogueQuery{Market: c.Query("market"), All: c.Query("all") == "true", Query: c.Query("q")},
-		func(r verdicts.Row) error {
+		func(r procurement.CatalogueItem) error {
 			items = append(items, r)
 			return nil
 		})
