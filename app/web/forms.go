@@ -32,3 +32,12 @@ func formFailed(c *gin.Context, v view, err error) (int, bool) {
 
 // FieldError is what is wrong with a form field, "" when nothing is.
 func (d *pageData) FieldError(name string) string { return d.Fields[name] }
+
+// fieldOf names the form field an error is about, unless it names some already.
+func fieldOf(err error, field string) error {
+	e, ok := errs.As(err)
+	if !ok || e.Details != nil {
+		return err
+	}
+	return e.WithDetails([]errs.FieldError{{Field: field, Message: e.Message}})
+}
