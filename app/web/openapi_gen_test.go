@@ -361,7 +361,7 @@ func (d doc) operations() []op {
 		{method: "GET", path: "/api/v1/policies/{version}/diff", tag: "policies", summary: "What a policy version changes, rule by rule", who: "users",
 			desc:   "Compares the version with `against` (the active version when omitted): each rule (by code), market and scheme's tiers added, removed or changed, field by field.",
 			params: []param{version, query("against", "string", "the version to compare with; the active one when omitted")},
-			resps: []resp{ok(200, "The differences.", obj("from", schema{"type": "string"}, "to", schema{"type": "string"}, "changes", d.list(policy.Change{})))}},
+			resps:  []resp{ok(200, "The differences.", obj("from", schema{"type": "string"}, "to", schema{"type": "string"}, "changes", d.list(policy.Change{})))}},
 		{method: "POST", path: "/api/v1/policies/{version}/activate", tag: "policies", summary: "Activate a policy version", who: "admin",
 			desc: "Verdicts are recomputed.", params: []param{version},
 			resps: []resp{ok(200, "The active version.", obj("policy", policyVersion, "recomputed", describe(stats, recomputed))), partial(d, "policy", policyVersion)}},
