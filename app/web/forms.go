@@ -10,10 +10,13 @@ import (
 // the banner (role=alert) and next to each field it names, with what the
 // person typed kept by the caller. It answers the status to show it with,
 // and false for errors a form cannot fix (forbidden, not found, the
-// database): those go to the error page.
+// database): those go to the error page. Not found is a form's error
+// when it names a field (a GTIN nobody sells), not when the page's own
+// record is gone.
 func formFailed(c *gin.Context, v view, err error) (int, bool) {
 	e, ok := errs.As(err)
-	if !ok || (e.Kind != errs.Invalid && e.Kind != errs.Conflict && e.Kind != errs.TooLarge) {
+	_, named := errsFields(e)
+	if !ok || !(e.Kind == errs.Invalid || e.Kind == errs.Conflict || e.Kind == errs.TooLarge || (e.Kind == errs.NotFound && named)) {
 		return 0, false
 	}
 	e = userError(c, err)
@@ -40,4 +43,12 @@ func fieldOf(err error, field string) error {
 		return err
 	}
 	return e.WithDetails([]errs.FieldError{{Field: field, Message: e.Message}})
+}
+
+func errsFields(e *errs.Error) ([]errs.FieldError, bool) {
+	if e == nil {
+		return nil, false
+	}
+	f, ok := e.Details.([]errs.FieldError)
+	return f, ok && len(f) > 0
 }

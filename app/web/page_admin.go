@@ -89,6 +89,11 @@ func (s *Server) adminCreateUser(c *gin.Context) error {
 	supplierID, _ := strconv.ParseInt(c.PostForm("supplier_id"), 10, 64)
 	_, err := s.auth.CreateUser(c.Request.Context(), auth.NewUser{Email: c.PostForm("email"), Name: c.PostForm("name"),
 		Role: access.Role(c.PostForm("role")), SupplierID: supplierID, Organisation: c.PostForm("organisation"), Password: c.PostForm("password")})
+	if e, ok := errs.As(err); ok && e.Code == "UNKNOWN_SUPPLIER" {
+		err = fieldOf(err, "supplier")
+	} else if ok && e.Code == "WEAK_PASSWORD" {
+		err = fieldOf(err, "password")
+	}
 	if err != nil {
 		v := &adminUsersView{User: userForm{Email: c.PostForm("email"), Name: c.PostForm("name"), Role: c.PostForm("role"),
 			SupplierID: c.PostForm("supplier_id"), Organisation: c.PostForm("organisation")}}
@@ -132,7 +137,7 @@ func (s *Server) createTokenFromForm(c *gin.Context, userID int64) (string, erro
 		}
 	}
 	secret, _, err := s.auth.CreateToken(c.Request.Context(), userID, c.PostForm("name"), ttl)
-	return secret, fieldOf(err, "name")
+	return secret, fieldOf(err, "token_name")
 }
 
 func (s *Server) adminSuppliersPage(c *gin.Context) error {

@@ -62,6 +62,11 @@ func (*ordersView) template() string { return "orders.html" }
 
 func (s *Server) createOrderPage(c *gin.Context) error {
 	o, err := s.procurement.CreateOrder(c.Request.Context(), procurement.NewOrder{Reference: c.PostForm("reference"), Market: c.PostForm("market")})
+	if e, ok := errs.As(err); ok && e.Code == "UNKNOWN_MARKET" {
+		err = fieldOf(err, "market")
+	} else if ok {
+		err = fieldOf(err, "reference")
+	}
 	if err != nil {
 		v := &ordersView{Reference: c.PostForm("reference"), Market: c.PostForm("market")}
 		if status, ok := formFailed(c, v, err); ok {
