@@ -67,6 +67,18 @@ func (w Waiver) Covers(productID int64, market string, codes []string, day civil
 	return true
 }
 
+// Names reports whether the waiver names every one of codes: a request
+// that does not would leave the line blocked even once approved.
+func (w Waiver) Names(codes []string) bool {
+	named := strings.Fields(w.Codes)
+	for _, c := range codes {
+		if !slices.Contains(named, c) {
+			return false
+		}
+	}
+	return true
+}
+
 // NewWaiver is a buyer's request. The product is named by id, or like an
 // order line's by GTIN (with SupplierID when several suppliers offer it).
 type NewWaiver struct {
@@ -218,9 +230,9 @@ func (s *Service) Waiver(ctx context.Context, id int64) (Waiver, error) {
 }
 
 // PendingWaivers are the organisation's requested, undecided waivers for
-// the products on an order, in its market, by product: the order's lines
-// show them, so nobody requests the same waiver twice.
-func (s *Service) PendingWaivers(ctx context.Context, o Order) (map[int64]Waiver, error) {
+// the products on an order, in its market, by product, oldest first: the
+// order's lines show them, so nobody requests the same waiver twice.
+func (s *Service) PendingWaivers(ctx context.Context, o Order) (map[int64][]Waiver, error) {
 	p, err := access.Require(ctx, readers...)
 	if err != nil {
 		return nil, err
@@ -229,7 +241,7 @@ func (s *Service) PendingWaivers(ctx context.Context, o Order) (map[int64]Waiver
 	for _, l := range o.Lines {
 		ids = append(ids, l.ProductID)
 	}
-	out := map[int64]Waiver{}
+	out := map[int64][]Waiver{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -243,7 +255,7 @@ func (s *Service) PendingWaivers(ctx context.Context, o Order) (map[int64]Waiver
 		return nil, err
 	}
 	for _, w := range list {
-		out[w.ProductID] = w // the latest request wins
+		out[w.ProductID] = append(out[w.ProductID], w)
 	}
 	return out, nil
 }

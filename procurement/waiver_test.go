@@ -11,6 +11,23 @@ import (
 	"github.com/cascade-gate/cascade/procurement"
 )
 
+func TestAWaiverNamesCodesOnlyWhenItListsEveryOne(t *testing.T) {
+	w := procurement.Waiver{Codes: "LABEL_REQUIRED SUPPORT_TOO_SHORT"}
+	for _, c := range []struct {
+		codes []string
+		want  bool
+	}{
+		{[]string{"LABEL_REQUIRED"}, true},
+		{[]string{"SUPPORT_TOO_SHORT", "LABEL_REQUIRED"}, true},
+		{[]string{"LABEL_REQUIRED", "PASSWORD_MODEL_UNKNOWN"}, false},
+		{nil, true},
+	} {
+		if got := w.Names(c.codes); got != c.want {
+			t.Errorf("Names(%v) = %v, want %v", c.codes, got, c.want)
+		}
+	}
+}
+
 func TestAnApproverMayShortenAWaiversExpiryButNeverExtendIt(t *testing.T) {
 	today, requested := date("2027-01-10"), date("2027-06-30")
 	cases := []struct {
@@ -52,7 +69,7 @@ func TestWaiverDecisionsNeedAReasonToRefuseAndNameThePeople(t *testing.T) {
 		}
 		wv := request()
 		pending, err := w.svc.PendingWaivers(w.buyer, o)
-		if err != nil || pending[o.Lines[0].ProductID].ID != wv.ID {
+		if err != nil || len(pending[o.Lines[0].ProductID]) != 1 || pending[o.Lines[0].ProductID][0].ID != wv.ID {
 			t.Fatalf("the line's pending waiver: %v %+v", err, pending)
 		}
 		field := func(err error) string {

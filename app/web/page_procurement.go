@@ -94,8 +94,8 @@ func (s *Server) orderPage(c *gin.Context) error {
 type orderView struct {
 	pageData
 	O        procurement.Order
-	Checks   map[int]procurement.LineCheck // by line number; empty once the order is closed
-	Pending  map[int64]procurement.Waiver  // requested waivers, by product
+	Checks   map[int]procurement.LineCheck  // by line number; empty once the order is closed
+	Pending  map[int64][]procurement.Waiver // requested waivers, by product
 	Totals   []procurement.Total
 	Unpriced int
 	Line     lineForm
@@ -107,10 +107,14 @@ func (*orderView) template() string { return "order.html" }
 // LineTotal is a line's quantity times its price, "" without a price.
 func (*orderView) LineTotal(l procurement.Line) string { return procurement.LineTotal(l) }
 
-// PendingFor is the requested waiver for a line's product, if any.
-func (v *orderView) PendingFor(l procurement.Line) *procurement.Waiver {
-	if w, ok := v.Pending[l.ProductID]; ok {
-		return &w
+// PendingFor is a requested waiver for a line's product that names every
+// code blocking it, if any: the line shows it instead of the link to ask
+// for another.
+func (v *orderView) PendingFor(l procurement.Line, codes []string) *procurement.Waiver {
+	for _, w := range v.Pending[l.ProductID] {
+		if w.Names(codes) {
+			return &w
+		}
 	}
 	return nil
 }
