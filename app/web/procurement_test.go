@@ -36,6 +36,9 @@ func TestOrderThroughWaiverToEvidencePack(t *testing.T) {
 			t.Fatalf("submit: %d %s", rec.Code, rec.Body.String())
 		}
 		codes := blockingCodes(t, rec)
+		if got := w.request("buyer", "GET", fmt.Sprintf("/api/v1/purchase-orders/%d", id), nil).Body.String(); !strings.Contains(got, `"totals":[{"currency":"GBP","amount":"62.50","lines":1}]`) {
+			t.Fatalf("the order has no total: %s", got)
+		}
 		if len(codes) == 0 {
 			t.Fatalf("no blocking codes: %s", rec.Body.String())
 		}
