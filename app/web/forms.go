@@ -21,7 +21,7 @@ func formFailed(c *gin.Context, v view, err error) (int, bool) {
 	}
 	e = userError(c, err)
 	d := v.base()
-	d.Error = e.Message
+	d.Error, d.ErrorCode = e.Message, e.Code
 	if fields, ok := e.Details.([]errs.FieldError); ok {
 		d.Fields = make(map[string]string, len(fields))
 		for _, f := range fields {

@@ -51,14 +51,15 @@ func homeFor(r access.Role) string {
 // the signed-in user and their navigation, the CSRF token for forms, and a
 // banner. Each page's view embeds it.
 type pageData struct {
-	Title   string
-	Me      *viewer // nil before sign-in
-	Nav     []navItem
-	CSRF    string
-	Flash   string            // a success, shown with role=status
-	Error   string            // a failure, shown with role=alert
-	Fields  map[string]string // form field -> what is wrong with it, shown next to it
-	Refresh int               // seconds until the page reloads itself; 0 for never
+	Title     string
+	Me        *viewer // nil before sign-in
+	Nav       []navItem
+	CSRF      string
+	Flash     string            // a success, shown with role=status
+	Error     string            // a failure, shown with role=alert
+	Fields    map[string]string // form field -> what is wrong with it, shown next to it
+	ErrorCode string            // the code of Error, when a form failed: what support asks for
+	Refresh   int               // seconds until the page reloads itself; 0 for never
 }
 
 func (d *pageData) base() *pageData { return d }
