@@ -13,6 +13,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/audit"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/tabular"
+	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
@@ -27,6 +28,10 @@ type Evidence struct {
 	Waivers []Waiver        `json:"waivers"`
 	Audit   []audit.Entry   `json:"audit"`
 	Policy  []PolicyVersion `json:"policies"`
+	// The order's value: a total per currency (never added across
+	// currencies) and how many lines have no price.
+	Totals   []Total `json:"totals"`
+	Unpriced int     `json:"unpriced_lines"`
 }
 
 // LineEvidence is one line as the gate decided it.
@@ -102,6 +107,23 @@ func (s *Service) EvidencePack(ctx context.Context, orderID int64) (Evidence, er
 	for _, id := range waiverIDs {
 		ev.Waivers = append(ev.Waivers, waivers[id])
 	}
+	// People are named now (the ids beside the names are the evidence);
+	// products as approved, never as they are now.
+	if ev.Waivers, err = s.named(ctx, ev.Waivers); err != nil {
+		return ev, err
+	}
+	approved := map[int64]*catalog.Product{}
+	for _, l := range o.Lines {
+		approved[l.ProductID] = l.Product
+	}
+	for i := range ev.Waivers {
+		w := &ev.Waivers[i]
+		w.Product, w.GTIN = "", ""
+		if p := approved[w.ProductID]; p != nil {
+			w.Product, w.GTIN = productName(p.Brand, p.Model, p.Name), p.GTIN
+		}
+	}
+	ev.Totals, ev.Unpriced = OrderTotals(o.Lines)
 	for _, id := range slices.Sorted(maps.Keys(policies)) {
 		ev.Policy = append(ev.Policy, policies[id])
 	}
@@ -128,7 +150,13 @@ func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
 		{"submitted at", timeText(o.SubmittedAt)}, {"approved at", timeText(o.DecidedAt)}, {"decision note", o.DecisionNote},
 		{"policy", strings.Join(policies, "; ")},
 	}
-	lines := [][]any{{"line", "sku", "gtin", "brand", "model", "quantity", "unit price", "currency", "delivery date", "gate", "reasons", "waiver", "checked at", "supplier"}}
+	for _, t := range ev.Totals {
+		sheets["Order"] = append(sheets["Order"], []any{"total " + t.Currency, t.Amount})
+	}
+	if ev.Unpriced > 0 {
+		sheets["Order"] = append(sheets["Order"], []any{"lines without a price", ev.Unpriced})
+	}
+	lines := [][]any{{"line", "sku", "gtin", "brand", "model", "quantity", "unit price", "currency", "line total", "delivery date", "gate", "reasons", "waiver", "checked at", "supplier"}}
 	labels := [][]any{{"line", "scheme", "label id", "claimed", "status", "tier", "registry stale", "snapshot", "snapshot sha256", "snapshot fetched", "entry brand", "entry model", "entry level", "entry expires"}}
 	for _, le := range ev.Lines {
 		l := le.Line
@@ -147,7 +175,7 @@ func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
 		if l.WaiverID != nil {
 			waiver = strconv.FormatInt(*l.WaiverID, 10)
 		}
-		lines = append(lines, []any{l.LineNo, sku, gtin, brand, model, l.Quantity, l.UnitPrice, l.Currency, l.DeliveryDate.String(), l.GateVerdict, strings.Join(codes, ", "), waiver, timeText(l.CheckedAt), supplier})
+		lines = append(lines, []any{l.LineNo, sku, gtin, brand, model, l.Quantity, l.UnitPrice, l.Currency, LineTotal(l), l.DeliveryDate.String(), l.GateVerdict, strings.Join(codes, ", "), waiver, timeText(l.CheckedAt), supplier})
 		for _, lab := range le.Evidence.Labels {
 			var eb, em, el, ee string
 			if lab.Entry != nil {
@@ -157,13 +185,15 @@ func WriteEvidenceXLSX(ev Evidence, w io.Writer) error {
 		}
 	}
 	sheets["Lines"], sheets["Labels"] = lines, labels
-	waivers := [][]any{{"waiver", "product id", "market", "codes", "justification", "requested by", "requested at", "decided by", "decided at", "note", "expires"}}
+	waivers := [][]any{{"waiver", "product id", "product", "gtin", "market", "codes", "justification", "requested by", "requested by (user id)", "requested at",
+		"decided by", "decided by (user id)", "decided at", "note", "expires"}}
 	for _, wv := range ev.Waivers {
 		var by any
 		if wv.DecidedBy != nil {
 			by = *wv.DecidedBy
 		}
-		waivers = append(waivers, []any{wv.ID, wv.ProductID, wv.Market, wv.Codes, wv.Justification, wv.RequestedBy, wv.RequestedAt.Format("2006-01-02 15:04"), by, timeText(wv.DecidedAt), wv.DecisionNote, wv.ExpiresOn.String()})
+		waivers = append(waivers, []any{wv.ID, wv.ProductID, wv.Product, wv.GTIN, wv.Market, wv.Codes, wv.Justification, wv.RequesterName, wv.RequestedBy,
+			wv.RequestedAt.Format("2006-01-02 15:04"), wv.DeciderName, by, timeText(wv.DecidedAt), wv.DecisionNote, wv.ExpiresOn.String()})
 	}
 	sheets["Waivers"] = waivers
 	trail := [][]any{{"seq", "at", "actor", "action", "entity", "id", "data", "hash"}}

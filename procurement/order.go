@@ -48,6 +48,10 @@ type Order struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	Lines        []Line     `json:"lines" gorm:"foreignKey:OrderID"`
+	// The order's value, with its lines: a total per currency (never added
+	// across currencies) and how many lines have no price.
+	Totals        []Total `json:"totals,omitempty" gorm:"-"`
+	UnpricedLines int     `json:"unpriced_lines,omitempty" gorm:"-"`
 }
 
 // TableName is the orders table.
@@ -190,6 +194,7 @@ func (s *Service) load(ctx context.Context, db *gorm.DB, p access.Principal, id 
 			o.Lines[i].Product = &p
 		}
 	}
+	o.Totals, o.UnpricedLines = OrderTotals(o.Lines)
 	return o, nil
 }
 

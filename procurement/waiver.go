@@ -41,6 +41,12 @@ type Waiver struct {
 	DecidedAt     *time.Time `json:"decided_at,omitempty"`
 	DecisionNote  string     `json:"decision_note,omitempty"`
 	ExpiresOn     civil.Date `json:"expires_on"`
+	// Who and what, by name: people read waivers (and auditors the
+	// evidence pack), and "product 14, user 4" tells them nothing.
+	Product       string `json:"product,omitempty" gorm:"-"` // brand, model and name
+	GTIN          string `json:"gtin,omitempty" gorm:"-"`
+	RequesterName string `json:"requested_by_name,omitempty" gorm:"-"`
+	DeciderName   string `json:"decided_by_name,omitempty" gorm:"-"`
 }
 
 // TableName is the waivers table.
@@ -55,6 +61,18 @@ func (w Waiver) Covers(productID int64, market string, codes []string, day civil
 	covered := strings.Fields(w.Codes)
 	for _, c := range codes {
 		if !slices.Contains(covered, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// Names reports whether the waiver names every one of codes: a request
+// that does not would leave the line blocked even once approved.
+func (w Waiver) Names(codes []string) bool {
+	named := strings.Fields(w.Codes)
+	for _, c := range codes {
+		if !slices.Contains(named, c) {
 			return false
 		}
 	}
@@ -92,18 +110,18 @@ func (s *Service) RequestWaiver(ctx context.Context, n NewWaiver) (Waiver, error
 	today := s.today()
 	switch {
 	case !catalog.IsMarket(n.Market):
-		return Waiver{}, errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code", n.Market)
+		return Waiver{}, fieldError(errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code", n.Market), "market")
 	case len(codes) == 0:
-		return Waiver{}, errs.Invalidf("MISSING_CODES", "name the blocking codes the waiver is for: it covers those and nothing else")
+		return Waiver{}, fieldError(errs.Invalidf("MISSING_CODES", "name the blocking codes the waiver is for: it covers those and nothing else"), "codes")
 	case len(strings.TrimSpace(n.Justification)) < 20:
-		return Waiver{}, errs.Invalidf("MISSING_JUSTIFICATION", "justify the waiver (at least 20 characters): why this product, why no compliant alternative")
+		return Waiver{}, fieldError(errs.Invalidf("MISSING_JUSTIFICATION", "justify the waiver (at least 20 characters): why this product, why no compliant alternative"), "justification")
 	case n.ExpiresOn.IsZero() || n.ExpiresOn.Before(today) || n.ExpiresOn.After(today.AddDays(MaxWaiverDays)):
-		return Waiver{}, errs.Invalidf("INVALID_EXPIRY", "a waiver expires between today and %d days from now", MaxWaiverDays)
+		return Waiver{}, fieldError(errs.Invalidf("INVALID_EXPIRY", "a waiver expires between today (%s) and %d days from now (%s)", today, MaxWaiverDays, today.AddDays(MaxWaiverDays)), "expires_on")
 	}
 	if n.ProductID == 0 {
 		// Resolved as the buyer, as an order line's GTIN is.
 		if n.ProductID, err = s.resolve(ctx, NewLine{GTIN: n.GTIN, SupplierID: n.SupplierID}); err != nil {
-			return Waiver{}, err
+			return Waiver{}, fieldError(err, "gtin")
 		}
 	}
 	if _, err := s.products.Product(ctx, n.ProductID); err != nil {
@@ -121,13 +139,23 @@ func (s *Service) RequestWaiver(ctx context.Context, n NewWaiver) (Waiver, error
 	return w, err
 }
 
+// MaxNoteLength bounds a decision's note or reason.
+const MaxNoteLength = 1000
+
 // DecideWaiver approves or refuses a requested waiver. Only an approver of
 // the same organisation who did not request it may; approving may shorten
-// the expiry.
+// the expiry; refusing needs a reason, which the buyer reads.
 func (s *Service) DecideWaiver(ctx context.Context, id int64, approve bool, note string, expiresOn civil.Date) (Waiver, error) {
 	p, err := access.Require(ctx, access.Approver)
 	if err != nil {
 		return Waiver{}, err
+	}
+	note = strings.TrimSpace(note)
+	switch {
+	case len(note) > MaxNoteLength:
+		return Waiver{}, fieldError(errs.Invalidf("NOTE_TOO_LONG", "the note is %d characters; at most %d", len(note), MaxNoteLength), "note")
+	case !approve && note == "":
+		return Waiver{}, fieldError(errs.Invalidf("MISSING_REASON", "say why the waiver is refused: the buyer reads it"), "note")
 	}
 	var w Waiver
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -139,11 +167,11 @@ func (s *Service) DecideWaiver(ctx context.Context, id int64, approve bool, note
 			return errs.E(errs.Forbidden, "OWN_WAIVER", "nobody decides their own waiver request: another approver must")
 		case w.Status != WaiverRequested:
 			return errs.E(errs.Conflict, "WAIVER_DECIDED", "the waiver was already %s", w.Status)
-		case approve && !expiresOn.IsZero() && (expiresOn.After(w.ExpiresOn) || expiresOn.Before(s.today())):
-			return errs.Invalidf("INVALID_EXPIRY", "an approver may shorten the requested expiry (%s), not extend it", w.ExpiresOn)
+		case approve && !ShortensExpiry(w.ExpiresOn, expiresOn, s.today()):
+			return fieldError(errs.Invalidf("INVALID_EXPIRY", "an approver may shorten the requested expiry (%s) to a day from today (%s), not extend it", w.ExpiresOn, s.today()), "expires_on")
 		}
 		now := time.Now().UTC()
-		w.Status, w.DecidedBy, w.DecidedAt, w.DecisionNote = WaiverRefused, &p.UserID, &now, strings.TrimSpace(note)
+		w.Status, w.DecidedBy, w.DecidedAt, w.DecisionNote = WaiverRefused, &p.UserID, &now, note
 		if approve {
 			w.Status = WaiverApproved
 			if !expiresOn.IsZero() {
@@ -160,7 +188,18 @@ func (s *Service) DecideWaiver(ctx context.Context, id int64, approve bool, note
 		}
 		return audit.Record(ctx, tx, "waiver."+w.Status, "waiver", w.ID, map[string]any{"note": w.DecisionNote, "expires_on": w.ExpiresOn})
 	})
-	return w, err
+	if err != nil {
+		return w, err
+	}
+	list, err := s.named(ctx, []Waiver{w})
+	return list[0], err
+}
+
+// ShortensExpiry reports whether an approver may set a waiver requested
+// until requested to expire on proposed instead: no day at all keeps the
+// requested one; otherwise a day from today up to the requested one, never later.
+func ShortensExpiry(requested, proposed, today civil.Date) bool {
+	return proposed.IsZero() || (!proposed.After(requested) && !proposed.Before(today))
 }
 
 // Waivers lists the organisation's waivers, newest first.
@@ -170,8 +209,10 @@ func (s *Service) Waivers(ctx context.Context) ([]Waiver, error) {
 		return nil, err
 	}
 	var out []Waiver
-	err = s.db.WithContext(ctx).Scopes(orgScope(p)).Order("id DESC").Limit(500).Find(&out).Error
-	return out, err
+	if err := s.db.WithContext(ctx).Scopes(orgScope(p)).Order("id DESC").Limit(500).Find(&out).Error; err != nil {
+		return nil, err
+	}
+	return s.named(ctx, out)
 }
 
 // Waiver returns one of the organisation's waivers.
@@ -181,6 +222,116 @@ func (s *Service) Waiver(ctx context.Context, id int64) (Waiver, error) {
 		return Waiver{}, err
 	}
 	var w Waiver
-	err = s.db.WithContext(ctx).Scopes(orgScope(p)).First(&w, id).Error
-	return w, database.Translate(err, "waiver")
+	if err := s.db.WithContext(ctx).Scopes(orgScope(p)).First(&w, id).Error; err != nil {
+		return w, database.Translate(err, "waiver")
+	}
+	list, err := s.named(ctx, []Waiver{w})
+	return list[0], err
+}
+
+// PendingWaivers are the organisation's requested, undecided waivers for
+// the products on an order, in its market, by product, oldest first: the
+// order's lines show them, so nobody requests the same waiver twice.
+func (s *Service) PendingWaivers(ctx context.Context, o Order) (map[int64][]Waiver, error) {
+	p, err := access.Require(ctx, readers...)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(o.Lines))
+	for _, l := range o.Lines {
+		ids = append(ids, l.ProductID)
+	}
+	out := map[int64][]Waiver{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []Waiver
+	err = s.db.WithContext(ctx).Scopes(orgScope(p)).Where("organisation = ? AND market = ? AND status = ? AND product_id IN ?", o.Organisation, o.Market, WaiverRequested, ids).
+		Order("id").Find(&list).Error
+	if err != nil {
+		return nil, err
+	}
+	if list, err = s.named(ctx, list); err != nil {
+		return nil, err
+	}
+	for _, w := range list {
+		out[w.ProductID] = append(out[w.ProductID], w)
+	}
+	return out, nil
+}
+
+// named fills in the waivers' product and people by name. Products and
+// users are read as the system: a buyer may see every product, and the
+// names of the people of their own organisation.
+func (s *Service) named(ctx context.Context, list []Waiver) ([]Waiver, error) {
+	if len(list) == 0 {
+		return list, nil
+	}
+	var products, people []int64
+	for _, w := range list {
+		products = append(products, w.ProductID)
+		people = append(people, w.RequestedBy)
+		if w.DecidedBy != nil {
+			people = append(people, *w.DecidedBy)
+		}
+	}
+	byID, err := s.products.ProductsByID(access.With(ctx, access.System("procurement")), products)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.userNames(ctx, people)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		w := &list[i]
+		if p, ok := byID[w.ProductID]; ok {
+			w.Product, w.GTIN = productName(p.Brand, p.Model, p.Name), p.GTIN
+		}
+		w.RequesterName = names[w.RequestedBy]
+		if w.DecidedBy != nil {
+			w.DeciderName = names[*w.DecidedBy]
+		}
+	}
+	return list, nil
+}
+
+// productName is how a person names a product: brand and model, then what it is.
+func productName(brand, model, name string) string {
+	out := strings.TrimSpace(brand + " " + model)
+	if name = strings.TrimSpace(name); name != "" {
+		if out != "" {
+			out += ", "
+		}
+		out += name
+	}
+	return out
+}
+
+// userNames names people by id: their name and e-mail, or the e-mail alone.
+func (s *Service) userNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	var rows []struct {
+		ID          int64
+		Email, Name string
+	}
+	if err := s.db.WithContext(ctx).Table("users").Select("id, email, name").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Email
+		if n := strings.TrimSpace(r.Name); n != "" {
+			out[r.ID] = n + " <" + r.Email + ">"
+		}
+	}
+	return out, nil
+}
+
+// fieldError names the form field an error is about, unless it names some already.
+func fieldError(err error, field string) error {
+	e, ok := errs.As(err)
+	if !ok || e.Details != nil {
+		return err
+	}
+	return e.WithDetails([]errs.FieldError{{Field: field, Message: e.Message}})
 }

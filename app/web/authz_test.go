@@ -243,8 +243,10 @@ func routeMatrix() []routeCase {
 				return fileField("document", "policy.json", policyVersion("page-by-"+role))
 			},
 			want: adminPage303},
+		{method: "GET", route: "/admin/policies/review", path: func(w *world) string { return "/admin/policies/review?version=" + w.policyVersion }, page: true, want: adminPage},
+		// Activation needs its confirmation, the version typed back (the review page's checkbox).
 		{method: "POST", route: "/admin/policies/:version/activate", path: func(w *world) string { return "/admin/policies/" + w.policyVersion + "/activate" }, page: true,
-			body: form(), want: adminPage303},
+			body: func(w *world, _ string) any { return url.Values{"confirm": {w.policyVersion}} }, want: adminPage303},
 		{method: "GET", route: "/admin/audit", path: fixed("/admin/audit"), page: true, want: adminPage},
 		// Last: it ends the session it is sent with (each role's own session for this row).
 		{method: "POST", route: "/logout", path: fixed("/logout"), page: true, body: form(), want: toLogin},
@@ -328,6 +330,8 @@ func routeMatrix() []routeCase {
 			body: func(w *world, role string) any { return policyVersion("test-by-" + role) },
 			want: expect{unauth, created, forbid, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/policies/:version", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion }, want: users},
+		{method: "GET", route: "/api/v1/policies/:version/document", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion + "/document" }, want: users},
+		{method: "GET", route: "/api/v1/policies/:version/diff", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion + "/diff" }, want: users},
 		{method: "POST", route: "/api/v1/policies/:version/activate", path: func(w *world) string { return "/api/v1/policies/" + w.policyVersion + "/activate" },
 			want: expect{unauth, ok, forbid, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/impact", path: func(w *world) string { return "/api/v1/impact?as_of=2027-01-04&policy=" + w.policyVersion },

@@ -132,6 +132,41 @@ func (s *Server) getPolicy(c *gin.Context) error {
 	return nil
 }
 
+// policyDocument is a version's document as it was uploaded: a file to
+// edit and upload again as a new version.
+func (s *Server) policyDocument(c *gin.Context) error {
+	v, _, err := s.verdicts.Policies().Get(c.Request.Context(), c.Param("version"))
+	if err != nil {
+		return err
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="policy-%s.json"`, safeFileName(v.Version)))
+	c.Data(http.StatusOK, "application/json", []byte(v.Document))
+	return nil
+}
+
+// policyDiff compares a version with another (the active one unless
+// against names one), rule by rule.
+func (s *Server) policyDiff(c *gin.Context) error {
+	ctx := c.Request.Context()
+	against := c.Query("against")
+	if against == "" {
+		active, _, err := s.verdicts.Policies().Active(ctx)
+		if err != nil {
+			return err
+		}
+		against = active.Version
+	}
+	changes, err := s.verdicts.Policies().Diff(ctx, against, c.Param("version"))
+	if err != nil {
+		return err
+	}
+	if changes == nil {
+		changes = []policy.Change{}
+	}
+	c.JSON(http.StatusOK, gin.H{"from": against, "to": c.Param("version"), "changes": changes})
+	return nil
+}
+
 // uploadPolicy stores a new policy version (the JSON document is the body); it is not active yet.
 func (s *Server) uploadPolicy(c *gin.Context) error {
 	raw, err := io.ReadAll(c.Request.Body)

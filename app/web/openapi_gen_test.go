@@ -407,6 +407,13 @@ func (d doc) operations() []op {
 			codes: map[int][]string{400: {"INVALID_POLICY"}, 409: {"ALREADY_EXISTS"}}},
 		{method: "GET", path: "/api/v1/policies/{version}", tag: "policies", summary: "A policy version and its document", who: "users",
 			params: []param{version}, resps: []resp{ok(200, "The version.", obj("policy", policyVersion, "document", nullable(d.t(policy.Document{}))))}},
+		{method: "GET", path: "/api/v1/policies/{version}/document", tag: "policies", summary: "A policy version's document, as a file", who: "users",
+			desc:   "The document exactly as it was uploaded, as an attachment: edit it, give it a new `version` and upload it with `POST /api/v1/policies`.",
+			params: []param{version}, resps: []resp{{status: 200, desc: "The document.", content: map[string]schema{jsonType: d.t(policy.Document{})}}}},
+		{method: "GET", path: "/api/v1/policies/{version}/diff", tag: "policies", summary: "What a policy version changes, rule by rule", who: "users",
+			desc:   "Compares the version with `against` (the active version when omitted): each rule (by code), market and scheme's tiers added, removed or changed, field by field.",
+			params: []param{version, query("against", "string", "the version to compare with; the active one when omitted")},
+			resps:  []resp{ok(200, "The differences.", obj("from", schema{"type": "string"}, "to", schema{"type": "string"}, "changes", d.list(policy.Change{})))}},
 		{method: "POST", path: "/api/v1/policies/{version}/activate", tag: "policies", summary: "Activate a policy version", who: "admin",
 			desc: "Verdicts are recomputed.", params: []param{version},
 			resps: []resp{ok(200, "The active version.", obj("policy", policyVersion, "recomputed", describe(stats, recomputed))), partial(d, "policy", policyVersion)}},
@@ -459,8 +466,8 @@ func (d doc) operations() []op {
 			codes: map[int][]string{400: {"NOTE_TOO_LONG"}, 409: {"DISPUTE_CLOSED", "DISPUTE_SUPERSEDED"}}},
 
 		{method: "GET", path: "/api/v1/procurement/catalogue", tag: "procurement", summary: "Products buyable in a market", who: "buyers, approvers, admin",
-			params: paged(required(market), queryEnum("all", "true: add the others, with why they are not eligible", "true", "false"), query("q", "string", "text in the SKU, GTIN or supplier")),
-			resps:  []resp{ok(200, "A page of products with their procurement verdicts.", d.page(verdicts.Row{}, false))},
+			params: paged(required(market), queryEnum("all", "true: add the others, with why they are not eligible", "true", "false"), query("q", "string", "text in the name, brand, model, SKU, GTIN or supplier, ignoring case")),
+			resps:  []resp{ok(200, "A page of products with their procurement verdicts, names and prices.", d.page(procurement.CatalogueItem{}, false))},
 			codes:  map[int][]string{400: {"UNKNOWN_MARKET"}}},
 		{method: "POST", path: "/api/v1/procurement/check", tag: "procurement", summary: "The gate for an order raised in another system", who: "buyers, approvers, admin",
 			desc: "Each line's procurement decision (allowed, blocked or waived) as of its delivery date, with reasons, fixes and the caller's organisation's covering waivers. " +
@@ -517,10 +524,11 @@ func (d doc) operations() []op {
 			params: []param{id}, resps: []resp{ok(200, "The waiver.", obj("waiver", waiver))}},
 		{method: "POST", path: "/api/v1/waivers/{id}/approve", tag: "procurement", summary: "Approve a waiver", who: "approvers (never their own)",
 			params: []param{id}, body: decision, resps: []resp{ok(200, "The approved waiver.", obj("waiver", waiver))},
-			codes: map[int][]string{400: {"INVALID_EXPIRY"}, 403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
+			codes: map[int][]string{400: {"INVALID_EXPIRY", "NOTE_TOO_LONG"}, 403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
 		{method: "POST", path: "/api/v1/waivers/{id}/refuse", tag: "procurement", summary: "Refuse a waiver", who: "approvers",
+			desc:   "A refusal needs its reason in `note`: the buyer reads it.",
 			params: []param{id}, body: decision, resps: []resp{ok(200, "The refused waiver.", obj("waiver", waiver))},
-			codes: map[int][]string{403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
+			codes: map[int][]string{400: {"MISSING_REASON", "NOTE_TOO_LONG"}, 403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
 
 		{method: "POST", path: "/api/v1/webhooks", tag: "webhooks", summary: "Subscribe a URL to events", who: "admin; suppliers (their own supplier's events)",
 			desc: "Answers the subscription with its signing `secret`, shown this once. Deliveries are JSON POSTs carrying `Cascade-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`, " +

@@ -19,7 +19,7 @@ var views = []view{
 	&dashboardView{}, &schemesView{}, &factsView{}, &productsView{}, &productView{}, &listingsView{}, &impactView{}, &disputesView{},
 	&ordersView{}, &orderView{}, &catalogueView{}, &waiversView{}, &evidenceView{},
 	&supplierHomeView{}, &supplierImportView{}, &supplierProductsView{},
-	&adminUsersView{}, &adminSuppliersView{}, &adminRegistriesView{}, &adminPoliciesView{}, &adminAuditView{},
+	&adminUsersView{}, &adminSuppliersView{}, &adminRegistriesView{}, &adminPoliciesView{}, &policyReviewView{}, &adminAuditView{},
 	&apiDocsView{},
 }
 

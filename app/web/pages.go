@@ -34,7 +34,7 @@ func navFor(r access.Role) []navItem {
 		return []navItem{{Href: "/orders", Label: "Orders"}, {Href: "/waivers", Label: "Waivers"}}
 	case access.Admin:
 		return []navItem{{Href: "/dashboard", Label: "Dashboard"}, {Href: "/products", Label: "Products"}, {Href: "/disputes", Label: "Disputes"}, {Href: "/admin/users", Label: "Users"},
-			{Href: "/admin/suppliers", Label: "Suppliers"}, {Href: "/admin/registries", Label: "Registries"}, {Href: "/schemes", Label: "Schemes"}, {Href: "/admin/policies", Label: "Policies"}, {Href: "/admin/audit", Label: "Audit"}}
+			{Href: "/admin/suppliers", Label: "Suppliers"}, {Href: "/admin/registries", Label: "Registries"}, {Href: "/schemes", Label: "Schemes"}, {Href: "/admin/policies", Label: "Policies"}, {Href: "/impact", Label: "Impact preview"}, {Href: "/admin/audit", Label: "Audit"}}
 	}
 	return nil
 }
@@ -51,13 +51,15 @@ func homeFor(r access.Role) string {
 // the signed-in user and their navigation, the CSRF token for forms, and a
 // banner. Each page's view embeds it.
 type pageData struct {
-	Title   string
-	Me      *viewer // nil before sign-in
-	Nav     []navItem
-	CSRF    string
-	Flash   string // a success, shown with role=status
-	Error   string // a failure, shown with role=alert
-	Refresh int    // seconds until the page reloads itself; 0 for never
+	Title     string
+	Me        *viewer // nil before sign-in
+	Nav       []navItem
+	CSRF      string
+	Flash     string            // a success, shown with role=status
+	Error     string            // a failure, shown with role=alert
+	Fields    map[string]string // form field -> what is wrong with it, shown next to it
+	ErrorCode string            // the code of Error, when a form failed: what support asks for
+	Refresh   int               // seconds until the page reloads itself; 0 for never
 }
 
 func (d *pageData) base() *pageData { return d }
@@ -76,6 +78,9 @@ type viewer struct{ access.Principal }
 
 // IsBuyer reports whether the user raises purchase orders.
 func (v *viewer) IsBuyer() bool { return v != nil && v.Role == access.Buyer }
+
+// IsAdmin reports whether the user runs Cascade.
+func (v *viewer) IsAdmin() bool { return v != nil && v.Role == access.Admin }
 
 // IsApprover reports whether the user decides purchase orders and waivers.
 func (v *viewer) IsApprover() bool { return v != nil && v.Role == access.Approver }
@@ -126,9 +131,13 @@ func (s *Server) pageSession() gin.HandlerFunc {
 			// A file upload form carries the token in its action URL, so that
 			// checking it does not read the whole upload into memory first.
 			got := c.GetHeader(CSRFHeader)
-			if got == "" && strings.HasPrefix(c.ContentType(), "multipart/") {
+			multipart := strings.HasPrefix(c.ContentType(), "multipart/")
+			if got == "" && multipart {
 				got = c.Query("csrf")
-			} else if got == "" {
+			}
+			if got == "" && (!multipart || smallBody(c.Request)) {
+				// A small upload (a policy document) carries the token as a
+				// form field, never in the address bar; reading it whole is cheap.
 				got = c.PostForm("csrf")
 			}
 			if !auth.CSRFMatches(csrf, got) {
@@ -141,6 +150,10 @@ func (s *Server) pageSession() gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// smallBody reports whether a request says how long its body is, and that
+// it is at most a policy upload's limit.
+func smallBody(r *http.Request) bool { return r.ContentLength > 0 && r.ContentLength <= 2*MaxJSONBody }
 
 func redirectToLogin(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
@@ -269,7 +282,7 @@ func (s *Server) home(c *gin.Context) error {
 			return nil
 		}
 	}
-	return s.page(c, http.StatusOK, "Cascade", &homeView{})
+	return s.page(c, http.StatusOK, "", &homeView{})
 }
 
 // homeView is the landing page: nothing of its own.

@@ -181,7 +181,7 @@ func TestAMistypedWaiverActionIsA404AndChangesNothing(t *testing.T) {
 		if rec := b.post(fmt.Sprintf("/waivers/%d/approve", w.waiverA), url.Values{"csrf": {b.csrf}}); rec.Code != seeOther || status(w.waiverA) != "approved" {
 			t.Fatalf("approve: %d, %s", rec.Code, status(w.waiverA))
 		}
-		if rec := b.post(fmt.Sprintf("/waivers/%d/refuse", w.waiverB), url.Values{"csrf": {b.csrf}}); rec.Code != seeOther || status(w.waiverB) != "refused" {
+		if rec := b.post(fmt.Sprintf("/waivers/%d/refuse", w.waiverB), url.Values{"csrf": {b.csrf}, "note": {"a labelled product fits"}}); rec.Code != seeOther || status(w.waiverB) != "refused" {
 			t.Fatalf("refuse: %d, %s", rec.Code, status(w.waiverB))
 		}
 	})

@@ -13,7 +13,6 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
-	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/procurement"
 	"github.com/cascade-gate/cascade/templates"
 )
@@ -84,9 +83,9 @@ func (s *Server) SetDeliveryHorizon(years int) error { return s.procurement.SetD
 // the others, with why they are not eligible).
 func (s *Server) catalogue(c *gin.Context) error {
 	q := procurement.CatalogueQuery{Market: c.Query("market"), All: c.Query("all") == "true", Query: c.Query("q")}
-	return listed(c, func(r database.PageRequest) (database.Page[verdicts.Row], error) {
+	return listed(c, func(r database.PageRequest) (database.Page[procurement.CatalogueItem], error) {
 		q.After = r.After
-		page := database.NewCollector(r, func(row verdicts.Row) []int64 { return row.Cursor })
+		page := database.NewCollector(r, func(it procurement.CatalogueItem) []int64 { return it.Cursor })
 		return page.Page(s.procurement.Catalogue(c.Request.Context(), q, page.Add))
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,9 @@ func TestOrderThroughWaiverToEvidencePack(t *testing.T) {
 			t.Fatalf("submit: %d %s", rec.Code, rec.Body.String())
 		}
 		codes := blockingCodes(t, rec)
+		if got := w.request("buyer", "GET", fmt.Sprintf("/api/v1/purchase-orders/%d", id), nil).Body.String(); !strings.Contains(got, `"totals":[{"currency":"GBP","amount":"62.50","lines":1}]`) {
+			t.Fatalf("the order has no total: %s", got)
+		}
 		if len(codes) == 0 {
 			t.Fatalf("no blocking codes: %s", rec.Body.String())
 		}
@@ -69,15 +73,26 @@ func TestOrderThroughWaiverToEvidencePack(t *testing.T) {
 		trail, _ := f.GetRows("Audit")
 		waivers, _ := f.GetRows("Waivers")
 		f.Close()
-		if len(lines) != 2 || lines[1][9] != "waived" || lines[1][11] != fmt.Sprint(waiver.Waiver.ID) || lines[1][7] != "GBP" {
+		if len(lines) != 2 || lines[1][10] != "waived" || lines[1][12] != fmt.Sprint(waiver.Waiver.ID) || lines[1][7] != "GBP" || lines[1][8] != "62.50" {
 			t.Fatalf("evidence lines %v", lines)
 		}
 		if len(waivers) != 2 || len(trail) < 5 {
 			t.Fatalf("evidence: %d waivers, %d audit rows", len(waivers)-1, len(trail)-1)
 		}
+		// People and products by name, with their ids beside them.
+		if got := waivers[1]; got[7] != "buyer@test.example" || got[8] != fmt.Sprint(w.users["buyer"].ID) || got[10] != "approver@test.example" || got[3] != "00012345600012" {
+			t.Fatalf("evidence waiver row %v", got)
+		}
+		f, _ = excelize.OpenReader(w.request("approver", "GET", fmt.Sprintf("/api/v1/purchase-orders/%d/evidence.xlsx", id), nil).Body)
+		order, _ := f.GetRows("Order")
+		f.Close()
+		if !slices.ContainsFunc(order, func(r []string) bool { return len(r) == 2 && r[0] == "total GBP" && r[1] == "62.50" }) {
+			t.Fatalf("evidence order sheet has no total: %v", order)
+		}
 		rec = w.request("buyer", "GET", fmt.Sprintf("/api/v1/purchase-orders/%d/evidence", id), nil)
 		html := rec.Body.String()
-		if rec.Code != 200 || !strings.Contains(html, "PO &lt;2026&gt;/17") || strings.Contains(html, "PO <2026>") || !strings.Contains(html, "waived") {
+		if rec.Code != 200 || !strings.Contains(html, "PO &lt;2026&gt;/17") || strings.Contains(html, "PO <2026>") || !strings.Contains(html, "waived") ||
+			!strings.Contains(html, "62.50 GBP") || !strings.Contains(html, "buyer@test.example") || strings.Contains(html, "user ") {
 			t.Fatalf("evidence html: %d %s", rec.Code, html)
 		}
 	})

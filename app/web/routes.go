@@ -71,6 +71,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.POST("/admin/sources", s.ph(s.adminAddSource))
 	form.POST("/admin/sources/:id/refresh", s.ph(s.adminRefreshSource))
 	form.GET("/admin/policies", s.ph(s.adminPoliciesPage))
+	form.GET("/admin/policies/review", s.ph(s.adminReviewPolicy))
 	form.POST("/admin/policies/:version/activate", s.ph(s.adminActivatePolicy))
 	form.GET("/admin/audit", s.ph(s.adminAuditPage))
 
@@ -125,6 +126,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/policies", h(s.listPolicies))
 	my.POST("/policies", h(s.uploadPolicy))
 	my.GET("/policies/:version", h(s.getPolicy))
+	my.GET("/policies/:version/document", h(s.policyDocument))
+	my.GET("/policies/:version/diff", h(s.policyDiff))
 	my.POST("/policies/:version/activate", h(s.activatePolicy))
 	my.GET("/impact", h(s.impact))
 

@@ -99,7 +99,7 @@ func TestPolicyActivatedWithoutRecomputeIsAPartialSuccessOnAPIAndPage(t *testing
 			t.Fatalf("API activation: %d %s", rec.Code, rec.Body.String())
 		}
 		b := w.browse("admin")
-		rec = b.post("/admin/policies/page-broken/activate", url.Values{"csrf": {b.csrf}})
+		rec = b.post("/admin/policies/page-broken/activate", url.Values{"csrf": {b.csrf}, "confirm": {"page-broken"}})
 		if rec.Code != 303 || rec.Header().Get("Location") != "/admin/policies?notice=verdicts-not-recomputed" {
 			t.Fatalf("page activation: %d %q", rec.Code, rec.Header().Get("Location"))
 		}
