@@ -38,6 +38,8 @@ const MaxRegistryBody = 200 << 20
 
 // Server serves Cascade over HTTP. It keeps no state of its own between
 // requests: everything lives in the database, so replicas are interchangeable.
+// (The one exception, the token cache of auth.Service, is bounded in age and
+// dropped on every replica by a revocation: docs/SECURITY.md.)
 type Server struct {
 	db          *gorm.DB
 	auth        *auth.Service
