@@ -64,7 +64,7 @@ func Connect(dsn string) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		TranslateError: true,
 		Logger:         newQuietLogger(logger.Warn, time.Second),
-		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	var dialector gorm.Dialector
 	if IsPostgres(dsn) {
