@@ -98,35 +98,57 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, tt
 	return secret, t, nil
 }
 
-// TokenPrincipal resolves a bearer token to its user.
+// TokenPrincipal resolves a bearer token to its user. A token seen in the
+// last TokenCacheTTL is answered from the cache, unless the credential
+// generation moved since (tokencache.go); expiry is checked every time.
 func (s *Service) TokenPrincipal(ctx context.Context, secret string) (access.Principal, error) {
 	if !strings.HasPrefix(secret, TokenPrefix) {
 		return access.Principal{}, ErrTokenInvalid
 	}
-	var t Token
-	err := s.db.WithContext(ctx).Where("token_hash = ?", hashSecret(secret)).First(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return access.Principal{}, ErrTokenInvalid
-	}
+	hash := hashSecret(secret)
+	epoch := s.tokens.begin()
+	generation, err := s.currentGeneration(ctx)
 	if err != nil {
 		return access.Principal{}, err
 	}
 	now := s.now()
-	switch {
-	case t.RevokedAt != nil:
-		return access.Principal{}, ErrTokenRevoked
-	case t.ExpiresAt != nil && !t.ExpiresAt.After(now):
+	e, ok := s.tokens.cached(hash, generation, now)
+	if !ok {
+		if e, err = s.lookUpToken(ctx, hash); err != nil {
+			return access.Principal{}, err
+		}
+		e.cachedAt, e.generation, e.epoch = now, generation, epoch
+	}
+	if e.expiresAt != nil && !e.expiresAt.After(now) {
 		return access.Principal{}, ErrTokenExpired
+	}
+	// Recording last use at most once a minute keeps reads from becoming writes.
+	if e.lastUsedAt == nil || now.Sub(*e.lastUsedAt) > time.Minute {
+		s.prepared.WithContext(ctx).Exec("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", now, e.tokenID)
+		e.lastUsedAt = &now
+	}
+	s.tokens.put(hash, e)
+	return e.principal, nil
+}
+
+// lookUpToken reads the token with that hash and its user from the database.
+func (s *Service) lookUpToken(ctx context.Context, hash string) (cachedToken, error) {
+	var t Token
+	err := s.prepared.WithContext(ctx).Where("token_hash = ?", hash).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return cachedToken{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return cachedToken{}, err
+	}
+	if t.RevokedAt != nil {
+		return cachedToken{}, ErrTokenRevoked
 	}
 	u, err := s.activeUser(ctx, t.UserID)
 	if err != nil {
-		return access.Principal{}, err
+		return cachedToken{}, err
 	}
-	// Recording last use at most once a minute keeps reads from becoming writes.
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
-		s.db.WithContext(ctx).Model(&Token{}).Where("id = ?", t.ID).Update("last_used_at", now)
-	}
-	return u.Principal(), nil
+	return cachedToken{tokenID: t.ID, principal: u.Principal(), expiresAt: t.ExpiresAt, lastUsedAt: t.LastUsedAt}, nil
 }
 
 // ListTokens returns the caller's tokens, or userID's when the caller is an admin.
@@ -152,7 +174,7 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var t Token
 		q := tx.Where("id = ?", id)
 		if !p.Is(access.Admin) {
@@ -167,6 +189,11 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 		if err := tx.Model(&t).Update("revoked_at", s.now()).Error; err != nil {
 			return err
 		}
+		if err := bumpCredentials(tx); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "token.revoke", "api_token", id, map[string]any{"user_id": t.UserID})
 	})
+	s.tokens.forget() // after the commit, so that no look-up of this replica sees the token as it was
+	return err
 }

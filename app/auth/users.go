@@ -63,8 +63,12 @@ type NewUser struct {
 
 // Service manages users, sessions and tokens.
 type Service struct {
-	db  *gorm.DB
-	now func() time.Time
+	db *gorm.DB
+	// prepared runs the per-request look-ups (tokens, their users, the
+	// credential generation) as statements prepared once, not per call.
+	prepared *gorm.DB
+	tokens   *tokenCache
+	now      func() time.Time
 	// checkPassword is bcrypt's comparison; a field so that a test can count
 	// the comparisons a sign-in makes.
 	checkPassword func(hash, password []byte) error
@@ -73,7 +77,8 @@ type Service struct {
 // NewService returns a Service on db.
 func NewService(db *gorm.DB) *Service {
 	_, _ = dummyHash() // made now, so that the first unknown e-mail is not slower than the rest (Login reports an error)
-	return &Service{db: db, now: func() time.Time { return time.Now().UTC() }, checkPassword: bcrypt.CompareHashAndPassword}
+	return &Service{db: db, prepared: db.Session(&gorm.Session{PrepareStmt: true}), tokens: newTokenCache(),
+		now: func() time.Time { return time.Now().UTC() }, checkPassword: bcrypt.CompareHashAndPassword}
 }
 
 func normaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -272,7 +277,7 @@ func (s *Service) DisableUser(ctx context.Context, id int64) error {
 		return errs.Invalidf("CANNOT_DISABLE_SELF", "you cannot disable your own account")
 	}
 	now := s.now()
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.Lock(tx, database.LockUsers); err != nil {
 			return err
 		}
@@ -305,8 +310,13 @@ func (s *Service) DisableUser(ctx context.Context, id int64) error {
 		if err := tx.Model(&Token{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error; err != nil {
 			return err
 		}
+		if err := bumpCredentials(tx); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "user.disable", "user", id, nil)
 	})
+	s.tokens.forget()
+	return err
 }
 
 // HasUsers reports whether any user exists (false on a brand-new database).

@@ -282,7 +282,7 @@ func (s *Server) gate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ans, err := s.verdicts.Gate(c.Request.Context(), verdicts.GateQuery{
+	ans, err := s.gateVerdicts.Gate(c.Request.Context(), verdicts.GateQuery{
 		GTIN: c.Query("gtin"), Market: c.Query("market"), Channel: c.DefaultQuery("channel", "retail"), SupplierID: supplier})
 	if err != nil {
 		return err

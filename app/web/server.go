@@ -38,24 +38,29 @@ const MaxRegistryBody = 200 << 20
 
 // Server serves Cascade over HTTP. It keeps no state of its own between
 // requests: everything lives in the database, so replicas are interchangeable.
+// (The one exception, the token cache of auth.Service, is bounded in age and
+// dropped on every replica by a revocation: docs/SECURITY.md.)
 type Server struct {
-	db          *gorm.DB
-	auth        *auth.Service
-	suppliers   *vendors.Store
-	products    *catalog.Store
-	audit       *audit.Log
-	importer    *imports.Importer
-	batches     *imports.Store
-	registries  *registry.Store
-	fetcher     registry.Fetcher // every registry fetch goes through it (AllowOutbound)
-	verdicts    *verdicts.Service
-	disputes    *offers.Service
-	procurement *procurement.Service
-	webhooks    *notify.Store
-	log         *slog.Logger
-	registry    *prometheus.Registry
-	auditHead   *auditHead
-	engine      *gin.Engine
+	db         *gorm.DB
+	auth       *auth.Service
+	suppliers  *vendors.Store
+	products   *catalog.Store
+	audit      *audit.Log
+	importer   *imports.Importer
+	batches    *imports.Store
+	registries *registry.Store
+	fetcher    registry.Fetcher // every registry fetch goes through it (AllowOutbound)
+	verdicts   *verdicts.Service
+	// gateVerdicts answers GET /api/v1/gate, the tills' hot path, with its look-up
+	// prepared once (a prepared-statement session) instead of per request.
+	gateVerdicts *verdicts.Service
+	disputes     *offers.Service
+	procurement  *procurement.Service
+	webhooks     *notify.Store
+	log          *slog.Logger
+	registry     *prometheus.Registry
+	auditHead    *auditHead
+	engine       *gin.Engine
 
 	importLimits imports.Limits
 	uploadDir    string // where uploads wait while they are imported; "" = the OS temp dir
@@ -69,22 +74,23 @@ type Server struct {
 func New(db *gorm.DB, log *slog.Logger) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
-		db:          db,
-		auth:        auth.NewService(db),
-		suppliers:   vendors.NewStore(db),
-		products:    catalog.NewStore(db),
-		audit:       audit.NewLog(db),
-		importer:    imports.New(db, imports.DefaultLimits),
-		batches:     imports.NewStore(db),
-		registries:  registry.NewStore(db),
-		fetcher:     registry.NewFetcher(outbound.Policy{}),
-		verdicts:    verdicts.New(db),
-		disputes:    offers.NewService(db),
-		procurement: procurement.New(db),
-		webhooks:    notify.NewStore(db),
-		log:         log,
-		registry:    prometheus.NewRegistry(),
-		auditHead:   newAuditHead(),
+		db:           db,
+		auth:         auth.NewService(db),
+		suppliers:    vendors.NewStore(db),
+		products:     catalog.NewStore(db),
+		audit:        audit.NewLog(db),
+		importer:     imports.New(db, imports.DefaultLimits),
+		batches:      imports.NewStore(db),
+		registries:   registry.NewStore(db),
+		fetcher:      registry.NewFetcher(outbound.Policy{}),
+		verdicts:     verdicts.New(db),
+		gateVerdicts: verdicts.New(db.Session(&gorm.Session{PrepareStmt: true})),
+		disputes:     offers.NewService(db),
+		procurement:  procurement.New(db),
+		webhooks:     notify.NewStore(db),
+		log:          log,
+		registry:     prometheus.NewRegistry(),
+		auditHead:    newAuditHead(),
 
 		importLimits: imports.DefaultLimits,
 	}

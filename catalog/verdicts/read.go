@@ -290,16 +290,7 @@ func (s *Service) Gate(ctx context.Context, q GateQuery) (GateAnswer, error) {
 		return GateAnswer{}, errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
 	}
 	ans := GateAnswer{GTIN: gtin, Market: market, Channel: channel, SupplierID: q.SupplierID, Verdict: policy.Blocked, Offers: []GateOffer{}}
-	var rows []struct {
-		ProductID  int64
-		SupplierID int64
-		Disputed   bool
-		Verdict    *string
-		Reasons    *string
-	}
-	err := s.db.WithContext(ctx).Table("products p").Select("p.id AS product_id, p.supplier_id, p.disputed, v.verdict, v.reasons").
-		Joins("LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?", market, channel).
-		Scopes(database.SupplierScope(ctx, "p.supplier_id")).Where("p.gtin = ?", gtin).Order("p.id").Find(&rows).Error
+	rows, err := s.gateOffers(ctx, gtin, market, channel)
 	if err != nil {
 		return ans, err
 	}
@@ -335,6 +326,52 @@ func (s *Service) Gate(ctx context.Context, q GateQuery) (GateAnswer, error) {
 		ans.Verdict, ans.Reasons = decide(known, own, true)
 	}
 	return ans, nil
+}
+
+// gateRow is one offer of a GTIN with its verdict in a market and channel,
+// if it has one there.
+type gateRow struct {
+	ProductID  int64
+	SupplierID int64
+	Disputed   bool
+	Verdict    *string
+	Reasons    *string
+}
+
+// gateQuery finds a GTIN's offers by products_gtin and each one's verdict by
+// the verdicts' unique key (a LEFT JOIN: an inner one lets SQLite scan the
+// market's verdicts instead).
+const gateQuery = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, v.reasons FROM products p
+	LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?
+	WHERE p.gtin = ?`
+
+// gateOffers reads the offers of gtin the caller may see. It runs for every
+// till's request, so its statement text is fixed (prepared once when s is on
+// a prepared-statement session) and its rows are scanned by hand rather
+// than by gorm's reflection, which cost more than the look-up itself.
+func (s *Service) gateOffers(ctx context.Context, gtin, market, channel string) ([]gateRow, error) {
+	supplier, only, err := access.SupplierOnly(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, args := gateQuery, []any{market, channel, gtin}
+	if only {
+		q, args = q+" AND p.supplier_id = ?", append(args, supplier)
+	}
+	rows, err := s.db.WithContext(ctx).Raw(q+" ORDER BY p.id", args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []gateRow
+	for rows.Next() {
+		var r gateRow
+		if err := rows.Scan(&r.ProductID, &r.SupplierID, &r.Disputed, &r.Verdict, &r.Reasons); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // decide is the gate's verdict over some offers of a GTIN in one market and

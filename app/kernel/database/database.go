@@ -63,12 +63,8 @@ func Open(ctx context.Context, dsn string) (*gorm.DB, error) {
 func Connect(dsn string) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		TranslateError: true,
-		Logger: quietLogger{logger.NewSlogLogger(slog.Default(), logger.Config{
-			SlowThreshold:             time.Second,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-		})},
-		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		Logger:         newQuietLogger(logger.Warn, time.Second),
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	var dialector gorm.Dialector
 	if IsPostgres(dsn) {
@@ -197,16 +193,35 @@ func EscapeLike(s string) string {
 
 // quietLogger logs slow and failed queries, except the constraint violations
 // that stores expect and turn into user errors (a duplicate name is a 409, not
-// an incident).
-type quietLogger struct{ logger.Interface }
+// an incident). A query that is neither slow nor failed returns before gorm's
+// logger is called: that logger formats the statement with its values (fc)
+// before deciding not to log it, which costs every request as much as the
+// look-up itself.
+type quietLogger struct {
+	logger.Interface
+	level logger.LogLevel
+	slow  time.Duration
+}
+
+func newQuietLogger(level logger.LogLevel, slow time.Duration) quietLogger {
+	return quietLogger{logger.NewSlogLogger(slog.Default(), logger.Config{
+		SlowThreshold: slow, LogLevel: level, IgnoreRecordNotFoundError: true,
+	}), level, slow}
+}
 
 func (l quietLogger) LogMode(level logger.LogLevel) logger.Interface {
-	return quietLogger{l.Interface.LogMode(level)}
+	return quietLogger{l.Interface.LogMode(level), level, l.slow}
 }
 
 func (l quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) {
+	if errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) || errors.Is(err, gorm.ErrRecordNotFound) {
 		err = nil
+	}
+	switch {
+	case l.level <= logger.Silent:
+		return
+	case l.level < logger.Info && err == nil && (l.slow <= 0 || time.Since(begin) <= l.slow):
+		return // nothing to log: leave the statement unformatted
 	}
 	l.Interface.Trace(ctx, begin, fc, err)
 }
