@@ -49,7 +49,7 @@ const (
 
 var (
 	monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
-	codePattern  = regexp.MustCompile(`^[A-Z0-9_]{1,64}$`)
+	codePattern  = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,63}$`)
 )
 
 // Normalise checks and tidies a search: codes and markets are upper case,
