@@ -263,6 +263,10 @@ func TestBrowserCategoryManagerGoesFromEachDashboardFigureToItsList(t *testing.T
 			if n := eval[int](b, `Array.from(document.querySelectorAll("#market-chart a.bar-row")).filter(a => !/ (allowed|blocked) \(/.test(a.title)).length`); n != 0 {
 				t.Errorf("%d market bars have a tooltip that does not say allowed or blocked", n)
 			}
+			// Every non-zero bar is drawn, however small beside the largest.
+			if n := eval[int](b, `Array.from(document.querySelectorAll("a.bar-row")).filter(a => a.querySelector(".bar-value").textContent !== "0" && a.querySelector("rect").getBoundingClientRect().width < 2).length`); n != 0 {
+				t.Errorf("%d bars with a value are not drawn at %d px", n, width)
+			}
 			if n := eval[int](b, `document.querySelectorAll("#market-chart a.bar-row, #reason-chart a.bar-row, #sunset a, #scorecards a, #market-cards a").length`); n < 20 {
 				t.Errorf("only %d figures link to their lists", n)
 			}

@@ -45,8 +45,9 @@ func logWidth(v, maxV int) float64 {
 	return math.Round(math.Max(1, w)*10) / 10
 }
 
-// Percent is a bar width as CSS takes it.
-func (b chartBar) Percent() string { return strconv.FormatFloat(b.Width, 'f', 1, 64) + "%" }
+// Percent is a bar's length in its SVG's 100 units: an attribute, not an
+// inline style, which the Content-Security-Policy refuses.
+func (b chartBar) Percent() string { return strconv.FormatFloat(b.Width, 'f', 1, 64) }
 
 // count writes n with thousands separators: 1,000,000.
 func count(n int) string {

@@ -97,6 +97,9 @@ type ProductVerdicts struct {
 	SupportEnd string           `json:"support_end,omitempty"`
 	Verdicts   []MarketVerdict  `json:"verdicts"`
 	Blocking   []BlockingReason `json:"blocking"`
+	// Unclaimed are labels registries list for the model that the supplier
+	// did not claim: claiming one may lift a block.
+	Unclaimed []string `json:"unclaimed_labels,omitempty"`
 }
 
 // Blocked says whether any verdict of the product is blocked.
@@ -312,6 +315,9 @@ func (s *Service) withVerdicts(ctx context.Context, rows []productRow) ([]Produc
 		mv := MarketVerdict{Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: make([]string, len(reasons))}
 		for i, r := range reasons {
 			mv.Codes[i] = r.Code
+			if r.Code == "LABEL_AVAILABLE_UNCLAIMED" && len(p.Unclaimed) == 0 {
+				p.Unclaimed = r.Labels
+			}
 			if r.Severity != policy.Block {
 				continue
 			}
