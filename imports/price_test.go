@@ -18,11 +18,11 @@ func TestPricesAreReadWhenTheirDecimalSeparatorIsCertain(t *testing.T) {
 		{"19,99 €", "19.99", "EUR", true},
 		{"EUR 19,99", "19.99", "EUR", true},
 		{"19.99 gbp", "19.99", "GBP", true},
-		{"1,299", "", "", false},  // 1299 or 1.299
-		{"1.299", "", "", false},  // the same, the other way
-		{"1,2,3", "", "", false},  // no grouping by three
+		{"1,299", "", "", false},   // 1299 or 1.299
+		{"1.299", "", "", false},   // the same, the other way
+		{"1,2,3", "", "", false},   // no grouping by three
 		{"1.29,99", "", "", false}, // a bad group
-		{"$19.99", "", "", false}, // dollars of which country?
+		{"$19.99", "", "", false},  // dollars of which country?
 		{"free", "", "", false},
 		{",99", "", "", false},
 	}

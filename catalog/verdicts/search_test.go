@@ -140,7 +140,6 @@ func TestSearchProductsRefusesWhatItCannotFilterBy(t *testing.T) {
 	})
 }
 
-
 // Every figure of the dashboard is the total of the list it links to, and
 // the 30-day trend is a part of the figure beside it: a camera blocked and
 // allowed again within the month is not "+5 blocked".
