@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -42,6 +43,40 @@ func TestAnImportStoresDecimalCommaPricesAsNumbersWithTheirCurrency(t *testing.T
 		}
 		if len(rows) != 3 {
 			t.Errorf("%d products", len(rows))
+		}
+	})
+}
+
+// A supplier column naming another supplier than the one uploading is
+// warned of on its row, not silently kept as extra data; the row is stored.
+func TestASupplierColumnNamingAnotherSupplierIsWarnedOf(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		ctx := access.With(context.Background(), access.System("test"))
+		sup, err := vendors.NewStore(db).Create(ctx, "Acme Connected Ltd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "mixed.csv")
+		os.WriteFile(path, []byte("sku,gtin,brand,model,category,markets,Supplier\n"+
+			"S-1,4006381333931,B,M1,smart_plug,UK,ACME connected  ltd\n"+
+			"S-2,5901234123457,B,M2,smart_plug,UK,Northwind Devices GmbH\n"+
+			"S-3,9501101530003,B,M3,smart_plug,UK,\n"), 0o600)
+		b, err := imports.New(db, imports.DefaultLimits).Import(ctx, imports.Request{SupplierID: sup.ID, FileName: "mixed.csv", Path: path})
+		if err != nil || b.RowsCreated != 3 {
+			t.Fatalf("%v %+v", err, b)
+		}
+		var others []imports.Warning
+		for _, w := range b.Warnings {
+			if w.Code == imports.CodeOtherSupplier {
+				others = append(others, w)
+			}
+		}
+		if len(others) != 1 || others[0].Row != 3 || others[0].SKU != "S-2" || !strings.Contains(others[0].Message, "Northwind Devices GmbH") {
+			t.Errorf("warnings %+v", b.Warnings)
+		}
+		stored, err := imports.NewStore(db).Batch(ctx, b.ID)
+		if err != nil || len(stored.Warnings) != len(b.Warnings) {
+			t.Errorf("stored warnings %+v (%v)", stored.Warnings, err)
 		}
 	})
 }
