@@ -72,17 +72,22 @@ func (b blockedProduct) cell(header string) string {
 }
 
 // blockedProducts lists the supplier's products with at least one blocked
-// verdict, with every blocking reason, in SKU order.
-func (s *Store) blockedProducts(ctx context.Context, supplierID int64) ([]blockedProduct, error) {
+// verdict, with every blocking reason, in SKU order: those batchID created
+// or updated, or all of them when batchID is 0.
+func (s *Store) blockedProducts(ctx context.Context, supplierID, batchID int64) ([]blockedProduct, error) {
 	var rows []struct {
 		ProductID int64
 		Market    string
 		Channel   string
 		Reasons   string
 	}
-	err := s.db.WithContext(ctx).Table("verdicts v").Select("v.product_id, v.market, v.channel, v.reasons").
+	q := s.db.WithContext(ctx).Table("verdicts v").Select("v.product_id, v.market, v.channel, v.reasons").
 		Joins("JOIN products p ON p.id = v.product_id").
-		Where("p.supplier_id = ? AND v.verdict = 'blocked'", supplierID).Order("v.product_id, v.market, v.channel").Find(&rows).Error
+		Where("p.supplier_id = ? AND v.verdict = 'blocked'", supplierID)
+	if batchID > 0 {
+		q = q.Where("p.batch_id = ?", batchID)
+	}
+	err := q.Order("v.product_id, v.market, v.channel").Find(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}

@@ -4,11 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
-
-	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 // Fix workbook columns appended after the supplier's own. The importer
@@ -24,8 +20,8 @@ func isFixColumn(header string) bool {
 }
 
 // WriteFixWorkbook writes, for one batch, the rejected rows exactly as the
-// supplier wrote them, then the supplier's products that are stored but
-// blocked somewhere (as stored, in the same columns); each offending cell is
+// supplier wrote them, then the products the batch stored (created or
+// updated) that are blocked somewhere (as stored, in the same columns); each offending cell is
 // highlighted and carries a comment, and two extra columns say what is wrong
 // and how to fix it. Every cell is written as text: a value such as
 // =HYPERLINK(…) is never a formula.
@@ -38,36 +34,15 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 	if err := s.db.WithContext(ctx).Where("batch_id = ?", batchID).Order("row_number, id").Find(&rows).Error; err != nil {
 		return err
 	}
-	wb := tabular.NewWorkbook()
-	defer wb.Close()
-	sheet, err := wb.AddSheet("Products")
-	if err != nil {
-		return err
-	}
 	headers := []string(b.Headers)
 	if len(headers) == 0 {
 		headers = columnNames()
 	}
-	// The two columns after the supplier's own say what is wrong and how to fix it.
-	errCol, howCol := len(headers)+1, len(headers)+2
-	for i, h := range append(append([]string(nil), headers...), fixErrorsHeader, fixHowToHeader) {
-		if err := sheet.SetText(1, i+1, h); err != nil {
-			return err
-		}
-	}
-	if err := sheet.StyleRow(1, tabular.Bold); err != nil {
+	wb, sheet, explain, err := newFixSheet(headers)
+	if err != nil {
 		return err
 	}
-	explain := func(row int, msgs, fixes string) error {
-		if err := sheet.SetText(row, errCol, msgs); err != nil {
-			return err
-		}
-		if err := sheet.SetText(row, howCol, fixes); err != nil {
-			return err
-		}
-		return sheet.StyleCells(row, errCol, howCol, tabular.Wrapped)
-	}
-
+	defer wb.Close()
 	out := 1
 	for i := 0; i < len(rows); {
 		j := i
@@ -100,46 +75,14 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 		}
 		i = j
 	}
-	blocked, err := s.blockedProducts(ctx, b.SupplierID)
+	blocked, err := s.blockedProducts(ctx, b.SupplierID, b.ID)
 	if err != nil {
 		return err
 	}
-	for _, bp := range blocked {
-		out++
-		var msgs, fixes []string
-		flagged := map[int][]string{}
-		for _, r := range bp.reasons {
-			msgs = append(msgs, fmt.Sprintf("%s (%s %s): %s", r.code, r.market, r.channel, r.message))
-			if !contains(fixes, r.fix) {
-				fixes = append(fixes, r.fix)
-			}
-			col := indexOfColumn(headers, r.field)
-			if col >= 0 && !contains(flagged[col], r.code) {
-				flagged[col] = append(flagged[col], r.code)
-			}
-		}
-		for c, h := range headers {
-			if err := sheet.SetText(out, c+1, bp.cell(h)); err != nil {
-				return err
-			}
-		}
-		for _, col := range slices.Sorted(maps.Keys(flagged)) {
-			if err := sheet.Highlight(out, col+1, "Blocked: "+strings.Join(flagged[col], ", ")); err != nil {
-				return err
-			}
-		}
-		if err := explain(out, "BLOCKED (stored, not listed):\n"+strings.Join(msgs, "\n"), strings.Join(fixes, "\n")); err != nil {
-			return err
-		}
-	}
-	if err := sheet.ColumnWidth(errCol, howCol, 60); err != nil {
+	if err := writeBlocked(sheet, headers, out, blocked, explain); err != nil {
 		return err
 	}
-	if err := sheet.FreezeHeader(); err != nil {
-		return err
-	}
-	_, err = wb.WriteTo(w)
-	return err
+	return finishFixSheet(wb, sheet, len(headers), w)
 }
 
 func indexOf(list []string, s string) int {

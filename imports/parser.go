@@ -21,7 +21,52 @@ type parser struct {
 	skipped   int // empty rows after the header
 	aboveData int // rows up to the header and the header itself
 	warnings  Warnings
+
+	// supplier is the uploading supplier's name; a "supplier" column that
+	// names another is not silently kept as extra data.
+	supplier    string
+	supplierCol int // the cell index of that column, -1 if none
+	mismatches  int
+	mismatched  Warnings // the first rows that name another supplier
 }
+
+// maxSupplierWarnings is how many rows naming another supplier are listed
+// one by one; the rest are counted in one warning.
+const maxSupplierWarnings = 20
+
+// checkSupplier warns when a row's supplier column names another supplier
+// than the one uploading: the file may be someone else's.
+func (p *parser) checkSupplier(num int, row []string, sku string) {
+	if p.supplierCol < 0 || p.supplierCol >= len(row) || p.supplier == "" {
+		return
+	}
+	v := strings.TrimSpace(row[p.supplierCol])
+	if v == "" || supplierKey(v) == supplierKey(p.supplier) {
+		return
+	}
+	p.mismatches++
+	if p.mismatches <= maxSupplierWarnings {
+		p.mismatched = append(p.mismatched, Warning{Code: CodeOtherSupplier, Row: num, SKU: sku,
+			Message: fmt.Sprintf("the supplier column says %q, but this file is uploaded as %q", v, p.supplier),
+			Hint:    "Check that the file is yours; the product is stored under your name and the column kept as extra data."})
+	}
+}
+
+// supplierWarnings are the rows that name another supplier, the first
+// ones each, the rest counted in one.
+func (p *parser) supplierWarnings() Warnings {
+	out := p.mismatched
+	if more := p.mismatches - maxSupplierWarnings; more > 0 {
+		out = append(out, Warning{Code: CodeOtherSupplier,
+			Message: fmt.Sprintf("%d more rows name another supplier than %q", more, p.supplier)})
+	}
+	return out
+}
+
+// CodeOtherSupplier warns of a supplier column naming another supplier.
+const CodeOtherSupplier = "OTHER_SUPPLIER"
+
+func supplierKey(name string) string { return strings.ToLower(strings.Join(strings.Fields(name), " ")) }
 
 // next returns the next non-empty data row: a valid product, or the row's
 // problems, with the cells as written. ok is false at the end of the sheet.
@@ -48,6 +93,9 @@ func (p *parser) next() (prod product, problems []RowError, cells []string, ok b
 			return product{}, nil, nil, false, errs.Invalidf("TOO_MANY_ROWS", "the file has more than %d product rows: split it into several files", p.limits.MaxDataRows)
 		}
 		prod, problems := p.validator.check(num, row)
+		if len(problems) == 0 {
+			p.checkSupplier(num, row, prod.SKU)
+		}
 		if nuls != nil {
 			prod, problems = product{}, append(p.validator.invalidCharacters(num, row, nuls), problems...)
 		}
@@ -79,6 +127,12 @@ func (p *parser) header(num int, row []string) error {
 	}
 	p.layout = l
 	p.validator = &validator{layout: l, schemes: p.schemes}
+	p.supplierCol = -1
+	for _, i := range l.extra {
+		if headerKey(l.Headers[i]) == "supplier" {
+			p.supplierCol = i
+		}
+	}
 	if unknown := l.unknownColumns(); len(unknown) > 0 {
 		p.warnings = append(p.warnings, Warning{Code: "UNKNOWN_COLUMNS",
 			Message: fmt.Sprintf("column(s) %s are not Cascade columns: kept on the product as extra data", strings.Join(unknown, ", "))})

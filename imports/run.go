@@ -44,6 +44,10 @@ func (r *run) execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var supplier string
+	if err := r.im.db.WithContext(ctx).Table("suppliers").Where("id = ?", r.batch.SupplierID).Pluck("name", &supplier).Error; err != nil {
+		return err
+	}
 	if r.cells, err = newCellSpool(); err != nil {
 		return err
 	}
@@ -55,7 +59,7 @@ func (r *run) execute(ctx context.Context) error {
 		}
 		defer r.staging.close()
 		r.conn = conn
-		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits}); err != nil {
+		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits, supplier: supplier, supplierCol: -1}); err != nil {
 			return err
 		}
 		if err := r.staging.index(ctx); err != nil {
@@ -175,6 +179,7 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 	if r.layout == nil { // a header and no data rows
 		r.useLayout(p)
 	}
+	r.batch.Warnings = append(r.batch.Warnings, p.supplierWarnings()...)
 	r.batch.RowsProcessed, r.batch.RowsTotal = p.scanned, p.scanned
 	r.held, r.skipped = p.sheet.Held()-p.aboveData, p.skipped
 	return send(true, p.scanned)

@@ -96,6 +96,14 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 	p.Firmware = get(colFirmware)
 	p.Price = get(colPrice)
 	p.Currency = get(colCurrency)
+	// "19,99" and "£19.99" are numbers: stored with a point, the cell's
+	// currency kept; an ambiguous or contradicting price stays as written.
+	if amount, cur, ok := parsePrice(p.Price); ok && (cur == "" || p.Currency == "" || strings.EqualFold(cur, p.Currency)) {
+		p.Price = amount
+		if p.Currency == "" {
+			p.Currency = cur
+		}
+	}
 	p.MatchKey = catalog.MatchKey(p.Brand, p.Model)
 
 	if raw := get(colGTIN); raw != "" {

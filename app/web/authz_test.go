@@ -293,6 +293,13 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/api/v1/imports/:id", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d", w.batchB) }, want: importReadersNotB},
 		{method: "GET", route: "/api/v1/imports/:id/errors", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d/errors", w.batchB) }, want: importReadersNotB},
 		{method: "GET", route: "/api/v1/imports/:id/fix.xlsx", path: func(w *world) string { return fmt.Sprintf("/api/v1/imports/%d/fix.xlsx", w.batchB) }, want: importReadersNotB},
+		// One row per product with its verdicts: managers search everything, a supplier its own.
+		{method: "GET", route: "/api/v1/product-verdicts", path: fixed("/api/v1/product-verdicts?verdict=blocked&market=UK"), want: importReaders},
+		{method: "GET", route: "/api/v1/product-verdicts", path: fixed("/api/v1/product-verdicts?format=csv&verdict=blocked"), want: importReaders},
+		{method: "GET", route: "/api/v1/blocked-products.xlsx", path: func(w *world) string {
+			return fmt.Sprintf("/api/v1/blocked-products.xlsx?supplier_id=%d", w.supplierA.ID)
+		},
+			want: importReaders},
 		{method: "GET", route: "/api/v1/template.xlsx", path: fixed("/api/v1/template.xlsx"), want: users},
 		{method: "GET", route: "/api/v1/schemes", path: fixed("/api/v1/schemes"), want: users},
 		{method: "GET", route: "/api/v1/schemes/:code/snapshots", path: fixed("/api/v1/schemes/SG-CLS/snapshots"), want: users},

@@ -273,7 +273,7 @@ func (s *Server) verdictChanges(c *gin.Context) error {
 	if len(list) == r.Size() {
 		c.Header("Link", "<"+nextURL(c, cursor)+">; rel=\"next\"")
 	}
-	c.JSON(http.StatusOK, listPage[verdicts.Change]{Items: list, NextCursor: &cursor})
+	c.JSON(http.StatusOK, pageBody[verdicts.Change]{Items: list, NextCursor: &cursor})
 	return nil
 }
 

@@ -101,6 +101,9 @@ func apiFilterCases() []filterCase {
 	csvBody := func(*world) any { return []byte(registryCSV) }
 	return []filterCase{
 		{method: "GET", path: "/api/v1/products?q=%s", list: "products"},
+		{method: "GET", path: "/api/v1/product-verdicts?q=%s", list: "products"},
+		{method: "GET", path: "/api/v1/product-verdicts?category=%s", list: "products"},
+		{method: "GET", path: "/api/v1/product-verdicts?code=%s", status: 400, code: "UNKNOWN_REASON"},
 		{method: "GET", path: "/api/v1/products?category=%s", list: "products"},
 		{method: "GET", path: "/api/v1/products?gtin=%s", list: "products"},
 		{method: "GET", path: "/api/v1/verdicts?market=%s", list: "verdicts"},
@@ -167,16 +170,24 @@ type pageFilterCase struct {
 
 var (
 	verdictRows = regexp.MustCompile(`<tr><td>[^<]*</td><td><a href="/products/\d+">`)
+	productRows = regexp.MustCompile(`<td data-label="Product"><a href="/products/\d+">`)
 	auditRows   = regexp.MustCompile(`<tr><td>\d+</td><td>\d{4}-`)
 	orderRows   = regexp.MustCompile(`<tr><td><a href="/orders/\d+">`)
 )
 
 func pageFilterCases() []pageFilterCase {
 	return []pageFilterCase{
-		{path: "/products?q=%[1]s&code=%[1]s", role: "category_manager", status: 200, rows: verdictRows},
-		{path: "/products?category=%s", role: "category_manager", status: 200, rows: verdictRows},
-		{path: "/products?market=%[1]s&channel=%[1]s&verdict=%[1]s", role: "category_manager", status: 200, rows: verdictRows},
-		{path: "/products?as_of=%s", role: "category_manager", status: 400},
+		{path: "/products?q=%s", role: "category_manager", status: 200, rows: productRows},
+		{path: "/products?category=%s", role: "category_manager", status: 200, rows: productRows},
+		// A reason, a market, a channel and a verdict are picked from lists: anything else is refused.
+		{path: "/products?code=%s", role: "category_manager", status: 400},
+		{path: "/products?market=%s", role: "category_manager", status: 400},
+		{path: "/products?channel=%s", role: "category_manager", status: 400},
+		{path: "/products?verdict=%s", role: "category_manager", status: 400},
+		{path: "/products?support_end_month=%s", role: "category_manager", status: 400},
+		{path: "/products?changed_since=%s", role: "category_manager", status: 400},
+		{path: "/supplier/products?q=%s", role: "supplier", status: 200, rows: productRows},
+		{path: "/supplier/products?code=%s", role: "supplier", status: 400},
 		{path: "/products/{%s}", role: "category_manager", status: 404},
 		{path: "/catalogue?market=%s", role: "buyer", status: 400},
 		{path: "/catalogue?market=UK&all=%s", role: "buyer", status: 200, rows: verdictRows},
@@ -264,10 +275,10 @@ func TestSQLMetacharactersInFiltersAreJustText(t *testing.T) {
 			t.Fatal("the audit log has no entries for an order: the entity_id case would prove nothing")
 		}
 		b := map[string]*webSession{}
-		for _, role := range []string{"admin", "buyer", "category_manager"} {
+		for _, role := range []string{"admin", "buyer", "category_manager", "supplier"} {
 			b[role] = w.browse(role)
 		}
-		if got := len(verdictRows.FindAllString(b["category_manager"].get("/products?category=smart_camera").Body.String(), -1)); got == 0 {
+		if got := len(productRows.FindAllString(b["category_manager"].get("/products?category=smart_camera").Body.String(), -1)); got == 0 {
 			t.Fatal("the products page lists no smart camera: the category case would prove nothing")
 		}
 		if got := len(auditRows.FindAllString(b["admin"].get("/admin/audit").Body.String(), -1)); got == 0 {

@@ -337,6 +337,27 @@ func (d doc) operations() []op {
 		{method: "GET", path: "/api/v1/imports/{id}/fix.xlsx", tag: "imports", summary: "The fix workbook", who: "suppliers (their own), admin, cm",
 			desc:   "The rejected rows as written, with `errors` and `how to fix` columns; fixed, it can be uploaded again as it is.",
 			params: []param{id}, resps: []resp{file("The workbook.", xlsxType)}},
+		{method: "GET", path: "/api/v1/product-verdicts", tag: "products", summary: "Product search: one row per product with its verdicts", who: "admin, cm, suppliers (their own)",
+			desc: "In SKU order, with the true `total` of the filter. `market`, `channel` and `code` pick the verdicts looked at; `verdict=blocked` is " +
+				"blocked in at least one of them, `verdict=allowed` allowed in every one. With `format=csv` or `xlsx`, every product of the filter, " +
+				"one column per market and channel.",
+			params: []param{query("q", "string", "part of the name, brand, model, SKU or GTIN, any case"), supplierID, query("category", "string", "a category"),
+				query("batch_id", "integer", "the products this import created or updated"),
+				queryEnum("market", "look at this market's verdicts", "UK", "EU", "SG", "AU", "US"),
+				queryEnum("channel", "look at this channel's verdicts; both when omitted", "retail", "procurement"),
+				queryEnum("verdict", "blocked in one of them, or allowed in all", "allowed", "blocked"),
+				query("code", "string", "look at the verdicts carrying this reason code (any case)"),
+				query("support_end_month", "string", "YYYY-MM: security support ends that month"),
+				param{name: "changed_since", in: "query", desc: "with verdict: became so on or after this date", schema: schema{"type": "string", "format": "date"}},
+				pageLimit, cursor, queryEnum("format", "json (a page) when omitted", "json", "csv", "xlsx")},
+			resps: []resp{{status: 200, desc: "A page of products, or the whole filter as a file.", content: map[string]schema{
+				jsonType: d.page(verdicts.ProductVerdicts{}, true), csvType: {"type": "string"}, xlsxType: {"type": "string", "contentMediaType": xlsxType}}}},
+			codes: map[int][]string{400: {"UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "UNKNOWN_VERDICT", "UNKNOWN_REASON", "INVALID_MONTH", "INVALID_DATE",
+				"INVALID_FORMAT", "INVALID_PARAMETER"}}},
+		{method: "GET", path: "/api/v1/blocked-products.xlsx", tag: "imports", summary: "Every blocked product as a fix workbook", who: "suppliers (their own), admin, cm",
+			desc:   "The supplier's products blocked somewhere, in the template's columns, each offending cell highlighted; fixed, it can be uploaded as it is.",
+			params: []param{query("supplier_id", "integer", "admin and cm: whose products (a supplier user gets its own)")},
+			resps:  []resp{file("The workbook.", xlsxType)}, codes: map[int][]string{400: {"MISSING_SUPPLIER", "INVALID_PARAMETER"}}},
 		{method: "GET", path: "/api/v1/template.xlsx", tag: "imports", summary: "The supplier template", who: "users",
 			resps: []resp{file("The template with drop-downs.", xlsxType)}},
 

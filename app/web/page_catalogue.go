@@ -2,7 +2,9 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,85 +25,137 @@ func (s *Server) dashboardPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var labels []string
-	var values []int
-	var classes []string
-	short := map[string]string{"retail": "retail", "procurement": "proc."}
+	v := &dashboardView{D: d}
+	maxV := 1
 	for _, m := range d.Markets {
-		labels = append(labels, m.Market+" "+short[m.Channel], m.Market+" "+short[m.Channel])
-		values = append(values, m.Allowed, m.Blocked)
-		classes = append(classes, "allowed", "blocked")
+		maxV = max(maxV, m.Allowed, m.Blocked)
 	}
-	markets := newBarChart("Verdicts by market and channel: allowed (green) and blocked (red)", labels, values, classes, 960, 260)
-	labels, values = nil, nil
+	v.MarketChart = chart{Title: "Products by market and channel: allowed and blocked",
+		Caption: "Bar lengths are on a logarithmic scale, so a small market stays visible beside a large one; the numbers are exact. Each bar opens its products."}
+	for _, m := range d.Markets {
+		allowed, blocked := m.Searches()
+		total := m.Allowed + m.Blocked
+		name := m.Market + " " + m.Channel
+		v.MarketChart.Rows = append(v.MarketChart.Rows, chartRow{Label: name, Bars: []chartBar{
+			{Width: logWidth(m.Allowed, maxV), Value: count(m.Allowed), Class: "allowed", Href: searchURL("/products", allowed, 0),
+				Title: fmt.Sprintf("%s: %s of %s products allowed (%s)", name, count(m.Allowed), count(total), share(m.Allowed, total))},
+			{Width: logWidth(m.Blocked, maxV), Value: count(m.Blocked), Class: "blocked", Href: searchURL("/products", blocked, 0),
+				Title: fmt.Sprintf("%s: %s of %s products blocked (%s)", name, count(m.Blocked), count(total), share(m.Blocked, total))},
+		}})
+		v.Markets = append(v.Markets, marketCard{MarketCount: m, AllowedHref: searchURL("/products", allowed, 0),
+			BlockedHref: searchURL("/products", blocked, 0), BlockedShare: share(m.Blocked, total)})
+	}
+	maxV = 1
 	for _, r := range d.TopReasons {
-		labels, values = append(labels, r.Label), append(values, r.N)
+		maxV = max(maxV, r.N)
 	}
-	reasons := newHBarChart("Top blocking reasons (number of blocked verdicts)", labels, values, 960)
-	labels, values = nil, nil
+	v.ReasonChart = chart{Title: "Top blocking reasons: products each one blocks",
+		Caption: "A product blocked by one reason in several markets counts once. Logarithmic bar lengths; each bar opens its products."}
+	for _, r := range d.TopReasons {
+		v.ReasonChart.Rows = append(v.ReasonChart.Rows, chartRow{Label: r.Label, Bars: []chartBar{{Width: logWidth(r.N, maxV), Value: count(r.N),
+			Class: "blocked", Href: searchURL("/products", r.Search, 0), Title: fmt.Sprintf("%s blocks %s product(s)", r.Label, count(r.N))}}})
+	}
+	maxV = 1
 	for _, m := range d.Sunset {
-		labels, values = append(labels, m.Label[2:]), append(values, m.N)
+		maxV = max(maxV, m.N)
 	}
-	sunset := newBarChart("Allowed products whose security support ends, by month (next 24 months)", labels, values, nil, 960, 220)
-	return s.page(c, http.StatusOK, "Dashboard", &dashboardView{D: d, MarketChart: markets, ReasonChart: reasons, SunsetChart: sunset})
+	for _, m := range d.Sunset {
+		v.Sunset = append(v.Sunset, newMonthCell(m.Label, m.N, maxV, searchURL("/products", m.Search, 0)))
+	}
+	for _, sc := range d.Suppliers {
+		v.Cards = append(v.Cards, scorecard{Scorecard: sc, Share: share(sc.Allowed, sc.Allowed+sc.Blocked),
+			AllowedHref: searchURL("/products", sc.Search("allowed", false), 0), BlockedHref: searchURL("/products", sc.Search("blocked", false), 0),
+			NewlyAllowedHref: searchURL("/products", sc.Search("allowed", true), 0), NewlyBlockedHref: searchURL("/products", sc.Search("blocked", true), 0)})
+	}
+	return s.page(c, http.StatusOK, "Dashboard", v)
 }
 
-// dashboardView is the verdict counts, scorecards and their charts.
+// dashboardView is the dashboard's figures, each with the link to its list.
 type dashboardView struct {
 	pageData
-	D                                     verdicts.Dashboard
-	MarketChart, ReasonChart, SunsetChart barChart
+	D                        verdicts.Dashboard
+	Markets                  []marketCard
+	MarketChart, ReasonChart chart
+	Sunset                   []monthCell
+	Cards                    []scorecard
 }
 
 func (*dashboardView) template() string { return "dashboard.html" }
 
-// productsPage searches verdicts by market, channel, verdict, reason,
-// supplier, category and text.
+// marketCard is one market and channel's figures and their lists.
+type marketCard struct {
+	verdicts.MarketCount
+	AllowedHref, BlockedHref string
+	BlockedShare             string
+}
+
+// scorecard is a supplier's scorecard with the list behind each figure.
+type scorecard struct {
+	verdicts.Scorecard
+	Share                                                        string
+	AllowedHref, BlockedHref, NewlyAllowedHref, NewlyBlockedHref string
+}
+
+// productsPage is the manager's product search: one row per product with
+// its verdict chips, the true total, pages, and the export of the filter.
 func (s *Server) productsPage(c *gin.Context) error {
 	ctx := c.Request.Context()
 	if _, err := access.Require(ctx, managers...); err != nil {
 		return err
 	}
-	f, _, err := verdictFilter(c)
+	q, err := productSearch(c)
 	if err != nil {
 		return err
 	}
-	const limit = 500
-	var rows []verdicts.Row
-	truncated := false
-	err = s.verdicts.List(ctx, f, func(r verdicts.Row) error {
-		if len(rows) == limit {
-			truncated = true
-			return errStopListing
-		}
-		rows = append(rows, r)
-		return nil
-	})
-	if err != nil && err != errStopListing {
+	pg, err := s.verdicts.SearchProducts(ctx, q)
+	if err != nil {
+		return err
+	}
+	codes, err := s.verdicts.BlockingCodes(ctx)
+	if err != nil {
 		return err
 	}
 	suppliers, err := s.suppliers.List(ctx)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "Products", &productsView{Rows: rows, Truncated: truncated, F: f,
-		Markets: catalog.MarketCodes, Channels: catalog.Channels, Categories: catalog.Categories, Suppliers: suppliers})
+	export := q
+	export.Offset, export.Limit = 0, 0
+	return s.page(c, http.StatusOK, "Products", &productsView{L: newListPage("/products", q, pg), F: q, Codes: codes,
+		Markets: catalog.MarketCodes, Channels: catalog.Channels, Categories: catalog.Categories, Suppliers: suppliers,
+		CSV: exportURL(export, "csv"), XLSX: exportURL(export, "xlsx")})
 }
 
-// productsView is the verdicts a filter selects (at most 500), and the
-// filter form with its choices.
+// productsView is a page of the products a search selects, the filter
+// form with its choices, and the export links of the whole filter.
 type productsView struct {
 	pageData
-	Rows                          []verdicts.Row
-	Truncated                     bool
-	F                             verdicts.Filter
+	L                             listPage
+	F                             verdicts.ProductSearch
+	Codes                         []string
 	Markets, Channels, Categories []string
 	Suppliers                     []vendors.Supplier
+	CSV, XLSX                     string
 }
 
 func (*productsView) template() string { return "products.html" }
 
-var errStopListing = errs.E(errs.Internal, "STOP", "enough rows")
+// ChangedSince is the filter's change date as the form shows it.
+func (v *productsView) ChangedSince() string {
+	if v.F.ChangedSince.IsZero() {
+		return ""
+	}
+	return v.F.ChangedSince.UTC().Format("2006-01-02")
+}
+
+// exportURL is the API address exporting every product q selects.
+func exportURL(q verdicts.ProductSearch, format string) string {
+	u := searchURL("/api/v1/product-verdicts", q, 0)
+	if strings.Contains(u, "?") {
+		return u + "&format=" + format
+	}
+	return u + "?format=" + format
+}
 
 // verdictView is a stored verdict decoded for the product page.
 type verdictView struct {

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 )
 
@@ -83,125 +82,97 @@ func (s *Server) supplierImport(c *gin.Context) error {
 		}
 	}
 	v := &supplierImportView{B: b, Errors: rowErrs, FileWarnings: fileWarnings, RowWarnings: rowWarnings}
-	if b.Status == imports.StatusRunning {
+	switch b.Status {
+	case imports.StatusRunning:
 		v.Refresh = 3 // without JavaScript the page reloads itself
-	} else {
-		if v.Blocked, err = s.blockedOf(c, b.SupplierID); err != nil {
+		// Every row read, the products and verdicts are still being written.
+		v.Writing = b.RowsTotal > 0 && b.RowsProcessed >= b.RowsTotal
+	case imports.StatusCommitted:
+		// What this file did: the products it stored that are blocked, by channel.
+		mine := verdicts.ProductSearch{BatchID: b.ID, SupplierID: b.SupplierID, Verdict: policy.Blocked, Limit: 20}
+		for _, ch := range []string{"retail", "procurement"} {
+			q := mine
+			q.Channel = ch
+			pg, err := s.verdicts.SearchProducts(ctx, q)
+			if err != nil {
+				return err
+			}
+			q.Limit = 0 // the work list's own page size
+			v.BlockedBy = append(v.BlockedBy, channelCount{Channel: ch, N: pg.Total, Link: searchURL("/supplier/products", q, 0)})
+		}
+		pg, err := s.verdicts.SearchProducts(ctx, mine)
+		if err != nil {
 			return err
 		}
+		v.Blocked = newListPage("/supplier/products", mine, pg)
+		mine.Limit = 0
+		v.AllBlocked = searchURL("/supplier/products", mine, 0)
 	}
 	return s.page(c, http.StatusOK, "Import "+b.FileName, v)
 }
 
-// supplierImportView is one import: its progress, or its counts, rejected
-// rows, warnings and the products stored but blocked.
+// supplierImportView is one import: its progress; or what it did (counts,
+// rejected rows, warnings, the products it stored that are blocked, by
+// channel); or, refused, its error and what to do.
 type supplierImportView struct {
 	pageData
 	B                         imports.Batch
+	Writing                   bool // every row read, the commit running
 	Errors                    []imports.RowError
 	FileWarnings, RowWarnings []imports.Warning
-	Blocked                   []productRow
+	BlockedBy                 []channelCount
+	Blocked                   listPage // the first of them
+	AllBlocked                string   // the work list of all of them
 }
 
 func (*supplierImportView) template() string { return "supplier_import.html" }
 
-// productRow is a product with its verdicts by market and channel.
-type productRow struct {
-	Product   catalog.Product
-	Verdicts  map[string]string  // "UK retail" -> allowed/blocked
-	Reasons   []string           // blocking codes, each once
-	Details   []policy.Reason    // the blocking reasons, each once, with message and fix
-	Unclaimed []string           // labels registries list for the model, not claimed
-	Recalls   []policy.RecallRef // the recalls its reasons cite, each once
+// channelCount is a number of products blocked in one channel, with its list.
+type channelCount struct {
+	Channel string
+	N       int64
+	Link    string
 }
 
-// productRows gathers the caller's products (filtered) with their stored verdicts.
-func (s *Server) productRows(c *gin.Context, f catalog.ProductFilter) ([]productRow, error) {
-	ctx := c.Request.Context()
-	products, err := s.products.Products(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]productRow, 0, len(products))
-	for _, p := range products {
-		vs, err := s.verdicts.ProductVerdicts(ctx, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		row := productRow{Product: p, Verdicts: map[string]string{}}
-		seen := map[string]bool{}
-		for _, v := range vs {
-			row.Verdicts[v.Market+" "+v.Channel] = v.Verdict
-			var reasons []policy.Reason
-			_ = json.Unmarshal(v.Reasons, &reasons)
-			for _, r := range reasons {
-				if r.Severity == policy.Block && !seen[r.Code] {
-					seen[r.Code] = true
-					row.Reasons = append(row.Reasons, r.Code)
-					row.Details = append(row.Details, r)
-				}
-				if r.Code == "LABEL_AVAILABLE_UNCLAIMED" && len(row.Unclaimed) == 0 {
-					row.Unclaimed = r.Labels
-				}
-				row.Recalls = addRecalls(row.Recalls, r.Recalls)
-			}
-		}
-		sort.Strings(row.Reasons)
-		out = append(out, row)
-	}
-	return out, nil
-}
-
-// blockedOf lists a supplier's products that are blocked somewhere.
-func (s *Server) blockedOf(c *gin.Context, supplierID int64) ([]productRow, error) {
-	rows, err := s.productRows(c, catalog.ProductFilter{SupplierID: supplierID, Limit: 1000})
-	if err != nil {
-		return nil, err
-	}
-	var out []productRow
-	for _, r := range rows {
-		if len(r.Reasons) > 0 {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
+// supplierProducts is the supplier's work list: one row per product with a
+// chip per market and channel, the blocking reasons with message and fix,
+// filters, search and pages.
 func (s *Server) supplierProducts(c *gin.Context) error {
-	if _, err := access.Require(c.Request.Context(), access.Supplier); err != nil {
-		return err
-	}
-	rows, err := s.productRows(c, catalog.ProductFilter{Limit: 1000})
+	ctx := c.Request.Context()
+	p, err := access.Require(ctx, access.Supplier)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "My products", &supplierProductsView{Rows: rows, Columns: verdictColumns(rows)})
+	q, err := productSearch(c)
+	if err != nil {
+		return err
+	}
+	q.SupplierID = p.SupplierID
+	pg, err := s.verdicts.SearchProducts(ctx, q)
+	if err != nil {
+		return err
+	}
+	codes, err := s.verdicts.BlockingCodes(ctx)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "My products", &supplierProductsView{L: newListPage("/supplier/products", q, pg), F: q,
+		Codes: codes, Markets: catalog.MarketCodes, Channels: catalog.Channels})
 }
 
-// supplierProductsView is the supplier's products with a column of
-// verdicts for each market and channel present.
+// supplierProductsView is the supplier's work list and its filter form.
 type supplierProductsView struct {
 	pageData
-	Rows    []productRow
-	Columns []string
+	L                 listPage
+	F                 verdicts.ProductSearch
+	Codes             []string
+	Markets, Channels []string
 }
 
 func (*supplierProductsView) template() string { return "supplier_products.html" }
 
-// verdictColumns are the market/channel pairs present, in a stable order.
-func verdictColumns(rows []productRow) []string {
-	seen := map[string]bool{}
-	var cols []string
-	for _, m := range catalog.MarketCodes {
-		for _, ch := range catalog.Channels {
-			k := m + " " + ch
-			for _, r := range rows {
-				if _, ok := r.Verdicts[k]; ok && !seen[k] {
-					seen[k] = true
-					cols = append(cols, k)
-				}
-			}
-		}
-	}
-	return cols
+// Filtered says whether any filter narrows the list.
+func (v *supplierProductsView) Filtered() bool {
+	f := v.F
+	return f.Text != "" || f.Market != "" || f.Channel != "" || f.Verdict != "" || f.Code != "" || f.BatchID > 0 || f.SupportEndMonth != ""
 }

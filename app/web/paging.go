@@ -17,8 +17,8 @@ import (
 // larger values clamped to 1,000) and ?cursor= (opaque: the next_cursor of
 // the page before).
 
-// listPage is the body of every JSON list.
-type listPage[T any] struct {
+// pageBody is the body of every JSON list.
+type pageBody[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 	Total      *int64  `json:"total,omitempty"`
@@ -71,7 +71,7 @@ func decodeCursor(s string) ([]int64, bool) {
 
 // writePage answers one page of a list, and the Link to the next one.
 func writePage[T any](c *gin.Context, p database.Page[T]) {
-	body := listPage[T]{Items: p.Items}
+	body := pageBody[T]{Items: p.Items}
 	if body.Items == nil {
 		body.Items = []T{}
 	}

@@ -110,6 +110,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 
 	my.GET("/products", h(s.listProducts))
 	my.GET("/products/:id", h(s.getProduct))
+	my.GET("/product-verdicts", h(s.searchProducts))
+	my.GET("/blocked-products.xlsx", h(s.blockedWorkbook))
 
 	my.GET("/schemes", h(s.listSchemes))
 	my.GET("/schemes/comparison", h(s.schemeComparison))

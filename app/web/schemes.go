@@ -44,27 +44,40 @@ func (s *Server) schemesPage(c *gin.Context) error {
 		return err
 	}
 	v := &schemesView{C: cmp}
-	var labels []string
-	var values []int
-	var classes []string
+	maxN := 1
 	for _, st := range cmp.Schemes {
-		labels = append(labels, st.Scheme+" valid", st.Scheme+" not")
-		values = append(values, st.Valid, st.Labelled-st.Valid)
-		classes = append(classes, "allowed", "blocked")
+		maxN = max(maxN, st.Valid, st.Labelled-st.Valid)
 	}
-	v.StatusChart = newBarChart("Labelled products per scheme: valid (green) and suspended, revoked, expired or unmatched (red)", labels, values, classes, 960, 240)
-	labels, values = nil, nil
+	v.StatusChart = chart{Title: "Labelled products per scheme: valid and not valid",
+		Caption: "Not valid: suspended, revoked, expired or not in the registry. Logarithmic bars; each opens the table below."}
+	for _, st := range cmp.Schemes {
+		bar := func(n int, class, what string) chartBar {
+			return chartBar{Width: logWidth(n, maxN), Value: count(n), Class: class, Href: "#scheme-stats",
+				Title: fmt.Sprintf("%s: %s of %s labelled products %s", st.Scheme, count(n), count(st.Labelled), what)}
+		}
+		v.StatusChart.Rows = append(v.StatusChart.Rows, chartRow{Label: st.Scheme, Bars: []chartBar{
+			bar(st.Valid, "allowed", "valid"), bar(st.Labelled-st.Valid, "blocked", "not valid")}})
+	}
+	v.PairChart = chart{Title: "Products labelled by two schemes: how the schemes agree", Caption: "Logarithmic bars; each opens the matrix above."}
+	maxP := 1
 	for _, p := range cmp.Pairs {
+		maxP = max(maxP, p.SameTier, p.AHigher+p.BHigher, p.ValidityDisagrees)
+	}
+	for _, p := range cmp.Pairs {
+		var bars []chartBar
 		for _, part := range []struct {
-			what string
-			n    int
-		}{{"same tier", p.SameTier}, {"tiers differ", p.AHigher + p.BHigher}, {"validity disagrees", p.ValidityDisagrees}} {
+			what, class string
+			n           int
+		}{{"same tier", "allowed", p.SameTier}, {"tiers differ", "warn", p.AHigher + p.BHigher}, {"validity disagrees", "blocked", p.ValidityDisagrees}} {
 			if part.n > 0 {
-				labels, values = append(labels, p.A+" / "+p.B+": "+part.what), append(values, part.n)
+				bars = append(bars, chartBar{Width: logWidth(part.n, maxP), Value: count(part.n), Class: part.class, Href: "#scheme-matrix",
+					Title: fmt.Sprintf("%s / %s: %s of %s products %s", p.A, p.B, count(part.n), count(p.Products), part.what)})
 			}
 		}
+		if len(bars) > 0 {
+			v.PairChart.Rows = append(v.PairChart.Rows, chartRow{Label: p.A + " / " + p.B, Bars: bars})
+		}
 	}
-	v.PairChart = newHBarChart("Products labelled by two schemes: how the schemes agree", labels, values, 960)
 	for _, a := range cmp.Schemes {
 		row := matrixRow{Scheme: a.Scheme}
 		for _, b := range cmp.Schemes {
@@ -102,7 +115,7 @@ func matrixCell(pairs []policy.PairStats, row, col string) *pairCell {
 type schemesView struct {
 	pageData
 	C                      policy.Comparison
-	StatusChart, PairChart barChart
+	StatusChart, PairChart chart
 	Matrix                 []matrixRow
 }
 

@@ -4,45 +4,66 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
-// Count is a number with a label.
+// The dashboard counts products, never verdicts, and every figure carries
+// the ProductSearch that lists exactly the products it counts: the number
+// a manager clicks is the total of the list it opens.
+
+// Count is a number of products with a label and the search behind it.
 type Count struct {
-	Label string `json:"label"`
-	N     int    `json:"n"`
+	Label  string
+	N      int
+	Search ProductSearch
 }
 
-// MarketCount is the verdicts of one market and channel.
+// MarketCount is the products of one market and channel, by verdict.
 type MarketCount struct {
 	Market, Channel  string
 	Allowed, Blocked int
 }
 
-// Scorecard is a supplier's standing.
-type Scorecard struct {
-	Supplier         string
-	Allowed, Blocked int // retail verdicts
-	NewlyAllowed     int // changes to allowed in the last 30 days
-	NewlyBlocked     int
+// Searches are the lists behind the market's two figures.
+func (m MarketCount) Searches() (allowed, blocked ProductSearch) {
+	q := ProductSearch{Market: m.Market, Channel: m.Channel}
+	allowed, blocked = q, q
+	allowed.Verdict, blocked.Verdict = policy.Allowed, policy.Blocked
+	return allowed, blocked
 }
 
-// Share is the percentage of allowed retail verdicts.
-func (s Scorecard) Share() int {
-	if s.Allowed+s.Blocked == 0 {
-		return 0
+// Scorecard is a supplier's retail standing, in products: a product is
+// blocked when a retail verdict of it is, allowed when all of them are.
+type Scorecard struct {
+	SupplierID       int64
+	Supplier         string
+	Allowed, Blocked int
+	// NewlyAllowed and NewlyBlocked are the products allowed (blocked) now
+	// whose retail verdict changed to that in the last 30 days: a part of
+	// Allowed (Blocked), never more.
+	NewlyAllowed, NewlyBlocked int
+	Since                      time.Time // the start of those 30 days
+}
+
+// Search is the list behind one of the scorecard's figures: verdict
+// "allowed" or "blocked", newly or not.
+func (s Scorecard) Search(verdict string, newly bool) ProductSearch {
+	q := ProductSearch{SupplierID: s.SupplierID, Channel: "retail", Verdict: verdict}
+	if newly {
+		q.ChangedSince = s.Since
 	}
-	return s.Allowed * 100 / (s.Allowed + s.Blocked)
+	return q
 }
 
 // Dashboard is what a category manager looks at first.
 type Dashboard struct {
 	Markets    []MarketCount
-	TopReasons []Count // blocking codes by number of blocked verdicts
-	Sunset     []Count // allowed products whose support ends, by month, next 24 months
+	TopReasons []Count // products blocked by each blocking code, most first
+	Sunset     []Count // products allowed in retail whose support ends, by month, next 24 months
 	Suppliers  []Scorecard
 }
 
@@ -53,6 +74,8 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	}
 	db := s.db.WithContext(ctx)
 	var d Dashboard
+	// A product has one verdict per market and channel, so verdicts counted
+	// here are products.
 	var byMarket []struct {
 		Market, Channel, Verdict string
 		N                        int
@@ -75,53 +98,25 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 			d.Markets[i].Blocked += r.N
 		}
 	}
+	rank := marketRank()
 	sort.Slice(d.Markets, func(i, j int) bool {
-		return d.Markets[i].Market+d.Markets[i].Channel < d.Markets[j].Market+d.Markets[j].Channel
+		a, b := d.Markets[i], d.Markets[j]
+		if rank[a.Market] != rank[b.Market] {
+			return rank[a.Market] < rank[b.Market]
+		}
+		return a.Channel > b.Channel // retail first
 	})
 
-	_, doc, err := s.policies.Active(ctx)
-	if err != nil {
+	if err := s.topReasons(ctx, &d); err != nil {
 		return d, err
-	}
-	blocking := map[string]bool{}
-	for _, r := range doc.Rules {
-		if r.Severity == policy.Block {
-			blocking[r.Code] = true
-			if r.LowCode != "" {
-				blocking[r.LowCode] = true
-			}
-		}
-	}
-	var codes []string
-	if err := db.Table("verdicts").Where("verdict = ?", policy.Blocked).Pluck("codes", &codes).Error; err != nil {
-		return d, err
-	}
-	tally := map[string]int{}
-	for _, c := range codes {
-		for _, code := range strings.Fields(c) {
-			if blocking[code] {
-				tally[code]++
-			}
-		}
-	}
-	for code, n := range tally {
-		d.TopReasons = append(d.TopReasons, Count{Label: code, N: n})
-	}
-	sort.Slice(d.TopReasons, func(i, j int) bool {
-		if d.TopReasons[i].N != d.TopReasons[j].N {
-			return d.TopReasons[i].N > d.TopReasons[j].N
-		}
-		return d.TopReasons[i].Label < d.TopReasons[j].Label
-	})
-	if len(d.TopReasons) > 10 {
-		d.TopReasons = d.TopReasons[:10]
 	}
 
 	today := civil.Today()
 	var ends []string
-	err = db.Table("products p").
-		Where("p.support_end >= ? AND p.support_end < ?", today.String(), today.AddMonths(24).String()).
-		Where("EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id AND v.channel = 'retail' AND v.verdict = ?)", policy.Allowed).
+	err := db.Table("products p").
+		Where("p.support_end >= ? AND p.support_end < ?", today.String()[:7]+"-01", today.AddMonths(24).String()[:7]+"-01").
+		Where("EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id AND v.channel = 'retail')").
+		Where("NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id AND v.channel = 'retail' AND v.verdict = 'blocked')").
 		Pluck("p.support_end", &ends).Error
 	if err != nil {
 		return d, err
@@ -134,40 +129,76 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	}
 	for m := range 24 {
 		month := today.AddMonths(m).String()[:7]
-		d.Sunset = append(d.Sunset, Count{Label: month, N: months[month]})
+		d.Sunset = append(d.Sunset, Count{Label: month, N: months[month],
+			Search: ProductSearch{Channel: "retail", Verdict: policy.Allowed, SupportEndMonth: month}})
 	}
 
-	var cards []struct {
-		Supplier         string
-		Allowed, Blocked int
-	}
-	err = db.Table("verdicts v").Select("s.name AS supplier, SUM(CASE WHEN v.verdict = 'allowed' THEN 1 ELSE 0 END) AS allowed, SUM(CASE WHEN v.verdict = 'blocked' THEN 1 ELSE 0 END) AS blocked").
-		Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
-		Where("v.channel = 'retail'").Group("s.name").Order("s.name").Find(&cards).Error
+	since := today.AddDays(-30).Time()
+	var cards []Scorecard
+	err = db.Raw(`SELECT p.supplier_id, s.name AS supplier,
+			SUM(1 - x.blocked) AS allowed, SUM(x.blocked) AS blocked,
+			SUM(CASE WHEN x.blocked = 0 AND EXISTS (SELECT 1 FROM verdict_changes c WHERE c.product_id = x.id
+				AND c.channel = 'retail' AND c.verdict = 'allowed' AND c.changed_at >= ?) THEN 1 ELSE 0 END) AS newly_allowed,
+			SUM(CASE WHEN x.blocked = 1 AND EXISTS (SELECT 1 FROM verdict_changes c WHERE c.product_id = x.id
+				AND c.channel = 'retail' AND c.verdict = 'blocked' AND c.changed_at >= ?) THEN 1 ELSE 0 END) AS newly_blocked
+		FROM (SELECT v.product_id AS id, MAX(CASE WHEN v.verdict = 'blocked' THEN 1 ELSE 0 END) AS blocked
+			FROM verdicts v WHERE v.channel = 'retail' GROUP BY v.product_id) x
+		JOIN products p ON p.id = x.id JOIN suppliers s ON s.id = p.supplier_id
+		GROUP BY p.supplier_id, s.name ORDER BY s.name`, since, since).Scan(&cards).Error
 	if err != nil {
 		return d, err
 	}
-	var trend []struct {
-		Supplier string
-		Verdict  string
-		N        int
+	for i := range cards {
+		cards[i].Since = since
 	}
-	err = db.Table("verdict_changes c").Select("s.name AS supplier, c.verdict, COUNT(*) AS n").
-		Joins("JOIN products p ON p.id = c.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
-		Where("c.channel = 'retail' AND c.changed_at >= ?", today.AddDays(-30).Time()).Group("s.name, c.verdict").Find(&trend).Error
+	d.Suppliers = cards
+	return d, nil
+}
+
+// topReasons counts, for each code that blocks under the active policy,
+// the products a blocked verdict of which carries it: a product blocked
+// by one code in four markets counts once.
+func (s *Service) topReasons(ctx context.Context, d *Dashboard) error {
+	codes, err := s.BlockingCodes(ctx)
 	if err != nil {
-		return d, err
+		return err
 	}
-	for _, c := range cards {
-		sc := Scorecard{Supplier: c.Supplier, Allowed: c.Allowed, Blocked: c.Blocked}
-		for _, t := range trend {
-			if t.Supplier == c.Supplier && t.Verdict == policy.Allowed {
-				sc.NewlyAllowed = t.N
-			} else if t.Supplier == c.Supplier && t.Verdict == policy.Blocked {
-				sc.NewlyBlocked = t.N
+	blocking := map[string]bool{}
+	for _, c := range codes {
+		blocking[c] = true
+	}
+	var rows []struct {
+		ProductID int64
+		Codes     string
+	}
+	if err := s.db.WithContext(ctx).Table("verdicts").Select("product_id, codes").Where("verdict = ?", policy.Blocked).
+		Order("product_id").Find(&rows).Error; err != nil {
+		return err
+	}
+	tally := map[string]int{}
+	for i := 0; i < len(rows); {
+		j, seen := i, map[string]bool{}
+		for ; j < len(rows) && rows[j].ProductID == rows[i].ProductID; j++ {
+			for _, code := range strings.Fields(rows[j].Codes) {
+				if blocking[code] && !seen[code] {
+					seen[code] = true
+					tally[code]++
+				}
 			}
 		}
-		d.Suppliers = append(d.Suppliers, sc)
+		i = j
 	}
-	return d, nil
+	for code, n := range tally {
+		d.TopReasons = append(d.TopReasons, Count{Label: code, N: n, Search: ProductSearch{Verdict: policy.Blocked, Code: code}})
+	}
+	sort.Slice(d.TopReasons, func(i, j int) bool {
+		if d.TopReasons[i].N != d.TopReasons[j].N {
+			return d.TopReasons[i].N > d.TopReasons[j].N
+		}
+		return d.TopReasons[i].Label < d.TopReasons[j].Label
+	})
+	if len(d.TopReasons) > 10 {
+		d.TopReasons = d.TopReasons[:10]
+	}
+	return nil
 }

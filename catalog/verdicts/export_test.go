@@ -1,5 +1,11 @@
 package verdicts
 
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
+
 // BeforeNextWrite makes fn run once, the next time a page this Service
 // recomputes has been read and evaluated and is about to be written: where
 // another writer can slip in.
@@ -8,4 +14,15 @@ func (s *Service) BeforeNextWrite(fn func()) {
 		s.beforeWrite = nil // fn may recompute, and must not recurse
 		fn()
 	}
+}
+
+// SearchSQL is the page statement SearchProducts runs for q, for query plans.
+func (s *Service) SearchSQL(ctx context.Context, q ProductSearch) (string, error) {
+	q, err := q.Normalise()
+	if err != nil {
+		return "", err
+	}
+	return s.searchQuery(ctx, q).ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return tx.Select(productRowColumns).Order("p.sku, p.id").Limit(q.Limit).Find(&[]productRow{})
+	}), nil
 }

@@ -10,7 +10,10 @@
       var status = document.getElementById("import-status");
       var rows = document.getElementById("import-rows");
       if (b.rows_estimated) { bar.max = b.rows_estimated; }
-      bar.value = b.rows_processed;
+      // Every row read is not done: the products and verdicts are still
+      // being written, so the bar stops claiming a fraction.
+      if (b.rows_estimated && b.rows_processed >= b.rows_estimated) { bar.removeAttribute("value"); }
+      else { bar.value = b.rows_processed; }
       if (rows) rows.textContent = b.rows_processed;
       if (b.status !== "running") { clearInterval(timer); window.location.reload(); }
       else if (status) status.textContent = b.status;

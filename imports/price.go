@@ -1,0 +1,84 @@
+package imports
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Prices come as suppliers type them: "19,99", "1.299,00 €", "GBP 19.99".
+// A price whose decimal separator is certain is stored as a number with a
+// point ("19.99"), its currency taken from the cell when the currency
+// column is empty; one that is not ("1,299" is 1299 or 1.299) is kept as
+// written, never guessed.
+
+var (
+	currencySymbols = map[string]string{"£": "GBP", "€": "EUR"}
+	currencyCode    = regexp.MustCompile(`^[A-Za-z]{3}$`)
+	plainAmount     = regexp.MustCompile(`^[0-9]+$`)
+	grouped         = regexp.MustCompile(`^[0-9]{1,3}([.,][0-9]{3})+$`)
+)
+
+// parsePrice reads a price cell: the amount with a point for decimals and
+// the currency the cell names ("" if none); ok is false when the amount is
+// ambiguous or not a number.
+func parsePrice(raw string) (amount, currency string, ok bool) {
+	s := strings.TrimSpace(raw)
+	for sym, code := range currencySymbols {
+		if cut, found := strings.CutPrefix(s, sym); found {
+			s, currency = strings.TrimSpace(cut), code
+		} else if cut, found := strings.CutSuffix(s, sym); found {
+			s, currency = strings.TrimSpace(cut), code
+		}
+	}
+	if currency == "" {
+		if f := strings.Fields(s); len(f) == 2 {
+			switch {
+			case currencyCode.MatchString(f[0]):
+				s, currency = f[1], strings.ToUpper(f[0])
+			case currencyCode.MatchString(f[1]):
+				s, currency = f[0], strings.ToUpper(f[1])
+			}
+		}
+	}
+	amount, ok = decimalAmount(s)
+	return amount, currency, ok
+}
+
+// decimalAmount is s with a point for decimals and no thousands separators,
+// when which separator is which is certain.
+func decimalAmount(s string) (string, bool) {
+	if plainAmount.MatchString(s) {
+		return s, true
+	}
+	last := strings.LastIndexAny(s, ".,")
+	if last <= 0 {
+		return "", false
+	}
+	whole, frac := s[:last], s[last+1:]
+	sep := s[last]
+	other := byte(',')
+	if sep == ',' {
+		other = '.'
+	}
+	switch {
+	case !plainAmount.MatchString(frac):
+		return "", false
+	case strings.IndexByte(whole, sep) >= 0:
+		// The same separator twice: thousands, if it groups by three ("1,299,000").
+		if grouped.MatchString(s) && strings.IndexByte(s, other) < 0 {
+			return strings.NewReplacer(",", "", ".", "").Replace(s), true
+		}
+		return "", false
+	case strings.IndexByte(whole, other) >= 0:
+		// Both: the last is the decimal one, the other groups ("1.299,00").
+		if !grouped.MatchString(whole) || len(frac) > 2 {
+			return "", false
+		}
+		return strings.NewReplacer(string(other), "").Replace(whole) + "." + frac, true
+	case len(frac) == 3:
+		return "", false // "1,299": a thousand and more, or one and a bit
+	case plainAmount.MatchString(whole) && len(frac) <= 2:
+		return whole + "." + frac, true
+	}
+	return "", false
+}
