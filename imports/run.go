@@ -31,6 +31,11 @@ type run struct {
 	// The staged columns for this file's layout: positions in stagedColumns, names.
 	stagedPositions []int
 	stagedNames     []string
+
+	// dry, for a dry run (DryRun), collects what the run would store; the
+	// batch is then recorded only inside the commit's transaction, which is
+	// rolled back.
+	dry *dryRun
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -244,6 +249,13 @@ func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
 // (another replica took it for abandoned).
 func (r *run) recordProgress(ctx context.Context, c chunk, rejected []errorRow) error {
 	total := max(c.estimate, c.scanned)
+	if r.dry != nil { // no batch is recorded to keep the progress in
+		r.dry.errors = append(r.dry.errors, rejected...)
+		if r.req.Progress != nil {
+			r.req.Progress(Progress{Rows: c.scanned, Estimated: total})
+		}
+		return nil
+	}
 	err := r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, valuesOf(rejected)); err != nil {
 			return err
