@@ -161,6 +161,13 @@ func routeMatrix() []routeCase {
 		// anonymous callers, and API tokens, are sent to sign in.
 		{method: "GET", route: "/supplier", path: fixed("/supplier"), page: true, want: supplierPage},
 		{method: "GET", route: "/supplier/products", path: fixed("/supplier/products"), page: true, want: supplierPage},
+		// A dry run answers its page (200) and stores nothing; before the
+		// upload below, which a dry run would wait for (IMPORT_IN_PROGRESS).
+		{method: "POST", route: "/supplier/check", path: fixed("/supplier/check"), page: true,
+			body: func(w *world, role string) any {
+				return []byte("sku,gtin,brand,model,category,markets\nP-" + role + ",5901234123457,Acme,M,smart_plug,UK\n")
+			},
+			headers: []string{"Content-Type", "text/csv"}, want: supplierPage},
 		{method: "POST", route: "/supplier/upload", path: fixed("/supplier/upload"), page: true,
 			body: func(w *world, role string) any {
 				return []byte("sku,gtin,brand,model,category,markets\nP-" + role + ",5901234123457,Acme,M,smart_plug,UK\n")

@@ -301,11 +301,15 @@ func (d doc) operations() []op {
 		{method: "POST", path: "/api/v1/imports", tag: "imports", summary: "Upload a supplier spreadsheet", who: "suppliers (their own), admin",
 			desc: "XLSX or CSV, sniffed from its content. As `multipart/form-data` (field `file`, optional `supplier_id`) or as the raw body with " +
 				"`?file_name=`. Admins name the supplier (`supplier_id`); a supplier user imports for its own. Answers 202 with the batch to poll " +
-				"(`Location`), or with `?wait=true` 201 with the finished batch. Rejected rows are in `GET /api/v1/imports/{id}/errors`.",
+				"(`Location`), or with `?wait=true` 201 with the finished batch. Rejected rows are in `GET /api/v1/imports/{id}/errors`. " +
+				"With `?dry_run=true` it runs the same import and stores nothing (no batch either): 200 with the batch it would answer " +
+				"(`id` 0, `status` `dry_run`), every row error and the verdict each product would get with the active policy.",
 			params: []param{query("file_name", "string", "the file's name, for a raw body"), supplierID,
-				queryEnum("wait", "true: answer when the import has finished", "true", "false")},
+				queryEnum("wait", "true: answer when the import has finished", "true", "false"),
+				queryEnum("dry_run", "true: check the file and preview the import, storing nothing", "true", "false")},
 			body: &body{content: upload, required: true},
-			resps: []resp{ok(201, "With wait=true: the finished batch.", obj("import", batch)),
+			resps: []resp{ok(200, "With dry_run=true: what the import would do; nothing stored.", d.t(imports.DryRun{})),
+				ok(201, "With wait=true: the finished batch.", obj("import", batch)),
 				{status: 202, desc: "The running batch.", content: map[string]schema{jsonType: obj("import", batch)},
 					headers: map[string]string{"Location": "the batch, to poll"}}},
 			codes: map[int][]string{404: {"UNKNOWN_SUPPLIER"}, 400: {"MISSING_SUPPLIER", "MISSING_FILE", "MALFORMED_UPLOAD", "EMPTY_FILE", "UNSUPPORTED_FILE", "UNREADABLE_FILE",

@@ -34,6 +34,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	// Pages for people: a session cookie, CSRF tokens on every form.
 	pages := r.Group("", s.pageSession())
 	pages.POST("/supplier/upload", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), s.ph(s.supplierUpload))
+	pages.POST("/supplier/check", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), s.ph(s.supplierCheck))
 	pages.POST("/admin/registries/upload", limitBody(MaxRegistryBody), s.ph(s.adminUploadSnapshot))
 	pages.POST("/admin/policies", limitBody(2*MaxJSONBody), s.ph(s.adminUploadPolicy))
 	form := pages.Group("", limitBody(MaxJSONBody))
