@@ -86,7 +86,7 @@ func (r *run) commit(ctx context.Context) error {
 			"rows_processed": r.batch.RowsProcessed, "rows_total": r.batch.RowsTotal,
 			"rows_created": r.batch.RowsCreated, "rows_updated": r.batch.RowsUpdated,
 			"rows_unchanged": r.batch.RowsUnchanged, "rows_rejected": r.batch.RowsRejected,
-			"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
+			"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings, "mapped": r.batch.Mapped,
 		}).Error
 		if err != nil {
 			return err

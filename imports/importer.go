@@ -127,7 +127,7 @@ func (im *Importer) prepareBatch(ctx context.Context, req Request) (Batch, error
 	b := Batch{
 		SupplierID: req.SupplierID, FileName: cleanFileName(req.FileName), SHA256: sum,
 		Status: StatusRunning, Owner: im.owner, HeartbeatAt: &now, StartedAt: now,
-		Warnings: Warnings{}, Headers: Headers{},
+		Warnings: Warnings{}, Headers: Headers{}, Mapped: Mapping{},
 	}
 	if p.UserID != 0 {
 		id := p.UserID

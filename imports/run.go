@@ -49,6 +49,10 @@ func (r *run) execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mapping, err := uploadMapping(ctx, r.im.db, r.batch.SupplierID)
+	if err != nil {
+		return err
+	}
 	if r.cells, err = newCellSpool(); err != nil {
 		return err
 	}
@@ -60,7 +64,7 @@ func (r *run) execute(ctx context.Context) error {
 		}
 		defer r.staging.close()
 		r.conn = conn
-		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits}); err != nil {
+		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, mapping: mapping, limits: r.im.limits}); err != nil {
 			return err
 		}
 		if err := r.staging.index(ctx); err != nil {
@@ -188,7 +192,10 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 // useLayout takes the file's layout once the parser has found the header.
 func (r *run) useLayout(p *parser) {
 	r.layout = p.layout
-	r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
+	r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings, r.batch.Mapped = p.layout.Headers, p.layout.HeaderRow, p.warnings, p.layout.Mapped
+	if r.batch.Mapped == nil {
+		r.batch.Mapped = Mapping{}
+	}
 	r.stagedPositions, r.stagedNames = stagedFor(p.layout)
 }
 
@@ -281,7 +288,7 @@ func (r *run) fail(ctx context.Context, cause error) error {
 	r.batch.Status, r.batch.Error, r.batch.FinishedAt = StatusFailed, msg, &now
 	return r.im.db.WithContext(ctx).Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
 		"status": StatusFailed, "error": msg, "finished_at": now, "format": r.batch.Format,
-		"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
+		"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings, "mapped": r.batch.Mapped,
 	}).Error
 }
 
