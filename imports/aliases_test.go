@@ -40,7 +40,7 @@ func TestTheShippedAliasesReadGermanFrenchAndSpanishHeaderRows(t *testing.T) {
 
 func TestAnAliasesFileWithAnAmbiguousAliasOrAnUnknownColumnIsRefused(t *testing.T) {
 	cases := map[string]struct{ file, want string }{
-		"alias of two columns": {`{"sku":{"de":["Nummer"]},"model":{"de":["nummer"]}}`, `"nummer" would mean both sku and model`},
+		"alias of two columns":   {`{"sku":{"de":["Nummer"]},"model":{"de":["nummer"]}}`, `"nummer" would mean both sku and model`},
 		"alias of a column name": {`{"brand":{"en":["model"]}}`, `would mean both model and brand`},
 		"unknown column":         {`{"colour":{"de":["Farbe"]}}`, `"colour" is not a column`},
 		"empty alias":            {`{"sku":{"de":[" - "]}}`, "an empty alias for sku"},
