@@ -58,6 +58,8 @@ func checkMapping(m Mapping) (map[string]mappingEntry, error) {
 			return nil, errs.Invalidf("INVALID_MAPPING", "a header of the mapping is empty: name the header as your files write it")
 		case len([]rune(header)) > maxMappingHeader:
 			return nil, errs.Invalidf("INVALID_MAPPING", "the header %.40q… is longer than %d characters", header, maxMappingHeader)
+		case strings.ContainsFunc(header, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			return nil, errs.Invalidf("INVALID_MAPPING", "the header %q holds a control character (a NUL, a line break, …): write it as the header cell shows it", header)
 		case isFixColumn(header):
 			return nil, errs.Invalidf("INVALID_MAPPING", "%q is a column of the fix workbook, which every upload ignores: it cannot be mapped", header)
 		}

@@ -92,6 +92,7 @@ func TestAMappingToAnUnknownColumnOrTwoHeadersToOneColumnIsRefused(t *testing.T)
 			{"two headers, one column", imports.Mapping{"Artikel": "sku", "Nummer": "sku"}, "DUPLICATE_MAPPING"},
 			{"one header twice as matched", imports.Mapping{"Art Nr": "sku", "art-nr": "gtin"}, "DUPLICATE_MAPPING"},
 			{"empty header", imports.Mapping{" ": "sku"}, "INVALID_MAPPING"},
+			{"a NUL in a header", imports.Mapping{"Nr\x00": "sku"}, "INVALID_MAPPING"},
 			{"a fix workbook column", imports.Mapping{"how to fix": "name"}, "INVALID_MAPPING"},
 		}
 		for _, c := range cases {

@@ -289,6 +289,18 @@ func (d doc) operations() []op {
 		{method: "GET", path: "/api/v1/suppliers/{id}", tag: "suppliers", summary: "One supplier", who: "users (suppliers their own)",
 			params: []param{id}, resps: []resp{ok(200, "The supplier.", obj("supplier", supplier))}},
 
+		{method: "GET", path: "/api/v1/suppliers/{id}/mapping", tag: "suppliers", summary: "A supplier's saved column mapping", who: "suppliers (their own), admin, cm",
+			desc:   "Each of the supplier's own headers and the column of the spreadsheet it means; every upload of theirs reads its header row with it first, then with the default names and aliases (German, French and Spanish included).",
+			params: []param{id}, resps: []resp{ok(200, "The mapping; {} when none is saved.", obj("mapping", d.t(imports.Mapping{})))}},
+		{method: "PUT", path: "/api/v1/suppliers/{id}/mapping", tag: "suppliers", summary: "Save a supplier's column mapping", who: "suppliers (their own), admin, cm",
+			desc: "Replaces the whole mapping with the body, `{\"<their header>\": \"<column>\"}` (`{}` removes it), e.g. `{\"Artikelnummer\": \"sku\"}`. " +
+				"Uploads started afterwards use it; each batch records the entries its file used (`mapped`).",
+			params: []param{id},
+			body: &body{required: true, content: map[string]schema{jsonType: {"type": "object", "additionalProperties": schema{"type": "string",
+				"enum": columnNames()}, "description": "their header: the column it means"}}},
+			resps: []resp{ok(200, "The saved mapping, headers trimmed.", obj("mapping", d.t(imports.Mapping{})))},
+			codes: map[int][]string{400: {"UNKNOWN_COLUMN", "DUPLICATE_MAPPING", "INVALID_MAPPING"}, 404: {"UNKNOWN_SUPPLIER"}}},
+
 		{method: "GET", path: "/api/v1/products", tag: "products", summary: "List products", who: "users (suppliers their own)",
 			desc: "Paged by id: pass the answer's `next_after` as `after` for the next page (default 100, at most 1,000).",
 			params: []param{query("q", "string", "text in the SKU, GTIN, brand or model"), query("category", "string", "a category"),
@@ -697,4 +709,13 @@ func operationID(method, path string) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
+}
+
+// columnNames are the spreadsheet's columns a mapping may name.
+func columnNames() []string {
+	out := make([]string, len(imports.Columns))
+	for i, c := range imports.Columns {
+		out[i] = c.Name
+	}
+	return out
 }

@@ -42,6 +42,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/supplier", s.ph(s.supplierHome))
 	form.GET("/supplier/imports/:id", s.ph(s.supplierImport))
 	form.GET("/supplier/products", s.ph(s.supplierProducts))
+	form.GET("/suppliers/:id/mapping", s.ph(s.mappingPage))
+	form.POST("/suppliers/:id/mapping", s.ph(s.saveMappingPage))
 	form.GET("/dashboard", s.ph(s.dashboardPage))
 	form.GET("/products", s.ph(s.productsPage))
 	form.GET("/products/:id", s.ph(s.productPage))
@@ -103,6 +105,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/suppliers", h(s.listSuppliers))
 	my.POST("/suppliers", h(s.createSupplier))
 	my.GET("/suppliers/:id", h(s.getSupplier))
+	my.GET("/suppliers/:id/mapping", h(s.getMapping))
+	my.PUT("/suppliers/:id/mapping", h(s.putMapping))
 
 	my.GET("/products", h(s.listProducts))
 	my.GET("/products/:id", h(s.getProduct))
