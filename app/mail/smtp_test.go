@@ -62,7 +62,10 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	s.cur = received{from: from}
 	return nil
 }
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error { s.cur.to = append(s.cur.to, to); return nil }
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.cur.to = append(s.cur.to, to)
+	return nil
+}
 func (s *session) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
