@@ -40,6 +40,7 @@ const (
 	notFound = http.StatusNotFound
 	conflict = http.StatusConflict
 	seeOther = http.StatusSeeOther
+	invalid  = http.StatusBadRequest
 )
 
 // w builds a path from an id the world holds.
@@ -156,6 +157,10 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/login", path: fixed("/login"), want: everyone},
 		// The API's documentation is public, as documentation is.
 		{method: "GET", route: "/api/docs", path: fixed("/api/docs"), want: everyone},
+		// Unsubscribing: the signed link is the credential, whoever follows it;
+		// a link whose signature is wrong is refused for everyone.
+		{method: "GET", route: "/unsubscribe", path: fixed("/unsubscribe?u=1&t=forged"), want: everyone},
+		{method: "POST", route: "/unsubscribe", path: fixed("/unsubscribe?u=1&t=forged"), want: expect{invalid, invalid, invalid, invalid, invalid, invalid}},
 		{method: "POST", route: "/login", path: fixed("/login"), want: expect{forbid, forbid, forbid, forbid, forbid, forbid}}, // no CSRF token
 		// Pages, each role with a real browser session (cookie and CSRF token);
 		// anonymous callers, and API tokens, are sent to sign in.

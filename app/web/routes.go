@@ -30,6 +30,9 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r.GET("/login", s.ph(s.loginForm))
 	r.POST("/login", limitBody(MaxJSONBody), s.ph(s.loginSubmit))
 	r.GET("/api/docs", h(s.apiDocs)) // the API reference, from the OpenAPI document
+	// Unsubscribing from e-mail: the signed link is the credential (no session).
+	r.GET("/unsubscribe", s.ph(s.unsubscribePage))
+	r.POST("/unsubscribe", limitBody(MaxJSONBody), s.ph(s.unsubscribe))
 
 	// Pages for people: a session cookie, CSRF tokens on every form.
 	pages := r.Group("", s.pageSession())
