@@ -5,8 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
