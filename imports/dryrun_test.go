@@ -198,3 +198,25 @@ func TestADryRunIsTheSupplierOwnLikeAnImport(t *testing.T) {
 		t.Errorf("a buyer's dry run: %v", err)
 	}
 }
+
+func TestADryRunWhileTheSuppliersImportRunsIsRefusedAsAnImportWouldBe(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		e := newEnv(t, db)
+		e.im.OnCommit = verdicts.AfterImport
+		path := writeFile(t, header+"CAM-1,4006381333931,Acme,AC-1,smart_camera,UK,,,,\n")
+		running, err := e.im.Start(admin, imports.Request{SupplierID: e.supplier.ID, FileName: "big.csv", Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.im.DryRun(admin, imports.Request{SupplierID: e.supplier.ID, FileName: "f.csv", Path: path}); !errors.Is(err, imports.ErrInProgress) {
+			t.Errorf("dry run during an import: %v", err)
+		}
+		if _, err := e.im.Run(admin, running, imports.Request{SupplierID: e.supplier.ID, FileName: "big.csv", Path: path}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.im.DryRun(admin, imports.Request{SupplierID: e.supplier.ID, FileName: "f.csv", Path: path}); err != nil {
+			t.Errorf("dry run after it: %v", err)
+		}
+	})
+}
