@@ -43,6 +43,7 @@ type Batch struct {
 	Owner         string     `json:"-"`
 	HeartbeatAt   *time.Time `json:"-"`
 	Headers       Headers    `json:"headers"`
+	Mapped        Mapping    `json:"mapped"` // the headers the supplier's saved mapping read, and the column each meant
 	HeaderRow     int        `json:"header_row"`
 	StartedAt     time.Time  `json:"started_at"`
 	FinishedAt    *time.Time `json:"finished_at,omitempty"`

@@ -22,8 +22,8 @@ type blockedProduct struct {
 }
 
 // cell gives the product's value for a header of the supplier's layout.
-func (b blockedProduct) cell(header string) string {
-	ci, ok := columnByKey[headerKey(header)]
+func (b blockedProduct) cell(mapped Mapping, header string) string {
+	ci, ok := columnOfHeader(mapped, header)
 	if !ok {
 		return b.extra[header]
 	}

@@ -38,10 +38,11 @@ func (s *Store) WriteBlockedWorkbook(ctx context.Context, supplierID int64, w io
 		return err
 	}
 	defer wb.Close()
-	if err := writeBlocked(sheet, headers, 1, blocked, explain); err != nil {
+	// The template's own columns: no supplier mapping applies.
+	if err := writeBlocked(sheet, headers, 1, blocked, explain, nil); err != nil {
 		return err
 	}
-	return finishFixSheet(wb, sheet, len(headers), w)
+	return finishFixSheet(wb, sheet, len(headers), nil, w)
 }
 
 // explainFunc writes a row's problems and fixes in the two fix columns.
@@ -79,12 +80,16 @@ func newFixSheet(headers []string) (*tabular.Workbook, *tabular.Sheet, explainFu
 	return wb, sheet, explain, nil
 }
 
-// finishFixSheet widens the fix columns, freezes the header and writes the workbook.
-func finishFixSheet(wb *tabular.Workbook, sheet *tabular.Sheet, columns int, w io.Writer) error {
+// finishFixSheet widens the fix columns, freezes the header, adds the
+// sheet of the column mapping the upload used (if any) and writes the workbook.
+func finishFixSheet(wb *tabular.Workbook, sheet *tabular.Sheet, columns int, mapped Mapping, w io.Writer) error {
 	if err := sheet.ColumnWidth(columns+1, columns+2, 60); err != nil {
 		return err
 	}
 	if err := sheet.FreezeHeader(); err != nil {
+		return err
+	}
+	if err := writeMappingSheet(wb, mapped); err != nil {
 		return err
 	}
 	_, err := wb.WriteTo(w)
@@ -92,8 +97,9 @@ func finishFixSheet(wb *tabular.Workbook, sheet *tabular.Sheet, columns int, w i
 }
 
 // writeBlocked writes blocked products after row out, as stored, each
-// cell a reason points at highlighted.
-func writeBlocked(sheet *tabular.Sheet, headers []string, out int, blocked []blockedProduct, explain explainFunc) error {
+// cell a reason points at highlighted; mapped says which of the upload's
+// headers hold which Cascade column.
+func writeBlocked(sheet *tabular.Sheet, headers []string, out int, blocked []blockedProduct, explain explainFunc, mapped Mapping) error {
 	for _, bp := range blocked {
 		out++
 		var msgs, fixes []string
@@ -103,13 +109,13 @@ func writeBlocked(sheet *tabular.Sheet, headers []string, out int, blocked []blo
 			if !contains(fixes, r.fix) {
 				fixes = append(fixes, r.fix)
 			}
-			col := indexOfColumn(headers, r.field)
+			col := indexOfColumn(headers, r.field, mapped)
 			if col >= 0 && !contains(flagged[col], r.code) {
 				flagged[col] = append(flagged[col], r.code)
 			}
 		}
 		for c, h := range headers {
-			if err := sheet.SetText(out, c+1, bp.cell(h)); err != nil {
+			if err := sheet.SetText(out, c+1, bp.cell(mapped, h)); err != nil {
 				return err
 			}
 		}

@@ -18,17 +18,18 @@ type column struct {
 }
 
 // Columns is the supplier spreadsheet's layout (SPEC §2), in template order.
+// Their aliases come from aliases.json (loadAliases).
 var Columns = []column{
-	{Name: "sku", Aliases: []string{"supplier sku", "item number", "article number"}, Required: true, MaxLen: 64, Help: "Your own key for the product; unique among your rows."},
-	{Name: "gtin", Aliases: []string{"ean", "upc", "barcode", "ean13"}, Required: true, MaxLen: 32, Help: "GTIN-8/12/13/14 (EAN/UPC) with a valid check digit. Format the column as Text."},
+	{Name: "sku", Required: true, MaxLen: 64, Help: "Your own key for the product; unique among your rows."},
+	{Name: "gtin", Required: true, MaxLen: 32, Help: "GTIN-8/12/13/14 (EAN/UPC) with a valid check digit. Format the column as Text."},
 	{Name: "brand", Required: true, MaxLen: 128, Help: "The brand on the packaging."},
-	{Name: "model", Aliases: []string{"model number"}, Required: true, MaxLen: 128, Help: "The manufacturer's model identifier, as label registries list it."},
-	{Name: "name", Aliases: []string{"title", "description"}, MaxLen: 512, Help: "Product title shown to buyers."},
+	{Name: "model", Required: true, MaxLen: 128, Help: "The manufacturer's model identifier, as label registries list it."},
+	{Name: "name", MaxLen: 512, Help: "Product title shown to buyers."},
 	{Name: "category", Required: true, MaxLen: 64, Help: "One of the categories listed below."},
 	{Name: "markets", Required: true, MaxLen: 64, Help: "Market codes separated by , ; / or spaces: UK EU SG AU US."},
 	{Name: "password_model", MaxLen: 64, Help: "unique_per_device, user_defined, no_password or universal_default. Empty blocks the product."},
-	{Name: "vuln_report_contact", Aliases: []string{"vulnerability disclosure", "security contact"}, MaxLen: 512, Help: "https:// URL or e-mail address where vulnerabilities are reported. Empty blocks the product."},
-	{Name: "support_end", Aliases: []string{"security updates until", "support period end"}, MaxLen: 64, Help: "Last day of security updates: 2028-06-30, 2028-06, or a date cell. Empty blocks the product."},
+	{Name: "vuln_report_contact", MaxLen: 512, Help: "https:// URL or e-mail address where vulnerabilities are reported. Empty blocks the product."},
+	{Name: "support_end", MaxLen: 64, Help: "Last day of security updates: 2028-06-30, 2028-06, or a date cell. Empty blocks the product."},
 	{Name: "statement_of_compliance", MaxLen: 2048, Help: "URL of the statement of compliance, or included if it ships in the box. Needed for UK and AU."},
 	{Name: "ce_marking", MaxLen: 16, Help: "yes or no. Needed (yes) for the EU."},
 	{Name: "labels", MaxLen: 1024, Help: "Security labels claimed, SCHEME:LABEL-ID separated by ;"},
@@ -54,13 +55,14 @@ func headerKey(s string) string {
 	return b.String()
 }
 
+// columnByKey finds a column by its folded name or alias (aliases.json).
 var columnByKey = func() map[string]int {
-	m := map[string]int{}
-	for i, c := range Columns {
-		m[headerKey(c.Name)] = i
-		for _, a := range c.Aliases {
-			m[headerKey(a)] = i
-		}
+	m, aliases, err := loadAliases(aliasesFile)
+	if err != nil {
+		panic(err) // the embedded file is checked by the tests
+	}
+	for i := range Columns {
+		Columns[i].Aliases = aliases[i]
 	}
 	return m
 }()
@@ -71,6 +73,7 @@ type layout struct {
 	Headers   []string // as written
 	index     []int    // Columns index -> cell index, -1 when absent
 	extra     []int    // cell indexes of unknown columns
+	Mapped    Mapping  // the headers the supplier's saved mapping decided, as written
 }
 
 // maxTitleRows is how far down the header row is looked for.
@@ -80,9 +83,24 @@ const maxTitleRows = 20
 // the first row naming at least three Cascade columns. It returns nil, nil
 // when the row is not a header, and an error when it is one that cannot be used.
 func findLayout(rowNum int, cells []string) (*layout, error) {
+	return findMappedLayout(rowNum, cells, nil)
+}
+
+// findMappedLayout is findLayout with a supplier's saved mapping (folded
+// header -> Columns index), which comes before the default names and
+// aliases. The layout records the headers the mapping decided (Mapped).
+func findMappedLayout(rowNum int, cells []string, mapping map[string]int) (*layout, error) {
+	lookup := func(h string) (ci int, mapped, ok bool) {
+		k := headerKey(h)
+		if ci, ok := mapping[k]; ok {
+			return ci, true, true
+		}
+		ci, ok = columnByKey[k]
+		return ci, false, ok
+	}
 	known := 0
 	for _, c := range cells {
-		if _, ok := columnByKey[headerKey(c)]; ok {
+		if _, _, ok := lookup(c); ok {
 			known++
 		}
 	}
@@ -97,7 +115,7 @@ func findLayout(rowNum int, cells []string) (*layout, error) {
 		if strings.TrimSpace(h) == "" {
 			continue
 		}
-		ci, ok := columnByKey[headerKey(h)]
+		ci, mapped, ok := lookup(h)
 		if !ok {
 			if !isFixColumn(h) { // a re-uploaded fix workbook's own columns are not data
 				l.extra = append(l.extra, cell)
@@ -109,6 +127,12 @@ func findLayout(rowNum int, cells []string) (*layout, error) {
 				"columns %q and %q of the header row (row %d) both mean %s: keep one", cells[prev], h, rowNum, Columns[ci].Name)
 		}
 		l.index[ci] = cell
+		if mapped {
+			if l.Mapped == nil {
+				l.Mapped = Mapping{}
+			}
+			l.Mapped[h] = Columns[ci].Name
+		}
 	}
 	var missing []string
 	for i, c := range Columns {

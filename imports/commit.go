@@ -2,6 +2,7 @@ package imports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -20,7 +21,14 @@ import (
 // clash with each other or with the supplier's other SKUs are rejected, the
 // rest are upserted by (supplier, sku), unchanged rows are left alone.
 func (r *run) commit(ctx context.Context) error {
-	return r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if r.dry != nil {
+			// A dry run's batch exists only in this transaction: the
+			// products written refer to it, and OnCommit finds them by it.
+			if err := tx.Create(&r.batch).Error; err != nil {
+				return dryRunBatchError(err)
+			}
+		}
 		if err := r.claimForCommit(tx); err != nil {
 			return err
 		}
@@ -34,7 +42,9 @@ func (r *run) commit(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, valuesOf(rejected)); err != nil {
+		if r.dry != nil {
+			r.dry.errors = append(r.dry.errors, rejected...)
+		} else if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, valuesOf(rejected)); err != nil {
 			return err
 		}
 		if err := r.count(tx, first); err != nil {
@@ -61,13 +71,22 @@ func (r *run) commit(ctx context.Context) error {
 				return fmt.Errorf("verdicts: %w", err)
 			}
 		}
+		if r.dry != nil {
+			if r.dry.verdicts, err = r.wouldBe(tx); err != nil {
+				return err
+			}
+			// No audit entry: the audit log records what changed, and a dry
+			// run changes nothing (an entry would be the one thing it stored).
+			r.batch.ID, r.batch.Status, r.batch.FinishedAt, r.batch.HeartbeatAt = 0, StatusDryRun, &now, nil
+			return errDryRunDone
+		}
 		r.batch.Status, r.batch.FinishedAt = StatusCommitted, &now
 		err = tx.Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
 			"status": StatusCommitted, "finished_at": now, "format": r.batch.Format,
 			"rows_processed": r.batch.RowsProcessed, "rows_total": r.batch.RowsTotal,
 			"rows_created": r.batch.RowsCreated, "rows_updated": r.batch.RowsUpdated,
 			"rows_unchanged": r.batch.RowsUnchanged, "rows_rejected": r.batch.RowsRejected,
-			"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
+			"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings, "mapped": r.batch.Mapped,
 		}).Error
 		if err != nil {
 			return err
@@ -78,6 +97,20 @@ func (r *run) commit(ctx context.Context) error {
 			"unchanged": r.batch.RowsUnchanged, "rejected": r.batch.RowsRejected,
 		})
 	})
+	if r.dry != nil && errors.Is(err, errDryRunDone) {
+		return nil
+	}
+	return err
+}
+
+// dryRunBatchError is why a dry run's batch could not be recorded in its
+// transaction: the supplier's real import is running (one running batch per
+// supplier), or a database error.
+func dryRunBatchError(err error) error {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrInProgress
+	}
+	return err
 }
 
 // ErrInterrupted means the batch was failed as abandoned before it could

@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 )
 
 // Fix workbook columns appended after the supplier's own. The importer
@@ -79,10 +83,10 @@ func (s *Store) WriteFixWorkbook(ctx context.Context, batchID int64, w io.Writer
 	if err != nil {
 		return err
 	}
-	if err := writeBlocked(sheet, headers, out, blocked, explain); err != nil {
+	if err := writeBlocked(sheet, headers, out, blocked, explain, b.Mapped); err != nil {
 		return err
 	}
-	return finishFixSheet(wb, sheet, len(headers), w)
+	return finishFixSheet(wb, sheet, len(headers), b.Mapped, w)
 }
 
 func indexOf(list []string, s string) int {
@@ -98,7 +102,7 @@ func contains(list []string, s string) bool { return indexOf(list, s) >= 0 }
 
 // indexOfColumn finds the header that means the Cascade column name; label
 // and tier reasons (no field, or "labels") point at the labels column.
-func indexOfColumn(headers []string, name string) int {
+func indexOfColumn(headers []string, name string, mapped Mapping) int {
 	if name == "" {
 		name = "labels"
 	}
@@ -107,11 +111,49 @@ func indexOfColumn(headers []string, name string) int {
 		return -1
 	}
 	for i, h := range headers {
-		if ci, ok := columnByKey[headerKey(h)]; ok && ci == want {
+		if ci, ok := columnOfHeader(mapped, h); ok && ci == want {
 			return i
 		}
 	}
 	return -1
+}
+
+// columnOfHeader is the column a batch's header meant: the one its
+// supplier's saved mapping gave it then (mapped), or its default name or alias.
+func columnOfHeader(mapped Mapping, header string) (int, bool) {
+	if name, ok := mapped[header]; ok {
+		i := slices.IndexFunc(Columns, func(c column) bool { return c.Name == name })
+		return i, i >= 0
+	}
+	ci, ok := columnByKey[headerKey(header)]
+	return ci, ok
+}
+
+// writeMappingSheet adds, after the Products sheet, the headers the
+// supplier's saved mapping read and the column each meant: the supplier
+// sees why a header of theirs was understood, and where to change it.
+func writeMappingSheet(wb *tabular.Workbook, mapped Mapping) error {
+	if len(mapped) == 0 {
+		return nil
+	}
+	sheet, err := wb.AddSheet("Column mapping")
+	if err != nil {
+		return err
+	}
+	if err := sheet.SetRow(1, []any{"your header", "read as the Cascade column"}); err != nil {
+		return err
+	}
+	if err := sheet.StyleRow(1, tabular.Bold); err != nil {
+		return err
+	}
+	row := 1
+	for _, h := range slices.Sorted(maps.Keys(mapped)) {
+		row++
+		if err := sheet.SetRow(row, []any{h, mapped[h]}); err != nil {
+			return err
+		}
+	}
+	return sheet.SetRow(row+2, []any{"Your saved column mapping read these headers. Change it on the column mapping page, or with PUT /api/v1/suppliers/{id}/mapping."})
 }
 
 func columnNames() []string {

@@ -79,6 +79,32 @@ func (im *Importer) Import(ctx context.Context, req Request) (Batch, error) {
 // Start checks that the caller may import for the supplier, hashes the file
 // and records a running batch. Run does the work.
 func (im *Importer) Start(ctx context.Context, req Request) (Batch, error) {
+	b, err := im.prepareBatch(ctx, req)
+	if err != nil {
+		return Batch{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		err = im.db.WithContext(ctx).Create(&b).Error
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+		// Another batch of this supplier is marked running: if its process
+		// died, fail it and try once more; otherwise refuse.
+		if attempt > 0 {
+			return Batch{}, ErrInProgress
+		}
+		if _, rerr := recoverAbandoned(ctx, im.db, im.options); rerr != nil {
+			return Batch{}, rerr
+		}
+		b.ID = 0
+	}
+	return b, err
+}
+
+// prepareBatch checks that the caller may import for the supplier, hashes
+// the file and returns the running batch to record (Start) or to run
+// without recording it (DryRun).
+func (im *Importer) prepareBatch(ctx context.Context, req Request) (Batch, error) {
 	p, err := access.Require(ctx, access.Admin, access.Supplier)
 	if err != nil {
 		return Batch{}, err
@@ -101,28 +127,13 @@ func (im *Importer) Start(ctx context.Context, req Request) (Batch, error) {
 	b := Batch{
 		SupplierID: req.SupplierID, FileName: cleanFileName(req.FileName), SHA256: sum,
 		Status: StatusRunning, Owner: im.owner, HeartbeatAt: &now, StartedAt: now,
-		Warnings: Warnings{}, Headers: Headers{},
+		Warnings: Warnings{}, Headers: Headers{}, Mapped: Mapping{},
 	}
 	if p.UserID != 0 {
 		id := p.UserID
 		b.CreatedBy = &id
 	}
-	for attempt := 0; ; attempt++ {
-		err = im.db.WithContext(ctx).Create(&b).Error
-		if !errors.Is(err, gorm.ErrDuplicatedKey) {
-			break
-		}
-		// Another batch of this supplier is marked running: if its process
-		// died, fail it and try once more; otherwise refuse.
-		if attempt > 0 {
-			return Batch{}, ErrInProgress
-		}
-		if _, rerr := recoverAbandoned(ctx, im.db, im.options); rerr != nil {
-			return Batch{}, rerr
-		}
-		b.ID = 0
-	}
-	return b, err
+	return b, nil
 }
 
 // Run waits for an import slot, reads the file of a started batch, stages

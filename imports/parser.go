@@ -13,6 +13,7 @@ import (
 type parser struct {
 	sheet     tabular.Reader
 	schemes   map[string]bool
+	mapping   map[string]int // the supplier's saved mapping (uploadMapping)
 	limits    Limits
 	layout    *layout
 	validator *validator
@@ -112,7 +113,7 @@ func (p *parser) next() (prod product, problems []RowError, cells []string, ok b
 
 // header looks for the header row among the first rows; rows above it are titles.
 func (p *parser) header(num int, row []string) error {
-	l, err := findLayout(num, row)
+	l, err := findMappedLayout(num, row, p.mapping)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,11 @@ type run struct {
 	// The staged columns for this file's layout: positions in stagedColumns, names.
 	stagedPositions []int
 	stagedNames     []string
+
+	// dry, for a dry run (DryRun), collects what the run would store; the
+	// batch is then recorded only inside the commit's transaction, which is
+	// rolled back.
+	dry *dryRun
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -48,6 +53,10 @@ func (r *run) execute(ctx context.Context) error {
 	if err := r.im.db.WithContext(ctx).Table("suppliers").Where("id = ?", r.batch.SupplierID).Pluck("name", &supplier).Error; err != nil {
 		return err
 	}
+	mapping, err := uploadMapping(ctx, r.im.db, r.batch.SupplierID)
+	if err != nil {
+		return err
+	}
 	if r.cells, err = newCellSpool(); err != nil {
 		return err
 	}
@@ -59,7 +68,7 @@ func (r *run) execute(ctx context.Context) error {
 		}
 		defer r.staging.close()
 		r.conn = conn
-		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, limits: r.im.limits, supplier: supplier, supplierCol: -1}); err != nil {
+		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, mapping: mapping, limits: r.im.limits, supplier: supplier, supplierCol: -1}); err != nil {
 			return err
 		}
 		if err := r.staging.index(ctx); err != nil {
@@ -188,7 +197,10 @@ func (r *run) parse(ctx context.Context, p *parser, chunks chan<- chunk, free <-
 // useLayout takes the file's layout once the parser has found the header.
 func (r *run) useLayout(p *parser) {
 	r.layout = p.layout
-	r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings = p.layout.Headers, p.layout.HeaderRow, p.warnings
+	r.batch.Headers, r.batch.HeaderRow, r.batch.Warnings, r.batch.Mapped = p.layout.Headers, p.layout.HeaderRow, p.warnings, p.layout.Mapped
+	if r.batch.Mapped == nil {
+		r.batch.Mapped = Mapping{}
+	}
 	r.stagedPositions, r.stagedNames = stagedFor(p.layout)
 }
 
@@ -249,6 +261,13 @@ func (r *run) knownSchemes(ctx context.Context) (map[string]bool, error) {
 // (another replica took it for abandoned).
 func (r *run) recordProgress(ctx context.Context, c chunk, rejected []errorRow) error {
 	total := max(c.estimate, c.scanned)
+	if r.dry != nil { // no batch is recorded to keep the progress in
+		r.dry.errors = append(r.dry.errors, rejected...)
+		if r.req.Progress != nil {
+			r.req.Progress(Progress{Rows: c.scanned, Estimated: total})
+		}
+		return nil
+	}
 	err := r.conn.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.InsertRows(ctx, tx, "import_row_errors", errorColumns, valuesOf(rejected)); err != nil {
 			return err
@@ -274,7 +293,7 @@ func (r *run) fail(ctx context.Context, cause error) error {
 	r.batch.Status, r.batch.Error, r.batch.FinishedAt = StatusFailed, msg, &now
 	return r.im.db.WithContext(ctx).Table("import_batches").Where("id = ?", r.batch.ID).Updates(map[string]any{
 		"status": StatusFailed, "error": msg, "finished_at": now, "format": r.batch.Format,
-		"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings,
+		"headers": r.batch.Headers, "header_row": r.batch.HeaderRow, "warnings": r.batch.Warnings, "mapped": r.batch.Mapped,
 	}).Error
 }
 

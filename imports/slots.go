@@ -37,6 +37,9 @@ func (im *Importer) waitForSlot(ctx context.Context, batchID int64) (release fun
 		case im.slots <- struct{}{}:
 			return func() { <-im.slots }, nil
 		case <-tick.C:
+			if batchID == 0 { // a dry run: no batch is recorded to keep alive
+				continue
+			}
 			err := heartbeat(im.db.WithContext(ctx), batchID, im.now(), nil)
 			if errors.Is(err, ErrInterrupted) {
 				return nil, err

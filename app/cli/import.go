@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -20,12 +21,15 @@ const maxPrintedErrors = 20
 
 func (e *env) importCmd() *cobra.Command {
 	var supplier, report string
+	var dryRun bool
 	c := &cobra.Command{
 		Use:   "import --supplier NAME FILE",
 		Short: "Import a supplier spreadsheet (XLSX or CSV)",
 		Long: `Import a supplier spreadsheet. Prints the summary and the rejected rows.
 Exits 0 when the batch committed (even with rejected rows), non-zero when the
-file could not be read or stored.`,
+file could not be read or stored. With --dry-run it runs the same import,
+prints what it would do and the verdict each product would get, and stores
+nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, db, err := e.open(cmd)
@@ -52,6 +56,21 @@ file could not be read or stored.`,
 			}
 			im := imports.New(db, imports.DefaultLimits)
 			im.OnCommit = verdicts.AfterImport
+			if dryRun {
+				if report != "" {
+					return fmt.Errorf("--report needs a stored batch: a dry run stores none")
+				}
+				dry, err := im.DryRun(ctx, req)
+				if bar != nil {
+					_ = bar.Finish()
+					fmt.Fprintln(e.stderr)
+				}
+				if err != nil {
+					return err
+				}
+				e.printDryRun(dry)
+				return nil
+			}
 			b, err := im.Import(ctx, req)
 			if bar != nil {
 				_ = bar.Finish()
@@ -82,6 +101,7 @@ file could not be read or stored.`,
 		},
 	}
 	c.Flags().StringVar(&supplier, "supplier", "", "the registered supplier the file belongs to")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and print what the import would do (counts, row errors, verdicts), storing nothing")
 	c.Flags().StringVar(&report, "report", "", "write the fix workbook (rejected rows, errors and how to fix them) to this XLSX file")
 	_ = c.MarkFlagRequired("supplier")
 	return c
@@ -121,4 +141,29 @@ func (e *env) printSummary(ctx context.Context, store *imports.Store, b imports.
 		fmt.Fprintf(e.stdout, "  row %d, %s %q: %s: %s (%s)\n", re.Row, re.Column, re.Value, re.Code, re.Message, re.Hint)
 	}
 	return nil
+}
+
+// printDryRun prints what an import would do: the summary, the row errors
+// (as many as printSummary shows) and each product's would-be verdicts.
+func (e *env) printDryRun(d imports.DryRun) {
+	b := d.Import
+	fmt.Fprintf(e.stdout, "dry run of %s (%s, sha256 %s…): nothing stored\n", b.FileName, b.Format, b.SHA256[:12])
+	fmt.Fprintf(e.stdout, "  would create %d, update %d, leave unchanged %d, reject %d\n", b.RowsCreated, b.RowsUpdated, b.RowsUnchanged, b.RowsRejected)
+	for _, w := range b.Warnings {
+		fmt.Fprintf(e.stdout, "  warning %s: %s\n", w.Code, w.Message)
+	}
+	for i, re := range d.Errors {
+		if i == maxPrintedErrors {
+			fmt.Fprintf(e.stdout, "  … and %d more errors (the API's dry run answers them all)\n", len(d.Errors)-i)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  row %d, %s %q: %s: %s (%s)\n", re.Row, re.Column, re.Value, re.Code, re.Message, re.Hint)
+	}
+	for _, v := range d.Verdicts {
+		codes := make([]string, len(v.Reasons))
+		for i, r := range v.Reasons {
+			codes[i] = r.Code
+		}
+		fmt.Fprintf(e.stdout, "  row %d %s %s %s: %s %s\n", v.Row, v.SKU, v.Market, v.Channel, v.Verdict, strings.Join(codes, " "))
+	}
 }

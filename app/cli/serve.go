@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/outbound"
+	"github.com/cascade-gate/cascade/app/mail"
 	"github.com/cascade-gate/cascade/app/notify"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/imports"
@@ -34,6 +36,7 @@ func (e *env) serveCmd() *cobra.Command {
 	var webhookTimeout time.Duration
 	var withDemo bool
 	var checkpointEvery string
+	var smtpURL, mailFrom, publicURL, digestSchedule, summarySchedule string
 	var proxies, allowNets []string
 	c := &cobra.Command{
 		Use:   "serve",
@@ -114,8 +117,12 @@ password printed once.`,
 				return err
 			}
 
+			mailJobs, err := mailSchedule(smtpURL, mailFrom, publicURL, digestSchedule, summarySchedule)
+			if err != nil {
+				return err
+			}
 			stopJobs, err := jobs.Start(ctx, db, log, jobs.Schedule{Nightly: nightly, Outbound: policy,
-				Webhooks: notify.Options{Timeout: webhookTimeout}})
+				Webhooks: notify.Options{Timeout: webhookTimeout}, Mail: mailJobs})
 			if err != nil {
 				return err
 			}
@@ -139,6 +146,14 @@ password printed once.`,
 	c.Flags().StringVar(&checkpointEvery, "audit-checkpoint-every", envOr("CASCADE_AUDIT_CHECKPOINT_EVERY", "5m"),
 		"log an audit checkpoint (msg \"audit checkpoint\", signed with CASCADE_AUDIT_KEY when set) and update the cascade_audit_head metrics this often; 0 turns it off (env CASCADE_AUDIT_CHECKPOINT_EVERY)")
 	c.Flags().StringVar(&nightly, "nightly", envOr("CASCADE_NIGHTLY", jobs.DefaultSchedule.Nightly), "cron expression (UTC) of the nightly re-evaluation (env CASCADE_NIGHTLY)")
+	c.Flags().StringVar(&smtpURL, "smtp-url", os.Getenv("CASCADE_SMTP_URL"),
+		"send e-mail digests through this server: smtp://user:password@host:587 (STARTTLS when offered) or smtps://… (env CASCADE_SMTP_URL); none sent without it")
+	c.Flags().StringVar(&mailFrom, "mail-from", os.Getenv("CASCADE_MAIL_FROM"), "the From address of the e-mail digests (env CASCADE_MAIL_FROM)")
+	c.Flags().StringVar(&publicURL, "public-url", os.Getenv("CASCADE_PUBLIC_URL"), "the server's URL as people reach it, for the links in e-mail, e.g. https://cascade.example (env CASCADE_PUBLIC_URL)")
+	c.Flags().StringVar(&digestSchedule, "digest-schedule", envOr("CASCADE_DIGEST_SCHEDULE", jobs.DefaultDigestSchedule),
+		"cron expression (UTC) of the suppliers' e-mail digests (env CASCADE_DIGEST_SCHEDULE)")
+	c.Flags().StringVar(&summarySchedule, "summary-schedule", envOr("CASCADE_SUMMARY_SCHEDULE", jobs.DefaultSummarySchedule),
+		"cron expression (UTC) of the category managers' weekly e-mail summary (env CASCADE_SUMMARY_SCHEDULE)")
 	c.Flags().IntVar(&horizon, "delivery-horizon-years", envInt("CASCADE_DELIVERY_HORIZON_YEARS", procurement.DefaultDeliveryHorizon),
 		"how many years ahead a purchase order line may be delivered, 1 to 50 (env CASCADE_DELIVERY_HORIZON_YEARS)")
 	return c
@@ -207,4 +222,22 @@ func envList(name string) []string {
 		}
 	}
 	return out
+}
+
+// mailSchedule is the e-mail jobs' configuration, or nil without an SMTP
+// URL. The SMTP URL, the From address and the public URL are checked at
+// start-up: a mistake is an error now, not a silent failure every morning.
+func mailSchedule(smtpURL, from, publicURL, digest, summary string) (*jobs.Mail, error) {
+	if smtpURL == "" {
+		return nil, nil
+	}
+	cfg, err := mail.ParseURL(smtpURL, from)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errs.Invalidf("MISSING_PUBLIC_URL", "e-mail links need the server's URL as people reach it: --public-url https://cascade.example")
+	}
+	return &jobs.Mail{Digest: digest, Summary: summary, Sender: mail.NewMailer(cfg), BaseURL: strings.TrimRight(publicURL, "/")}, nil
 }

@@ -30,6 +30,7 @@ type Schedule struct {
 	Nightly  string          // re-evaluate every verdict: support periods and labels end with time
 	Outbound outbound.Policy // registry fetches and webhooks: internal networks only where allowed
 	Webhooks notify.Options  // the webhook delivery worker (its Outbound is the one above)
+	Mail     *Mail           // the e-mail digests; nil without an SMTP server
 }
 
 // DefaultSchedule runs the nightly re-evaluation at 02:15 UTC.
@@ -53,6 +54,14 @@ func Start(ctx context.Context, db *gorm.DB, log *slog.Logger, s Schedule) (stop
 	// page does not show a dead import as running until its next upload.
 	if _, err := c.AddFunc("* * * * *", func() { recoverImports(ctx, db, log) }); err != nil {
 		return nil, err
+	}
+	if m := s.Mail; m != nil {
+		if _, err := c.AddFunc(m.Digest, func() { sendMail(ctx, cl, log, *m, false, cl.now()) }); err != nil {
+			return nil, fmt.Errorf("digest schedule %q: %w", m.Digest, err)
+		}
+		if _, err := c.AddFunc(m.Summary, func() { sendMail(ctx, cl, log, *m, true, cl.now()) }); err != nil {
+			return nil, fmt.Errorf("summary schedule %q: %w", m.Summary, err)
+		}
 	}
 	// Registry sources carry their own schedules; each minute, the due ones are fetched.
 	fetcher := registry.NewFetcher(s.Outbound)

@@ -40,6 +40,7 @@ const (
 	notFound = http.StatusNotFound
 	conflict = http.StatusConflict
 	seeOther = http.StatusSeeOther
+	invalid  = http.StatusBadRequest
 )
 
 // w builds a path from an id the world holds.
@@ -156,11 +157,22 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/login", path: fixed("/login"), want: everyone},
 		// The API's documentation is public, as documentation is.
 		{method: "GET", route: "/api/docs", path: fixed("/api/docs"), want: everyone},
+		// Unsubscribing: the signed link is the credential, whoever follows it;
+		// a link whose signature is wrong is refused for everyone.
+		{method: "GET", route: "/unsubscribe", path: fixed("/unsubscribe?u=1&t=forged"), want: everyone},
+		{method: "POST", route: "/unsubscribe", path: fixed("/unsubscribe?u=1&t=forged"), want: expect{invalid, invalid, invalid, invalid, invalid, invalid}},
 		{method: "POST", route: "/login", path: fixed("/login"), want: expect{forbid, forbid, forbid, forbid, forbid, forbid}}, // no CSRF token
 		// Pages, each role with a real browser session (cookie and CSRF token);
 		// anonymous callers, and API tokens, are sent to sign in.
 		{method: "GET", route: "/supplier", path: fixed("/supplier"), page: true, want: supplierPage},
 		{method: "GET", route: "/supplier/products", path: fixed("/supplier/products"), page: true, want: supplierPage},
+		// A dry run answers its page (200) and stores nothing; before the
+		// upload below, which a dry run would wait for (IMPORT_IN_PROGRESS).
+		{method: "POST", route: "/supplier/check", path: fixed("/supplier/check"), page: true,
+			body: func(w *world, role string) any {
+				return []byte("sku,gtin,brand,model,category,markets\nP-" + role + ",5901234123457,Acme,M,smart_plug,UK\n")
+			},
+			headers: []string{"Content-Type", "text/csv"}, want: supplierPage},
 		{method: "POST", route: "/supplier/upload", path: fixed("/supplier/upload"), page: true,
 			body: func(w *world, role string) any {
 				return []byte("sku,gtin,brand,model,category,markets\nP-" + role + ",5901234123457,Acme,M,smart_plug,UK\n")
@@ -168,6 +180,12 @@ func routeMatrix() []routeCase {
 			headers: []string{"Content-Type", "text/csv"}, want: supplierPage303},
 		{method: "GET", route: "/supplier/imports/:id", path: w(func(w *world) int64 { return w.batchB }, "/supplier/imports/%d"), page: true,
 			want: expect{seeOther, ok, ok, forbid, forbid, notFound}},
+		{method: "GET", route: "/suppliers/:id/mapping", path: w(func(w *world) int64 { return w.supplierA.ID }, "/suppliers/%d/mapping"), page: true,
+			want: expect{seeOther, ok, ok, forbid, forbid, ok}},
+		{method: "GET", route: "/suppliers/:id/mapping", path: w(func(w *world) int64 { return w.supplierB.ID }, "/suppliers/%d/mapping"), page: true,
+			want: expect{seeOther, ok, ok, forbid, forbid, notFound}},
+		{method: "POST", route: "/suppliers/:id/mapping", path: w(func(w *world) int64 { return w.supplierA.ID }, "/suppliers/%d/mapping"), page: true,
+			body: form("header", "Unsere Nr.", "column", "sku"), want: expect{seeOther, seeOther, seeOther, forbid, forbid, seeOther}},
 		{method: "GET", route: "/dashboard", path: fixed("/dashboard"), page: true, want: managerPage},
 		{method: "GET", route: "/products", path: fixed("/products?verdict=blocked&market=UK"), page: true, want: managerPage},
 		{method: "GET", route: "/products/:id", path: w(func(w *world) int64 { return w.productB }, "/products/%d"), page: true,
@@ -280,6 +298,14 @@ func routeMatrix() []routeCase {
 			want: expect{unauth, created, forbid, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/suppliers/:id", path: func(w *world) string { return fmt.Sprintf("/api/v1/suppliers/%d", w.supplierB.ID) },
 			want: expect{unauth, ok, ok, ok, ok, notFound}},
+		{method: "GET", route: "/api/v1/suppliers/:id/mapping", path: func(w *world) string { return fmt.Sprintf("/api/v1/suppliers/%d/mapping", w.supplierB.ID) },
+			want: importReadersNotB},
+		{method: "GET", route: "/api/v1/suppliers/:id/mapping", path: func(w *world) string { return fmt.Sprintf("/api/v1/suppliers/%d/mapping", w.supplierA.ID) },
+			want: importReaders},
+		{method: "PUT", route: "/api/v1/suppliers/:id/mapping", path: func(w *world) string { return fmt.Sprintf("/api/v1/suppliers/%d/mapping", w.supplierA.ID) },
+			body: func(*world, string) any { return map[string]string{"Unsere Nr.": "sku"} }, want: importReaders},
+		{method: "PUT", route: "/api/v1/suppliers/:id/mapping", path: func(w *world) string { return fmt.Sprintf("/api/v1/suppliers/%d/mapping", w.supplierB.ID) },
+			body: func(*world, string) any { return map[string]string{"Unsere Nr.": "sku"} }, want: importReadersNotB},
 		{method: "GET", route: "/api/v1/products", path: fixed("/api/v1/products"), want: users},
 		{method: "GET", route: "/api/v1/products/:id", path: func(w *world) string { return fmt.Sprintf("/api/v1/products/%d", w.productB) },
 			want: expect{unauth, ok, ok, ok, ok, notFound}},

@@ -357,3 +357,34 @@ func TestBrowserCategoryManagerAcceptsADispute(t *testing.T) {
 		t.Fatalf("stored: %s %q", status, note)
 	}
 }
+
+func TestBrowserSupplierChecksAFileBeforeUploadingIt(t *testing.T) {
+	b := newBrowser(t, 1440, 1000)
+	sheet := filepath.Join(t.TempDir(), "to-check.csv")
+	os.WriteFile(sheet, []byte("sku,gtin,brand,model,category,markets,password_model\n"+
+		"CHK-1,9501101530003,Acme,M1,smart_plug,UK,universal_default\n"+
+		"CHK-2,123,Acme,M2,smart_plug,UK,\n"), 0o600)
+	var before int64
+	b.w.db.Table("import_batches").Count(&before)
+	b.signIn("supplier")
+	b.run(
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{sheet}),
+		chromedp.Click(chromedp.ID("check-file")),
+		chromedp.WaitVisible(chromedp.ID("dry-run")),
+	)
+	page := value(b, chromedp.OuterHTML(chromedp.CSS("main")))
+	if created, rejected := value(b, chromedp.Text(chromedp.ID("would-create"))), value(b, chromedp.Text(chromedp.ID("would-reject"))); created != "1" || rejected != "1" {
+		t.Errorf("would create %q, reject %q", created, rejected)
+	}
+	for _, want := range []string{"INVALID_GTIN", "UNIVERSAL_DEFAULT_PASSWORD", "CHK-1"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the check's page lacks %s:\n%s", want, page)
+		}
+	}
+	var after, products int64
+	b.w.db.Table("import_batches").Count(&after)
+	b.w.db.Table("products").Where("sku LIKE 'CHK-%'").Count(&products)
+	if after != before || products != 0 {
+		t.Errorf("the check stored batches %d -> %d, %d products", before, after, products)
+	}
+}

@@ -22,7 +22,8 @@ import (
 // uploadImport accepts a supplier file, either as multipart/form-data (field
 // "file", optional field "supplier_id") or as the raw request body with
 // ?file_name=. It answers 202 with the running batch to poll, or, with
-// ?wait=true, the finished batch.
+// ?wait=true, the finished batch; with ?dry_run=true, what the import would
+// do (imports.DryRun), storing nothing.
 func (s *Server) uploadImport(c *gin.Context) error {
 	ctx := c.Request.Context()
 	// Checked here as well as in the importer: a role that may not import is
@@ -43,6 +44,15 @@ func (s *Server) uploadImport(c *gin.Context) error {
 		}
 	}
 	req := imports.Request{SupplierID: supplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)}
+	if c.Query("dry_run") == "true" {
+		defer os.Remove(up.path)
+		dry, err := s.importer.DryRun(ctx, req)
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusOK, dry)
+		return nil
+	}
 	if c.Query("wait") == "true" {
 		defer os.Remove(up.path)
 		batch, err := s.importer.Import(ctx, req)

@@ -37,6 +37,7 @@ const (
 	noticeDisputeAccepted    notice = "dispute-accepted"
 	noticeDisputeRejected    notice = "dispute-rejected"
 	noticeNotRecomputed      notice = "verdicts-not-recomputed"
+	noticeMappingSaved       notice = "mapping-saved"
 )
 
 // noticeText is a notice's message and whether it reports a failure
@@ -49,6 +50,7 @@ type noticeText struct {
 // notices is the one table of what each notice says.
 var notices = map[notice]noticeText{
 	noticeSignedOut:          {text: "You are signed out."},
+	noticeMappingSaved:       {text: "Column mapping saved: your next uploads use it."},
 	noticeOrderCreated:       {text: "Order created: add its lines."},
 	noticeLineAdded:          {text: "Line added."},
 	noticeOrderSubmitted:     {text: "Order submitted for approval."},

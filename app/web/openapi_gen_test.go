@@ -309,6 +309,18 @@ func (d doc) operations() []op {
 		{method: "GET", path: "/api/v1/suppliers/{id}", tag: "suppliers", summary: "One supplier", who: "users (suppliers their own)",
 			params: []param{id}, resps: []resp{ok(200, "The supplier.", obj("supplier", supplier))}},
 
+		{method: "GET", path: "/api/v1/suppliers/{id}/mapping", tag: "suppliers", summary: "A supplier's saved column mapping", who: "suppliers (their own), admin, cm",
+			desc:   "Each of the supplier's own headers and the column of the spreadsheet it means; every upload of theirs reads its header row with it first, then with the default names and aliases (German, French and Spanish included).",
+			params: []param{id}, resps: []resp{ok(200, "The mapping; {} when none is saved.", obj("mapping", d.t(imports.Mapping{})))}},
+		{method: "PUT", path: "/api/v1/suppliers/{id}/mapping", tag: "suppliers", summary: "Save a supplier's column mapping", who: "suppliers (their own), admin, cm",
+			desc: "Replaces the whole mapping with the body, `{\"<their header>\": \"<column>\"}` (`{}` removes it), e.g. `{\"Artikelnummer\": \"sku\"}`. " +
+				"Uploads started afterwards use it; each batch records the entries its file used (`mapped`).",
+			params: []param{id},
+			body: &body{required: true, content: map[string]schema{jsonType: {"type": "object", "additionalProperties": schema{"type": "string",
+				"enum": columnNames()}, "description": "their header: the column it means"}}},
+			resps: []resp{ok(200, "The saved mapping, headers trimmed.", obj("mapping", d.t(imports.Mapping{})))},
+			codes: map[int][]string{400: {"UNKNOWN_COLUMN", "DUPLICATE_MAPPING", "INVALID_MAPPING"}, 404: {"UNKNOWN_SUPPLIER"}}},
+
 		{method: "GET", path: "/api/v1/products", tag: "products", summary: "List products", who: "users (suppliers their own)",
 			params: paged(query("q", "string", "text in the SKU, GTIN, brand or model"), query("category", "string", "a category"),
 				query("gtin", "string", "a GTIN"), supplierID),
@@ -319,11 +331,15 @@ func (d doc) operations() []op {
 		{method: "POST", path: "/api/v1/imports", tag: "imports", summary: "Upload a supplier spreadsheet", who: "suppliers (their own), admin",
 			desc: "XLSX or CSV, sniffed from its content. As `multipart/form-data` (field `file`, optional `supplier_id`) or as the raw body with " +
 				"`?file_name=`. Admins name the supplier (`supplier_id`); a supplier user imports for its own. Answers 202 with the batch to poll " +
-				"(`Location`), or with `?wait=true` 201 with the finished batch. Rejected rows are in `GET /api/v1/imports/{id}/errors`.",
+				"(`Location`), or with `?wait=true` 201 with the finished batch. Rejected rows are in `GET /api/v1/imports/{id}/errors`. " +
+				"With `?dry_run=true` it runs the same import and stores nothing (no batch either): 200 with the batch it would answer " +
+				"(`id` 0, `status` `dry_run`), every row error and the verdict each product would get with the active policy.",
 			params: []param{query("file_name", "string", "the file's name, for a raw body"), supplierID,
-				queryEnum("wait", "true: answer when the import has finished", "true", "false")},
+				queryEnum("wait", "true: answer when the import has finished", "true", "false"),
+				queryEnum("dry_run", "true: check the file and preview the import, storing nothing", "true", "false")},
 			body: &body{content: upload, required: true},
-			resps: []resp{ok(201, "With wait=true: the finished batch.", obj("import", batch)),
+			resps: []resp{ok(200, "With dry_run=true: what the import would do; nothing stored.", d.t(imports.DryRun{})),
+				ok(201, "With wait=true: the finished batch.", obj("import", batch)),
 				{status: 202, desc: "The running batch.", content: map[string]schema{jsonType: obj("import", batch)},
 					headers: map[string]string{"Location": "the batch, to poll"}}},
 			codes: map[int][]string{404: {"UNKNOWN_SUPPLIER"}, 400: {"MISSING_SUPPLIER", "MISSING_FILE", "MALFORMED_UPLOAD", "EMPTY_FILE", "UNSUPPORTED_FILE", "UNREADABLE_FILE",
@@ -776,4 +792,13 @@ func operationID(method, path string) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
+}
+
+// columnNames are the spreadsheet's columns a mapping may name.
+func columnNames() []string {
+	out := make([]string, len(imports.Columns))
+	for i, c := range imports.Columns {
+		out[i] = c.Name
+	}
+	return out
 }

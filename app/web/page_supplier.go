@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,6 +55,42 @@ func (s *Server) supplierUpload(c *gin.Context) error {
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/supplier/imports/%d", batch.ID))
 	return nil
 }
+
+// supplierCheck runs a dry run of the uploaded file ("Check my file") and
+// shows what its import would do; nothing is stored.
+func (s *Server) supplierCheck(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := access.Require(ctx, access.Supplier)
+	if err != nil {
+		return err
+	}
+	up, err := s.receiveUpload(c)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(up.path)
+	dry, err := s.importer.DryRun(ctx, imports.Request{SupplierID: p.SupplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)})
+	if err != nil {
+		return err
+	}
+	v := &supplierCheckView{D: dry}
+	for _, w := range dry.Verdicts {
+		if w.Verdict != policy.Allowed {
+			v.Blocked = append(v.Blocked, w)
+		}
+	}
+	return s.page(c, http.StatusOK, "Check of "+dry.Import.FileName, v)
+}
+
+// supplierCheckView is a dry run: what the import would do, its row errors
+// and the verdicts that would block.
+type supplierCheckView struct {
+	pageData
+	D       imports.DryRun
+	Blocked []imports.WouldBeRow
+}
+
+func (*supplierCheckView) template() string { return "supplier_check.html" }
 
 // supplierImport shows one import: live progress while it runs, then the
 // counts, every rejected row and blocked product, and the fix workbook.

@@ -18,7 +18,7 @@ var views = []view{
 	&homeView{}, &loginView{}, &errorView{},
 	&dashboardView{}, &schemesView{}, &factsView{}, &productsView{}, &productView{}, &listingsView{}, &impactView{}, &disputesView{},
 	&ordersView{}, &orderView{}, &catalogueView{}, &waiversView{}, &evidenceView{},
-	&supplierHomeView{}, &supplierImportView{}, &supplierProductsView{},
+	&supplierHomeView{}, &supplierImportView{}, &supplierCheckView{}, &mappingView{}, &unsubscribeView{}, &supplierProductsView{},
 	&adminUsersView{}, &adminSuppliersView{}, &adminRegistriesView{}, &adminPoliciesView{}, &policyReviewView{}, &adminAuditView{},
 	&apiDocsView{},
 }

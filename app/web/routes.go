@@ -30,10 +30,14 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r.GET("/login", s.ph(s.loginForm))
 	r.POST("/login", limitBody(MaxJSONBody), s.ph(s.loginSubmit))
 	r.GET("/api/docs", h(s.apiDocs)) // the API reference, from the OpenAPI document
+	// Unsubscribing from e-mail: the signed link is the credential (no session).
+	r.GET("/unsubscribe", s.ph(s.unsubscribePage))
+	r.POST("/unsubscribe", limitBody(MaxJSONBody), s.ph(s.unsubscribe))
 
 	// Pages for people: a session cookie, CSRF tokens on every form.
 	pages := r.Group("", s.pageSession())
 	pages.POST("/supplier/upload", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), s.ph(s.supplierUpload))
+	pages.POST("/supplier/check", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), s.ph(s.supplierCheck))
 	pages.POST("/admin/registries/upload", limitBody(MaxRegistryBody), s.ph(s.adminUploadSnapshot))
 	pages.POST("/admin/policies", limitBody(2*MaxJSONBody), s.ph(s.adminUploadPolicy))
 	form := pages.Group("", limitBody(MaxJSONBody))
@@ -41,6 +45,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/supplier", s.ph(s.supplierHome))
 	form.GET("/supplier/imports/:id", s.ph(s.supplierImport))
 	form.GET("/supplier/products", s.ph(s.supplierProducts))
+	form.GET("/suppliers/:id/mapping", s.ph(s.mappingPage))
+	form.POST("/suppliers/:id/mapping", s.ph(s.saveMappingPage))
 	form.GET("/dashboard", s.ph(s.dashboardPage))
 	form.GET("/products", s.ph(s.productsPage))
 	form.GET("/products/:id", s.ph(s.productPage))
@@ -107,6 +113,8 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/suppliers", h(s.listSuppliers))
 	my.POST("/suppliers", h(s.createSupplier))
 	my.GET("/suppliers/:id", h(s.getSupplier))
+	my.GET("/suppliers/:id/mapping", h(s.getMapping))
+	my.PUT("/suppliers/:id/mapping", h(s.putMapping))
 
 	my.GET("/products", h(s.listProducts))
 	my.GET("/products/:id", h(s.getProduct))
