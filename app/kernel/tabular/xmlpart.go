@@ -92,7 +92,9 @@ func (p *partReader) fill() bool {
 		p.end -= p.pos
 		p.raw, p.pos = n, 0
 	}
-	for !p.srcDone && p.raw < len(p.buf) {
+	before := p.end
+	// Read until a whole character more is checked, or the part ends.
+	for p.end == before && !p.srcDone && p.raw < len(p.buf) {
 		n, err := p.src.Read(p.buf[p.raw:])
 		p.raw += n
 		if errors.Is(err, io.EOF) {
@@ -101,14 +103,10 @@ func (p *partReader) fill() bool {
 			p.err = p.fault("%v", err)
 			return false
 		}
-		if n > 0 || p.srcDone {
-			break
+		p.end = p.checkChars(p.end, p.raw)
+		if p.err != nil {
+			return false
 		}
-	}
-	before := p.end
-	p.end = p.checkChars(p.end, p.raw)
-	if p.err != nil {
-		return false
 	}
 	if p.srcDone && p.end < p.raw {
 		p.err = p.fault("the part ends inside a character")
