@@ -163,6 +163,27 @@ func readSharedStrings(p *partReader, size int64) (*sharedStrings, error) {
 		return nil
 	}
 	for {
+		// Most strings are <si><t>text</t></si>: read without a token each.
+		if !inSI && len(p.marks) == 1 && p.plain("si", "t") {
+			if p.err != nil {
+				return nil, p.err
+			}
+			n := len(p.text)
+			if textBytes += n; textBytes > MaxSharedBytes {
+				return nil, p.tooLarge("TOO_MANY_SHARED_STRINGS", "more than %d MB of shared strings", MaxSharedBytes>>20)
+			}
+			if n > MaxCellBytes {
+				return nil, p.tooLarge("CELL_TOO_LARGE", "a shared string of more than %d KB (a cell holds at most 32,767 characters)", MaxCellBytes>>10)
+			}
+			if elements++; elements > MaxSharedElements {
+				return nil, p.tooLarge("TOO_MANY_SHARED_STRINGS", "more than %d XML elements inside its strings (rich-text runs and their properties)", MaxSharedElements)
+			}
+			buf = unescapeBSTR(p.appendText(buf[:0]), 0)
+			if err := add(buf); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		switch p.next() {
 		case tokEOF:
 			if p.err != nil {

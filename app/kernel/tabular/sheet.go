@@ -166,6 +166,8 @@ func (s *xlsxSheet) readRow() error {
 					if err := s.endCell(); err != nil {
 						return err
 					}
+				} else if err := s.plainCell(); err != nil {
+					return err
 				}
 				continue
 			}
@@ -174,12 +176,8 @@ func (s *xlsxSheet) readRow() error {
 			if s.cell.depth == 0 {
 				continue
 			}
-			n := len(p.text)
-			if s.cell.bytes += n; s.cell.bytes > MaxCellBytes {
-				return s.tooLarge("CELL_TOO_LARGE", "a cell of more than %d KB (a cell holds at most 32,767 characters)", MaxCellBytes>>10)
-			}
-			if s.rowBytes += n; s.rowBytes > MaxRowBytes {
-				return s.tooLarge("ROW_TOO_LARGE", "a row of more than %d MB of text", MaxRowBytes>>20)
+			if err := s.cellText(len(p.text)); err != nil {
+				return err
 			}
 			depth := len(p.marks)
 			switch {
@@ -206,6 +204,49 @@ func (s *xlsxSheet) readRow() error {
 			}
 		}
 	}
+}
+
+// cellText counts n bytes of a cell's text against the limits.
+func (s *xlsxSheet) cellText(n int) error {
+	if s.cell.bytes += n; s.cell.bytes > MaxCellBytes {
+		return s.tooLarge("CELL_TOO_LARGE", "a cell of more than %d KB (a cell holds at most 32,767 characters)", MaxCellBytes>>10)
+	}
+	if s.rowBytes += n; s.rowBytes > MaxRowBytes {
+		return s.tooLarge("ROW_TOO_LARGE", "a row of more than %d MB of text", MaxRowBytes>>20)
+	}
+	return nil
+}
+
+// plainCell reads what most cells hold after their start tag, <v>text</v>
+// or <is><t>text</t></is>, and their end tag, without a token each; any
+// other cell is left to readRow.
+func (s *xlsxSheet) plainCell() error {
+	p := s.p
+	switch {
+	case p.plain("v", ""):
+		if p.err != nil {
+			return p.err
+		}
+		if err := s.cellText(len(p.text)); err != nil {
+			return err
+		}
+		s.v = p.appendText(s.v[:0])
+	case p.plain("is", "t"):
+		if p.err != nil {
+			return p.err
+		}
+		if err := s.cellText(len(p.text)); err != nil {
+			return err
+		}
+		s.is.begin(0)
+		s.is.t, s.is.done = p.appendText(s.is.t), true
+	default:
+		return nil
+	}
+	if p.closes("c") {
+		return s.endCell()
+	}
+	return nil
 }
 
 func (s *xlsxSheet) startRow() error {
@@ -263,7 +304,7 @@ func (s *xlsxSheet) startCell() error {
 		}
 		switch name[0] {
 		case 'r':
-			ref := attrValue(val)
+			ref := p.value(val)
 			col, row, good := cellName(ref)
 			if !good {
 				if row > maxRows {
@@ -273,13 +314,13 @@ func (s *xlsxSheet) startCell() error {
 			}
 			c.col = col
 		case 's':
-			st, good := decimal(attrValue(val))
+			st, good := decimal(p.value(val))
 			if !good {
 				return s.unreadable("a cell of row %d of the sheet has the style %q", s.lastRow, val)
 			}
 			c.style = st
 		case 't':
-			c.typ = append(s.cell.typ[:0], attrValue(val)...)
+			c.typ = append(s.cell.typ[:0], p.value(val)...)
 		}
 	}
 	if c.col <= s.lastCol {

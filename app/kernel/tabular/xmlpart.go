@@ -32,14 +32,15 @@ type partReader struct {
 	consumed int64 // bytes dropped before buf[0]
 
 	// The current token.
-	qname []byte // an element's name as written (prefix:local)
-	local []byte // and without its prefix
-	attrs []byte // a start tag's attributes, as written
-	empty bool   // a start tag that closes itself (<x/>)
-	text  []byte // a piece of character data, as written
-	refs  bool   // it holds references to decode (&…;)
-	crs   bool   // or carriage returns to turn into line feeds
-	cdata bool   // it comes from a CDATA section: no references
+	qname   []byte // an element's name as written (prefix:local)
+	local   []byte // and without its prefix
+	attrs   []byte // a start tag's attributes, as written
+	empty   bool   // a start tag that closes itself (<x/>)
+	tagRefs bool   // the tag holds references or CRs: its values need decoding
+	text    []byte // a piece of character data, as written
+	refs    bool   // it holds references to decode (&…;)
+	crs     bool   // or carriage returns to turn into line feeds
+	cdata   bool   // it comes from a CDATA section: no references
 
 	open     []byte // the names of the open elements, one after another
 	marks    []int  // where each starts in open
@@ -230,8 +231,17 @@ func (p *partReader) charData() bool {
 // setText makes b the current piece of character data and checks it.
 func (p *partReader) setText(b []byte, cdata bool) bool {
 	p.text, p.cdata, p.pos = b, cdata, p.pos+len(b)
-	p.refs = !cdata && bytes.IndexByte(b, '&') >= 0
-	p.crs = bytes.IndexByte(b, '\r') >= 0
+	if len(b) <= 64 {
+		p.refs, p.crs = false, false
+		for _, c := range b {
+			p.refs = p.refs || c == '&'
+			p.crs = p.crs || c == '\r'
+		}
+		p.refs = p.refs && !cdata
+	} else {
+		p.refs = !cdata && bytes.IndexByte(b, '&') >= 0
+		p.crs = bytes.IndexByte(b, '\r') >= 0
+	}
 	if p.refs {
 		if err := p.checkRefs(b); err != nil {
 			p.err = err
@@ -286,7 +296,7 @@ func (p *partReader) cdataText() bool {
 // markup reads what starts at a "<": a tag, or a comment, instruction,
 // CDATA section or declaration. tokEOF when it produced no token.
 func (p *partReader) markup() int {
-	if !p.have(2) {
+	if p.end-p.pos < 2 && !p.have(2) {
 		return tokEOF
 	}
 	switch p.buf[p.pos+1] {
@@ -366,40 +376,38 @@ func (p *partReader) skipTo(term string, from int) {
 	p.err = p.tooLarge("CELL_TOO_LARGE", "a comment or instruction of more than %d KB", MaxCellBytes>>10)
 }
 
+// tagSpecial marks the bytes tagEnd stops at.
+var tagSpecial = [256]bool{'>': true, '"': true, '\'': true, '<': true, '&': true, '\r': true}
+
 // tagEnd finds the ">" that ends the tag starting at pos, outside quoted
-// attribute values, reading more as needed. It returns its offset from pos.
+// attribute values, reading more as needed. It returns its offset from pos,
+// and notes whether the tag holds references or CRs to decode.
 func (p *partReader) tagEnd() (int, bool) {
 	i, quote := 1, byte(0)
+	p.tagRefs = false
 	for {
 		b := p.buf[p.pos:p.end]
 		for i < len(b) {
-			c := b[i]
-			if quote != 0 {
-				j := bytes.IndexByte(b[i:], quote)
-				if j < 0 {
-					if bytes.IndexByte(b[i:], '<') >= 0 {
-						p.err = p.fault("a < inside an attribute value")
-						return 0, false
-					}
-					i = len(b)
-					break
-				}
-				if bytes.IndexByte(b[i:i+j], '<') >= 0 {
-					p.err = p.fault("a < inside an attribute value")
-					return 0, false
-				}
-				i += j + 1
-				quote = 0
-				continue
+			for i < len(b) && !tagSpecial[b[i]] {
+				i++
 			}
-			switch c {
-			case '>':
-				return i, true
-			case '"', '\'':
-				quote = c
-			case '<':
+			if i == len(b) {
+				break
+			}
+			switch c := b[i]; {
+			case c == '&' || c == '\r':
+				p.tagRefs = true
+			case c == '<':
 				p.err = p.fault("a < inside a tag")
 				return 0, false
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '>':
+				return i, true
+			default:
+				quote = c
 			}
 			i++
 		}
@@ -437,7 +445,7 @@ func (p *partReader) startTag() int {
 		return tokEOF
 	}
 	p.local = localName(p.qname)
-	if bytes.IndexByte(p.attrs, '&') >= 0 {
+	if p.tagRefs {
 		if err := p.checkRefs(p.attrs); err != nil {
 			p.err = err
 			return tokEOF
@@ -464,7 +472,10 @@ func (p *partReader) endTag() int {
 	if !ok {
 		return tokEOF
 	}
-	name := bytes.TrimRight(p.buf[p.pos+2:p.pos+n], " \t\r\n")
+	name := p.buf[p.pos+2 : p.pos+n]
+	for len(name) > 0 && isSpace(name[len(name)-1]) {
+		name = name[:len(name)-1]
+	}
 	p.pos += n + 1
 	last := len(p.marks) - 1
 	if last < 0 || !bytes.Equal(p.open[p.marks[last]:], name) {
@@ -479,8 +490,10 @@ func (p *partReader) endTag() int {
 
 // localName drops a namespace prefix: x:c is c.
 func localName(q []byte) []byte {
-	if i := bytes.IndexByte(q, ':'); i >= 0 {
-		return q[i+1:]
+	for i, c := range q {
+		if c == ':' {
+			return q[i+1:]
+		}
 	}
 	return q
 }
@@ -625,10 +638,11 @@ func (p *partReader) nextAttr(attrs []byte, i int) (name, val []byte, next int, 
 	return name, attrs[i+1 : i+1+j], i + j + 2, true, nil
 }
 
-// attrValue decodes an attribute value as encoding/xml does: references
-// replaced, CR LF and a lone CR read as LF. It copies only when it must.
-func attrValue(v []byte) []byte {
-	if bytes.IndexByte(v, '&') < 0 && bytes.IndexByte(v, '\r') < 0 {
+// value decodes an attribute value of the current tag as encoding/xml
+// does: references replaced, CR LF and a lone CR read as LF. It copies
+// only when it must.
+func (p *partReader) value(v []byte) []byte {
+	if !p.tagRefs || bytes.IndexByte(v, '&') < 0 && bytes.IndexByte(v, '\r') < 0 {
 		return v
 	}
 	return appendDecoded(nil, v, true, true)
@@ -652,7 +666,7 @@ func (p *partReader) attr(attrs []byte, key string) (string, bool, error) {
 		}
 		i = next
 	}
-	return string(attrValue(val)), found, nil
+	return string(p.value(val)), found, nil
 }
 
 // skipElement reads past the end of the element whose start tag was just
@@ -687,3 +701,70 @@ func isBlank(b []byte) bool {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// plain reads, when it is whole in the buffer at pos, the element
+// <outer>text</outer> (inner "") or <outer><inner>text</inner></outer>:
+// no attributes, nothing but text inside, no prefixes. It is what most
+// cells and shared strings are, read without a token each; it checks and
+// counts as next would. False when the bytes are anything else: nothing is
+// read then. True with p.err set when the text is refused.
+func (p *partReader) plain(outer, inner string) bool {
+	b := p.buf[p.pos:p.end]
+	if !hasTag(b, "<", outer) {
+		return false
+	}
+	open := len(outer) + 2
+	if inner != "" {
+		if !hasTag(b[open:], "<", inner) {
+			return false
+		}
+		open += len(inner) + 2
+	}
+	k := bytes.IndexByte(b[open:], '<')
+	if k < 0 {
+		return false
+	}
+	end := open + k
+	closing := end
+	if inner != "" {
+		if !hasTag(b[closing:], "</", inner) {
+			return false
+		}
+		closing += len(inner) + 3
+	}
+	if !hasTag(b[closing:], "</", outer) {
+		return false
+	}
+	closing += len(outer) + 3
+	p.elements++
+	if inner != "" {
+		p.elements++
+	}
+	p.textRun, p.blank = 0, true
+	p.pos += open
+	if !p.setText(b[open:end], false) {
+		return true
+	}
+	p.pos += closing - end
+	p.textRun, p.blank, p.lastSig = 0, true, '>'
+	return true
+}
+
+// hasTag reports whether b starts with lt, name and ">".
+func hasTag(b []byte, lt, name string) bool {
+	n := len(lt) + len(name)
+	return len(b) > n && b[n] == '>' && string(b[:len(lt)]) == lt && string(b[len(lt):n]) == name
+}
+
+// closes reads, when it is at pos, the end tag of the open element name
+// (no prefix).
+func (p *partReader) closes(name string) bool {
+	last := len(p.marks) - 1
+	if last < 0 || !hasTag(p.buf[p.pos:p.end], "</", name) || string(p.open[p.marks[last]:]) != name {
+		return false
+	}
+	p.open, p.marks = p.open[:p.marks[last]], p.marks[:last]
+	p.pos += len(name) + 3
+	p.textRun, p.blank, p.lastSig = 0, true, '>'
+	return true
+}

@@ -67,7 +67,7 @@ func TestThePartReaderRefusesWhatWouldLoseRows(t *testing.T) {
 		{"a part cut short in a character", head + "<x>\xf0\x9f", "character"},
 		{"an element closed by another", head + `<x><y></x></y>`, "closes no element"},
 		{"an end tag without a start", head + `<x/></x>`, "closes no element"},
-		{"a < in an attribute", head + `<x a="<"/>`, "< inside an attribute"},
+		{"a < in an attribute", head + `<x a="<"/>`, "< inside a tag"},
 	}
 	for _, c := range cases {
 		for how, reader := range map[string]func(string) io.Reader{
@@ -124,7 +124,8 @@ func FuzzPartReader(f *testing.F) {
 		whole, werr := tokens(strings.NewReader(s), partSheet)
 		step := int(split%16) + 1
 		parts, perr := tokens(&chunked{s: s, n: step}, partSheet)
-		if whole != parts || errs.CodeOf(werr) != errs.CodeOf(perr) {
+		// Tokens read before a fault may differ; the verdict may not.
+		if errs.CodeOf(werr) != errs.CodeOf(perr) || werr == nil && whole != parts {
 			t.Fatalf("whole: %s %v\nin reads of %d: %s %v", whole, werr, step, parts, perr)
 		}
 		if werr == nil && len(s) > 0 {
