@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"fmt"
 	"sync"
 )
 
@@ -19,30 +20,25 @@ import (
 //	                          and waits while other files hold the budget
 //	  the rest       128 MiB  the server: requests, imports' staging, re-evaluation
 //
-// A file's cost is what excelize (or the CSV reader) holds while it reads it:
-// the parts excelize keeps in memory, each shared string (measured with
-// excelize 2.11: 40–80 B of structure for an empty string, about 250 B with
-// its text, map entry and copy; the cost model rounds up), and one row.
-// A file costing more than MaxFileCost is refused before any of it is parsed.
+// A workbook's cost is what its reader (sheet.go) holds: the shared-strings
+// table (its text, never longer than its part, and an end offset per
+// string: sharedStringsCost), one row, and a fixed overhead (the part
+// buffers, the styles' cell formats). It is known from the zip directory
+// before any part is parsed, and is at most about 50 MB.
 const (
 	ProcessBudget int64 = 512 << 20
 	GoMemoryLimit int64 = 384 << 20
 	ReadBudget    int64 = 256 << 20
-	MaxFileCost         = ReadBudget // one file may take the whole read budget, alone
 
-	// SharedStringCost, SharedElementCost and SharedTextCost are the cost
-	// of one shared string, of every other element inside the shared-strings
-	// part (rich-text runs, their properties) and of one byte of its text.
-	SharedStringCost  int64 = 160
-	SharedElementCost int64 = 64
-	SharedTextCost    int64 = 3
-
-	// MaxSharedStrings and MaxSharedBytes bound the shared-strings table on
-	// their own (each alone costs at most about 160 MiB and 96 MiB): an honest
-	// 100,000-row workbook of 15 columns written with shared strings holds
-	// about 410,000 strings and 5 MB of text.
-	MaxSharedStrings = 1_000_000
-	MaxSharedBytes   = 32 << 20
+	// MaxSharedStrings and MaxSharedBytes bound the shared-strings table: an
+	// honest 100,000-row workbook of 15 columns written with shared strings
+	// holds about 410,000 strings and 5 MB of text. MaxSharedElements bounds
+	// the elements inside its strings (rich-text runs, their properties):
+	// they cost no memory once read, but reading millions of them does cost
+	// time, and an honest table has a few per string.
+	MaxSharedStrings  = 1_000_000
+	MaxSharedBytes    = 32 << 20
+	MaxSharedElements = 4_000_000
 
 	// MaxCellBytes bounds one cell as written: a text run, a shared string or
 	// a worksheet cell in the XML (Excel's largest cell, 32,767 characters,
@@ -51,25 +47,39 @@ const (
 	// there as it streams and its row is rejected (VALUE_TOO_LONG).
 	MaxCellBytes = 256 << 10
 	// MaxBlankBytes bounds white space between elements (indentation, a
-	// padded prolog): the XML decoder holds a run of it whole too.
+	// padded prolog).
 	MaxBlankBytes = 16 << 20
-	// MaxRowBytes and MaxColumns bound one row: its text, and its cells
-	// (Excel's 16,384 columns). Past either the file is refused (ROW_TOO_LARGE).
+	// MaxRowBytes and MaxColumns bound one row: its text, shared strings
+	// filled in, and its cells (Excel's 16,384 columns). Past either the file
+	// is refused (ROW_TOO_LARGE).
 	MaxRowBytes = 2 << 20
 	MaxColumns  = 16_384
 	// RowCost is what reading one row may hold: its cells, their strings and
-	// the parser's buffers.
+	// the reader's buffers.
 	RowCost int64 = 4 * MaxRowBytes
 	// MaxTagBytes bounds one XML tag with its attributes, MaxPartElements the
-	// elements of a part excelize decodes whole (workbook, styles, …; not the
-	// streamed worksheets, not the shared strings, which have their own).
+	// elements of a part other than a worksheet or the shared strings
+	// (workbook, styles, …), MaxPartBytes its size: none of them is product
+	// data, and a spreadsheet program writes them small.
 	MaxTagBytes     = 64 << 10
 	MaxPartElements = 500_000
-	// PartElementCost is what one element of a part decoded whole costs.
-	PartElementCost int64 = 128
+	MaxPartBytes    = 64 << 20
 	// fileOverhead is the fixed cost of an open workbook.
 	fileOverhead int64 = 4 << 20
 )
+
+// limitsHint names the limit a code stands for.
+func limitsHint(code string) string {
+	switch code {
+	case "CELL_TOO_LARGE":
+		return fmt.Sprintf("%d KB per cell", MaxCellBytes>>10)
+	case "ROW_TOO_LARGE":
+		return fmt.Sprintf("%d cells and %d MB per row", MaxColumns, MaxRowBytes>>20)
+	case "TOO_MANY_SHARED_STRINGS":
+		return fmt.Sprintf("%d shared strings and %d MB of their text", MaxSharedStrings, MaxSharedBytes>>20)
+	}
+	return fmt.Sprintf("%d elements per part", MaxPartElements)
+}
 
 // readBudget is the ReadBudget shared by the files being read at once.
 var readBudget = newBudget(ReadBudget)

@@ -4,9 +4,7 @@ import (
 	"archive/zip"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 )
 
@@ -95,54 +93,6 @@ func TestSerialDatesCountFromTheWorkbooksDateSystem(t *testing.T) {
 			t.Errorf("serialDate(%q, 1904=%v) = %q, %v; want %q", c.raw, c.date1904, got, ok, c.want)
 		}
 	}
-}
-
-func TestTheSheetScanFindsDateCellsAsExcelizeNumbersThem(t *testing.T) {
-	dateXf := []bool{false, true, false} // cell format 1 is a date
-	sheet := `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>` +
-		`<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="C1" s="1"><x:v>47299</x:v></x:c></x:row>` + // prefixed, C
-		`<!-- <row r="2"><c r="A2" s="1"><v>1</v></c></row> -->` + // a comment is no row
-		`<row r="3"><c s="1"><v>1</v></c><c s="0"><v>2</v></c><c s="1" t="n"><v>3</v></c></row>` + // columns counted: A, C
-		`<row><c r="B4" s="1" t="s"><v>1</v></c><c s='1' foo="a>b"><v>5</v></c></row>` + // row 4; a text cell; > in a value; C
-		`<row r="6" spans="1:3"><c r="A6" t="inlineStr" s="1"><is><t><![CDATA[<c r="B6" s="1">]]></t></is></c></row>` +
-		`<row r="7"><c r="&#66;7" s="&#49;"><v>1</v></c><c r="C7" s="9"/></row>` + // character references; a style out of range
-		`<row r="8"><c r="1A" s="1"><v>1</v></c></row>` + // a reference it cannot read: the row is not sent
-		`</x:sheetData><row r="9"><c r="A9" s="1"/></row></x:worksheet>`
-	for _, chunk := range []int{1, 7, 64 << 10} { // any cut of the stream between reads
-		out := make(chan dateRow, 100)
-		var stop atomic.Bool
-		scanDateCells(&chunked{s: sheet, n: chunk}, dateXf, &stop, out)
-		close(out)
-		var got []string
-		for r := range out {
-			got = append(got, strconv.Itoa(r.num)+":"+ints(r.cols))
-		}
-		if want := "1:3 3:1,3 4:3 7:2"; strings.Join(got, " ") != want {
-			t.Errorf("reads of %d bytes: rows %q, want %q", chunk, strings.Join(got, " "), want)
-		}
-	}
-}
-
-type chunked struct {
-	s string
-	n int
-}
-
-func (c *chunked) Read(p []byte) (int, error) {
-	if len(c.s) == 0 {
-		return 0, os.ErrClosed
-	}
-	n := copy(p[:min(len(p), c.n)], c.s)
-	c.s = c.s[n:]
-	return n, nil
-}
-
-func ints(v []int) string {
-	var s []string
-	for _, n := range v {
-		s = append(s, strconv.Itoa(n))
-	}
-	return strings.Join(s, ",")
 }
 
 // A workbook whose styles and sheet sit where its relationships say (not

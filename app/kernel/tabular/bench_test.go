@@ -1,0 +1,164 @@
+package tabular
+
+import (
+	"archive/zip"
+	"bufio"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// benchBook writes the benchmark supplier sheet (imports/bench_test.go's):
+// rows of 15 columns, strings shared or inline, as another program would.
+func benchBook(b *testing.B, rows int, shared bool) string {
+	b.Helper()
+	cells := func(i int) []string {
+		labels := ""
+		if i%10 == 0 {
+			labels = fmt.Sprintf("SG-CLS:CSA/300629/%05d", i%100000)
+		}
+		return []string{fmt.Sprintf("SKU-%07d", i), fmt.Sprintf("40%011d", i), "Acme", fmt.Sprintf("AC-%06d", i), fmt.Sprintf("Acme device %d", i),
+			[]string{"smart_camera", "smart_plug", "router", "smart_speaker"}[i%4], "UK EU", "unique_per_device",
+			"https://acme.example/security", "2029-06-30", "included", "yes", labels, "1.2.3", "49.99"}
+	}
+	sst := map[string]int{}
+	var order []string
+	return writeWorkbook(b, func(w io.Writer) {
+		for r := 1; r <= rows; r++ {
+			fmt.Fprintf(w, `<row r="%d">`, r)
+			for c, v := range cells(r) {
+				if v == "" {
+					continue
+				}
+				ref, _ := excelize.CoordinatesToCellName(c+1, r)
+				if !shared {
+					fmt.Fprintf(w, `<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, ref, v)
+					continue
+				}
+				idx, ok := sst[v]
+				if !ok {
+					idx = len(order)
+					sst[v] = idx
+					order = append(order, v)
+				}
+				fmt.Fprintf(w, `<c r="%s" t="s"><v>%d</v></c>`, ref, idx)
+			}
+			io.WriteString(w, `</row>`)
+		}
+	}, func(w io.Writer) {
+		for _, s := range order {
+			fmt.Fprintf(w, `<si><t>%s</t></si>`, s)
+		}
+	})
+}
+
+// byteScan is the floor: unzip every XML part and find each cell value
+// (the text of every <v> and <t>), nothing else. It returns the values.
+func byteScan(b *testing.B, path string) int {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer zr.Close()
+	values := 0
+	for _, f := range zr.File {
+		if !strings.HasSuffix(f.Name, ".xml") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			b.Fatal(err)
+		}
+		br := bufio.NewReaderSize(rc, 64<<10)
+		for {
+			if _, err := br.ReadSlice('<'); err != nil && err != bufio.ErrBufferFull {
+				break
+			}
+			head, _ := br.Peek(2)
+			if len(head) == 2 && (head[0] == 'v' || head[0] == 't') && head[1] == '>' {
+				br.Discard(2)
+				if v, _ := br.ReadSlice('<'); len(v) > 1 {
+					values++
+				}
+			}
+		}
+		rc.Close()
+	}
+	return values
+}
+
+// BenchmarkSheetRead reads a 100,000-row sheet of 15 columns three ways in
+// each iteration, in the same run: the byte scan (the floor), excelize's
+// streaming reader (raw values, as Cascade read workbooks before sheet.go),
+// and the sheet reader; and reports each one's time and the two ratios, by
+// the wall clock and by the process's CPU time (steadier on a loaded
+// machine, where the wall clock also counts the wait for a core).
+func BenchmarkSheetRead(b *testing.B) {
+	for _, shared := range []bool{true, false} {
+		name := map[bool]string{true: "shared", false: "inline"}[shared]
+		b.Run(name+"/rows=100000", func(b *testing.B) {
+			path := benchBook(b, 100_000, shared)
+			var scanT, excelizeT, readerT, scanC, excelizeC, readerC time.Duration
+			for b.Loop() {
+				runtime.GC()
+				start, cpu := time.Now(), cpuTime()
+				if n := byteScan(b, path); n < 1_000_000 {
+					b.Fatalf("the byte scan found %d values", n)
+				}
+				scanT, scanC = scanT+time.Since(start), scanC+cpuTime()-cpu
+
+				runtime.GC()
+				start, cpu = time.Now(), cpuTime()
+				f, err := excelize.OpenFile(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows, err := f.Rows("Products")
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for rows.Next() {
+					if _, err := rows.Columns(excelize.Options{RawCellValue: true}); err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				rows.Close()
+				f.Close()
+				excelizeT, excelizeC = excelizeT+time.Since(start), excelizeC+cpuTime()-cpu
+
+				runtime.GC()
+				start, cpu = time.Now(), cpuTime()
+				r, _, err := Open(path, testLimits, "Products")
+				if err != nil {
+					b.Fatal(err)
+				}
+				m := 0
+				for r.Next() {
+					m++
+				}
+				if r.Err() != nil || m != n || m != 100_000 {
+					b.Fatalf("%d rows, %v; excelize %d", m, r.Err(), n)
+				}
+				r.Close()
+				readerT, readerC = readerT+time.Since(start), readerC+cpuTime()-cpu
+			}
+			k := float64(b.N)
+			b.ReportMetric(scanT.Seconds()/k, "bytescan-s")
+			b.ReportMetric(excelizeT.Seconds()/k, "excelize-s")
+			b.ReportMetric(readerT.Seconds()/k, "reader-s")
+			b.ReportMetric(readerT.Seconds()/scanT.Seconds(), "reader/bytescan")
+			b.ReportMetric(excelizeT.Seconds()/scanT.Seconds(), "excelize/bytescan")
+			if scanC > 0 {
+				b.ReportMetric(readerC.Seconds()/scanC.Seconds(), "reader/bytescan-cpu")
+				b.ReportMetric(excelizeC.Seconds()/scanC.Seconds(), "excelize/bytescan-cpu")
+			}
+		})
+	}
+}
