@@ -225,9 +225,13 @@ func (page evaluatedPage) ids() []int64 {
 
 // outdated returns what is stored wrongly: the page's verdicts that are new
 // or differ from stored, and the stored verdicts of markets the products left.
-func (page evaluatedPage) outdated(stored map[string]existing) (changed []evaluated, gone []existing) {
-	for _, e := range page.verdicts {
+func (page evaluatedPage) outdated(stored map[string]existing) (changed []*evaluated, gone []existing) {
+	for i := range page.verdicts {
+		e := &page.verdicts[i]
 		if prev, had := stored[e.key]; !had || prev.ContentHash != e.hash {
+			if changed == nil {
+				changed = make([]*evaluated, 0, len(page.verdicts)-i)
+			}
 			changed = append(changed, e)
 		}
 	}
@@ -247,8 +251,8 @@ type pageWrites struct {
 }
 
 func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now time.Time) pageWrites {
-	var w pageWrites
 	changed, gone := page.outdated(stored)
+	w := pageWrites{upserts: make([]verdictRow, 0, len(changed)), changes: make([]changeRow, 0, len(changed)+len(gone))}
 	for _, e := range changed {
 		prev, had := stored[e.key]
 		v := e.verdict
