@@ -32,7 +32,7 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 	// connection: the loader reads only products and their labels, which
 	// the writer does not change, and the stored verdicts are read by the
 	// writer itself, between its own writes.
-	_, inTx := s.db.Statement.ConnPool.(gorm.TxCommitter)
+	inTx := inTransaction(s.db)
 
 	type result struct {
 		page evaluatedPage
@@ -109,4 +109,11 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 		}
 	}
 	return ctx.Err()
+}
+
+// inTransaction reports whether db is a transaction (the caller's: an
+// import's commit recomputes inside its own).
+func inTransaction(db *gorm.DB) bool {
+	_, ok := db.Statement.ConnPool.(gorm.TxCommitter)
+	return ok
 }

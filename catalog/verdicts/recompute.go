@@ -84,15 +84,17 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 	if page.inputs != ev.inputs {
 		page = evaluate(*ev, batch, enc)
 	}
-	before, err := page.before, error(nil)
-	if !page.read {
-		if before, err = storedVerdicts(ctx, s.db, ids); err != nil {
-			return err
+	if !inTransaction(s.db) { // in one (an import's commit) the page is read once, below
+		before, err := page.before, error(nil)
+		if !page.read {
+			if before, err = storedVerdicts(ctx, s.db, ids); err != nil {
+				return err
+			}
 		}
-	}
-	if changed, gone := page.outdated(before); len(changed)+len(gone) == 0 {
-		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
-		return nil // the common case, every night: nothing to write, no lock taken
+		if changed, gone := page.outdated(before); len(changed)+len(gone) == 0 {
+			st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
+			return nil // the common case, every night: nothing to write, no lock taken
+		}
 	}
 	if s.beforeWrite != nil {
 		s.beforeWrite()
