@@ -1,5 +1,13 @@
 package verdicts
 
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/catalog"
+)
+
 // BeforeNextWrite makes fn run once, the next time a page this Service
 // recomputes has been read and evaluated and is about to be written: where
 // another writer can slip in.
@@ -8,4 +16,17 @@ func (s *Service) BeforeNextWrite(fn func()) {
 		s.beforeWrite = nil // fn may recompute, and must not recurse
 		fn()
 	}
+}
+
+// SetProductPage makes recomputes read, evaluate and write n products a
+// page until the test ends.
+func SetProductPage(t interface{ Cleanup(func()) }, n int) {
+	was := productPage
+	productPage = n
+	t.Cleanup(func() { productPage = was })
+}
+
+// LoadProducts reads products as a recompute does.
+func (s *Service) LoadProducts(ctx context.Context, ids []int64) ([]catalog.Product, error) {
+	return loadProducts(ctx, s.db, func(q *gorm.DB) *gorm.DB { return q.Where("id IN ?", ids) })
 }

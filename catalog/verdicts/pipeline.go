@@ -29,10 +29,19 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 	first := *ev
 	current.Store(&first)
 	// Inside a transaction (an import's commit) every statement shares one
-	// connection: the loader reads only products and their labels, which
-	// the writer does not change, and the stored verdicts are read by the
-	// writer itself, between its own writes.
+	// connection, which runs one statement at a time (PostgreSQL's
+	// protocol cannot interleave a query's rows with another statement):
+	// the loader and the writer take turns on it, and the writer reads
+	// the stored verdicts itself. The evaluation still runs beside both.
 	inTx := inTransaction(s.db)
+	var conn sync.Mutex
+	turn := func(fn func() error) error {
+		if inTx {
+			conn.Lock()
+			defer conn.Unlock()
+		}
+		return fn()
+	}
 
 	type result struct {
 		page evaluatedPage
@@ -53,7 +62,11 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 		defer close(jobs)
 		pages := productPages(ctx, s.db, ids, 0)
 		for {
-			batch, err := pages()
+			var batch []catalog.Product
+			err := turn(func() (err error) {
+				batch, err = pages()
+				return err
+			})
 			if batch == nil && err == nil {
 				return
 			}
@@ -100,7 +113,7 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 		if r.err != nil {
 			return r.err
 		}
-		if err := write(r.page); err != nil {
+		if err := turn(func() error { return write(r.page) }); err != nil {
 			return err
 		}
 		if ev.inputs != current.Load().inputs {

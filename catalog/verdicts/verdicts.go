@@ -215,8 +215,9 @@ func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, f
 	}
 }
 
-// productPage is how many products are read, evaluated and written together.
-const productPage = 2500
+// productPage is how many products are read, evaluated and written
+// together (tests make it smaller to have many pages).
+var productPage = 2500
 
 // productPages returns a function that reads the next page of products on
 // each call (in id order), nil when there are no more.
