@@ -2,6 +2,7 @@ package verdicts
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -93,13 +94,20 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 		wg.Go(func() {
 			enc := encoder{}
 			for j := range jobs {
-				page := evaluate(*current.Load(), j.batch, enc)
-				var err error
-				if !inTx {
-					page.before, err = storedVerdicts(ctx, s.db, page.ids())
-					page.read = err == nil
-				}
-				j.done <- result{page, err}
+				var r result
+				func() {
+					defer func() { // a panic here would end the process, not the caller's request
+						if p := recover(); p != nil {
+							r.err = fmt.Errorf("evaluating products %d-%d: %v", j.batch[0].ID, j.batch[len(j.batch)-1].ID, p)
+						}
+					}()
+					r.page = evaluate(*current.Load(), j.batch, enc)
+					if !inTx {
+						r.page.before, r.err = storedVerdicts(ctx, s.db, r.page.ids())
+						r.page.read = r.err == nil
+					}
+				}()
+				j.done <- r
 			}
 		})
 	}
