@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/catalog"
 )
 
 // BeforeNextWrite makes fn run once, the next time a page this Service
@@ -25,4 +27,17 @@ func (s *Service) SearchSQL(ctx context.Context, q ProductSearch) (string, error
 	return s.searchQuery(ctx, q).ToSQL(func(tx *gorm.DB) *gorm.DB {
 		return tx.Select(productRowColumns).Order("p.sku, p.id").Limit(q.Limit).Find(&[]productRow{})
 	}), nil
+}
+
+// SetProductPage makes recomputes read, evaluate and write n products a
+// page until the test ends.
+func SetProductPage(t interface{ Cleanup(func()) }, n int) {
+	was := productPage
+	productPage = n
+	t.Cleanup(func() { productPage = was })
+}
+
+// LoadProducts reads products as a recompute does.
+func (s *Service) LoadProducts(ctx context.Context, ids []int64) ([]catalog.Product, error) {
+	return loadProducts(ctx, s.db, func(q *gorm.DB) *gorm.DB { return q.Where("id IN ?", ids) })
 }

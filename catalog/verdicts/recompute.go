@@ -51,8 +51,9 @@ func (s *Service) Recompute(ctx context.Context, ids []int64) (Stats, error) {
 		return Stats{}, err
 	}
 	st := Stats{PolicyVersion: ev.doc.Version, AsOf: ev.date.String()}
-	err = s.products(ctx, ids, 0, func(batch []catalog.Product) error {
-		return s.store(ctx, &ev, batch, &st)
+	enc := encoder{} // the writer's own, for the pages it evaluates again
+	err = s.pipeline(ctx, ids, &ev, func(page evaluatedPage) error {
+		return s.store(ctx, &ev, page, enc, &st)
 	})
 	return st, err
 }
@@ -74,19 +75,26 @@ func key(productID int64, market, channel string) string {
 // evaluated again; if another policy was activated or a registry snapshot
 // arrived, the evaluation is prepared again, for this page and the rest.
 // So a stale evaluation never overwrites a newer one.
-func (s *Service) store(ctx context.Context, ev *evaluation, batch []catalog.Product, st *Stats) error {
-	ids := make([]int64, len(batch))
-	for i, p := range batch {
-		ids[i] = p.ID
+//
+// The page comes evaluated (and, outside a transaction, with its stored
+// verdicts read) by the pipeline, on another core; if ev was prepared again
+// since, it is evaluated again here first.
+func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage, enc encoder, st *Stats) error {
+	batch, ids := page.batch, page.ids()
+	if page.inputs != ev.inputs {
+		page = evaluate(*ev, batch, enc)
 	}
-	page := evaluate(*ev, batch)
-	before, err := storedVerdicts(ctx, s.db, ids)
-	if err != nil {
-		return err
-	}
-	if changed, gone := page.outdated(before); len(changed)+len(gone) == 0 {
-		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
-		return nil // the common case, every night: nothing to write, no lock taken
+	if !inTransaction(s.db) { // in one (an import's commit) the page is read once, below
+		before, err := page.before, error(nil)
+		if !page.read {
+			if before, err = storedVerdicts(ctx, s.db, ids); err != nil {
+				return err
+			}
+		}
+		if changed, gone := page.outdated(before); len(changed)+len(gone) == 0 {
+			st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
+			return nil // the common case, every night: nothing to write, no lock taken
+		}
 	}
 	if s.beforeWrite != nil {
 		s.beforeWrite()
@@ -104,13 +112,12 @@ func (s *Service) store(ctx context.Context, ev *evaluation, batch []catalog.Pro
 			return err
 		}
 		if changed {
-			batch = nil
-			if err := productsQuery(ctx, tx).Where("id IN ?", ids).Find(&batch).Error; err != nil {
+			if batch, err = loadProducts(ctx, tx, func(q *gorm.DB) *gorm.DB { return q.Where("id IN ?", ids) }); err != nil {
 				return err
 			}
 		}
 		if superseded || changed {
-			page = evaluate(*ev, batch)
+			page = evaluate(*ev, batch, enc)
 		}
 		before, err := storedVerdicts(ctx, tx, ids)
 		if err != nil {
@@ -180,34 +187,53 @@ func productsChanged(ctx context.Context, tx *gorm.DB, batch []catalog.Product) 
 
 // evaluatedPage is one page of products' verdicts, as evaluated now.
 type evaluatedPage struct {
+	batch    []catalog.Product
+	inputs   inputs // of the evaluation that made it
 	verdicts []evaluated
 	keys     map[string]bool
+	before   map[string]existing // the stored verdicts, if read (read)
+	read     bool
 }
 
 type evaluated struct {
 	productID int64
 	key, hash string
 	verdict   policy.Verdict
+	encoded   // its stored reasons and evidence
 }
 
-func evaluate(ev evaluation, batch []catalog.Product) evaluatedPage {
-	page := evaluatedPage{keys: make(map[string]bool, len(batch)*4)}
+func evaluate(ev evaluation, batch []catalog.Product, enc encoder) evaluatedPage {
+	page := evaluatedPage{batch: batch, inputs: ev.inputs, keys: make(map[string]bool, len(batch)*4)}
+	page.verdicts = make([]evaluated, 0, len(batch)*4)
 	for i := range batch {
 		p := &batch[i]
 		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
 			k := key(p.ID, v.Market, v.Channel)
 			page.keys[k] = true
-			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: fingerprint(v), verdict: v})
+			h := fingerprint(v)
+			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: h, verdict: v, encoded: enc.encode(h, v)})
 		}
 	}
 	return page
 }
 
+func (page evaluatedPage) ids() []int64 {
+	ids := make([]int64, len(page.batch))
+	for i, p := range page.batch {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
 // outdated returns what is stored wrongly: the page's verdicts that are new
 // or differ from stored, and the stored verdicts of markets the products left.
-func (page evaluatedPage) outdated(stored map[string]existing) (changed []evaluated, gone []existing) {
-	for _, e := range page.verdicts {
+func (page evaluatedPage) outdated(stored map[string]existing) (changed []*evaluated, gone []existing) {
+	for i := range page.verdicts {
+		e := &page.verdicts[i]
 		if prev, had := stored[e.key]; !had || prev.ContentHash != e.hash {
+			if changed == nil {
+				changed = make([]*evaluated, 0, len(page.verdicts)-i)
+			}
 			changed = append(changed, e)
 		}
 	}
@@ -227,15 +253,14 @@ type pageWrites struct {
 }
 
 func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now time.Time) pageWrites {
-	var w pageWrites
 	changed, gone := page.outdated(stored)
+	w := pageWrites{upserts: make([]verdictRow, 0, len(changed)), changes: make([]changeRow, 0, len(changed)+len(gone))}
 	for _, e := range changed {
 		prev, had := stored[e.key]
 		v := e.verdict
-		reasons, evidence := encodeVerdict(v)
-		c := codes(v)
+		c := e.codes
 		w.upserts = append(w.upserts, verdictRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: c,
-			Reasons: string(reasons), Evidence: string(evidence), PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now})
+			Reasons: e.reasons, Evidence: e.evidence, PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now})
 		if !had || prev.Verdict != v.Verdict || prev.Codes != c {
 			w.changes = append(w.changes, changeRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Previous: prev.Verdict, Verdict: v.Verdict,
 				Codes: c, PolicyID: ev.policyRef(), ChangedAt: now})

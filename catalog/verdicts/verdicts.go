@@ -17,7 +17,6 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
-	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -144,6 +143,33 @@ func encodeVerdict(v policy.Verdict) (reasons, evidence []byte) {
 
 func codes(v policy.Verdict) string { return strings.Join(v.Codes(), " ") }
 
+// encoded is a verdict as stored: its codes, reasons and evidence.
+type encoded struct{ codes, reasons, evidence string }
+
+// encoder keeps the encoding of each verdict content a recompute met, by
+// fingerprint: the verdicts of a catalogue say one of few things (the bench
+// catalogue's 1,000,000 say 10), and marshalling each one's reasons and
+// evidence again was a tenth of a first evaluation (#18). Equal
+// fingerprints store equal rows already: an unchanged fingerprint is never
+// rewritten. One goroutine uses an encoder.
+type encoder map[string]encoded
+
+// maxEncodings bounds an encoder; past it, it starts again.
+const maxEncodings = 4096
+
+func (enc encoder) encode(hash string, v policy.Verdict) encoded {
+	if e, ok := enc[hash]; ok {
+		return e
+	}
+	if len(enc) >= maxEncodings {
+		clear(enc)
+	}
+	reasons, evidence := encodeVerdict(v)
+	e := encoded{codes: codes(v), reasons: string(reasons), evidence: string(evidence)}
+	enc[hash] = e
+	return e
+}
+
 // context carries what one evaluation needs.
 type evaluation struct {
 	policyID int64
@@ -193,11 +219,6 @@ func (s *Service) prepare(ctx context.Context, asOf civil.Date, doc *policy.Docu
 	return e, nil
 }
 
-// productsQuery selects the products the caller may see, with their labels, in id order.
-func productsQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
-	return db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Omit("extra").Preload("Labels").Order("id") // no verdict reads extra
-}
-
 // products streams the products the caller may see, a page at a time, with
 // their labels: all of them (of one supplier if supplierID > 0), or those in ids.
 func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, fn func([]catalog.Product) error) error {
@@ -206,41 +227,61 @@ func (s *Service) products(ctx context.Context, ids []int64, supplierID int64, f
 
 // productsFrom is products, starting after the product with id from.
 func (s *Service) productsFrom(ctx context.Context, ids []int64, supplierID, from int64, fn func([]catalog.Product) error) error {
-	const page = 2500
-	query := func() *gorm.DB {
-		q := productsQuery(ctx, s.db)
+	pages := productPages(ctx, s.db, ids, supplierID, from)
+	for {
+		batch, err := pages()
+		if err != nil || batch == nil {
+			return err
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+	}
+}
+
+// productPage is how many products are read, evaluated and written
+// together (tests make it smaller to have many pages).
+var productPage = 2500
+
+// productPages returns a function that reads the next page of products on
+// each call (in id order), nil when there are no more.
+func productPages(ctx context.Context, db *gorm.DB, ids []int64, supplierID, from int64) func() ([]catalog.Product, error) {
+	bySupplier := func(q *gorm.DB) *gorm.DB {
 		if supplierID > 0 {
 			q = q.Where("supplier_id = ?", supplierID)
 		}
 		return q
 	}
 	if ids != nil {
-		for start := 0; start < len(ids); start += page {
-			var batch []catalog.Product
-			if err := query().Where("id IN ?", ids[start:min(start+page, len(ids))]).Find(&batch).Error; err != nil {
-				return err
+		start := 0
+		return func() ([]catalog.Product, error) {
+			for start < len(ids) {
+				page := ids[start:min(start+productPage, len(ids))]
+				start += len(page)
+				batch, err := loadProducts(ctx, db, func(q *gorm.DB) *gorm.DB { return bySupplier(q).Where("id IN ?", page) })
+				if err != nil || len(batch) > 0 {
+					return batch, err
+				}
 			}
-			if err := fn(batch); err != nil {
-				return err
-			}
+			return nil, nil
 		}
-		return nil
 	}
-	after := from
-	for {
-		var batch []catalog.Product
-		if err := query().Where("id > ?", after).Limit(page).Find(&batch).Error; err != nil {
-			return err
+	after, done := from, false
+	return func() ([]catalog.Product, error) {
+		if done {
+			return nil, nil
+		}
+		batch, err := loadProducts(ctx, db, func(q *gorm.DB) *gorm.DB { return bySupplier(q).Where("id > ?", after).Limit(productPage) })
+		if err != nil {
+			return nil, err
+		}
+		if len(batch) < productPage {
+			done = true
 		}
 		if len(batch) == 0 {
-			return nil
-		}
-		if err := fn(batch); err != nil {
-			return err
+			return nil, nil
 		}
 		after = batch[len(batch)-1].ID
-		if len(batch) < page {
-			return nil
-		}
+		return batch, nil
 	}
 }
