@@ -188,16 +188,18 @@ type evaluated struct {
 	productID int64
 	key, hash string
 	verdict   policy.Verdict
+	outlook   policy.Outlook
 }
 
 func evaluate(ev evaluation, batch []catalog.Product) evaluatedPage {
 	page := evaluatedPage{keys: make(map[string]bool, len(batch)*4)}
 	for i := range batch {
 		p := &batch[i]
-		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
+		vs, outlooks := ev.doc.EvaluateAhead(p, ev.date, ev.view)
+		for j, v := range vs {
 			k := key(p.ID, v.Market, v.Channel)
 			page.keys[k] = true
-			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: fingerprint(v), verdict: v})
+			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: withOutlook(fingerprint(v), outlooks[j]), verdict: v, outlook: outlooks[j]})
 		}
 	}
 	return page
@@ -235,7 +237,8 @@ func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now 
 		reasons, evidence := encodeVerdict(v)
 		c := codes(v)
 		w.upserts = append(w.upserts, verdictRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: c,
-			Reasons: string(reasons), Evidence: string(evidence), PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now})
+			Reasons: string(reasons), Evidence: string(evidence), PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now,
+			Outlook: outlookRowOf(e.outlook)})
 		if !had || prev.Verdict != v.Verdict || prev.Codes != c {
 			w.changes = append(w.changes, changeRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Previous: prev.Verdict, Verdict: v.Verdict,
 				Codes: c, PolicyID: ev.policyRef(), ChangedAt: now})
