@@ -156,7 +156,7 @@ func (s *Server) activatePolicy(c *gin.Context) error {
 }
 
 func (s *Server) recompute(c *gin.Context) error {
-	st, err := s.verdicts.Recompute(c.Request.Context(), nil)
+	st, err := s.verdicts.Reevaluate(c.Request.Context(), true)
 	if err != nil {
 		return err
 	}

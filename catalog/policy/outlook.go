@@ -15,15 +15,20 @@ import (
 // effective dates, a tier's effective date, a registry turning stale. So
 // the stored verdict needs looking at again only on NextCheck, and whether
 // and when it will turn blocked is known now.
+//
+// BlocksOn takes the registries as they are now: a registry turning stale
+// is a refresh that failed (the operator's alarm, registry.refresh_failed),
+// not a block a supplier can be given notice of and act on; with every
+// refresh the date would move. NextCheck does count staleness: the day a
+// registry turns stale, its verdicts are evaluated again.
 type Outlook struct {
 	NextCheck  civil.Date // the earliest date after as-of on which it could change; zero: no date can
-	BlocksOn   civil.Date // allowed on as-of and blocked from this date on; zero: not blocked on any date its inputs name
+	BlocksOn   civil.Date // allowed on as-of and blocked from this date on, the registries as they are; zero: no date blocks it
 	BlockCodes []string   // the codes of the reasons that block it on BlocksOn
 }
 
 // EvaluateAhead is Evaluate together with each verdict's outlook, in the
-// same order. The registries' staleness on a later date is judged at the
-// view's clock moved on by the same number of days.
+// same order.
 func (d *Document) EvaluateAhead(p *catalog.Product, date civil.Date, v *registry.View) ([]Verdict, []Outlook) {
 	labels := d.assessLabels(p, date, v)
 	var vs []Verdict
@@ -56,7 +61,7 @@ func (d *Document) EvaluateAhead(p *catalog.Product, date civil.Date, v *registr
 		if pending == 0 {
 			break
 		}
-		later := d.assessLabels(p, on, v.At(on))
+		later := d.assessLabels(p, on, v)
 		for i := range vs {
 			if vs[i].Verdict != Allowed || len(dates[i]) == 0 || !out[i].BlocksOn.IsZero() || on.After(dates[i][len(dates[i])-1]) {
 				continue

@@ -29,10 +29,12 @@ type Recomputation struct {
 	Pending *errs.Error
 }
 
-// recomputeAfter recomputes every verdict after what (stored already) and
-// reports a failure as Pending, never as the change's failure.
+// recomputeAfter recomputes the verdicts what (stored already) can change
+// (Reevaluate: the products a snapshot's changed entries touch, every
+// product after a policy activation) and reports a failure as Pending,
+// never as the change's failure.
 func (s *Service) recomputeAfter(ctx context.Context, what string) Recomputation {
-	st, err := s.Recompute(ctx, nil)
+	st, err := s.Reevaluate(ctx, false)
 	if err != nil {
 		return Recomputation{Pending: errs.E(errs.Unavailable, NotRecomputed,
 			"%s is stored, but the verdicts were not recomputed (%s); the nightly re-evaluation recomputes them, or run it now", what, errs.CodeOf(err)).Wrap(err)}

@@ -18,3 +18,4 @@ CREATE TABLE verdict_inputs (
     policy_id BIGINT NOT NULL,
     snapshot_id BIGINT NOT NULL
 );
+CREATE INDEX label_claims_label ON label_claims (scheme, label_key); -- the products a registry entry's change touches

@@ -1,0 +1,108 @@
+package verdicts
+
+import (
+	"context"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
+)
+
+// Reevaluate brings every stored verdict up to date as of today, the
+// nightly run's and `cascade evaluate`'s work. It evaluates only the
+// products that can have a different verdict: those with a verdict due
+// (its next check date has come), those without verdicts, and those a
+// registry snapshot stored since the last run touched (snapshots.go). A
+// newly active policy, or all, evaluates every product. Only admins and the
+// system may.
+//
+// That suffices because a verdict is a function of its product, the policy,
+// the registries and the date: imports and disputes recompute the products
+// they change, the policy and the snapshots are compared with the inputs
+// recorded by the last run, and the date only matters on the dates
+// policy.Outlook names.
+func (s *Service) Reevaluate(ctx context.Context, all bool) (Stats, error) {
+	if _, err := access.Require(ctx, access.Admin); err != nil {
+		return Stats{}, err
+	}
+	in, err := currentInputs(ctx, s.db)
+	if err != nil {
+		return Stats{}, err
+	}
+	var ids []int64 // nil: every product
+	if !all {
+		if ids, err = s.dueProducts(ctx, in); err != nil {
+			return Stats{}, err
+		}
+	}
+	var st Stats
+	if ids != nil && len(ids) == 0 {
+		st, err = s.nothingDue(ctx, in)
+	} else {
+		st, err = s.Recompute(ctx, ids)
+	}
+	if err != nil {
+		return st, err
+	}
+	return st, s.recordInputs(ctx, in)
+}
+
+// dueProducts lists the products whose verdicts may differ from what is
+// stored, in id order; nil when that is every product.
+func (s *Service) dueProducts(ctx context.Context, in inputs) ([]int64, error) {
+	db := s.db.WithContext(ctx)
+	var last []inputs
+	if err := db.Raw("SELECT policy_id, snapshot_id FROM verdict_inputs WHERE id = 1").Scan(&last).Error; err != nil {
+		return nil, err
+	}
+	if len(last) == 0 || last[0].PolicyID != in.PolicyID {
+		return nil, nil // every verdict names its policy version: all of them change
+	}
+	today := civil.Of(s.now()).String()
+	var due, unevaluated []int64
+	if err := db.Raw("SELECT DISTINCT product_id FROM verdicts WHERE next_check_on <= ?", today).Scan(&due).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Raw("SELECT id FROM products p WHERE NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id)").Scan(&unevaluated).Error; err != nil {
+		return nil, err
+	}
+	ids := append(due, unevaluated...)
+	if in.SnapshotID > last[0].SnapshotID {
+		touched, everything, err := snapshotsTouch(ctx, s.db, last[0].SnapshotID, in.SnapshotID)
+		if err != nil || everything {
+			return nil, err
+		}
+		ids = append(ids, touched...)
+	}
+	slices.Sort(ids)
+	return append(make([]int64, 0, len(ids)), slices.Compact(ids)...), nil
+}
+
+// nothingDue is the Stats of a run that found no product to evaluate.
+func (s *Service) nothingDue(ctx context.Context, in inputs) (Stats, error) {
+	var version []string
+	err := s.db.WithContext(ctx).Raw("SELECT version FROM policies WHERE id = ?", in.PolicyID).Scan(&version).Error
+	st := Stats{AsOf: civil.Of(s.now()).String()}
+	if len(version) > 0 {
+		st.PolicyVersion = version[0]
+	}
+	return st, err
+}
+
+// recordInputs records in as what every stored verdict is up to date
+// with. Two runs finishing out of order may record the older inputs last:
+// the next run then evaluates the newer snapshots' products once more,
+// which is harmless; recording newer inputs than evaluated would not be.
+func (s *Service) recordInputs(ctx context.Context, in inputs) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec("UPDATE verdict_inputs SET policy_id = ?, snapshot_id = ? WHERE id = 1", in.PolicyID, in.SnapshotID)
+		if res.Error != nil || res.RowsAffected > 0 {
+			return res.Error
+		}
+		return tx.Exec("INSERT INTO verdict_inputs (id, policy_id, snapshot_id) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET policy_id = excluded.policy_id, snapshot_id = excluded.snapshot_id",
+			in.PolicyID, in.SnapshotID).Error
+	})
+}
+
