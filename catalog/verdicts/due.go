@@ -105,4 +105,3 @@ func (s *Service) recordInputs(ctx context.Context, in inputs) error {
 			in.PolicyID, in.SnapshotID).Error
 	})
 }
-
