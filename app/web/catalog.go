@@ -203,6 +203,26 @@ func (s *Server) listVerdicts(c *gin.Context) error {
 	return w.close(err)
 }
 
+// upcomingBlocks lists the verdicts allowed today that turn blocked within
+// ?within= (default 90d).
+func (s *Server) upcomingBlocks(c *gin.Context) error {
+	within, err := verdicts.ParseWithin(c.DefaultQuery("within", "90d"))
+	if err != nil {
+		return err
+	}
+	supplier, err := queryInt(c, "supplier_id")
+	if err != nil {
+		return err
+	}
+	list, err := s.verdicts.UpcomingBlocks(c.Request.Context(), verdicts.UpcomingFilter{WithinDays: within,
+		Market: c.Query("market"), Channel: c.Query("channel"), SupplierID: supplier})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"upcoming": list})
+	return nil
+}
+
 func (s *Server) productVerdicts(c *gin.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {

@@ -378,6 +378,12 @@ func (d doc) operations() []op {
 			desc:   "Every change of verdict or reasons, `withdrawn` included, oldest first. Poll with the answer's `next` as `since`.",
 			params: []param{query("since", "integer", "the last change id seen"), query("limit", "integer", "default 500, at most 1,000")},
 			resps:  []resp{ok(200, "Changes after since.", obj("changes", d.list(verdicts.Change{}), "next", schema{"type": "integer"}))}},
+		{method: "GET", path: "/api/v1/verdicts/upcoming", tag: "verdicts", summary: "Upcoming blocks", who: "admin, cm, supplier (their own)",
+			desc: "The verdicts allowed today that will turn blocked within the notice period, soonest first, each with the date and the reasons " +
+				"that will block it: known in advance from the support end, label expiries and the rules' effective dates.",
+			params: []param{query("within", "string", "a number of days such as 90d (default), at most 3660d"), market, channel, supplierID},
+			resps:  []resp{ok(200, "The upcoming blocks.", obj("upcoming", d.list(verdicts.Upcoming{})))},
+			codes:  map[int][]string{400: {"INVALID_WITHIN", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "INVALID_PARAMETER"}}},
 		{method: "GET", path: "/api/v1/products/{id}/verdicts", tag: "verdicts", summary: "One product's verdicts with evidence", who: "users (suppliers their own)",
 			params: []param{id}, resps: []resp{ok(200, "The verdicts.", obj("verdicts", d.list(verdicts.Stored{})))}},
 		{method: "GET", path: "/api/v1/gate", tag: "verdicts", summary: "The gate", who: "users",
