@@ -4,8 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"gorm.io/gorm"
-
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 )
@@ -31,6 +29,10 @@ func (s *Service) Reevaluate(ctx context.Context, all bool) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
+	var newest int64
+	if err := s.db.WithContext(ctx).Raw("SELECT COALESCE(MAX(id), 0) FROM products").Scan(&newest).Error; err != nil {
+		return Stats{}, err
+	}
 	var ids []int64 // nil: every product
 	if !all {
 		if ids, err = s.dueProducts(ctx, in); err != nil {
@@ -46,15 +48,19 @@ func (s *Service) Reevaluate(ctx context.Context, all bool) (Stats, error) {
 	if err != nil {
 		return st, err
 	}
-	return st, s.recordInputs(ctx, in)
+	return st, s.recordInputs(ctx, recorded{in.PolicyID, in.SnapshotID, newest})
 }
+
+// recorded is what a run brought the verdicts up to date with: the inputs,
+// and every product up to the newest id.
+type recorded struct{ PolicyID, SnapshotID, ProductID int64 }
 
 // dueProducts lists the products whose verdicts may differ from what is
 // stored, in id order; nil when that is every product.
 func (s *Service) dueProducts(ctx context.Context, in inputs) ([]int64, error) {
 	db := s.db.WithContext(ctx)
-	var last []inputs
-	if err := db.Raw("SELECT policy_id, snapshot_id FROM verdict_inputs WHERE id = 1").Scan(&last).Error; err != nil {
+	var last []recorded
+	if err := db.Raw("SELECT policy_id, snapshot_id, product_id FROM verdict_inputs WHERE id = 1").Scan(&last).Error; err != nil {
 		return nil, err
 	}
 	if len(last) == 0 || last[0].PolicyID != in.PolicyID {
@@ -65,7 +71,11 @@ func (s *Service) dueProducts(ctx context.Context, in inputs) ([]int64, error) {
 	if err := db.Raw("SELECT DISTINCT product_id FROM verdicts WHERE next_check_on <= ?", today).Scan(&due).Error; err != nil {
 		return nil, err
 	}
-	if err := db.Raw("SELECT id FROM products p WHERE NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id)").Scan(&unevaluated).Error; err != nil {
+	// Products are evaluated in the transaction that stores them (imports,
+	// disputes), so only one newer than the last run can lack verdicts; the
+	// older ones all had theirs then, and keep them.
+	if err := db.Raw("SELECT id FROM products p WHERE p.id > ? AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id)",
+		last[0].ProductID).Scan(&unevaluated).Error; err != nil {
 		return nil, err
 	}
 	ids := append(due, unevaluated...)
@@ -95,13 +105,8 @@ func (s *Service) nothingDue(ctx context.Context, in inputs) (Stats, error) {
 // with. Two runs finishing out of order may record the older inputs last:
 // the next run then evaluates the newer snapshots' products once more,
 // which is harmless; recording newer inputs than evaluated would not be.
-func (s *Service) recordInputs(ctx context.Context, in inputs) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec("UPDATE verdict_inputs SET policy_id = ?, snapshot_id = ? WHERE id = 1", in.PolicyID, in.SnapshotID)
-		if res.Error != nil || res.RowsAffected > 0 {
-			return res.Error
-		}
-		return tx.Exec("INSERT INTO verdict_inputs (id, policy_id, snapshot_id) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET policy_id = excluded.policy_id, snapshot_id = excluded.snapshot_id",
-			in.PolicyID, in.SnapshotID).Error
-	})
+func (s *Service) recordInputs(ctx context.Context, r recorded) error {
+	return s.db.WithContext(ctx).Exec(`INSERT INTO verdict_inputs (id, policy_id, snapshot_id, product_id) VALUES (1, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET policy_id = excluded.policy_id, snapshot_id = excluded.snapshot_id, product_id = excluded.product_id`,
+		r.PolicyID, r.SnapshotID, r.ProductID).Error
 }

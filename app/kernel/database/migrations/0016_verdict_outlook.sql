@@ -10,12 +10,13 @@ UPDATE verdicts SET next_check_on = as_of;
 CREATE INDEX verdicts_next_check ON verdicts (next_check_on);
 CREATE INDEX verdicts_blocks_on ON verdicts (blocks_on);
 
--- The inputs (active policy, newest registry snapshot) every stored verdict
--- has been brought up to date with. A run that finds newer ones evaluates
--- what they changed; none yet: every product.
+-- The inputs (active policy, newest registry snapshot, newest product)
+-- every stored verdict has been brought up to date with. A run that finds
+-- newer ones evaluates what they changed; none yet: every product.
 CREATE TABLE verdict_inputs (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     policy_id BIGINT NOT NULL,
-    snapshot_id BIGINT NOT NULL
+    snapshot_id BIGINT NOT NULL,
+    product_id BIGINT NOT NULL
 );
 CREATE INDEX label_claims_label ON label_claims (scheme, label_key); -- the products a registry entry's change touches
