@@ -9,7 +9,8 @@ import (
 )
 
 // Reevaluate brings every stored verdict up to date as of today, the
-// nightly run's and `cascade evaluate`'s work. It evaluates only the
+// nightly run's and `cascade evaluate`'s work, then gives notice of the
+// blocks within the notice period (notice.go). It evaluates only the
 // products that can have a different verdict: those with a verdict due
 // (its next check date has come), those without verdicts, and those a
 // registry snapshot stored since the last run touched (snapshots.go). A
@@ -46,6 +47,9 @@ func (s *Service) Reevaluate(ctx context.Context, all bool) (Stats, error) {
 		st, err = s.Recompute(ctx, ids)
 	}
 	if err != nil {
+		return st, err
+	}
+	if _, err := s.noticeUpcoming(ctx); err != nil {
 		return st, err
 	}
 	return st, s.recordInputs(ctx, recorded{in.PolicyID, in.SnapshotID, newest})

@@ -20,3 +20,18 @@ CREATE TABLE verdict_inputs (
     product_id BIGINT NOT NULL
 );
 CREATE INDEX label_claims_label ON label_claims (scheme, label_key); -- the products a registry entry's change touches
+
+-- Notice before a block (SPEC §7): one entry per verdict and block date,
+-- written when the block comes within the notice period; the webhooks'
+-- verdict.upcoming_block events are read from it by id, as the change feed.
+CREATE TABLE upcoming_blocks (
+    id {{.ID}},
+    product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    market TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    blocks_on TEXT NOT NULL,
+    codes TEXT NOT NULL DEFAULT '', -- the reasons that will block it
+    noticed_at {{.Time}} NOT NULL,
+    UNIQUE (product_id, market, channel, blocks_on)
+);
+INSERT INTO webhook_cursors (stream, position) VALUES ('upcoming_blocks', 0);
