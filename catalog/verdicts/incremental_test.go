@@ -41,7 +41,8 @@ func soakDays(t *testing.T) int {
 // Property: random catalogues, registry snapshots and policy versions, run
 // through consecutive simulated days, leave the incremental re-evaluation
 // (the nightly run, snapshot and policy use cases through Reevaluate) with
-// the same verdicts, change feed and history as a full re-evaluation of
+// the same verdicts, change feed and history (and notices of upcoming
+// blocks) as a full re-evaluation of
 // every product into a second database after every change and every night.
 // Evidence is compared without the snapshot it names (a product whose
 // claimed entry a snapshot left unchanged keeps naming the older snapshot,
@@ -432,7 +433,12 @@ func (s *sim) compare(when string, night bool) {
 	s.t.Helper()
 	var got [2][]storedVerdict
 	var feed [2][]feedEntry
+	var notices [2][]string
 	for i, w := range s.worlds {
+		if err := w.db.Raw(`SELECT p.sku || ' ' || u.market || ' ' || u.channel || ' ' || u.blocks_on || ' ' || u.codes
+			FROM upcoming_blocks u JOIN products p ON p.id = u.product_id ORDER BY 1`).Scan(&notices[i]).Error; err != nil {
+			s.t.Fatal(err)
+		}
 		if err := w.db.Raw(`SELECT p.sku, v.market, v.channel, v.verdict, v.codes, v.reasons, v.evidence, v.policy_id, v.next_check_on, v.blocks_on, v.block_codes
 			FROM verdicts v JOIN products p ON p.id = v.product_id ORDER BY p.sku, v.market, v.channel`).Scan(&got[i]).Error; err != nil {
 			s.t.Fatal(err)
@@ -441,6 +447,9 @@ func (s *sim) compare(when string, night bool) {
 			FROM verdict_changes c JOIN products p ON p.id = c.product_id ORDER BY c.id`).Scan(&feed[i]).Error; err != nil {
 			s.t.Fatal(err)
 		}
+	}
+	if !slices.Equal(notices[0], notices[1]) {
+		s.t.Fatalf("%s: notices of upcoming blocks differ:\nincremental %v\nfull        %v", when, notices[0], notices[1])
 	}
 	inc, full := got[0], got[1]
 	if len(inc) != len(full) {
