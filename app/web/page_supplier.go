@@ -11,6 +11,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 	"github.com/cascade-gate/cascade/imports"
 )
 
@@ -172,15 +173,21 @@ func (s *Server) supplierProducts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "My products", &supplierProductsView{Rows: rows, Columns: verdictColumns(rows)})
+	upcoming, err := s.verdicts.UpcomingBlocks(c.Request.Context(), verdicts.UpcomingFilter{WithinDays: verdicts.NoticeDays})
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "My products", &supplierProductsView{Rows: rows, Columns: verdictColumns(rows), Upcoming: upcoming})
 }
 
 // supplierProductsView is the supplier's products with a column of
-// verdicts for each market and channel present.
+// verdicts for each market and channel present, and the verdicts that turn
+// blocked within the notice period (templates/upcoming_blocks.html).
 type supplierProductsView struct {
 	pageData
-	Rows    []productRow
-	Columns []string
+	Rows     []productRow
+	Columns  []string
+	Upcoming []verdicts.Upcoming
 }
 
 func (*supplierProductsView) template() string { return "supplier_products.html" }
