@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 
 FUZZTIME  ?= 15s
 
-.PHONY: run build test lint bench load fuzz clean
+.PHONY: run build test lint bench load fuzz soak clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -39,6 +39,13 @@ fuzz:
 		echo "fuzzing $$fn for $(FUZZTIME)"; \
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+# The incremental re-evaluation's property test, long: 800 simulated days
+# per seed (six seeds), on SQLite and (with CASCADE_TEST_POSTGRES) PostgreSQL.
+# make test runs it for 90 days and one seed.
+SOAK_DAYS ?= 800
+soak:
+	CASCADE_SOAK_DAYS=$(SOAK_DAYS) $(GO) test -count=1 -timeout 4h -run TestIncrementalReevaluationEqualsAFullOneEveryDay -v ./catalog/verdicts
 
 clean:
 	rm -rf bin

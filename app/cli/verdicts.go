@@ -30,9 +30,10 @@ func parseAsOf(s string) (civil.Date, error) {
 
 func (e *env) evaluateCmd() *cobra.Command {
 	var asOf, candidate string
+	var all bool
 	c := &cobra.Command{
-		Use:   "evaluate [--as-of YYYY-MM-DD] [--policy FILE]",
-		Short: "Recompute and store every verdict; with --as-of or --policy, preview what would flip and store nothing",
+		Use:   "evaluate [--all] [--as-of YYYY-MM-DD] [--policy FILE]",
+		Short: "Bring the stored verdicts up to date as the nightly run does (--all: every one); with --as-of or --policy, preview what would flip and store nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, db, err := e.open(cmd)
@@ -46,7 +47,7 @@ func (e *env) evaluateCmd() *cobra.Command {
 			}
 			svc := verdicts.New(db)
 			if date.IsZero() && candidate == "" {
-				st, err := svc.Recompute(ctx, nil)
+				st, err := svc.Reevaluate(ctx, all)
 				if err != nil {
 					return err
 				}
@@ -82,6 +83,7 @@ func (e *env) evaluateCmd() *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&all, "all", false, "evaluate every product, not only those whose verdicts are due or whose inputs changed")
 	c.Flags().StringVar(&asOf, "as-of", "", "preview this date (YYYY-MM-DD) without storing")
 	c.Flags().StringVar(&candidate, "policy", "", "preview a candidate policy file (JSON) without storing or activating it")
 	return c

@@ -87,7 +87,7 @@ func Load(ctx context.Context, db *gorm.DB) ([]Login, error) {
 	if err := loadProducts(ctx, db, svc, ids); err != nil {
 		return nil, err
 	}
-	if _, err := svc.Recompute(ctx, nil); err != nil {
+	if _, err := svc.Reevaluate(ctx, true); err != nil {
 		return nil, err
 	}
 	var logins []Login

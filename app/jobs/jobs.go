@@ -27,7 +27,7 @@ const jobNightly = "nightly"
 // Schedule is when the jobs run (cron expressions, UTC) and what their
 // outgoing requests may reach.
 type Schedule struct {
-	Nightly  string          // re-evaluate every verdict: support periods and labels end with time
+	Nightly  string          // re-evaluate the verdicts due: support periods and labels end with time
 	Outbound outbound.Policy // registry fetches and webhooks: internal networks only where allowed
 	Webhooks notify.Options  // the webhook delivery worker (its Outbound is the one above)
 	Mail     *Mail           // the e-mail digests; nil without an SMTP server
@@ -128,7 +128,7 @@ func runNightly(ctx context.Context, log *slog.Logger, r *run) {
 	}
 	var st verdicts.Stats
 	err := r.do(ctx, func(ctx context.Context) (err error) {
-		st, err = verdicts.New(r.db).Recompute(ctx, nil)
+		st, err = verdicts.New(r.db).Reevaluate(ctx, false)
 		return err
 	})
 	if err != nil {

@@ -37,7 +37,7 @@ type stream struct {
 // enqueueBatch is how many stream entries one transaction turns into deliveries.
 const enqueueBatch = 500
 
-var streams = []stream{verdictStream, auditStream}
+var streams = []stream{verdictStream, auditStream, upcomingStream}
 
 // Enqueue reads every stream from its cursor and writes a delivery for each
 // event and each subscription that wants it, moving the cursor in the same
@@ -160,6 +160,39 @@ var verdictStream = stream{
 			out[i] = event{name: VerdictChanged, source: "verdict_changes:" + strconv.FormatInt(r.ID, 10), supplierID: &supplier, at: r.ChangedAt,
 				data: map[string]any{"change_id": r.ID, "product_id": r.ProductID, "supplier_id": r.SupplierID, "sku": r.SKU, "gtin": r.GTIN,
 					"market": r.Market, "channel": r.Channel, "previous": r.Previous, "verdict": r.Verdict, "codes": strings.Fields(r.Codes)}}
+		}
+		return out, readUpTo(len(rows), limit, upto, func() int64 { return rows[len(rows)-1].ID }), nil
+	},
+}
+
+// upcomingStream is the notices before a block: verdict.upcoming_block,
+// one per verdict and block date (catalog/verdicts writes them nightly).
+var upcomingStream = stream{
+	name: "upcoming_blocks",
+	head: func(db *gorm.DB) (int64, error) {
+		var n int64
+		err := db.Raw("SELECT COALESCE(MAX(id), 0) FROM upcoming_blocks").Row().Scan(&n)
+		return n, err
+	},
+	read: func(db *gorm.DB, after, upto int64, limit int) ([]event, int64, error) {
+		var rows []struct {
+			ID, ProductID, SupplierID  int64
+			SKU, GTIN, Market, Channel string
+			BlocksOn, Codes            string
+			NoticedAt                  time.Time
+		}
+		err := db.Raw(`SELECT u.id, u.product_id, p.supplier_id, p.sku, p.gtin, u.market, u.channel, u.blocks_on, u.codes, u.noticed_at
+			FROM upcoming_blocks u JOIN products p ON p.id = u.product_id
+			WHERE u.id > ? AND u.id <= ? ORDER BY u.id LIMIT ?`, after, upto, limit).Scan(&rows).Error
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]event, len(rows))
+		for i, r := range rows {
+			supplier := r.SupplierID
+			out[i] = event{name: VerdictUpcomingBlock, source: "upcoming_blocks:" + strconv.FormatInt(r.ID, 10), supplierID: &supplier, at: r.NoticedAt,
+				data: map[string]any{"notice_id": r.ID, "product_id": r.ProductID, "supplier_id": r.SupplierID, "sku": r.SKU, "gtin": r.GTIN,
+					"market": r.Market, "channel": r.Channel, "blocks_on": r.BlocksOn, "codes": strings.Fields(r.Codes)}}
 		}
 		return out, readUpTo(len(rows), limit, upto, func() int64 { return rows[len(rows)-1].ID }), nil
 	},

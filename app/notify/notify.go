@@ -31,7 +31,7 @@ const (
 	ImportFinished       = "import.finished"
 	DisputeOpened        = "dispute.opened"
 	DisputeResolved      = "dispute.resolved"
-	VerdictUpcomingBlock = "verdict.upcoming_block" // accepted; delivered once upcoming blocks exist (issue 18)
+	VerdictUpcomingBlock = "verdict.upcoming_block" // once per verdict and block date, when the block comes within the notice period (issue 18)
 	RegistryRefresh      = "registry.refresh_failed"
 )
 

@@ -371,6 +371,7 @@ func routeMatrix() []routeCase {
 			want: expect{unauth, ok, ok, forbid, forbid, forbid}},
 		{method: "GET", route: "/api/v1/verdicts", path: fixed("/api/v1/verdicts"), want: users},
 		{method: "GET", route: "/api/v1/verdicts/changes", path: fixed("/api/v1/verdicts/changes?since=0"), want: users},
+		{method: "GET", route: "/api/v1/verdicts/upcoming", path: fixed("/api/v1/verdicts/upcoming?within=90d"), want: expect{unauth, ok, ok, forbid, forbid, ok}},
 		{method: "GET", route: "/api/v1/products/:id/verdicts", path: func(w *world) string { return fmt.Sprintf("/api/v1/products/%d/verdicts", w.productB) },
 			want: expect{unauth, ok, ok, ok, ok, notFound}},
 		{method: "GET", route: "/api/v1/gate", path: fixed("/api/v1/gate?gtin=4006381333931&market=UK&channel=retail"), want: users},

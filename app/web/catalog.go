@@ -191,7 +191,7 @@ func (s *Server) activatePolicy(c *gin.Context) error {
 }
 
 func (s *Server) recompute(c *gin.Context) error {
-	st, err := s.verdicts.Recompute(c.Request.Context(), nil)
+	st, err := s.verdicts.Reevaluate(c.Request.Context(), true)
 	if err != nil {
 		return err
 	}
@@ -229,6 +229,39 @@ func (s *Server) listVerdicts(c *gin.Context) error {
 			return page.Page(s.verdicts.List(c.Request.Context(), f, page.Add))
 		}
 		return page.Page(s.verdicts.Forecast(c.Request.Context(), asOf, nil, f, page.Add))
+	})
+}
+
+// upcomingBlocks lists the verdicts allowed today that turn blocked within
+// ?within= (default 90d).
+func (s *Server) upcomingBlocks(c *gin.Context) error {
+	within, err := verdicts.ParseWithin(c.DefaultQuery("within", "90d"))
+	if err != nil {
+		return err
+	}
+	supplier, err := queryInt(c, "supplier_id")
+	if err != nil {
+		return err
+	}
+	f := verdicts.UpcomingFilter{WithinDays: within, Market: c.Query("market"), Channel: c.Query("channel"), SupplierID: supplier}
+	return listed(c, func(r database.PageRequest) (database.Page[verdicts.Upcoming], error) {
+		// Soonest first, so the cursor is the next page's position.
+		if r.After != nil {
+			if len(r.After) != 1 || r.After[0] < 0 || r.After[0] > 1<<30 {
+				return database.Page[verdicts.Upcoming]{}, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+			}
+			f.Offset = int(r.After[0])
+		}
+		f.Limit = r.Size() + 1 // one more says whether a next page exists
+		list, err := s.verdicts.UpcomingBlocks(c.Request.Context(), f)
+		if err != nil {
+			return database.Page[verdicts.Upcoming]{}, err
+		}
+		p := database.Page[verdicts.Upcoming]{Items: list}
+		if len(list) > r.Size() {
+			p.Items, p.Next = list[:r.Size()], []int64{int64(f.Offset + r.Size())}
+		}
+		return p, nil
 	})
 }
 

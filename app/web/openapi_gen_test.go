@@ -472,6 +472,12 @@ func (d doc) operations() []op {
 				"poll again with it; an empty page means nothing changed since.",
 			params: paged(),
 			resps:  []resp{ok(200, "The changes after the cursor.", d.page(verdicts.Change{}, false))}},
+		{method: "GET", path: "/api/v1/verdicts/upcoming", tag: "verdicts", summary: "Upcoming blocks", who: "admin, cm, supplier (their own)",
+			desc: "The verdicts allowed today that will turn blocked within the notice period, soonest first, each with the date and the reasons " +
+				"that will block it: known in advance from the support end, label expiries and the rules' effective dates. Paged by position.",
+			params: paged(query("within", "string", "a number of days such as 90d (default), at most 366d"), market, channel, supplierID),
+			resps:  []resp{ok(200, "A page of upcoming blocks.", d.page(verdicts.Upcoming{}, false))},
+			codes:  map[int][]string{400: {"INVALID_WITHIN", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "INVALID_PARAMETER"}}},
 		{method: "GET", path: "/api/v1/products/{id}/verdicts", tag: "verdicts", summary: "One product's verdicts with evidence", who: "users (suppliers their own)",
 			params: []param{id}, resps: []resp{ok(200, "The product's verdicts, one a market and channel: always one page.", d.page(verdicts.Stored{}, true))}},
 		{method: "GET", path: "/api/v1/gate", tag: "verdicts", summary: "The gate", who: "users",

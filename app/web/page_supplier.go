@@ -193,8 +193,12 @@ func (s *Server) supplierProducts(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	upcoming, err := s.verdicts.UpcomingBlocks(ctx, verdicts.UpcomingFilter{WithinDays: verdicts.NoticeDays})
+	if err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "My products", &supplierProductsView{L: newListPage("/supplier/products", q, pg), F: q,
-		Codes: codes, Markets: catalog.MarketCodes, Channels: catalog.Channels})
+		Codes: codes, Markets: catalog.MarketCodes, Channels: catalog.Channels, Upcoming: upcoming})
 }
 
 // supplierProductsView is the supplier's work list and its filter form.
@@ -204,6 +208,7 @@ type supplierProductsView struct {
 	F                 verdicts.ProductSearch
 	Codes             []string
 	Markets, Channels []string
+	Upcoming          []verdicts.Upcoming // what turns blocked within the notice period (templates/upcoming_blocks.html)
 }
 
 func (*supplierProductsView) template() string { return "supplier_products.html" }

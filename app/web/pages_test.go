@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
@@ -102,5 +105,21 @@ func TestSupplierTextIsEscapedOnPages(t *testing.T) {
 	body := rec.Body.String()
 	if rec.Code != 200 || strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<img src=x") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Fatalf("supplier text not escaped: %d %s", rec.Code, body)
+	}
+}
+
+// The supplier's products page shows its upcoming blocks, soonest first,
+// and never another supplier's.
+func TestTheSupplierProductsPageShowsItsUpcomingBlocks(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t))
+	soon := civil.Of(time.Now().UTC()).AddDays(40).String()
+	// Stored as a re-evaluation would have it: allowed today, blocked in 40 days.
+	w.db.Exec("UPDATE verdicts SET verdict = 'allowed', blocks_on = ?, block_codes = 'SUPPORT_ENDED' WHERE channel = 'retail' AND product_id = ?", soon, w.productA)
+	w.db.Exec("UPDATE verdicts SET verdict = 'allowed', blocks_on = ?, block_codes = 'LABEL_EXPIRED' WHERE channel = 'retail' AND product_id = ?", soon, w.productB)
+	rec := w.browse("supplier").get("/supplier/products")
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(body, "Upcoming blocks") || !strings.Contains(body, "<td>"+soon+"</td>") ||
+		!strings.Contains(body, "SUPPORT_ENDED") || strings.Contains(body, "LABEL_EXPIRED") {
+		t.Fatalf("upcoming blocks on the supplier's page: %d %s", rec.Code, body)
 	}
 }

@@ -143,6 +143,7 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 
 	my.GET("/verdicts", h(s.listVerdicts))
 	my.GET("/verdicts/changes", h(s.verdictChanges))
+	my.GET("/verdicts/upcoming", h(s.upcomingBlocks))
 	my.GET("/products/:id/verdicts", h(s.productVerdicts))
 	my.GET("/gate", h(s.gate))
 	my.GET("/listings", h(s.listings))

@@ -54,6 +54,22 @@ type Document struct {
 	Markets              map[string]Market `json:"markets"`
 	Tiers                TierTable         `json:"tiers"`
 	Rules                []Rule            `json:"rules"`
+	// OutlookDays is how far ahead a verdict's outlook looks for the day it
+	// turns blocked (DefaultOutlookDays when 0). Looking further costs an
+	// evaluation per date named; a block further off is found once it comes
+	// within reach, since the outlook asks to be checked again then.
+	OutlookDays int `json:"outlook_days,omitempty"`
+}
+
+// DefaultOutlookDays is a year: every notice period (90 days by default)
+// fits in it.
+const DefaultOutlookDays = 366
+
+func (d *Document) outlookDays() int {
+	if d.OutlookDays > 0 {
+		return d.OutlookDays
+	}
+	return DefaultOutlookDays
 }
 
 // Market is a market's scope.

@@ -170,6 +170,19 @@ func (d *Document) outOfScope(category, market string) bool {
 
 func (r *Rule) applies(category, market, channel string, date civil.Date) bool {
 	switch {
+	case !r.inScope(category, market, channel):
+		return false
+	case r.EffectiveFrom != nil && date.Before(*r.EffectiveFrom):
+		return false
+	case r.EffectiveUntil != nil && date.After(*r.EffectiveUntil):
+		return false
+	}
+	return true
+}
+
+// inScope is whether the rule applies on some date: applies without the dates.
+func (r *Rule) inScope(category, market, channel string) bool {
+	switch {
 	case r.Enabled != nil && !*r.Enabled:
 		return false
 	case len(r.Markets) > 0 && !slices.Contains(r.Markets, market):
@@ -179,10 +192,6 @@ func (r *Rule) applies(category, market, channel string, date civil.Date) bool {
 	case len(r.Categories) > 0 && !slices.Contains(r.Categories, category):
 		return false
 	case slices.Contains(r.ExceptCategory, category):
-		return false
-	case r.EffectiveFrom != nil && date.Before(*r.EffectiveFrom):
-		return false
-	case r.EffectiveUntil != nil && date.After(*r.EffectiveUntil):
 		return false
 	}
 	return true

@@ -20,10 +20,20 @@ import (
 )
 
 // Store keeps schemes and their snapshots.
-type Store struct{ db *gorm.DB }
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time // when a snapshot is fetched
+}
 
 // NewStore returns a Store on db.
-func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+func NewStore(db *gorm.DB) *Store {
+	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// WithClock makes the store date snapshots by now (a simulation's clock).
+func (s *Store) WithClock(now func() time.Time) *Store {
+	return &Store{db: s.db, now: func() time.Time { return now().UTC() }}
+}
 
 // Schemes lists every label scheme (recall lists are RecallLists).
 func (s *Store) Schemes(ctx context.Context) ([]Scheme, error) { return s.ofKind(ctx, KindLabels) }
@@ -92,7 +102,7 @@ func (s *Store) Import(ctx context.Context, n NewSnapshot) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := s.now().Truncate(time.Microsecond)
 	snap := Snapshot{
 		SchemeID: sc.ID, Scheme: sc.Code, SourceID: n.SourceID, Source: outbound.URL(outbound.Redact(n.Source)), Sample: n.Sample,
 		SHA256: hashEntries(n.Entries), FetchedAt: now, EntryCount: len(n.Entries), CreatedBy: p.Actor(), CreatedAt: now,

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 )
 
 // View is every scheme's latest snapshot, loaded for matching. The verdict
@@ -17,6 +18,7 @@ type View struct {
 	RecallLists map[string]*SchemeView // recall lists, apart: no label can be claimed from one
 	byModel     map[string][]*Found
 	recalls     recallIndex
+	now         time.Time // what staleness was judged against
 }
 
 // SchemeView is one scheme's latest registry.
@@ -48,6 +50,35 @@ func (v *View) Label(scheme, labelKey string) (*Entry, *SchemeView) {
 // ByModel finds the entries of every scheme that cover a brand+model key.
 func (v *View) ByModel(matchKey string) []*Found { return v.byModel[matchKey] }
 
+// StaleFrom is the instant after which the scheme's snapshot is stale
+// (zero when no snapshot was ever loaded: it is stale already).
+func (sv *SchemeView) StaleFrom() time.Time {
+	if sv.Snapshot == nil {
+		return time.Time{}
+	}
+	return sv.Snapshot.FetchedAt.Add(time.Duration(sv.MaxAgeDays) * 24 * time.Hour)
+}
+
+// At is the same registries with staleness judged on another date, at the
+// same time of day as the view's own clock: what they will say then if no
+// snapshot arrives meanwhile. A nil view stays nil.
+func (v *View) At(date civil.Date) *View {
+	if v == nil {
+		return nil
+	}
+	days := int(date.Time().Sub(civil.Of(v.now).Time()) / (24 * time.Hour))
+	now := v.now.AddDate(0, 0, days)
+	out := &View{Schemes: make(map[string]*SchemeView, len(v.Schemes)), byModel: v.byModel, now: now}
+	for code, sv := range v.Schemes {
+		c := *sv
+		if c.Snapshot != nil {
+			c.Stale = now.After(c.StaleFrom())
+		}
+		out.Schemes[code] = &c
+	}
+	return out
+}
+
 // Loaded is one scheme's latest snapshot and its entries.
 type Loaded struct {
 	Scheme     string
@@ -59,7 +90,7 @@ type Loaded struct {
 
 // NewView indexes loaded snapshots; staleness is judged against now.
 func NewView(now time.Time, loaded []Loaded) *View {
-	v := &View{Schemes: map[string]*SchemeView{}, RecallLists: map[string]*SchemeView{}, byModel: map[string][]*Found{}}
+	v := &View{Schemes: map[string]*SchemeView{}, RecallLists: map[string]*SchemeView{}, byModel: map[string][]*Found{}, now: now}
 	for _, l := range loaded {
 		sv := &SchemeView{Code: l.Scheme, MaxAgeDays: l.MaxAgeDays, Snapshot: l.Snapshot, byLabel: map[string]*Entry{}}
 		if l.Kind == KindRecalls {
@@ -70,7 +101,7 @@ func NewView(now time.Time, loaded []Loaded) *View {
 		if l.Snapshot == nil {
 			continue
 		}
-		sv.Stale = now.Sub(l.Snapshot.FetchedAt) > time.Duration(l.MaxAgeDays)*24*time.Hour
+		sv.Stale = now.After(sv.StaleFrom())
 		if l.Kind == KindRecalls {
 			v.recalls.add(l)
 			continue

@@ -29,15 +29,24 @@ type Recomputation struct {
 	Pending *errs.Error
 }
 
-// recomputeAfter recomputes every verdict after what (stored already) and
-// reports a failure as Pending, never as the change's failure.
+// recomputeAfter recomputes the verdicts what (stored already) can change
+// (Reevaluate: the products a snapshot's changed entries touch, every
+// product after a policy activation) and reports a failure as Pending,
+// never as the change's failure.
 func (s *Service) recomputeAfter(ctx context.Context, what string) Recomputation {
-	return s.recomputeAfterIDs(ctx, what, nil)
+	st, err := s.Reevaluate(ctx, false)
+	return recomputation(what, st, err)
 }
 
-// recomputeAfterIDs is recomputeAfter for the products in ids (nil: every product).
+// recomputeAfterIDs is recomputeAfter for the products in ids (a recall
+// list's snapshot names the products it can affect). The next Reevaluate
+// may look at that snapshot again: more work, never a verdict missed.
 func (s *Service) recomputeAfterIDs(ctx context.Context, what string, ids []int64) Recomputation {
 	st, err := s.Recompute(ctx, ids)
+	return recomputation(what, st, err)
+}
+
+func recomputation(what string, st Stats, err error) Recomputation {
 	if err != nil {
 		return Recomputation{Pending: errs.E(errs.Unavailable, NotRecomputed,
 			"%s is stored, but the verdicts were not recomputed (%s); the nightly re-evaluation recomputes them, or run it now", what, errs.CodeOf(err)).Wrap(err)}

@@ -200,6 +200,7 @@ type evaluated struct {
 	key, hash string
 	verdict   policy.Verdict
 	encoded   // its stored reasons and evidence
+	outlook   policy.Outlook
 }
 
 func evaluate(ev evaluation, batch []catalog.Product, enc encoder) evaluatedPage {
@@ -207,11 +208,15 @@ func evaluate(ev evaluation, batch []catalog.Product, enc encoder) evaluatedPage
 	page.verdicts = make([]evaluated, 0, len(batch)*4)
 	for i := range batch {
 		p := &batch[i]
-		for _, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
+		vs, outlooks := ev.doc.EvaluateAhead(p, ev.date, ev.view)
+		for j, v := range vs {
 			k := key(p.ID, v.Market, v.Channel)
 			page.keys[k] = true
-			h := fingerprint(v)
-			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: h, verdict: v, encoded: enc.encode(h, v)})
+			// The encoding depends on the verdict's content alone; the stored
+			// hash also covers its outlook, so a moved date is written.
+			fp := fingerprint(v)
+			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: withOutlook(fp, outlooks[j]), verdict: v,
+				encoded: enc.encode(fp, v), outlook: outlooks[j]})
 		}
 	}
 	return page
@@ -260,7 +265,8 @@ func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now 
 		v := e.verdict
 		c := e.codes
 		w.upserts = append(w.upserts, verdictRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: c,
-			Reasons: e.reasons, Evidence: e.evidence, PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now})
+			Reasons: e.reasons, Evidence: e.evidence, PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now,
+			Outlook: outlookRowOf(e.outlook)})
 		if !had || prev.Verdict != v.Verdict || prev.Codes != c {
 			w.changes = append(w.changes, changeRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Previous: prev.Verdict, Verdict: v.Verdict,
 				Codes: c, PolicyID: ev.policyRef(), ChangedAt: now})

@@ -12,12 +12,13 @@ type verdictRow struct {
 	PolicyID          any // the policy's id, or nil for a candidate policy
 	AsOf, ContentHash string
 	EvaluatedAt       time.Time
+	Outlook           outlookRow // outlook.go
 }
 
-var verdictColumns = []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}
+var verdictColumns = append([]string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}, outlookColumns...)
 
 func (r verdictRow) values() []any {
-	return []any{r.ProductID, r.Market, r.Channel, r.Verdict, r.Codes, r.Reasons, r.Evidence, r.PolicyID, r.AsOf, r.ContentHash, r.EvaluatedAt}
+	return append([]any{r.ProductID, r.Market, r.Channel, r.Verdict, r.Codes, r.Reasons, r.Evidence, r.PolicyID, r.AsOf, r.ContentHash, r.EvaluatedAt}, r.Outlook.values()...)
 }
 
 // changeRow is one entry of the change feed. The feed carries codes, not

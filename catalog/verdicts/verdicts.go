@@ -59,6 +59,16 @@ func New(db *gorm.DB) *Service {
 	return &Service{db: db, registries: registry.NewStore(db), policies: policy.NewStore(db), now: func() time.Time { return time.Now().UTC() }}
 }
 
+// WithClock returns the service on another clock: what it takes as now
+// and today, and when registry snapshots it stores are fetched (a
+// simulation of many days, the nightly job's tests).
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.now = func() time.Time { return now().UTC() }
+	c.registries = s.registries.WithClock(now)
+	return &c
+}
+
 // Policies gives access to the policy versions.
 func (s *Service) Policies() *policy.Store { return s.policies }
 

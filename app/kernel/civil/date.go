@@ -63,6 +63,9 @@ func (d Date) Before(o Date) bool { return d.Time().Before(o.Time()) }
 // After reports whether d is later than o.
 func (d Date) After(o Date) bool { return d.Time().After(o.Time()) }
 
+// Compare is -1, 0 or +1 as d is before, on or after o (for slices.SortFunc).
+func (d Date) Compare(o Date) int { return d.Time().Compare(o.Time()) }
+
 // String is d as YYYY-MM-DD, or "" when unset. Imports format two dates a
 // row, so it avoids fmt.
 func (d Date) String() string {

@@ -1,0 +1,42 @@
+package verdicts
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/cascade-gate/cascade/catalog/policy"
+)
+
+// outlookRow is what a verdict's inputs say about its future
+// (policy.Outlook), as three columns of its row: kept apart from the rest
+// of verdictRow so the write path can change without it.
+type outlookRow struct {
+	NextCheckOn any // YYYY-MM-DD, or nil: no date can change the verdict
+	BlocksOn    any // YYYY-MM-DD, or nil: no date blocks it
+	BlockCodes  string
+}
+
+var outlookColumns = []string{"next_check_on", "blocks_on", "block_codes"}
+
+func (o outlookRow) values() []any { return []any{o.NextCheckOn, o.BlocksOn, o.BlockCodes} }
+
+func outlookRowOf(o policy.Outlook) outlookRow {
+	r := outlookRow{BlockCodes: strings.Join(o.BlockCodes, " ")}
+	if !o.NextCheck.IsZero() {
+		r.NextCheckOn = o.NextCheck.String()
+	}
+	if !o.BlocksOn.IsZero() {
+		r.BlocksOn = o.BlocksOn.String()
+	}
+	return r
+}
+
+// withOutlook is the content hash of a verdict together with its outlook:
+// a verdict whose next date moved is rewritten (else it would be due again
+// every night), though the change feed, which follows the verdict and its
+// codes, does not hear of it.
+func withOutlook(fingerprint string, o policy.Outlook) string {
+	h := sha256.Sum256([]byte(fingerprint + "\x1e" + o.NextCheck.String() + "\x1f" + o.BlocksOn.String() + "\x1f" + strings.Join(o.BlockCodes, " ")))
+	return hex.EncodeToString(h[:])
+}
