@@ -2,9 +2,6 @@ package mail
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -81,15 +78,15 @@ type UpcomingFunc func(ctx context.Context, db *gorm.DB, supplierID int64, today
 // Digests builds digests and summaries from the database.
 type Digests struct {
 	db *gorm.DB
-	// Upcoming is where upcoming blocks come from: UpcomingFromReasons until
-	// catalog/verdicts answers them itself (issue 18); the seam is this field.
+	// Upcoming is where upcoming blocks come from: the verdicts' outlooks
+	// (UpcomingFromOutlooks); tests may put their own.
 	Upcoming UpcomingFunc
 	Horizon  int // days ahead an upcoming block is told of
 }
 
 // NewDigests returns Digests on db that look 90 days ahead.
 func NewDigests(db *gorm.DB) *Digests {
-	return &Digests{db: db, Upcoming: UpcomingFromReasons, Horizon: 90}
+	return &Digests{db: db, Upcoming: UpcomingFromOutlooks, Horizon: 90}
 }
 
 // Supplier builds what changed for a supplier between since and until:
@@ -148,56 +145,6 @@ func (d *Digests) newlyBlocked(ctx context.Context, supplierID int64, since, unt
 	for i, r := range rows {
 		out[i] = Blocked{SKU: r.SKU, GTIN: r.GTIN, Supplier: r.Supplier, Market: r.Market, Channel: r.Channel, Codes: strings.Fields(r.Codes)}
 	}
-	return out, nil
-}
-
-// supportEndsSoon is the policy's warning that a support period ends within
-// its window; the day after support_end, SUPPORT_ENDED blocks.
-const supportEndsSoon = "SUPPORT_ENDS_SOON"
-
-// UpcomingFromReasons finds upcoming blocks in the stored verdicts' reasons:
-// a verdict warning SUPPORT_ENDS_SOON will be blocked from the day after the
-// product's support_end, with the warning's own fix. It sees only what the
-// active policy warns of; the other upcoming blocks (a label expiring, a
-// rule taking effect) need the verdicts' own query (issue 18).
-func UpcomingFromReasons(ctx context.Context, db *gorm.DB, supplierID int64, today, horizon civil.Date) ([]UpcomingBlock, error) {
-	var rows []struct {
-		SKU, GTIN, Supplier, Market, Channel, Reasons, SupportEnd string
-	}
-	q := db.WithContext(ctx).Table("verdicts v").
-		Select("p.sku, p.gtin, s.name AS supplier, v.market, v.channel, v.reasons, p.support_end").
-		Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
-		Where("(' ' || v.codes || ' ') LIKE ? AND v.verdict <> 'blocked' AND p.support_end IS NOT NULL", "% "+supportEndsSoon+" %").
-		Order("p.support_end, s.name, p.sku, v.market, v.channel")
-	if supplierID > 0 {
-		q = q.Where("p.supplier_id = ?", supplierID)
-	}
-	if err := q.Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	var out []UpcomingBlock
-	for _, r := range rows {
-		end, err := civil.Parse(r.SupportEnd)
-		if err != nil {
-			return nil, fmt.Errorf("support_end of %s: %w", r.SKU, err)
-		}
-		on := end.AddDays(1)
-		if on.Before(today) || horizon.Before(on) {
-			continue
-		}
-		var reasons []struct{ Code, Fix string }
-		if err := json.Unmarshal([]byte(r.Reasons), &reasons); err != nil {
-			return nil, fmt.Errorf("reasons of %s: %w", r.SKU, err)
-		}
-		u := UpcomingBlock{SKU: r.SKU, GTIN: r.GTIN, Supplier: r.Supplier, Market: r.Market, Channel: r.Channel, On: on, Code: "SUPPORT_ENDED"}
-		for _, x := range reasons {
-			if x.Code == supportEndsSoon {
-				u.Fix = x.Fix
-			}
-		}
-		out = append(out, u)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].On.Before(out[j].On) })
 	return out, nil
 }
 
