@@ -113,7 +113,7 @@ func TestUpcomingBlocksListWhatTurnsBlockedWithinTheNoticePeriod(t *testing.T) {
 }
 
 func TestWithinIsANumberOfDays(t *testing.T) {
-	for in, want := range map[string]int{"90d": 90, "1d": 1, " 30d ": 30, "3660d": 3660, "90": 0, "0d": 0, "-5d": 0, "3661d": 0, "d": 0, "3w": 0} {
+	for in, want := range map[string]int{"90d": 90, "1d": 1, " 30d ": 30, "366d": 366, "90": 0, "0d": 0, "-5d": 0, "367d": 0, "d": 0, "3w": 0} {
 		got, err := verdicts.ParseWithin(in)
 		if got != want || (want == 0) != (errs.CodeOf(err) == "INVALID_WITHIN") {
 			t.Errorf("ParseWithin(%q) = %d, %v; want %d", in, got, err, want)
