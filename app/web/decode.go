@@ -84,5 +84,3 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 	}
 	return n, nil
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -2,13 +2,11 @@ package web
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
-	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
@@ -64,14 +62,4 @@ func (s *Server) addRecallSource(c *gin.Context) error {
 	}
 	c.JSON(http.StatusCreated, gin.H{"source": src})
 	return nil
-}
-
-// addRecalls adds the recalls of more not in list yet (by authority and number).
-func addRecalls(list, more []policy.RecallRef) []policy.RecallRef {
-	for _, c := range more {
-		if !slices.ContainsFunc(list, func(o policy.RecallRef) bool { return o.Ref() == c.Ref() }) {
-			list = append(list, c)
-		}
-	}
-	return list
 }
