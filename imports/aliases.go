@@ -1,6 +1,7 @@
 package imports
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -41,11 +42,17 @@ func loadAliases(raw []byte) (map[string]int, [][]string, error) {
 			return nil, nil, err
 		}
 	}
-	for name, rawLangs := range file {
+	// Columns in their template order, so that a clash is always reported
+	// the same way (a map's order is random).
+	names := slices.SortedFunc(maps.Keys(file), func(a, b string) int {
+		return cmp.Compare(columnIndex(a), columnIndex(b))
+	})
+	for _, name := range names {
+		rawLangs := file[name]
 		if strings.HasPrefix(name, "_") { // a comment
 			continue
 		}
-		ci := slices.IndexFunc(Columns, func(c column) bool { return c.Name == name })
+		ci := columnIndex(name)
 		if ci < 0 {
 			return nil, nil, fmt.Errorf("aliases: %q is not a column", name)
 		}
@@ -75,4 +82,9 @@ func loadAliases(raw []byte) (map[string]int, [][]string, error) {
 		aliases[ci] = all
 	}
 	return m, aliases, nil
+}
+
+// columnIndex is the position of the column called name, -1 if none is.
+func columnIndex(name string) int {
+	return slices.IndexFunc(Columns, func(c column) bool { return c.Name == name })
 }
