@@ -246,11 +246,9 @@ func (s *Server) upcomingBlocks(c *gin.Context) error {
 	f := verdicts.UpcomingFilter{WithinDays: within, Market: c.Query("market"), Channel: c.Query("channel"), SupplierID: supplier}
 	return listed(c, func(r database.PageRequest) (database.Page[verdicts.Upcoming], error) {
 		// Soonest first, so the cursor is the next page's position.
-		if r.After != nil {
-			if len(r.After) != 1 || r.After[0] < 0 || r.After[0] > 1<<30 {
-				return database.Page[verdicts.Upcoming]{}, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
-			}
-			f.Offset = int(r.After[0])
+		var err error
+		if f.Offset, err = r.Position(); err != nil {
+			return database.Page[verdicts.Upcoming]{}, err
 		}
 		f.Limit = r.Size() + 1 // one more says whether a next page exists
 		list, err := s.verdicts.UpcomingBlocks(c.Request.Context(), f)
@@ -287,12 +285,9 @@ func (s *Server) verdictChanges(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	since := int64(0)
-	if r.After != nil {
-		if len(r.After) != 1 {
-			return errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
-		}
-		since = r.After[0]
+	since, err := r.One()
+	if err != nil {
+		return err
 	}
 	list, err := s.verdicts.Changes(c.Request.Context(), since, r.Size())
 	if err != nil {
@@ -341,12 +336,9 @@ func (s *Server) listings(c *gin.Context) error {
 	}
 	if format == "json" {
 		return listed(c, func(r database.PageRequest) (database.Page[verdicts.Listing], error) {
-			after := int64(0)
-			if r.After != nil {
-				if len(r.After) != 1 {
-					return database.Page[verdicts.Listing]{}, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
-				}
-				after = r.After[0]
+			after, err := r.One()
+			if err != nil {
+				return database.Page[verdicts.Listing]{}, err
 			}
 			page := database.NewCollector(r, func(l verdicts.Listing) []int64 { return []int64{l.Cursor} })
 			return page.Page(s.verdicts.ListingsAfter(ctx, market, channel, after, page.Add))

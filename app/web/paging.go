@@ -37,7 +37,7 @@ func pageRequest(c *gin.Context) (database.PageRequest, error) {
 	if s := c.Query("cursor"); s != "" {
 		after, ok := decodeCursor(s)
 		if !ok {
-			return r, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+			return r, database.ErrBadCursor
 		}
 		r.After = after
 	}

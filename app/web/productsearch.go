@@ -10,7 +10,6 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/database"
-	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
@@ -29,13 +28,11 @@ func (s *Server) searchProducts(c *gin.Context) error {
 		return listed(c, func(r database.PageRequest) (database.Page[verdicts.ProductVerdicts], error) {
 			// The search is in SKU order, so its cursor is the position of
 			// the next page (the pages' own ?page= is for people).
-			q.Limit, q.Offset = min(r.Size(), verdicts.MaxPage), 0
-			if r.After != nil {
-				if len(r.After) != 1 || r.After[0] < 0 || r.After[0] > 1<<30 {
-					return database.Page[verdicts.ProductVerdicts]{}, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
-				}
-				q.Offset = int(r.After[0])
+			offset, err := r.Position()
+			if err != nil {
+				return database.Page[verdicts.ProductVerdicts]{}, err
 			}
+			q.Limit, q.Offset = min(r.Size(), verdicts.MaxPage), offset
 			pg, err := s.verdicts.SearchProducts(ctx, q)
 			if err != nil {
 				return database.Page[verdicts.ProductVerdicts]{}, err

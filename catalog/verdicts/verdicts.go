@@ -17,7 +17,6 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
-	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -102,7 +101,7 @@ type Filter struct {
 // cursorOf checks that a filter's After fits a listing of n keys.
 func (f Filter) cursorOf(n int) ([]int64, error) {
 	if f.After != nil && len(f.After) != n {
-		return nil, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+		return nil, database.ErrBadCursor
 	}
 	if f.After == nil {
 		return make([]int64, n), nil

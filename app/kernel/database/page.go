@@ -26,6 +26,30 @@ type PageRequest struct {
 	After []int64
 }
 
+// ErrBadCursor answers a cursor that is not a next_cursor of this list.
+var ErrBadCursor = errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+
+// One is the key a list keyed by one column resumes after: 0 on the first page.
+func (r PageRequest) One() (int64, error) {
+	switch {
+	case r.After == nil:
+		return 0, nil
+	case len(r.After) != 1:
+		return 0, ErrBadCursor
+	}
+	return r.After[0], nil
+}
+
+// Position is where a list paged by position (not keyset) resumes: 0 on
+// the first page.
+func (r PageRequest) Position() (int, error) {
+	n, err := r.One()
+	if err != nil || n < 0 || n > 1<<30 {
+		return 0, ErrBadCursor
+	}
+	return int(n), nil
+}
+
 // Size is the number of items a page holds: Limit, DefaultPageLimit when it
 // is unset, at most MaxPageLimit.
 func (r PageRequest) Size() int {
@@ -110,7 +134,7 @@ var (
 func Paginate[T any](q *gorm.DB, r PageRequest, k Keyset, key func(T) []int64, prepare ...func(*gorm.DB) *gorm.DB) (Page[T], error) {
 	columns, desc := k.Columns, k.Desc
 	if r.After != nil && len(r.After) != len(columns) {
-		return Page[T]{}, errs.Invalidf("INVALID_CURSOR", "cursor must be the next_cursor of an earlier page of this list")
+		return Page[T]{}, ErrBadCursor
 	}
 	q = q.Session(&gorm.Session{})
 	var total int64
