@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
-	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
@@ -41,14 +40,13 @@ func (s *Service) Catalogue(ctx context.Context, q CatalogueQuery, fn func(Catal
 	if _, err := access.Require(ctx, readers...); err != nil {
 		return err
 	}
-	f := verdicts.Filter{Market: strings.ToUpper(q.Market), Channel: "procurement", After: q.After}
+	f := verdicts.Filter{Market: strings.ToUpper(q.Market), Channel: "procurement", Query: q.Query, After: q.After}
 	if _, _, err := verdicts.ListingScope(f.Market, f.Channel); err != nil {
 		return err
 	}
 	if !q.All {
 		f.Verdict = "allowed"
 	}
-	text := strings.ToLower(strings.TrimSpace(q.Query))
 	// Buyers may see every product: they are read as the system, a batch at a time.
 	sys := access.With(ctx, access.System("procurement"))
 	var batch []verdicts.Row
@@ -63,7 +61,7 @@ func (s *Service) Catalogue(ctx context.Context, q CatalogueQuery, fn func(Catal
 		}
 		for _, r := range batch {
 			p, ok := products[r.ProductID]
-			if !ok || (text != "" && !matches(text, r.Supplier, p)) {
+			if !ok {
 				continue
 			}
 			if err := fn(CatalogueItem{Row: r, SupplierID: p.SupplierID, Name: p.Name, Brand: p.Brand, Model: p.Model, Price: p.Price, Currency: p.Currency}); err != nil {
@@ -83,15 +81,4 @@ func (s *Service) Catalogue(ctx context.Context, q CatalogueQuery, fn func(Catal
 		return err
 	}
 	return flush()
-}
-
-// matches reports whether lower-case text is in any of the fields a buyer
-// searches by, ignoring case.
-func matches(text, supplier string, p catalog.Product) bool {
-	for _, f := range []string{p.Name, p.Brand, p.Model, p.SKU, p.GTIN, supplier} {
-		if strings.Contains(strings.ToLower(f), text) {
-			return true
-		}
-	}
-	return false
 }

@@ -25,6 +25,7 @@ func TestListFiltersByTextAndCategoryInTheQuery(t *testing.T) {
 		}{
 			{"SKU, any case", verdicts.Filter{Query: "acm-cam"}, []string{"ACM-CAM-1"}},
 			{"GTIN, part of it", verdicts.Filter{Query: "4006381333"}, []string{"ACM-CAM-1", "ACM-KTL-8"}},
+			{"product name, any case", verdicts.Filter{Query: "INDOOR camera"}, []string{"ACM-CAM-1"}},
 			{"supplier name, any case", verdicts.Filter{Query: "  CONNECTED ltd "}, []string{"ACM-BLB-6", "ACM-CAM-1", "ACM-KTL-8", "ACM-LAP-7", "ACM-PLG-3", "ACM-RTR-2", "ACM-SPK-5"}},
 			{"% is a percent sign", verdicts.Filter{Query: "%"}, nil},
 			{"_ is an underscore", verdicts.Filter{Query: "ACM_CAM"}, nil},

@@ -74,7 +74,9 @@ func (s *Service) Forecast(ctx context.Context, asOf civil.Date, doc *policy.Doc
 		for i := range batch {
 			p := &batch[i]
 			if (f.Category != "" && p.Category != f.Category) ||
-				(text != "" && !strings.Contains(strings.ToLower(p.SKU), text) && !strings.Contains(p.GTIN, text) && !strings.Contains(strings.ToLower(names[p.SupplierID]), text)) {
+				(text != "" && !slices.ContainsFunc([]string{p.SKU, p.GTIN, names[p.SupplierID], p.Name, p.Brand, p.Model}, func(f string) bool {
+					return strings.Contains(strings.ToLower(f), text)
+				})) {
 				continue // List's SQL filter, on the products read
 			}
 			for n, v := range ev.doc.Evaluate(p, ev.date, ev.view) {
@@ -138,7 +140,8 @@ func (s *Service) List(ctx context.Context, f Filter, fn func(Row) error) error 
 		}
 		if t := strings.TrimSpace(f.Query); t != "" {
 			like := "%" + strings.ToLower(database.EscapeLike(t)) + "%"
-			q = q.Where(`(LOWER(p.sku) LIKE ? ESCAPE '\' OR p.gtin LIKE ? ESCAPE '\' OR LOWER(s.name) LIKE ? ESCAPE '\')`, like, like, like)
+			q = q.Where(`(LOWER(p.sku) LIKE ? ESCAPE '\' OR p.gtin LIKE ? ESCAPE '\' OR LOWER(s.name) LIKE ? ESCAPE '\'
+				OR LOWER(p.name) LIKE ? ESCAPE '\' OR LOWER(p.brand) LIKE ? ESCAPE '\' OR LOWER(p.model) LIKE ? ESCAPE '\')`, like, like, like, like, like, like)
 		}
 		var rows []storedRow
 		if err := q.Find(&rows).Error; err != nil {

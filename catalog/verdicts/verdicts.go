@@ -94,7 +94,7 @@ type Filter struct {
 	SupplierID int64
 	Code       string
 	Category   string  // the product's category
-	Query      string  // text in the SKU, the GTIN or the supplier's name, ignoring case
+	Query      string  // text in the SKU, GTIN, name, brand, model or supplier's name, ignoring case
 	After      []int64 // resume after the row of this Cursor (nil: from the start)
 }
 
