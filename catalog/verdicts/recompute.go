@@ -125,13 +125,19 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 		}
 		w := page.writes(*ev, before, s.now())
 		st.Products, st.Verdicts = st.Products+len(batch), st.Verdicts+len(page.verdicts)
-		st.Written += len(w.upserts)
+		st.Written += len(w.inserts) + len(w.upserts)
 		st.Changed += len(w.changes) - len(w.gone)
 		st.Withdrawn += len(w.gone)
 		if len(w.gone) > 0 {
 			if err := tx.Exec("DELETE FROM verdicts WHERE id IN ?", w.gone).Error; err != nil {
 				return err
 			}
+		}
+		// A verdict not stored yet (all of them, the first time) is a plain
+		// INSERT, which SQLite and PostgreSQL do cheaper than an upsert;
+		// the lock and the read above make sure none is stored meanwhile.
+		if err := database.InsertRows(ctx, tx, "verdicts", verdictColumns, valuesOf(w.inserts)); err != nil {
+			return err
 		}
 		if err := database.UpsertRows(ctx, tx, "verdicts", verdictColumns, []string{"product_id", "market", "channel"}, valuesOf(w.upserts)); err != nil {
 			return err
@@ -252,21 +258,27 @@ func (page evaluatedPage) outdated(stored map[string]existing) (changed []*evalu
 
 // pageWrites are the rows that bring the stored verdicts of a page up to date.
 type pageWrites struct {
-	upserts []verdictRow
+	inserts []verdictRow // verdicts not stored yet
+	upserts []verdictRow // stored verdicts that changed
 	changes []changeRow
 	gone    []int64 // stored verdicts of markets the products left
 }
 
 func (page evaluatedPage) writes(ev evaluation, stored map[string]existing, now time.Time) pageWrites {
 	changed, gone := page.outdated(stored)
-	w := pageWrites{upserts: make([]verdictRow, 0, len(changed)), changes: make([]changeRow, 0, len(changed)+len(gone))}
+	w := pageWrites{changes: make([]changeRow, 0, len(changed)+len(gone))}
 	for _, e := range changed {
 		prev, had := stored[e.key]
 		v := e.verdict
 		c := e.codes
-		w.upserts = append(w.upserts, verdictRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: c,
+		row := verdictRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: c,
 			Reasons: e.reasons, Evidence: e.evidence, PolicyID: ev.policyRef(), AsOf: ev.date.String(), ContentHash: e.hash, EvaluatedAt: now,
-			Outlook: outlookRowOf(e.outlook)})
+			Outlook: outlookRowOf(e.outlook)}
+		if had {
+			w.upserts = append(w.upserts, row)
+		} else {
+			w.inserts = append(w.inserts, row)
+		}
 		if !had || prev.Verdict != v.Verdict || prev.Codes != c {
 			w.changes = append(w.changes, changeRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Previous: prev.Verdict, Verdict: v.Verdict,
 				Codes: c, PolicyID: ev.policyRef(), ChangedAt: now})
