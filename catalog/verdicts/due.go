@@ -72,7 +72,7 @@ func (s *Service) dueProducts(ctx context.Context, in inputs) ([]int64, error) {
 	}
 	today := civil.Of(s.now()).String()
 	var due, unevaluated []int64
-	if err := db.Raw("SELECT DISTINCT product_id FROM verdicts WHERE next_check_on <= ?", today).Scan(&due).Error; err != nil {
+	if err := db.Raw(dueSQL, today).Scan(&due).Error; err != nil {
 		return nil, err
 	}
 	// Products are evaluated in the transaction that stores them (imports,
@@ -93,6 +93,13 @@ func (s *Service) dueProducts(ctx context.Context, in inputs) ([]int64, error) {
 	slices.Sort(ids)
 	return append(make([]int64, 0, len(ids)), slices.Compact(ids)...), nil
 }
+
+// dueSQL finds the verdicts due by a date through verdicts_next_check.
+// Not SELECT DISTINCT: for that SQLite's planner walks the whole
+// (product_id, market, channel) index, which hands it the ids in order, and
+// reads every verdict (2.9 s at 4M verdicts, with none due); the ids are
+// sorted and made unique in Go instead.
+const dueSQL = "SELECT product_id FROM verdicts WHERE next_check_on <= ?"
 
 // nothingDue is the Stats of a run that found no product to evaluate.
 func (s *Service) nothingDue(ctx context.Context, in inputs) (Stats, error) {

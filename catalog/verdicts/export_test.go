@@ -41,3 +41,6 @@ func SetProductPage(t interface{ Cleanup(func()) }, n int) {
 func (s *Service) LoadProducts(ctx context.Context, ids []int64) ([]catalog.Product, error) {
 	return loadProducts(ctx, s.db, func(q *gorm.DB) *gorm.DB { return q.Where("id IN ?", ids) })
 }
+
+// DueSQL is the statement the nightly run finds due verdicts with, for query plans.
+const DueSQL = dueSQL
