@@ -167,6 +167,11 @@ func buildCard(p catalog.Product, market, verdict string, reasons []policy.Reaso
 	if len(recalls) == 0 {
 		recalls = []string{"none known"}
 	}
+	// A stale list is said, not passed over: "none known" is only as good
+	// as the lists behind it (RECALL_LIST_STALE).
+	for _, l := range ev.StaleRecallLists {
+		recalls = append(recalls, fmt.Sprintf("the %s recall list has not been refreshed since %s", l.List, civil.Of(l.FetchedAt)))
+	}
 	line("recalls", strings.Join(recalls, "; "))
 	law := c.Law
 	if c.LawMet {

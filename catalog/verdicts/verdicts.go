@@ -130,6 +130,9 @@ func fingerprint(v policy.Verdict) string {
 		for _, c := range r.Recalls {
 			w("rc", c.Ref(), c.Match)
 		}
+		if len(r.RecallLists) > 0 {
+			w(append([]string{"rl"}, r.RecallLists...)...)
+		}
 	}
 	for _, l := range v.Evidence.Labels {
 		w("l", l.Scheme, l.LabelID, strconv.FormatBool(l.Claimed), l.Status, strconv.Itoa(l.Tier),
@@ -137,6 +140,9 @@ func fingerprint(v policy.Verdict) string {
 	}
 	for _, c := range v.Evidence.Recalls {
 		w("c", c.Authority, c.RecallNumber, c.Match, strconv.FormatInt(c.SnapshotID, 10))
+	}
+	for _, l := range v.Evidence.StaleRecallLists {
+		w("sl", l.List, strconv.FormatInt(l.SnapshotID, 10))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
