@@ -47,6 +47,10 @@ type Service struct {
 	registries *registry.Store
 	policies   *policy.Store
 	now        func() time.Time
+	publicURL  string // the deployment's URL as people reach it, for absolute links; "" for paths
+	// publicFacts opens the security facts cards of allowed products to
+	// anyone (WithPublicFacts); off, cards are behind sign-in.
+	publicFacts bool
 
 	// beforeWrite, if set (by tests), runs between a page's first reading
 	// and its writing transaction: where another writer can slip in.
