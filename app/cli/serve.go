@@ -34,7 +34,8 @@ func (e *env) serveCmd() *cobra.Command {
 	var addr, nightly string
 	var horizon int
 	var webhookTimeout time.Duration
-	var withDemo bool
+	var withDemo, publicFacts bool
+	var publicFactsErr error // CASCADE_PUBLIC_FACTS that is not true or false
 	var checkpointEvery string
 	var smtpURL, mailFrom, publicURL, digestSchedule, summarySchedule string
 	var proxies, allowNets []string
@@ -98,6 +99,16 @@ password printed once.`,
 			if err := srv.TrustProxies(proxies); err != nil {
 				return err
 			}
+			if err := publicFactsErr; err != nil {
+				return err
+			}
+			srv.SetPublicFacts(publicFacts)
+			if publicURL != "" {
+				if u, err := url.Parse(publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return errs.Invalidf("INVALID_PUBLIC_URL", "--public-url %q is not the server's http(s) URL, e.g. https://cascade.example", publicURL)
+				}
+				srv.SetPublicURL(publicURL)
+			}
 			srv.AllowOutbound(policy)
 			every, err := time.ParseDuration(checkpointEvery)
 			if err != nil || every < 0 {
@@ -138,6 +149,10 @@ password printed once.`,
 	}
 	c.Flags().StringVar(&addr, "addr", envOr("CASCADE_ADDR", ":8080"), "listen address (env CASCADE_ADDR)")
 	c.Flags().BoolVar(&withDemo, "demo", false, "load sample suppliers, products, registries and users, and print the logins")
+	publicFactsDefault, err := envBool("CASCADE_PUBLIC_FACTS")
+	publicFactsErr = err
+	c.Flags().BoolVar(&publicFacts, "public-facts", publicFactsDefault,
+		"let anyone, signed in or not, read the security facts cards (/facts/:gtin, its badge, GET /api/v1/facts) of the products allowed in a market's retail channel, to embed them on a shop's pages; never of blocked ones; off by default: cards are behind sign-in (env CASCADE_PUBLIC_FACTS)")
 	c.Flags().StringSliceVar(&proxies, "trusted-proxies", envList("CASCADE_TRUSTED_PROXIES"),
 		"IPs or CIDRs of the reverse proxies whose X-Forwarded-For gives the client address; none by default (env CASCADE_TRUSTED_PROXIES, comma-separated)")
 	outboundFlag(c, &allowNets)
@@ -149,7 +164,7 @@ password printed once.`,
 	c.Flags().StringVar(&smtpURL, "smtp-url", os.Getenv("CASCADE_SMTP_URL"),
 		"send e-mail digests through this server: smtp://user:password@host:587 (STARTTLS when offered) or smtps://… (env CASCADE_SMTP_URL); none sent without it")
 	c.Flags().StringVar(&mailFrom, "mail-from", os.Getenv("CASCADE_MAIL_FROM"), "the From address of the e-mail digests (env CASCADE_MAIL_FROM)")
-	c.Flags().StringVar(&publicURL, "public-url", os.Getenv("CASCADE_PUBLIC_URL"), "the server's URL as people reach it, for the links in e-mail, e.g. https://cascade.example (env CASCADE_PUBLIC_URL)")
+	c.Flags().StringVar(&publicURL, "public-url", os.Getenv("CASCADE_PUBLIC_URL"), "the server's URL as people reach it, for the links in e-mail and the listing feed's facts_url, e.g. https://cascade.example (env CASCADE_PUBLIC_URL)")
 	c.Flags().StringVar(&digestSchedule, "digest-schedule", envOr("CASCADE_DIGEST_SCHEDULE", jobs.DefaultDigestSchedule),
 		"cron expression (UTC) of the suppliers' e-mail digests (env CASCADE_DIGEST_SCHEDULE)")
 	c.Flags().StringVar(&summarySchedule, "summary-schedule", envOr("CASCADE_SUMMARY_SCHEDULE", jobs.DefaultSummarySchedule),
@@ -195,6 +210,20 @@ func displayURL(a net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return "http://" + host + ":" + port
+}
+
+// envBool is the true or false in the environment variable name (false
+// when unset); anything else is an error at start-up, not a silent default.
+func envBool(name string) (bool, error) {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errs.Invalidf("INVALID_SETTING", "%s=%q: give true or false", name, v)
+	}
+	return b, nil
 }
 
 // envDuration is the duration in the environment variable name, or def

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +25,8 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/app/web"
 	"github.com/cascade-gate/cascade/catalog/policy"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/procurement"
 )
 
@@ -61,6 +66,7 @@ type routeCase struct {
 	body          func(w *world, role string) any // nil for none; url.Values for a page's form
 	headers       []string
 	page          bool // called with each role's browser session, not its API token
+	public        bool // a page anyone may see (public cards on): an API token is answered as anonymous
 	want          expect
 }
 
@@ -195,7 +201,9 @@ func routeMatrix() []routeCase {
 		{method: "GET", route: "/listings", path: fixed("/listings"), page: true, want: managerPage},
 		{method: "GET", route: "/impact", path: fixed("/impact?as_of=2027-01-04"), page: true, want: managerPage},
 		{method: "GET", route: "/schemes", path: fixed("/schemes"), page: true, want: managerPage},
-		// Security facts: every signed-in user, a supplier only of its own products (B-1 is supplier B's).
+		// Security facts, cards behind sign-in (the default): every signed-in user, a supplier
+		// only of its own products (B-1 is supplier B's); anonymous callers sign in first.
+		// With public cards on: publicFactsMatrix.
 		{method: "GET", route: "/facts/:gtin", path: fixed("/facts/00012345600012?market=UK"), page: true, want: expect{seeOther, ok, ok, ok, ok, notFound}},
 		{method: "GET", route: "/facts/:gtin/badge.svg", path: fixed("/facts/00012345600012/badge.svg?market=UK"), page: true, want: expect{seeOther, ok, ok, ok, ok, notFound}},
 		{method: "GET", route: "/disputes", path: fixed("/disputes"), page: true, want: managerPage},
@@ -492,7 +500,8 @@ func (w *world) spareAdminToken() int64 {
 
 // TestEveryRouteWithEveryRole walks every registered route as every role and
 // checks who gets 2xx and who gets 401, 403 or 404. A route added without a
-// row here fails the test.
+// row here fails the test. The security facts routes are walked again on a
+// server with public cards on (publicFactsMatrix).
 func TestEveryRouteWithEveryRole(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		w := newWorld(t, db)
@@ -508,37 +517,97 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 				t.Errorf("route %s %s has no row in the role matrix", r.Method, r.Path)
 			}
 		}
-		for _, rc := range matrix {
-			for i, role := range matrixRoles {
-				name := role
-				if name == "" {
-					name = "anonymous"
+		w.walk(t, matrix, sessions, "")
+
+		// The same database served with public cards on (cascade serve --public-facts).
+		w.allowedProduct(t)
+		w.srv = web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		w.srv.SetPublicFacts(true)
+		// Fresh sessions: the walk above signed every role out (POST /logout).
+		w.walk(t, publicFactsMatrix(), map[string]*webSession{}, " with public cards")
+	})
+}
+
+// walk calls every row of matrix as every role and checks the statuses.
+func (w *world) walk(t *testing.T, matrix []routeCase, sessions map[string]*webSession, setting string) {
+	t.Helper()
+	for _, rc := range matrix {
+		for i, role := range matrixRoles {
+			name := role
+			if name == "" {
+				name = "anonymous"
+			}
+			var body any
+			if rc.body != nil {
+				body = rc.body(w, role)
+			}
+			var rec *httptest.ResponseRecorder
+			if rc.page {
+				rec = w.pageRequest(sessions, role, rc.method, rc.path(w), body, rc.headers...)
+			} else {
+				rec = w.request(role, rc.method, rc.path(w), body, rc.headers...)
+			}
+			if rec.Code != rc.want[i] {
+				t.Errorf("%s %s as %s%s: status %d, want %d (%s)", rc.method, rc.route, name, setting, rec.Code, rc.want[i], strings.TrimSpace(rec.Body.String()))
+			}
+			if rec.Code >= 400 && strings.HasPrefix(rc.route, "/api/") {
+				errorCode(t, rec) // every refusal uses the one JSON error shape
+			}
+			// An API token does not open a page: it is sent to sign in, or
+			// with public cards on, answered as anyone is.
+			if rc.page && role != "" && rc.method == "GET" {
+				want := seeOther
+				if rc.public {
+					want = rc.want[0]
 				}
-				var body any
-				if rc.body != nil {
-					body = rc.body(w, role)
-				}
-				var rec *httptest.ResponseRecorder
-				if rc.page {
-					rec = w.pageRequest(sessions, role, rc.method, rc.path(w), body, rc.headers...)
-				} else {
-					rec = w.request(role, rc.method, rc.path(w), body, rc.headers...)
-				}
-				if rec.Code != rc.want[i] {
-					t.Errorf("%s %s as %s: status %d, want %d (%s)", rc.method, rc.route, name, rec.Code, rc.want[i], strings.TrimSpace(rec.Body.String()))
-				}
-				if rec.Code >= 400 && strings.HasPrefix(rc.route, "/api/") {
-					errorCode(t, rec) // every refusal uses the one JSON error shape
-				}
-				// An API token does not open a page: it is sent to sign in.
-				if rc.page && role != "" && rc.method == "GET" {
-					if rec := w.request(role, rc.method, rc.path(w), nil); rec.Code != seeOther {
-						t.Errorf("%s %s with %s's API token: status %d, want 303", rc.method, rc.route, name, rec.Code)
-					}
+				if rec := w.request(role, rc.method, rc.path(w), nil); rec.Code != want {
+					t.Errorf("%s %s with %s's API token%s: status %d, want %d", rc.method, rc.route, name, setting, rec.Code, want)
 				}
 			}
 		}
-	})
+	}
+}
+
+// allowedGTIN is a product the gate allows in UK retail: supplier B's.
+const allowedGTIN = "05012345678900"
+
+// allowedProduct has supplier B upload a product every UK rule accepts.
+func (w *world) allowedProduct(t *testing.T) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ok.csv")
+	csv := "sku,gtin,brand,model,category,markets,password_model,vuln_report_contact,support_end,statement_of_compliance,ce_marking\n" +
+		"B-OK," + allowedGTIN + ",Brand,OK-1,smart_plug,UK,unique_per_device,https://brand.example/security,2031-12-31,included,yes\n"
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	im := imports.New(w.db, imports.DefaultLimits)
+	im.OnCommit = verdicts.AfterImport
+	ctx := access.With(context.Background(), access.System("test"))
+	if b, err := im.Import(ctx, imports.Request{SupplierID: w.supplierB.ID, FileName: "ok.csv", Path: path}); err != nil || b.RowsRejected != 0 {
+		t.Fatalf("import: %v %+v", err, b)
+	}
+}
+
+// publicFactsMatrix is the security facts routes with public cards on:
+// anyone reads the card of an allowed product (supplier A of supplier B's
+// too); a blocked product (B-1) and an unknown GTIN are 404 to anyone who
+// may not see them otherwise, as if they did not exist; signed-in users see
+// the blocked card as before.
+func publicFactsMatrix() []routeCase {
+	everyone := expect{ok, ok, ok, ok, ok, ok}
+	blocked := expect{notFound, ok, ok, ok, ok, notFound}
+	nobody := expect{notFound, notFound, notFound, notFound, notFound, notFound}
+	var out []routeCase
+	for _, c := range []struct {
+		gtin string
+		want expect
+	}{{allowedGTIN, everyone}, {"00012345600012", blocked}, {"05012345678917", nobody}} {
+		out = append(out,
+			routeCase{method: "GET", route: "/facts/:gtin", path: fixed("/facts/" + c.gtin + "?market=UK"), page: true, public: true, want: c.want},
+			routeCase{method: "GET", route: "/facts/:gtin/badge.svg", path: fixed("/facts/" + c.gtin + "/badge.svg?market=UK"), page: true, public: true, want: c.want},
+			routeCase{method: "GET", route: "/api/v1/facts", path: fixed("/api/v1/facts?gtin=" + c.gtin + "&market=UK"), want: c.want})
+	}
+	return out
 }
 
 func TestSupplierUserSeesOnlyItsOwnSupplierAndProducts(t *testing.T) {

@@ -82,7 +82,7 @@ func securityHeaders() gin.HandlerFunc {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		hd.Set("Content-Security-Policy", contentSecurityPolicy("'none'"))
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 		if isHTTPS(c.Request) {
@@ -90,6 +90,13 @@ func securityHeaders() gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// contentSecurityPolicy is every response's CSP, with who may frame it
+// ('none' but for the public security facts card, which any site may embed).
+func contentSecurityPolicy(frameAncestors string) string {
+	return "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors " + frameAncestors +
+		"; form-action 'self'; base-uri 'none'"
 }
 
 func isHTTPS(r *http.Request) bool {

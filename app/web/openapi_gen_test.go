@@ -61,6 +61,7 @@ type op struct {
 	resps        []resp
 	codes        map[int][]string // error codes by status, beyond the ones every operation shares
 	anonymous    bool
+	optionalAuth bool // credentials if any: anonymous callers get what a deployment setting opens to anyone
 }
 
 type param struct {
@@ -409,11 +410,16 @@ func (d doc) operations() []op {
 			desc:   "A failing fetch keeps the last good snapshot, is recorded on the source and answers 503. Verdicts are recomputed.",
 			params: []param{id}, resps: []resp{ok(201, "The new snapshot.", obj("snapshot", snapshot, "recomputed", describe(stats, recomputed))), partial(d, "snapshot", snapshot)}},
 
-		{method: "GET", path: "/api/v1/facts", tag: "verdicts", summary: "A product's security facts as JSON-LD", who: "users",
+		{method: "GET", path: "/api/v1/facts", tag: "verdicts", summary: "A product's security facts as JSON-LD",
+			who: "users (suppliers their own); anyone, for products allowed in the market's retail channel, when the deployment makes cards public", optionalAuth: true,
 			desc: "The security facts card of the product with this GTIN in this market (its retail verdict, security updates until, passwords, " +
 				"how to report a vulnerability, labels with their tier, recalls, the baseline law), as a schema.org `Product` whose " +
 				"`additionalProperty` values are the card's lines, each naming the ETSI EN 303 645 provisions and NISTIR 8425 outcomes it evidences. " +
-				"A supplier sees only its own products'. The same card is the HTML fragment `/facts/{gtin}?market=` and the badge `/facts/{gtin}/badge.svg?market=`.",
+				"A supplier sees only its own products' (and, with public cards, the public ones). The same card is the HTML fragment `/facts/{gtin}?market=` " +
+				"and the badge `/facts/{gtin}/badge.svg?market=`. Cards are behind sign-in (401 without credentials) unless the server runs with " +
+				"`--public-facts`: then a caller without credentials gets the card of a GTIN the gate allows in the market's retail channel, with " +
+				"`Cache-Control: public, max-age=300` and `Access-Control-Allow-Origin: *`, and `UNKNOWN_PRODUCT` (404) for a blocked, disputed, " +
+				"not offered or unknown one alike. Every other answer is `Cache-Control: private, no-store`.",
 			params: []param{required(query("gtin", "string", "8 to 14 digits with a valid check digit")), required(market)},
 			resps:  []resp{{status: 200, desc: "The card.", content: map[string]schema{"application/ld+json": d.t(verdicts.ProductLD{})}}},
 			codes:  map[int][]string{400: {"INVALID_GTIN", "UNKNOWN_MARKET"}, 404: {"UNKNOWN_PRODUCT"}}},
@@ -488,8 +494,10 @@ func (d doc) operations() []op {
 			resps: []resp{ok(200, "The decision.", d.t(verdicts.GateAnswer{}))},
 			codes: map[int][]string{400: {"INVALID_GTIN", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
 		{method: "GET", path: "/api/v1/listings", tag: "verdicts", summary: "The listing feed", who: "users",
-			desc: "Lists an offer exactly when the gate allows it and its GTIN. JSON is paged; CSV and XLSX are the whole feed in one download, " +
-				"named `cascade-listings-<market>-<channel>`.",
+			desc: "Lists an offer exactly when the gate allows it and its GTIN, with the security facts its card shows in the market " +
+				"(`password_model`, `passwords`, `vuln_report_contact`, `tier`, `labels`, `recalls`, `baseline_law`) and the card's `facts_url` " +
+				"(absolute under the server's `--public-url`). JSON is paged; CSV and XLSX are the whole feed in one download, " +
+				"named `cascade-listings-<market>-<channel>`, the labels and recalls as `; `-separated text.",
 			params: paged(required(market), channel, queryEnum("format", "json when omitted", "json", "csv", "xlsx")),
 			resps: []resp{{status: 200, desc: "The feed.", content: map[string]schema{
 				jsonType: d.page(verdicts.Listing{}, false),
@@ -726,6 +734,9 @@ func (o op) operation() schema {
 	out["description"] = desc
 	if o.anonymous {
 		out["security"] = []schema{}
+	}
+	if o.optionalAuth {
+		out["security"] = []schema{{"bearer": []string{}}, {"session": []string{}}, {}}
 	}
 	if len(o.params) > 0 {
 		ps := make([]schema, len(o.params))

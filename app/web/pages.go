@@ -151,6 +151,33 @@ func (s *Server) pageSession() gin.HandlerFunc {
 	}
 }
 
+// pageSessionIfAny signs a page in with the session cookie when there is
+// one and lets it go on anonymous otherwise: for the pages whose domain
+// decides what a visitor without a session gets (the security facts). A
+// session that is over is cleared and the visit goes on anonymous; a
+// database outage is an error page. Its pages are read-only (GET).
+func (s *Server) pageSessionIfAny() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		cookie, err := c.Cookie(SessionCookie)
+		if err != nil || cookie == "" {
+			c.Next()
+			return
+		}
+		p, csrf, err := s.auth.SessionPrincipal(c.Request.Context(), cookie)
+		switch {
+		case errs.KindOf(err) == errs.Unauthenticated:
+			clearSessionCookie(c)
+		case err != nil:
+			writePageError(c, s, err)
+			return
+		default:
+			c.Set(csrfKey, csrf)
+			c.Request = c.Request.WithContext(access.With(c.Request.Context(), p))
+		}
+		c.Next()
+	}
+}
+
 // smallBody reports whether a request says how long its body is, and that
 // it is at most a policy upload's limit.
 func smallBody(r *http.Request) bool { return r.ContentLength > 0 && r.ContentLength <= 2*MaxJSONBody }

@@ -23,12 +23,20 @@ import (
 // returns the URL and each demo login's password.
 func demoServer(t *testing.T) (string, map[string]string) {
 	t.Helper()
+	return demoServerWith(t, func(*web.Server) {})
+}
+
+// demoServerWith is demoServer with the server set up by setup first.
+func demoServerWith(t *testing.T, setup func(*web.Server)) (string, map[string]string) {
+	t.Helper()
 	db := dbtest.SQLite(t)
 	logins, err := demo.Load(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	s := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	setup(s)
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	pw := map[string]string{}
 	for _, l := range logins {

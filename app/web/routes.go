@@ -34,6 +34,12 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	r.GET("/unsubscribe", s.ph(s.unsubscribePage))
 	r.POST("/unsubscribe", limitBody(MaxJSONBody), s.ph(s.unsubscribe))
 
+	// Security facts: anyone may ask, with a session or without; the domain
+	// decides what each gets (behind sign-in unless public cards are on).
+	facts := r.Group("", s.pageSessionIfAny(), limitBody(MaxJSONBody))
+	facts.GET("/facts/:gtin", s.ph(s.factsFragment))
+	facts.GET("/facts/:gtin/badge.svg", s.ph(s.factsBadge))
+
 	// Pages for people: a session cookie, CSRF tokens on every form.
 	pages := r.Group("", s.pageSession())
 	pages.POST("/supplier/upload", limitBody(s.importLimits.MaxFileBytes+MaxJSONBody), s.ph(s.supplierUpload))
@@ -53,8 +59,6 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	form.GET("/listings", s.ph(s.listingsPage))
 	form.GET("/impact", s.ph(s.impactPage))
 	form.GET("/schemes", s.ph(s.schemesPage))
-	form.GET("/facts/:gtin", s.ph(s.factsFragment))
-	form.GET("/facts/:gtin/badge.svg", s.ph(s.factsBadge))
 	form.GET("/disputes", s.ph(s.disputesPage))
 	form.POST("/disputes/:id/accept", s.ph(s.decideDisputePage(true)))
 	form.POST("/disputes/:id/reject", s.ph(s.decideDisputePage(false)))
@@ -84,6 +88,9 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	api := r.Group("/api/v1")
 	api.POST("/session", limitBody(MaxJSONBody), h(s.login)) // with the document below, the routes open to anonymous callers
 	api.GET("/openapi.json", s.openAPI)
+
+	// Credentials if any: the security facts' JSON-LD, like their pages above.
+	api.Group("", s.authenticate(), limitBody(MaxJSONBody)).GET("/facts", h(s.factsLD))
 
 	// Uploads have their own, larger body limit; everything else takes small JSON bodies.
 	signedIn := api.Group("", s.authenticate(), requireUser())
@@ -130,7 +137,6 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	my.GET("/snapshots/:id", h(s.getSnapshot))
 	my.GET("/snapshots/:id/entries", h(s.snapshotEntries))
 	my.GET("/recalls", h(s.listRecalls))
-	my.GET("/facts", h(s.factsLD))
 	my.POST("/recalls/:code/sources", h(s.addRecallSource))
 
 	my.GET("/policies", h(s.listPolicies))

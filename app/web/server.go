@@ -62,6 +62,8 @@ type Server struct {
 	auditHead    *auditHead
 	engine       *gin.Engine
 
+	publicFacts bool // anyone may read the security facts of allowed products (SetPublicFacts)
+
 	importLimits imports.Limits
 	uploadDir    string // where uploads wait while they are imported; "" = the OS temp dir
 

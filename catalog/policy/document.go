@@ -37,6 +37,9 @@ const (
 	KindLabelStatus    = "label_status"    // a claimed label is in status
 	KindUnclaimed      = "unclaimed_label" // registries list a label for the model that is not claimed
 	KindRecall         = "recall"          // a recall list names the product in this market, matched as status says
+	// KindRecallListStale: a recall list the market relies on (of scheme,
+	// if given) has a snapshot older than the list's max age.
+	KindRecallListStale = "recall_list_stale"
 )
 
 // Label statuses a label_status rule can name.
@@ -242,6 +245,7 @@ func (d *Document) validate() []string {
 			if !slices.Contains(recallMatches, r.Status) {
 				bad("%s: status %q is not one of %s", at, r.Status, strings.Join(recallMatches, ", "))
 			}
+		case KindRecallListStale:
 		default:
 			bad("%s: unknown kind %q", at, r.Kind)
 		}

@@ -43,6 +43,8 @@ type Reason struct {
 	Fix      string      `json:"fix"`
 	Labels   []string    `json:"labels,omitempty"`  // SCHEME:ID of the labels concerned
 	Recalls  []RecallRef `json:"recalls,omitempty"` // the recalls concerned
+	// RecallLists are the recall lists concerned (a stale list's code).
+	RecallLists []string `json:"recall_lists,omitempty"`
 }
 
 // LabelEvidence records what the registry said about one label.
@@ -67,6 +69,9 @@ type Evidence struct {
 	AsOf          civil.Date       `json:"as_of"`
 	Labels        []LabelEvidence  `json:"labels,omitempty"`
 	Recalls       []RecallEvidence `json:"recalls,omitempty"` // the recalls that name the product in this market
+	// StaleRecallLists are the recall lists this market relies on whose
+	// latest snapshot is stale: no recall they do not name can be ruled out.
+	StaleRecallLists []StaleRecallList `json:"stale_recall_lists,omitempty"`
 }
 
 // Verdict is the decision for one product in one market and channel.
@@ -100,7 +105,7 @@ func (v Verdict) BlockingCodes() []string {
 
 // Evaluate decides p in every market it is offered in and both channels.
 func (d *Document) Evaluate(p *catalog.Product, date civil.Date, v *registry.View) []Verdict {
-	a := assessment{labels: d.assessLabels(p, date, v), recalls: assessRecalls(p, v)}
+	a := d.assess(p, date, v)
 	var out []Verdict
 	for _, m := range p.Markets {
 		for _, ch := range catalog.Channels {
@@ -112,13 +117,18 @@ func (d *Document) Evaluate(p *catalog.Product, date civil.Date, v *registry.Vie
 
 // assessment is what the registries say about one product, in every market.
 type assessment struct {
-	labels  []LabelEvidence
-	recalls []RecallEvidence
+	labels     []LabelEvidence
+	recalls    []RecallEvidence
+	staleLists []StaleRecallList // every stale recall list, whatever its markets
+}
+
+func (d *Document) assess(p *catalog.Product, date civil.Date, v *registry.View) assessment {
+	return assessment{labels: d.assessLabels(p, date, v), recalls: assessRecalls(p, v), staleLists: assessStaleLists(v)}
 }
 
 // EvaluateOne decides p in one market and channel.
 func (d *Document) EvaluateOne(p *catalog.Product, market, channel string, date civil.Date, v *registry.View) Verdict {
-	return d.verdict(p, market, channel, date, assessment{labels: d.assessLabels(p, date, v), recalls: assessRecalls(p, v)})
+	return d.verdict(p, market, channel, date, d.assess(p, date, v))
 }
 
 func (d *Document) verdict(p *catalog.Product, market, channel string, date civil.Date, a assessment) Verdict {
@@ -132,7 +142,8 @@ func (d *Document) verdict(p *catalog.Product, market, channel string, date civi
 
 func (d *Document) verdictOnOwnData(p *catalog.Product, market, channel string, date civil.Date, a assessment) Verdict {
 	labels := a.labels
-	ev := Evidence{PolicyVersion: d.Version, TierVersion: d.Tiers.Version, AsOf: date, Labels: labels, Recalls: inMarket(a.recalls, market)}
+	ev := Evidence{PolicyVersion: d.Version, TierVersion: d.Tiers.Version, AsOf: date, Labels: labels, Recalls: inMarket(a.recalls, market),
+		StaleRecallLists: staleIn(a.staleLists, market)}
 	out := Verdict{Market: market, Channel: channel, Verdict: Allowed, Evidence: ev}
 	scoped := !d.outOfScope(p.Category, market)
 	var reasons []Reason
@@ -146,8 +157,12 @@ func (d *Document) verdictOnOwnData(p *catalog.Product, market, channel string, 
 		if (!scoped && !r.OutOfScopeToo) || !r.applies(p.Category, market, channel, date) {
 			continue
 		}
-		if r.Kind == KindRecall {
+		switch r.Kind {
+		case KindRecall:
 			reasons = append(reasons, r.checkRecalls(out.Evidence.Recalls)...)
+			continue
+		case KindRecallListStale:
+			reasons = append(reasons, r.checkStaleLists(out.Evidence.StaleRecallLists)...)
 			continue
 		}
 		reasons = append(reasons, r.check(p, date, labels, d)...)
@@ -393,6 +408,11 @@ func mergeReasons(in []Reason) []Reason {
 		for _, c := range r.Recalls {
 			if !slices.ContainsFunc(out[i].Recalls, func(o RecallRef) bool { return o.Ref() == c.Ref() }) {
 				out[i].Recalls = append(out[i].Recalls, c)
+			}
+		}
+		for _, l := range r.RecallLists {
+			if !slices.Contains(out[i].RecallLists, l) {
+				out[i].RecallLists = append(out[i].RecallLists, l)
 			}
 		}
 	}

@@ -12,9 +12,9 @@ import (
 // product, the policy and the registries unchanged, a verdict can only
 // change on a date those inputs name: a support end and the start of each
 // window before it, a label's expiry and the start of its window, a rule's
-// effective dates, a tier's effective date, a registry turning stale. So
-// the stored verdict needs looking at again only on NextCheck, and whether
-// and when it will turn blocked is known now.
+// effective dates, a tier's effective date, a registry or a recall list
+// turning stale. So the stored verdict needs looking at again only on
+// NextCheck, and whether and when it will turn blocked is known now.
 //
 // BlocksOn takes the registries as they are now: a registry turning stale
 // is a refresh that failed (the operator's alarm, registry.refresh_failed),
@@ -30,16 +30,15 @@ type Outlook struct {
 // EvaluateAhead is Evaluate together with each verdict's outlook, in the
 // same order.
 func (d *Document) EvaluateAhead(p *catalog.Product, date civil.Date, v *registry.View) ([]Verdict, []Outlook) {
-	labels := d.assessLabels(p, date, v)
-	recalls := assessRecalls(p, v) // recall lists do not change with the date, only with a snapshot
+	a := d.assess(p, date, v) // recalls do not change with the date, only with a snapshot
 	var vs []Verdict
 	var dates [][]civil.Date
 	var all []civil.Date
-	shared := d.labelDates(p, date, v, labels)
+	shared := d.labelDates(p, date, v, a.labels)
 	for _, m := range p.Markets {
 		for _, ch := range catalog.Channels {
-			vs = append(vs, d.verdict(p, m, ch, date, assessment{labels: labels, recalls: recalls}))
-			ds := d.verdictDates(p, m, ch, date, labels, shared)
+			vs = append(vs, d.verdict(p, m, ch, date, a))
+			ds := d.verdictDates(p, m, ch, date, v, a.labels, shared)
 			dates = append(dates, ds)
 			all = append(all, ds...)
 		}
@@ -74,7 +73,7 @@ func (d *Document) EvaluateAhead(p *catalog.Product, date civil.Date, v *registr
 		if pending == 0 || on.After(horizon) {
 			break
 		}
-		later := assessment{labels: d.assessLabels(p, on, v), recalls: recalls}
+		later := assessment{labels: d.assessLabels(p, on, v), recalls: a.recalls, staleLists: a.staleLists}
 		for i := range vs {
 			if vs[i].Verdict != Allowed || len(dates[i]) == 0 || !out[i].BlocksOn.IsZero() || on.After(dates[i][len(dates[i])-1]) {
 				continue
@@ -91,12 +90,14 @@ func (d *Document) EvaluateAhead(p *catalog.Product, date civil.Date, v *registr
 // verdictDates lists, sorted and after date, every date on which the
 // verdict of p in market and channel could change: the product's label
 // dates (every in-scope verdict carries the same label evidence) and the
-// dates of the rules whose scope holds it.
-func (d *Document) verdictDates(p *catalog.Product, market, channel string, date civil.Date, labels []LabelEvidence, shared []civil.Date) []civil.Date {
-	if d.outOfScope(p.Category, market) {
-		return nil // no date changes scope
+// dates of the rules whose scope holds it. Out of scope, only the rules
+// that apply out of scope too have dates (no date changes scope).
+func (d *Document) verdictDates(p *catalog.Product, market, channel string, date civil.Date, v *registry.View, labels []LabelEvidence, shared []civil.Date) []civil.Date {
+	scoped := !d.outOfScope(p.Category, market)
+	var out []civil.Date
+	if scoped {
+		out = slices.Clone(shared)
 	}
-	out := slices.Clone(shared)
 	add := func(c civil.Date) {
 		if !c.IsZero() && c.After(date) {
 			out = append(out, c)
@@ -104,7 +105,7 @@ func (d *Document) verdictDates(p *catalog.Product, market, channel string, date
 	}
 	for i := range d.Rules {
 		r := &d.Rules[i]
-		if !r.inScope(p.Category, market, channel) {
+		if (!scoped && !r.OutOfScopeToo) || !r.inScope(p.Category, market, channel) {
 			continue
 		}
 		if r.EffectiveFrom != nil {
@@ -122,6 +123,16 @@ func (d *Document) verdictDates(p *catalog.Product, market, channel string, date
 			if f := fieldDate(p, r.Field); !f.IsZero() {
 				add(r.Window.firstCovering(f))
 				add(f.AddDays(1))
+			}
+		case KindRecallListStale:
+			// A recall list the market relies on turns stale from the instant
+			// fetched + max age has passed (see labelDates).
+			for _, sv := range v.LoadedRecallLists() {
+				if sv.SpeaksFor(market) && (r.Scheme == "" || r.Scheme == sv.Code) {
+					on := civil.Of(sv.StaleFrom())
+					add(on)
+					add(on.AddDays(1))
+				}
 			}
 		case KindLabelStatus:
 			if r.Status != "expires_soon" {

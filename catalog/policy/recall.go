@@ -73,6 +73,56 @@ func assessRecalls(p *catalog.Product, v *registry.View) []RecallEvidence {
 	return merged
 }
 
+// StaleRecallList is a recall list whose latest snapshot is older than the
+// list's max age (wall clock, as REGISTRY_STALE): Cascade cannot vouch that
+// a product it does not name is not recalled since. Its recalls still count
+// (the last good snapshot is kept); this records that the list is behind.
+type StaleRecallList struct {
+	List       string    `json:"list"`
+	SnapshotID int64     `json:"snapshot_id"`
+	FetchedAt  time.Time `json:"snapshot_fetched_at"`
+	MaxAgeDays int       `json:"max_age_days"`
+	Markets    []string  `json:"markets,omitempty"` // the markets its recalls apply to; none: every market
+}
+
+// assessStaleLists lists the stale recall lists of v, in code order.
+func assessStaleLists(v *registry.View) []StaleRecallList {
+	var out []StaleRecallList
+	for _, sv := range v.StaleRecallLists() {
+		out = append(out, StaleRecallList{List: sv.Code, SnapshotID: sv.Snapshot.ID, FetchedAt: sv.Snapshot.FetchedAt,
+			MaxAgeDays: sv.MaxAgeDays, Markets: sv.Markets})
+	}
+	return out
+}
+
+// staleIn keeps the stale lists a product in market relies on.
+func staleIn(lists []StaleRecallList, market string) []StaleRecallList {
+	var out []StaleRecallList
+	for _, l := range lists {
+		if len(l.Markets) == 0 || slices.Contains(l.Markets, market) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// checkStaleLists raises the rule's code when a recall list the market
+// relies on (of the rule's scheme, if it names one) is stale.
+func (r *Rule) checkStaleLists(lists []StaleRecallList) []Reason {
+	var names []string
+	for _, l := range lists {
+		if r.Scheme == "" || r.Scheme == l.List {
+			names = append(names, l.List)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	reason := r.reason(r.Code)
+	reason.RecallLists = names
+	return []Reason{reason}
+}
+
 // inMarket keeps the recalls that apply to market.
 func inMarket(recalls []RecallEvidence, market string) []RecallEvidence {
 	var out []RecallEvidence

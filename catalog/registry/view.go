@@ -3,6 +3,8 @@ package registry
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,7 +29,16 @@ type SchemeView struct {
 	MaxAgeDays int
 	Snapshot   *Snapshot // nil when no snapshot was ever loaded
 	Stale      bool      // the snapshot is older than MaxAgeDays (wall clock)
-	byLabel    map[string]*Entry
+	// Markets, of a recall list, are the markets its latest snapshot's
+	// recalls apply to (none: it names none, so it may speak for any).
+	Markets []string
+	byLabel map[string]*Entry
+}
+
+// SpeaksFor reports whether a recall list is one a product in market
+// relies on: it names recalls there, or it names no market at all.
+func (sv *SchemeView) SpeaksFor(market string) bool {
+	return len(sv.Markets) == 0 || slices.Contains(sv.Markets, market)
 }
 
 // Found is an entry together with the snapshot it came from.
@@ -68,14 +79,50 @@ func (v *View) At(date civil.Date) *View {
 	}
 	days := int(date.Time().Sub(civil.Of(v.now).Time()) / (24 * time.Hour))
 	now := v.now.AddDate(0, 0, days)
-	out := &View{Schemes: make(map[string]*SchemeView, len(v.Schemes)), byModel: v.byModel, now: now}
-	for code, sv := range v.Schemes {
-		c := *sv
-		if c.Snapshot != nil {
-			c.Stale = now.After(c.StaleFrom())
+	out := &View{Schemes: make(map[string]*SchemeView, len(v.Schemes)), RecallLists: make(map[string]*SchemeView, len(v.RecallLists)),
+		byModel: v.byModel, recalls: v.recalls, now: now}
+	for _, kind := range []struct{ from, to map[string]*SchemeView }{{v.Schemes, out.Schemes}, {v.RecallLists, out.RecallLists}} {
+		for code, sv := range kind.from {
+			c := *sv
+			if c.Snapshot != nil {
+				c.Stale = now.After(c.StaleFrom())
+			}
+			kind.to[code] = &c
 		}
-		out.Schemes[code] = &c
 	}
+	return out
+}
+
+// StaleRecallLists are the recall lists whose latest snapshot is stale, in
+// code order. A list that was never loaded is not among them: no verdict
+// ever rested on it (a deployment need not use every list Cascade knows).
+func (v *View) StaleRecallLists() []*SchemeView {
+	if v == nil {
+		return nil
+	}
+	var out []*SchemeView
+	for _, sv := range v.RecallLists {
+		if sv.Snapshot != nil && sv.Stale {
+			out = append(out, sv)
+		}
+	}
+	slices.SortFunc(out, func(a, b *SchemeView) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
+
+// LoadedRecallLists are the recall lists with a snapshot, in code order:
+// those whose turning stale can change a verdict.
+func (v *View) LoadedRecallLists() []*SchemeView {
+	if v == nil {
+		return nil
+	}
+	var out []*SchemeView
+	for _, sv := range v.RecallLists {
+		if sv.Snapshot != nil {
+			out = append(out, sv)
+		}
+	}
+	slices.SortFunc(out, func(a, b *SchemeView) int { return strings.Compare(a.Code, b.Code) })
 	return out
 }
 
@@ -104,6 +151,7 @@ func NewView(now time.Time, loaded []Loaded) *View {
 		sv.Stale = now.After(sv.StaleFrom())
 		if l.Kind == KindRecalls {
 			v.recalls.add(l)
+			sv.Markets = recallMarkets(l.Entries)
 			continue
 		}
 		for i := range l.Entries {
@@ -115,6 +163,20 @@ func NewView(now time.Time, loaded []Loaded) *View {
 		}
 	}
 	return v
+}
+
+// recallMarkets is every market a recall list's entries apply to, sorted.
+func recallMarkets(entries []Entry) []string {
+	var out []string
+	for _, e := range entries {
+		for _, m := range e.MarketList() {
+			if !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // LoadView loads every scheme's latest snapshot; staleness is judged against now.

@@ -55,17 +55,44 @@ type Card struct {
 	Lines      []FactLine         `json:"lines"`
 	AsOf       civil.Date         `json:"as_of"`
 	Map        string             `json:"facts_map_version"`
+	// Public is set on a card given under the public cards setting: the
+	// same to everyone, so a shared cache may keep it (WithPublicFacts).
+	Public bool `json:"-"`
 }
 
 // Blocked reports whether the product's retail verdict blocks it.
 func (c Card) Blocked() bool { return c.Verdict != policy.Allowed }
 
+// WithPublicFacts returns the service with the deployment's public cards
+// setting (cascade serve --public-facts): on, anyone may read the card of a
+// product the gate allows in a market's retail channel, signed in or not.
+func (s *Service) WithPublicFacts(on bool) *Service {
+	c := *s
+	c.publicFacts = on
+	return &c
+}
+
 // Facts builds the security facts card of the product with gtin in market,
-// from its stored retail verdict. Any signed-in user may (a supplier only
-// of its own products); an unknown GTIN, or one not offered or not yet
+// from its stored retail verdict, for whoever asks (SPEC §7: cards are
+// behind sign-in by default; the public cards setting opens those of
+// allowed products, never of blocked ones):
+//
+//   - A signed-in user reads every card (a supplier only its own products'),
+//     a blocked product's saying so; with public cards on, a supplier also
+//     reads the public cards of other suppliers' products.
+//   - Nobody signed in, with public cards on: the card of a GTIN the gate
+//     allows in the market's retail channel, asked without a supplier (every
+//     undisputed offer allowed), marked Public. A blocked, disputed,
+//     unknown, not offered or not yet evaluated GTIN gets UNKNOWN_PRODUCT, the
+//     very answer a GTIN nobody offers gets: nothing tells it exists.
+//   - Nobody signed in, public cards off: UNAUTHENTICATED.
+//
+// For a signed-in user, an unknown GTIN, or one not offered or not yet
 // evaluated in the market, is UNKNOWN_PRODUCT: there is no card to show.
 func (s *Service) Facts(ctx context.Context, gtin, market string) (Card, error) {
-	if _, err := access.From(ctx); err != nil {
+	_, err := access.From(ctx)
+	signedIn := err == nil
+	if !signedIn && !s.publicFacts {
 		return Card{}, err
 	}
 	g, ok := catalog.NormaliseGTIN(gtin)
@@ -76,19 +103,79 @@ func (s *Service) Facts(ctx context.Context, gtin, market string) (Card, error) 
 	if !catalog.IsMarket(market) {
 		return Card{}, errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", market)
 	}
+	if signedIn {
+		c, err := s.signedInCard(ctx, g, market)
+		if !s.publicFacts || errs.CodeOf(err) != codeUnknownProduct {
+			return c, err
+		}
+		// Not one of a supplier's own: what anyone may read, it may too.
+	}
+	return s.publicCard(ctx, g, market)
+}
+
+// noCard is the answer for a GTIN with no card to show the caller.
+func noCard(gtin, market string) error {
+	return errs.E(errs.NotFound, codeUnknownProduct, "no product with GTIN %s is offered and evaluated in %s", gtin, market)
+}
+
+// signedInCard is the card of the caller's first offer of gtin with a
+// retail verdict in market, an undisputed one first: its data is the one
+// the gate trusts.
+func (s *Service) signedInCard(ctx context.Context, gtin, market string) (Card, error) {
 	var p catalog.Product
-	var v Stored
-	// An undisputed offer first: its data is the one the gate trusts.
 	err := s.db.WithContext(ctx).Scopes(database.SupplierScope(ctx, "supplier_id")).Omit("extra").
-		Where("gtin = ? AND id IN (SELECT product_id FROM verdicts WHERE market = ? AND channel = ?)", g, market, "retail").
+		Where("gtin = ? AND id IN (SELECT product_id FROM verdicts WHERE market = ? AND channel = ?)", gtin, market, "retail").
 		Order("disputed, id").First(&p).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Card{}, errs.E(errs.NotFound, codeUnknownProduct, "no product with GTIN %s is offered and evaluated in %s", g, market)
+		return Card{}, noCard(gtin, market)
 	}
 	if err != nil {
 		return Card{}, err
 	}
-	if err := s.db.WithContext(ctx).Where("product_id = ? AND market = ? AND channel = ?", p.ID, market, "retail").First(&v).Error; err != nil {
+	return s.cardOf(ctx, p, market)
+}
+
+// publicCard is the card anyone may read: the GTIN's, exactly when the
+// gate, asked without a supplier over every supplier's offers, allows it in
+// the market's retail channel; from the first undisputed offer, as
+// signedInCard takes it. Anything else is noCard, whatever the reason.
+func (s *Service) publicCard(ctx context.Context, gtin, market string) (Card, error) {
+	ans, err := s.gate(ctx, GateQuery{GTIN: gtin, Market: market, Channel: "retail"}, 0, false)
+	if err != nil {
+		return Card{}, err
+	}
+	if ans.Verdict != policy.Allowed {
+		return Card{}, noCard(gtin, market)
+	}
+	var id int64
+	for _, o := range ans.Offers {
+		if !o.Disputed {
+			id = o.ProductID
+			break
+		}
+	}
+	var p catalog.Product
+	if err := s.db.WithContext(ctx).Omit("extra").First(&p, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return Card{}, noCard(gtin, market) // deleted since the gate read it
+	} else if err != nil {
+		return Card{}, err
+	}
+	c, err := s.cardOf(ctx, p, market)
+	if errs.CodeOf(err) == codeUnknownProduct || err == nil && c.Blocked() {
+		return Card{}, noCard(gtin, market) // re-evaluated since: never a blocked card
+	}
+	c.Public = true
+	return c, err
+}
+
+// cardOf builds p's card from its stored retail verdict in market.
+func (s *Service) cardOf(ctx context.Context, p catalog.Product, market string) (Card, error) {
+	var v Stored
+	err := s.db.WithContext(ctx).Where("product_id = ? AND market = ? AND channel = ?", p.ID, market, "retail").First(&v).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Card{}, noCard(p.GTIN, market)
+	}
+	if err != nil {
 		return Card{}, err
 	}
 	var reasons []policy.Reason
@@ -166,6 +253,11 @@ func buildCard(p catalog.Product, market, verdict string, reasons []policy.Reaso
 	}
 	if len(recalls) == 0 {
 		recalls = []string{"none known"}
+	}
+	// A stale list is said, not passed over: "none known" is only as good
+	// as the lists behind it (RECALL_LIST_STALE).
+	for _, l := range ev.StaleRecallLists {
+		recalls = append(recalls, fmt.Sprintf("the %s recall list has not been refreshed since %s", l.List, civil.Of(l.FetchedAt)))
 	}
 	line("recalls", strings.Join(recalls, "; "))
 	law := c.Law

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/app/kernel/tabular"
@@ -16,7 +19,9 @@ import (
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
-// Listing is one product a retailer may list in a market.
+// Listing is one product a retailer may list in a market, with its
+// security facts (SPEC §7) as its facts card in that market says them, so
+// a retailer's product page can show them without another request.
 type Listing struct {
 	Supplier   string `json:"supplier"`
 	SKU        string `json:"sku"`
@@ -25,24 +30,97 @@ type Listing struct {
 	Model      string `json:"model"`
 	Name       string `json:"name"`
 	Category   string `json:"category"`
-	SupportEnd string `json:"support_end"`
+	SupportEnd string `json:"support_end"` // security updates until; "" when not declared
 	Price      string `json:"price"`
 	Currency   string `json:"currency"`
 	Warnings   string `json:"warnings"` // codes of the warnings the verdict carries
 	AsOf       string `json:"as_of"`
-	Cursor     int64  `json:"-"` // where a page that ends with this listing resumes
+	// PasswordModel is how passwords work (unique_per_device, user_defined,
+	// no_password); Passwords says it in the card's words for shoppers.
+	PasswordModel string `json:"password_model"`
+	Passwords     string `json:"passwords"`
+	// VulnReportContact is how to report a vulnerability: a URL or an e-mail address.
+	VulnReportContact string `json:"vuln_report_contact"`
+	// Tier is the best valid label's tier on the common 1-4 scale, 0 without one.
+	Tier int `json:"tier"`
+	// Labels are the valid labels held: scheme, label id, the scheme's own
+	// level and the tier (CSV and XLSX: "SCHEME ID level L tier T", "; "-separated).
+	Labels []CardLabel `json:"labels"`
+	// Recalls are the recalls the verdict cites (a listed product's can only
+	// be possible ones: a confirmed recall blocks it; CSV and XLSX:
+	// "AUTHORITY NUMBER DATE MATCH URL", "; "-separated).
+	Recalls []policy.RecallRef `json:"recalls"`
+	// BaselineLaw is the card's baseline law line: the market's baseline
+	// law, which every listed product meets.
+	BaselineLaw string `json:"baseline_law"`
+	// FactsURL is the product's security facts card in the market: the
+	// embeddable HTML fragment (the badge is FactsURL's path + /badge.svg),
+	// absolute when the deployment's public URL is set.
+	FactsURL string `json:"facts_url"`
+	Cursor   int64  `json:"-"` // where a page that ends with this listing resumes
 }
 
-var listingHeader = []string{"supplier", "sku", "gtin", "brand", "model", "name", "category", "support_end", "price", "currency", "warnings", "as_of"}
+var listingHeader = []string{"supplier", "sku", "gtin", "brand", "model", "name", "category", "support_end", "price", "currency", "warnings", "as_of",
+	"password_model", "passwords", "vuln_report_contact", "tier", "labels", "recalls", "baseline_law", "facts_url"}
 
 func (l Listing) cells() []string {
-	return []string{l.Supplier, l.SKU, l.GTIN, l.Brand, l.Model, l.Name, l.Category, l.SupportEnd, l.Price, l.Currency, l.Warnings, l.AsOf}
+	labels := make([]string, len(l.Labels))
+	for i, c := range l.Labels {
+		labels[i] = c.Scheme + " " + c.LabelID
+		if c.Level != "" {
+			labels[i] += " level " + c.Level
+		}
+		labels[i] += " tier " + strconv.Itoa(c.Tier)
+	}
+	recalls := make([]string, len(l.Recalls))
+	for i, r := range l.Recalls {
+		recalls[i] = strings.TrimSpace(strings.Join([]string{r.Authority, r.RecallNumber, r.Date.String(), r.Match, r.URL}, " "))
+	}
+	return []string{l.Supplier, l.SKU, l.GTIN, l.Brand, l.Model, l.Name, l.Category, l.SupportEnd, l.Price, l.Currency, l.Warnings, l.AsOf,
+		l.PasswordModel, l.Passwords, l.VulnReportContact, strconv.Itoa(l.Tier), strings.Join(labels, "; "), strings.Join(recalls, "; "), l.BaselineLaw, l.FactsURL}
+}
+
+// FactsPath is where the security facts card of the product with gtin in
+// market is served (SPEC §7): an embeddable HTML fragment.
+func FactsPath(gtin, market string) string {
+	return "/facts/" + url.PathEscape(gtin) + "?market=" + url.QueryEscape(market)
+}
+
+// WithPublicURL returns the service giving links (the listing feed's
+// facts_url) absolute, under base: the deployment's URL as people reach
+// it, such as https://cascade.example. "" keeps them paths.
+func (s *Service) WithPublicURL(base string) *Service {
+	c := *s
+	c.publicURL = strings.TrimRight(base, "/")
+	return &c
 }
 
 // Listings streams the allowed products of a market and channel, from the
 // stored verdicts: only what the gate allows ever reaches a listing feed.
 func (s *Service) Listings(ctx context.Context, market, channel string, fn func(Listing) error) error {
 	return s.ListingsAfter(ctx, market, channel, 0, fn)
+}
+
+// listingRow is what one page's query reads of a listed verdict: the
+// product's own facts and the verdict's reasons and evidence, so its facts
+// card is built without another query.
+type listingRow struct {
+	ID                int64
+	Supplier          string
+	SKU               string
+	GTIN              string
+	Brand             string
+	Model             string
+	Name              string
+	Category          string
+	SupportEnd        civil.Date
+	Price             string
+	Currency          string
+	PasswordModel     string
+	VulnReportContact string
+	Reasons           string
+	Evidence          string
+	AsOf              string
 }
 
 // ListingsAfter is Listings resuming after the listing whose Cursor is after.
@@ -58,25 +136,13 @@ func (s *Service) ListingsAfter(ctx context.Context, market, channel string, aft
 	if err != nil {
 		return err
 	}
+	facts, today := policy.Facts(), civil.Of(s.now())
 	const page = 2000
 	for {
-		var rows []struct {
-			ID         int64
-			Supplier   string
-			SKU        string
-			GTIN       string
-			Brand      string
-			Model      string
-			Name       string
-			Category   string
-			SupportEnd *string
-			Price      string
-			Currency   string
-			Reasons    string
-			AsOf       string
-		}
+		var rows []listingRow
 		err := s.db.WithContext(ctx).Table("verdicts v").
-			Select("v.id, s.name AS supplier, p.sku, p.gtin, p.brand, p.model, p.name, p.category, p.support_end, p.price, p.currency, v.reasons, v.as_of").
+			Select("v.id, s.name AS supplier, p.sku, p.gtin, p.brand, p.model, p.name, p.category, p.support_end, p.price, p.currency, "+
+				"p.password_model, p.vuln_report_contact, v.reasons, v.evidence, v.as_of").
 			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
 			Scopes(database.SupplierScope(ctx, "p.supplier_id")).
 			Where("v.market = ? AND v.channel = ? AND v.verdict = ? AND v.id > ? AND NOT p.disputed", market, channel, policy.Allowed, after).
@@ -85,21 +151,22 @@ func (s *Service) ListingsAfter(ctx context.Context, market, channel string, aft
 		if err != nil {
 			return err
 		}
+		// Verdicts that say the same share their encoding (most products
+		// without labels or recalls): each is decoded once a page.
+		decoded := map[string]policy.Evidence{}
 		for _, r := range rows {
 			var reasons []policy.Reason
-			_ = json.Unmarshal([]byte(r.Reasons), &reasons)
-			var warns []string
-			for _, x := range reasons {
-				if x.Severity == policy.Warn {
-					warns = append(warns, x.Code)
+			if err := json.Unmarshal([]byte(r.Reasons), &reasons); err != nil {
+				return fmt.Errorf("listing %s: stored reasons: %w", r.SKU, err)
+			}
+			ev, ok := decoded[r.Evidence]
+			if !ok {
+				if err := json.Unmarshal([]byte(r.Evidence), &ev); err != nil {
+					return fmt.Errorf("listing %s: stored evidence: %w", r.SKU, err)
 				}
+				decoded[r.Evidence] = ev
 			}
-			l := Listing{Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Brand: r.Brand, Model: r.Model, Name: r.Name, Category: r.Category,
-				Price: r.Price, Currency: r.Currency, Warnings: strings.Join(warns, " "), AsOf: r.AsOf, Cursor: r.ID}
-			if r.SupportEnd != nil {
-				l.SupportEnd = *r.SupportEnd
-			}
-			if err := fn(l); err != nil {
+			if err := fn(s.listing(r, market, reasons, ev, today, facts)); err != nil {
 				return err
 			}
 		}
@@ -108,6 +175,37 @@ func (s *Service) ListingsAfter(ctx context.Context, market, channel string, aft
 		}
 		after = rows[len(rows)-1].ID
 	}
+}
+
+// listing is one listed verdict with its security facts, from the facts
+// card the product has in the market (buildCard), so the feed and the card
+// never say different things.
+func (s *Service) listing(r listingRow, market string, reasons []policy.Reason, ev policy.Evidence, today civil.Date, m *policy.FactsMap) Listing {
+	var warns []string
+	for _, x := range reasons {
+		if x.Severity == policy.Warn {
+			warns = append(warns, x.Code)
+		}
+	}
+	p := catalog.Product{GTIN: r.GTIN, Brand: r.Brand, Model: r.Model, Name: r.Name, SupportEnd: r.SupportEnd,
+		PasswordModel: r.PasswordModel, VulnReportContact: r.VulnReportContact}
+	card := buildCard(p, market, policy.Allowed, reasons, ev, today, m)
+	l := Listing{Supplier: r.Supplier, SKU: r.SKU, GTIN: r.GTIN, Brand: r.Brand, Model: r.Model, Name: r.Name, Category: r.Category,
+		Price: r.Price, Currency: r.Currency, Warnings: strings.Join(warns, " "), AsOf: r.AsOf, Cursor: r.ID,
+		PasswordModel: r.PasswordModel, VulnReportContact: r.VulnReportContact, Tier: card.Tier, Labels: card.Labels, Recalls: card.Recalls,
+		FactsURL: s.publicURL + FactsPath(r.GTIN, market)}
+	if !r.SupportEnd.IsZero() {
+		l.SupportEnd = r.SupportEnd.String()
+	}
+	if r.PasswordModel != "" {
+		l.Passwords = m.Passwords[r.PasswordModel]
+	}
+	for _, line := range card.Lines {
+		if line.Key == "law" {
+			l.BaselineLaw = line.Value
+		}
+	}
+	return l
 }
 
 // gtinAllowedWhere is the condition that keeps the feed and the gate in

@@ -278,9 +278,15 @@ var (
 // never decides for the GTIN, so one supplier's upload cannot block or
 // unblock another's product.
 func (s *Service) Gate(ctx context.Context, q GateQuery) (GateAnswer, error) {
-	if _, err := access.From(ctx); err != nil {
+	supplier, only, err := access.SupplierOnly(ctx)
+	if err != nil {
 		return GateAnswer{}, err
 	}
+	return s.gate(ctx, q, supplier, only)
+}
+
+// gate is Gate over the offers of one supplier (only) or of every supplier.
+func (s *Service) gate(ctx context.Context, q GateQuery, supplier int64, only bool) (GateAnswer, error) {
 	gtin, ok := catalog.NormaliseGTIN(q.GTIN)
 	if !ok {
 		return GateAnswer{}, errs.Invalidf("INVALID_GTIN", "%q is not a GTIN", q.GTIN)
@@ -293,7 +299,7 @@ func (s *Service) Gate(ctx context.Context, q GateQuery) (GateAnswer, error) {
 		return GateAnswer{}, errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
 	}
 	ans := GateAnswer{GTIN: gtin, Market: market, Channel: channel, SupplierID: q.SupplierID, Verdict: policy.Blocked, Offers: []GateOffer{}}
-	rows, err := s.gateOffers(ctx, gtin, market, channel)
+	rows, err := s.gateOffers(ctx, gtin, market, channel, supplier, only)
 	if err != nil {
 		return ans, err
 	}
@@ -348,15 +354,12 @@ const gateQuery = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, v.reasons 
 	LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?
 	WHERE p.gtin = ?`
 
-// gateOffers reads the offers of gtin the caller may see. It runs for every
-// till's request, so its statement text is fixed (prepared once when s is on
-// a prepared-statement session) and its rows are scanned by hand rather
-// than by gorm's reflection, which cost more than the look-up itself.
-func (s *Service) gateOffers(ctx context.Context, gtin, market, channel string) ([]gateRow, error) {
-	supplier, only, err := access.SupplierOnly(ctx)
-	if err != nil {
-		return nil, err
-	}
+// gateOffers reads the offers of gtin: one supplier's (only) or every
+// supplier's. It runs for every till's request, so its statement text is
+// fixed (prepared once when s is on a prepared-statement session) and its
+// rows are scanned by hand rather than by gorm's reflection, which cost
+// more than the look-up itself.
+func (s *Service) gateOffers(ctx context.Context, gtin, market, channel string, supplier int64, only bool) ([]gateRow, error) {
 	q, args := gateQuery, []any{market, channel, gtin}
 	if only {
 		q, args = q+" AND p.supplier_id = ?", append(args, supplier)

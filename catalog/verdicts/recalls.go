@@ -3,6 +3,7 @@ package verdicts
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -12,7 +13,7 @@ import (
 // every verdict after a label snapshot, only the products a recall snapshot
 // affects after recall snapshots alone (RecallAffectedProducts).
 func (s *Service) recomputeAfterSnapshots(ctx context.Context, snaps []registry.Snapshot, what string) Recomputation {
-	var ids []int64
+	ids := []int64{} // not nil, which would recompute every product: a snapshot that changes nothing affects none
 	for _, snap := range snaps {
 		some, err := s.RecallAffectedProducts(ctx, snap)
 		if err != nil {
@@ -32,7 +33,9 @@ func (s *Service) recomputeAfterSnapshots(ctx context.Context, snaps []registry.
 // snapshot can change: those with a GTIN or a brand+model key of an entry it
 // added, changed or withdrew against the list's previous snapshot
 // (registry.RecallAffected). It returns nil, not an empty list, for a label
-// registry's snapshot, which can change any product's verdicts.
+// registry's snapshot, which can change any product's verdicts, and for one
+// replacing a snapshot that had turned stale: every verdict in the list's
+// markets said so (RECALL_LIST_STALE), and says so no longer.
 func (s *Service) RecallAffectedProducts(ctx context.Context, snap registry.Snapshot) ([]int64, error) {
 	sc, err := s.registries.Scheme(ctx, snap.Scheme)
 	if err != nil {
@@ -47,6 +50,14 @@ func (s *Service) RecallAffectedProducts(ctx context.Context, snap registry.Snap
 	}
 	var prev []registry.Entry
 	if snap.PreviousID != nil {
+		was, err := s.registries.Snapshot(ctx, *snap.PreviousID)
+		if err != nil {
+			return nil, err
+		}
+		// As snapshotsTouch judges it for the nightly run.
+		if snap.FetchedAt.Sub(was.FetchedAt) > time.Duration(sc.MaxAgeDays)*24*time.Hour {
+			return nil, nil
+		}
 		if prev, err = s.registries.Entries(ctx, *snap.PreviousID); err != nil {
 			return nil, err
 		}

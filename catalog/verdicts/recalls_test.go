@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -174,4 +176,139 @@ func TestRecallListsMatchProductsAsTheGoldenFilesSay(t *testing.T) {
 			t.Error("a product on no recall list was re-evaluated")
 		}
 	})
+}
+
+// staleVerdicts renders, for every verdict of the recall fixture's products
+// that carries RECALL_LIST_STALE, the lists the reason names and the stale
+// lists its evidence records, one line each, sorted.
+func staleVerdicts(t *testing.T, db *gorm.DB, svc *verdicts.Service) []string {
+	t.Helper()
+	var products []struct {
+		ID  int64
+		SKU string `gorm:"column:sku"`
+	}
+	db.Table("products").Where("sku LIKE ?", "RC-%").Order("sku").Find(&products)
+	var out []string
+	for _, p := range products {
+		stored, err := svc.ProductVerdicts(admin, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range stored {
+			var reasons []policy.Reason
+			var ev policy.Evidence
+			if err := json.Unmarshal(v.Reasons, &reasons); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(v.Evidence, &ev); err != nil {
+				t.Fatal(err)
+			}
+			var lists []string
+			for _, l := range ev.StaleRecallLists {
+				lists = append(lists, l.List)
+			}
+			i := slices.IndexFunc(reasons, func(r policy.Reason) bool { return r.Code == "RECALL_LIST_STALE" })
+			switch {
+			case i >= 0:
+				out = append(out, fmt.Sprintf("%s %s %s %s %v evidence %v", p.SKU, v.Market, v.Channel, reasons[i].Severity, reasons[i].RecallLists, lists))
+			case len(lists) > 0:
+				t.Errorf("%s %s %s: the evidence names stale lists %v, no reason says so", p.SKU, v.Market, v.Channel, lists)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestAStaleRecallListIsReportedInItsMarketsUntilRefreshed: a recall list
+// whose snapshot is older than its max age (US-CPSC: 14 days) is not
+// silently trusted. The nightly run after it turns stale (its verdicts are
+// due that day) warns RECALL_LIST_STALE on every verdict in the markets its
+// recalls apply to (US), out of scope or not, while the recalls of its last
+// good snapshot still block; markets it does not speak for (UK, EU) and a
+// list never loaded (EU-SAFETY-GATE) raise nothing. The security facts card
+// says the list is behind. A fresh snapshot re-evaluates every product
+// (not only those its entries name) and the warning goes; the same list
+// once more, fresh, re-evaluates none.
+func TestAStaleRecallListIsReportedInItsMarketsUntilRefreshed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		now := time.Now().UTC()
+		clock := func() time.Time { return now }
+		svc := verdicts.New(db).WithClock(func() time.Time { return clock() })
+		sup, err := vendors.NewStore(db).Create(admin, "Recall Fixture Ltd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := imports.New(db, imports.DefaultLimits)
+		im.OnCommit = verdicts.AfterImport
+		if b, err := im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "products.csv", Path: filepath.Join("testdata", "recalls", "products.csv")}); err != nil || b.RowsRejected != 0 {
+			t.Fatalf("import: %v %+v", err, b)
+		}
+		importRecalls(t, svc, "US-CPSC", nil)
+		if _, err := svc.Reevaluate(admin, true); err != nil {
+			t.Fatal(err)
+		}
+		if got := staleVerdicts(t, db, svc); len(got) != 0 {
+			t.Fatalf("a fresh list is reported stale: %v", got)
+		}
+
+		fetched := civil.Of(now)
+		clock = func() time.Time { return now.AddDate(0, 0, 15) }
+		st, err := svc.Reevaluate(admin, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Products != 5 {
+			t.Errorf("the nightly run the day after the list turned stale evaluated %d products, want the 5 offered in the US", st.Products)
+		}
+		want := []string{}
+		for _, sku := range []string{"RC-1", "RC-2", "RC-3", "RC-5", "RC-6"} {
+			for _, ch := range []string{"procurement", "retail"} {
+				want = append(want, fmt.Sprintf("%s US %s warn [US-CPSC] evidence [US-CPSC]", sku, ch))
+			}
+		}
+		if got := staleVerdicts(t, db, svc); !slices.Equal(got, want) {
+			t.Errorf("stale list reported on:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		// The last good snapshot's recall still blocks.
+		g, err := svc.Gate(admin, verdicts.GateQuery{GTIN: "084123450010", Market: "US", Channel: "retail"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Verdict != policy.Blocked || !slices.ContainsFunc(g.Reasons, func(r policy.Reason) bool { return r.Code == "RECALLED" }) {
+			t.Errorf("RC-1 in the US once the list is stale: %+v", g)
+		}
+		card, err := svc.Facts(admin, "084123450065", "US")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantLine := "none known; the US-CPSC recall list has not been refreshed since " + fetched.String()
+		if l := cardLine(card, "recalls"); l != wantLine {
+			t.Errorf("the card's recalls line is %q, want %q", l, wantLine)
+		}
+		if card.Verdict != policy.Allowed {
+			t.Errorf("a stale list only warns: RC-6 is %s", card.Verdict)
+		}
+
+		fresh := importRecalls(t, svc, "US-CPSC", nil)
+		if fresh.Stats.Products != 6 {
+			t.Errorf("the snapshot replacing a stale one re-evaluated %d products, want all 6", fresh.Stats.Products)
+		}
+		if got := staleVerdicts(t, db, svc); len(got) != 0 {
+			t.Errorf("still reported stale after a fresh snapshot: %v", got)
+		}
+		// The same list again, while fresh, changes no entry: no product to re-evaluate.
+		if again := importRecalls(t, svc, "US-CPSC", nil); again.Stats.Products != 0 {
+			t.Errorf("an unchanged fresh snapshot re-evaluated %d products, want none", again.Stats.Products)
+		}
+	})
+}
+
+func cardLine(c verdicts.Card, key string) string {
+	for _, l := range c.Lines {
+		if l.Key == key {
+			return l.Value
+		}
+	}
+	return ""
 }

@@ -47,6 +47,10 @@ type Service struct {
 	registries *registry.Store
 	policies   *policy.Store
 	now        func() time.Time
+	publicURL  string // the deployment's URL as people reach it, for absolute links; "" for paths
+	// publicFacts opens the security facts cards of allowed products to
+	// anyone (WithPublicFacts); off, cards are behind sign-in.
+	publicFacts bool
 
 	// beforeWrite, if set (by tests), runs between a page's first reading
 	// and its writing transaction: where another writer can slip in.
@@ -130,6 +134,9 @@ func fingerprint(v policy.Verdict) string {
 		for _, c := range r.Recalls {
 			w("rc", c.Ref(), c.Match)
 		}
+		if len(r.RecallLists) > 0 {
+			w(append([]string{"rl"}, r.RecallLists...)...)
+		}
 	}
 	for _, l := range v.Evidence.Labels {
 		w("l", l.Scheme, l.LabelID, strconv.FormatBool(l.Claimed), l.Status, strconv.Itoa(l.Tier),
@@ -137,6 +144,9 @@ func fingerprint(v policy.Verdict) string {
 	}
 	for _, c := range v.Evidence.Recalls {
 		w("c", c.Authority, c.RecallNumber, c.Match, strconv.FormatInt(c.SnapshotID, 10))
+	}
+	for _, l := range v.Evidence.StaleRecallLists {
+		w("sl", l.List, strconv.FormatInt(l.SnapshotID, 10))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
