@@ -206,7 +206,7 @@ func (s *Server) renderRegistries(c *gin.Context, status int, v *adminRegistries
 			return err
 		}
 		sv := schemeView{Scheme: sc, Snapshots: snaps}
-		sv.Stale = len(snaps) == 0 || time.Since(snaps[0].FetchedAt) > time.Duration(sc.MaxAgeDays)*24*time.Hour
+		sv.Stale = len(snaps) == 0 || time.Now().After(registry.StaleFrom(snaps[0].FetchedAt, sc.MaxAgeDays))
 		if len(sv.Snapshots) > 5 {
 			sv.Snapshots = sv.Snapshots[:5]
 		}

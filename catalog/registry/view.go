@@ -67,7 +67,14 @@ func (sv *SchemeView) StaleFrom() time.Time {
 	if sv.Snapshot == nil {
 		return time.Time{}
 	}
-	return sv.Snapshot.FetchedAt.Add(time.Duration(sv.MaxAgeDays) * 24 * time.Hour)
+	return StaleFrom(sv.Snapshot.FetchedAt, sv.MaxAgeDays)
+}
+
+// StaleFrom is the instant after which a snapshot fetched at fetched is
+// stale, for a scheme whose snapshots keep maxAgeDays: the one rule the
+// verdicts, the nightly run's selection and the admin page judge by.
+func StaleFrom(fetched time.Time, maxAgeDays int) time.Time {
+	return fetched.Add(time.Duration(maxAgeDays) * 24 * time.Hour)
 }
 
 // At is the same registries with staleness judged on another date, at the
@@ -97,16 +104,12 @@ func (v *View) At(date civil.Date) *View {
 // code order. A list that was never loaded is not among them: no verdict
 // ever rested on it (a deployment need not use every list Cascade knows).
 func (v *View) StaleRecallLists() []*SchemeView {
-	if v == nil {
-		return nil
-	}
 	var out []*SchemeView
-	for _, sv := range v.RecallLists {
-		if sv.Snapshot != nil && sv.Stale {
+	for _, sv := range v.LoadedRecallLists() {
+		if sv.Stale {
 			out = append(out, sv)
 		}
 	}
-	slices.SortFunc(out, func(a, b *SchemeView) int { return strings.Compare(a.Code, b.Code) })
 	return out
 }
 

@@ -3,7 +3,6 @@ package verdicts
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -55,7 +54,7 @@ func (s *Service) RecallAffectedProducts(ctx context.Context, snap registry.Snap
 			return nil, err
 		}
 		// As snapshotsTouch judges it for the nightly run.
-		if snap.FetchedAt.Sub(was.FetchedAt) > time.Duration(sc.MaxAgeDays)*24*time.Hour {
+		if snap.FetchedAt.After(registry.StaleFrom(was.FetchedAt, sc.MaxAgeDays)) {
 			return nil, nil
 		}
 		if prev, err = s.registries.Entries(ctx, *snap.PreviousID); err != nil {

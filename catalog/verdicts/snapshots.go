@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/catalog/registry"
 )
 
 // snapshotsTouch lists the products whose verdicts the registry snapshots
@@ -41,7 +43,7 @@ func snapshotsTouch(ctx context.Context, db *gorm.DB, after, upto int64) (ids []
 		if err := db.Raw("SELECT fetched_at FROM registry_snapshots WHERE id = ?", *n.PreviousID).Scan(&prev).Error; err != nil {
 			return nil, false, err
 		}
-		if len(prev) == 0 || n.FetchedAt.Sub(prev[0]) > time.Duration(n.MaxAgeDays)*24*time.Hour {
+		if len(prev) == 0 || n.FetchedAt.After(registry.StaleFrom(prev[0], n.MaxAgeDays)) {
 			return nil, true, nil
 		}
 		keys, err := changedLabelKeys(db, *n.PreviousID, n.ID)
