@@ -91,7 +91,8 @@ func seedCatalogue(b *testing.B, n int) *gorm.DB {
 	return db
 }
 
-// floorRecompute reads the same products a page at a time and writes the
+// floorRecompute reads the same products a page at a time, as fast as the
+// service reads them, and writes the
 // same number of verdict rows (a realistic row each) with raw batched
 // inserts, in the same page-sized transactions the service uses.
 func floorRecompute(b *testing.B, db *gorm.DB) int {
@@ -102,8 +103,11 @@ func floorRecompute(b *testing.B, db *gorm.DB) int {
 	after := int64(0)
 	now := time.Now().UTC()
 	for {
-		var page []catalog.Product
-		if err := db.Preload("Labels").Where("id > ?", after).Order("id").Limit(1000).Find(&page).Error; err != nil {
+		// Read as the service reads its pages (hand-scanned rows, then the
+		// page's label claims): gorm's Find with Preload took half the
+		// floor's time and made the ratio look a third better than it is.
+		page, err := verdicts.LoadProductsAfter(admin, db, after, 1000)
+		if err != nil {
 			b.Fatal(err)
 		}
 		if len(page) == 0 {

@@ -44,3 +44,10 @@ func (s *Service) LoadProducts(ctx context.Context, ids []int64) ([]catalog.Prod
 
 // DueSQL is the statement the nightly run finds due verdicts with, for query plans.
 const DueSQL = dueSQL
+
+// LoadProductsAfter reads up to limit products after id after, with their
+// label claims, the way a recompute reads its pages: for the benchmark
+// floor, which must read them no slower than the service does.
+func LoadProductsAfter(ctx context.Context, db *gorm.DB, after int64, limit int) ([]catalog.Product, error) {
+	return loadProducts(ctx, db, func(q *gorm.DB) *gorm.DB { return q.Where("id > ?", after).Limit(limit) })
+}
