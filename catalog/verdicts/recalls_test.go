@@ -59,16 +59,17 @@ func importRecalls(t *testing.T, svc *verdicts.Service, list string, edit func([
 	return ch
 }
 
-// recallVerdicts renders every verdict of the recall fixture's products with
-// the recalls its evidence names, one line each, sorted.
-func recallVerdicts(t *testing.T, db *gorm.DB, svc *verdicts.Service) string {
+// eachRecallVerdict calls fn with every stored verdict of the recall
+// fixture's products (their SKUs start RC-), its reasons and evidence decoded.
+func eachRecallVerdict(t *testing.T, db *gorm.DB, svc *verdicts.Service, fn func(sku string, v verdicts.Stored, reasons []policy.Reason, ev policy.Evidence)) {
 	t.Helper()
 	var products []struct {
 		ID  int64
 		SKU string `gorm:"column:sku"`
 	}
-	db.Table("products").Where("sku LIKE ?", "RC-%").Order("sku").Find(&products)
-	var lines []string
+	if err := db.Table("products").Where("sku LIKE ?", "RC-%").Order("sku").Find(&products).Error; err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range products {
 		stored, err := svc.ProductVerdicts(admin, p.ID)
 		if err != nil {
@@ -83,18 +84,28 @@ func recallVerdicts(t *testing.T, db *gorm.DB, svc *verdicts.Service) string {
 			if err := json.Unmarshal(v.Evidence, &ev); err != nil {
 				t.Fatal(err)
 			}
-			line := fmt.Sprintf("%s %s %s %s", p.SKU, v.Market, v.Channel, v.Verdict)
-			for _, r := range reasons {
-				for _, c := range r.Recalls {
-					line += fmt.Sprintf(" %s(%s)=%s", r.Code, r.Severity, c.Ref())
-				}
-			}
-			for _, c := range ev.Recalls {
-				line += fmt.Sprintf(" | %s %s %s %s %q %s", c.Ref(), c.Date, c.Match, strings.Join(c.Markets, "+"), c.Hazard, c.URL)
-			}
-			lines = append(lines, line)
+			fn(p.SKU, v, reasons, ev)
 		}
 	}
+}
+
+// recallVerdicts renders every verdict of the recall fixture's products with
+// the recalls its evidence names, one line each, sorted.
+func recallVerdicts(t *testing.T, db *gorm.DB, svc *verdicts.Service) string {
+	t.Helper()
+	var lines []string
+	eachRecallVerdict(t, db, svc, func(sku string, v verdicts.Stored, reasons []policy.Reason, ev policy.Evidence) {
+		line := fmt.Sprintf("%s %s %s %s", sku, v.Market, v.Channel, v.Verdict)
+		for _, r := range reasons {
+			for _, c := range r.Recalls {
+				line += fmt.Sprintf(" %s(%s)=%s", r.Code, r.Severity, c.Ref())
+			}
+		}
+		for _, c := range ev.Recalls {
+			line += fmt.Sprintf(" | %s %s %s %s %q %s", c.Ref(), c.Date, c.Match, strings.Join(c.Markets, "+"), c.Hazard, c.URL)
+		}
+		lines = append(lines, line)
+	})
 	slices.Sort(lines)
 	return strings.Join(lines, "\n") + "\n"
 }
@@ -183,39 +194,20 @@ func TestRecallListsMatchProductsAsTheGoldenFilesSay(t *testing.T) {
 // lists its evidence records, one line each, sorted.
 func staleVerdicts(t *testing.T, db *gorm.DB, svc *verdicts.Service) []string {
 	t.Helper()
-	var products []struct {
-		ID  int64
-		SKU string `gorm:"column:sku"`
-	}
-	db.Table("products").Where("sku LIKE ?", "RC-%").Order("sku").Find(&products)
 	var out []string
-	for _, p := range products {
-		stored, err := svc.ProductVerdicts(admin, p.ID)
-		if err != nil {
-			t.Fatal(err)
+	eachRecallVerdict(t, db, svc, func(sku string, v verdicts.Stored, reasons []policy.Reason, ev policy.Evidence) {
+		var lists []string
+		for _, l := range ev.StaleRecallLists {
+			lists = append(lists, l.List)
 		}
-		for _, v := range stored {
-			var reasons []policy.Reason
-			var ev policy.Evidence
-			if err := json.Unmarshal(v.Reasons, &reasons); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(v.Evidence, &ev); err != nil {
-				t.Fatal(err)
-			}
-			var lists []string
-			for _, l := range ev.StaleRecallLists {
-				lists = append(lists, l.List)
-			}
-			i := slices.IndexFunc(reasons, func(r policy.Reason) bool { return r.Code == "RECALL_LIST_STALE" })
-			switch {
-			case i >= 0:
-				out = append(out, fmt.Sprintf("%s %s %s %s %v evidence %v", p.SKU, v.Market, v.Channel, reasons[i].Severity, reasons[i].RecallLists, lists))
-			case len(lists) > 0:
-				t.Errorf("%s %s %s: the evidence names stale lists %v, no reason says so", p.SKU, v.Market, v.Channel, lists)
-			}
+		i := slices.IndexFunc(reasons, func(r policy.Reason) bool { return r.Code == "RECALL_LIST_STALE" })
+		switch {
+		case i >= 0:
+			out = append(out, fmt.Sprintf("%s %s %s %s %v evidence %v", sku, v.Market, v.Channel, reasons[i].Severity, reasons[i].RecallLists, lists))
+		case len(lists) > 0:
+			t.Errorf("%s %s %s: the evidence names stale lists %v, no reason says so", sku, v.Market, v.Channel, lists)
 		}
-	}
+	})
 	slices.Sort(out)
 	return out
 }
