@@ -360,7 +360,9 @@ func (p *partReader) skipTo(term string, from int) {
 			p.textRun, p.blank, p.lastSig = 0, true, '>'
 			return
 		}
-		keep := min(len(term)-1, len(b))
+		// Keep what may begin the terminator, but never the bytes before
+		// from: "<!--" followed by ">" is not a closed comment.
+		keep := min(len(term)-1, len(b)-min(from, len(b)))
 		length += len(b) - keep
 		if length > MaxCellBytes {
 			break

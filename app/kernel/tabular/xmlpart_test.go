@@ -151,3 +151,15 @@ func (c *chunked) Read(p []byte) (int, error) {
 	c.s = c.s[n:]
 	return n, nil
 }
+
+// The opening "<!--" or "<?" is not the start of its own terminator, however
+// the reads split the part (found by FuzzPartReader).
+func TestAnUnclosedCommentIsCutShortInReadsOfAnySize(t *testing.T) {
+	for _, s := range []string{"0<x><!--></x>", "0<x><?></x>", "<x><!---></x>"} {
+		for step := 1; step <= len(s); step++ {
+			if _, err := tokens(&chunked{s: s, n: step}, partSheet); errs.CodeOf(err) != "UNREADABLE_FILE" {
+				t.Errorf("%q in reads of %d: %v; want UNREADABLE_FILE", s, step, err)
+			}
+		}
+	}
+}
