@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
+	"github.com/cascade-gate/cascade/app/kernel/cpuclock"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/vendors"
@@ -146,7 +147,7 @@ func benchFile(b *testing.B, kind string, n int) string {
 // all it allocated (which sets how often the collector runs, and how far
 // the heap overshoots while it does).
 type heapUse struct {
-	elapsed                 time.Duration
+	elapsed, cpu            time.Duration // the wall clock and the process's CPU time
 	peakMB, liveMB, allocMB float64
 }
 
@@ -171,14 +172,14 @@ func measure(fn func()) heapUse {
 			}
 		}
 	})
-	start := time.Now()
+	start, startCPU := time.Now(), cpuclock.Used()
 	fn()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuclock.Used()-startCPU
 	close(done)
 	wg.Wait()
 	metrics.Read(sample)
 	mb := func(v, base uint64) float64 { return float64(v-min(v, base)) / (1 << 20) }
-	return heapUse{elapsed, mb(peak, base), mb(peakLive, baseLive), mb(sample[2].Value.Uint64(), baseAllocs)}
+	return heapUse{elapsed, cpu, mb(peak, base), mb(peakLive, baseLive), mb(sample[2].Value.Uint64(), baseAllocs)}
 }
 
 // freshDB is a migrated SQLite database with one supplier.
@@ -319,7 +320,7 @@ func BenchmarkImport(b *testing.B) {
 	for _, c := range cases {
 		b.Run(fmt.Sprintf("%s/rows=%d", c.kind, c.rows), func(b *testing.B) {
 			path := benchFile(b, c.kind, c.rows)
-			var floorT, productsT, cascadeT, readT time.Duration
+			var floorT, productsT, cascadeT, readT, floorCPU, cascadeCPU time.Duration
 			var floorMB, cascadeMB, readMB, cascadeLive, readLive, cascadeAlloc, readAlloc float64
 			for b.Loop() {
 				b.StopTimer()
@@ -327,7 +328,7 @@ func BenchmarkImport(b *testing.B) {
 				u := measure(func() { c.read(b, path, func([]string) {}) })
 				readT, readMB, readLive, readAlloc = readT+u.elapsed, max(readMB, u.peakMB), max(readLive, u.liveMB), readAlloc+u.allocMB
 				u = measure(func() { floorImport(b, db, c.read, path) })
-				floorT, floorMB = floorT+u.elapsed, max(floorMB, u.peakMB)
+				floorT, floorMB, floorCPU = floorT+u.elapsed, max(floorMB, u.peakMB), floorCPU+u.cpu
 				pdb, psup := freshDB(b)
 				productsT += measure(func() { productsFloor(b, pdb, psup.ID, c.read, path) }).elapsed
 				b.StartTimer()
@@ -338,12 +339,18 @@ func BenchmarkImport(b *testing.B) {
 					}
 				})
 				cascadeT, cascadeMB, cascadeLive, cascadeAlloc = cascadeT+u.elapsed, max(cascadeMB, u.peakMB), max(cascadeLive, u.liveMB), cascadeAlloc+u.allocMB
+				cascadeCPU += u.cpu
 			}
 			n := float64(b.N)
 			b.ReportMetric(readT.Seconds()/n, "read-s")
 			b.ReportMetric(floorT.Seconds()/n, "floor-s")
 			b.ReportMetric(cascadeT.Seconds()/n, "import-s")
 			b.ReportMetric(cascadeT.Seconds()/floorT.Seconds(), "import/floor")
+			// The CPU time of each, all threads: on a shared machine the
+			// wall clock counts the wait for a core too.
+			b.ReportMetric(floorCPU.Seconds()/n, "floor-cpu-s")
+			b.ReportMetric(cascadeCPU.Seconds()/n, "import-cpu-s")
+			b.ReportMetric(cascadeCPU.Seconds()/floorCPU.Seconds(), "import/floor-cpu")
 			b.ReportMetric(productsT.Seconds()/n, "products-floor-s")
 			b.ReportMetric(cascadeT.Seconds()/productsT.Seconds(), "import/products-floor")
 			b.ReportMetric(readMB, "read-peak-MB")

@@ -1,6 +1,9 @@
 package imports
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 func TestPricesAreReadWhenTheirDecimalSeparatorIsCertain(t *testing.T) {
 	cases := []struct {
@@ -31,5 +34,38 @@ func TestPricesAreReadWhenTheirDecimalSeparatorIsCertain(t *testing.T) {
 		if ok != c.ok || (ok && (amount != c.amount || currency != c.currency)) {
 			t.Errorf("%q: %q %q %v, want %q %q %v", c.raw, amount, currency, ok, c.amount, c.currency, c.ok)
 		}
+	}
+}
+
+// The written-out shapes of a price read exactly as the regular expressions
+// they replace, on every string of up to six characters that matter to them.
+func TestThePriceShapesMatchTheirRegularExpressions(t *testing.T) {
+	shapes := []struct {
+		name string
+		fn   func(string) bool
+		re   *regexp.Regexp
+	}{
+		{"isCurrencyCode", isCurrencyCode, regexp.MustCompile(`^[A-Za-z]{3}$`)},
+		{"isPlainAmount", isPlainAmount, regexp.MustCompile(`^[0-9]+$`)},
+		{"isGrouped", isGrouped, regexp.MustCompile(`^[0-9]{1,3}([.,][0-9]{3})+$`)},
+	}
+	alphabet := []string{"0", "9", ".", ",", "a", "Z", "@", "[", "`", "{", " ", "é"}
+	var walk func(s string, depth int)
+	walk = func(s string, depth int) {
+		for _, sh := range shapes {
+			if got, want := sh.fn(s), sh.re.MatchString(s); got != want {
+				t.Fatalf("%s(%q) = %v, the expression says %v", sh.name, s, got, want)
+			}
+		}
+		if depth == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(s+c, depth-1)
+		}
+	}
+	walk("", 5)
+	for _, s := range []string{"1,299,000", "12.345.678", "123,456.789", "1234,567", "1,2345", "1,299,00"} {
+		walk(s, 1)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/mail"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -121,15 +122,13 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		p.Category = c
 	}
 	if raw := get(colMarkets); raw != "" {
-		seen := map[string]bool{}
 		for _, m := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '/' || r == ' ' || r == '\t' }) {
 			m = strings.ToUpper(m)
 			if !catalog.IsMarket(m) {
 				fail(colMarkets, raw, rowErr(CodeUnknownMarket, "%q is not a market code (UK, EU, SG, AU, US)", m))
 				continue
 			}
-			if !seen[m] {
-				seen[m] = true
+			if !slices.Contains(p.Markets, m) { // a handful: no map
 				p.Markets = append(p.Markets, m)
 			}
 		}
@@ -193,7 +192,7 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		}
 		p.Labels = labels
 	}
-	extra := map[string]string{}
+	var extra map[string]string // most files have no columns Cascade does not know
 	for _, i := range v.layout.extra {
 		if i >= len(cells) || strings.TrimSpace(cells[i]) == "" {
 			continue
@@ -204,6 +203,9 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 			e.Row, e.Column, e.Value = rowNum, v.layout.Headers[i], clip(cells[i])
 			problems = append(problems, *e)
 			continue
+		}
+		if extra == nil {
+			extra = map[string]string{}
 		}
 		extra[v.layout.Headers[i]] = val
 	}

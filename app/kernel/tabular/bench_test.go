@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/cascade-gate/cascade/app/kernel/cpuclock"
 )
 
 // benchBook writes the benchmark supplier sheet (imports/bench_test.go's):
@@ -106,14 +108,14 @@ func BenchmarkSheetRead(b *testing.B) {
 			var scanT, excelizeT, readerT, scanC, excelizeC, readerC time.Duration
 			for b.Loop() {
 				runtime.GC()
-				start, cpu := time.Now(), cpuTime()
+				start, cpu := time.Now(), cpuclock.Used()
 				if n := byteScan(b, path); n < 1_000_000 {
 					b.Fatalf("the byte scan found %d values", n)
 				}
-				scanT, scanC = scanT+time.Since(start), scanC+cpuTime()-cpu
+				scanT, scanC = scanT+time.Since(start), scanC+cpuclock.Used()-cpu
 
 				runtime.GC()
-				start, cpu = time.Now(), cpuTime()
+				start, cpu = time.Now(), cpuclock.Used()
 				f, err := excelize.OpenFile(path)
 				if err != nil {
 					b.Fatal(err)
@@ -131,10 +133,10 @@ func BenchmarkSheetRead(b *testing.B) {
 				}
 				rows.Close()
 				f.Close()
-				excelizeT, excelizeC = excelizeT+time.Since(start), excelizeC+cpuTime()-cpu
+				excelizeT, excelizeC = excelizeT+time.Since(start), excelizeC+cpuclock.Used()-cpu
 
 				runtime.GC()
-				start, cpu = time.Now(), cpuTime()
+				start, cpu = time.Now(), cpuclock.Used()
 				r, _, err := Open(path, testLimits, "Products")
 				if err != nil {
 					b.Fatal(err)
@@ -147,7 +149,7 @@ func BenchmarkSheetRead(b *testing.B) {
 					b.Fatalf("%d rows, %v; excelize %d", m, r.Err(), n)
 				}
 				r.Close()
-				readerT, readerC = readerT+time.Since(start), readerC+cpuTime()-cpu
+				readerT, readerC = readerT+time.Since(start), readerC+cpuclock.Used()-cpu
 			}
 			k := float64(b.N)
 			b.ReportMetric(scanT.Seconds()/k, "bytescan-s")
