@@ -293,8 +293,18 @@ func (r *run) writeProducts(tx *gorm.DB, now time.Time) error {
 	cols := strings.Join(stagedProductColumns, ", ")
 	// The ids are the database's own integers, not input: they are written
 	// into the statement, the same for every row.
+	// Unchanged rows are left out before the upsert, not only by its WHERE:
+	// PostgreSQL locks every conflicting row ON CONFLICT DO UPDATE meets,
+	// updated or not, which rewrote each page of an unchanged catalogue
+	// (11 s for 100,000 rows of which 1,000 changed). A first import has
+	// nothing to leave out.
+	unchanged := ""
+	if r.batch.RowsUnchanged > 0 {
+		unchanged = fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM products p WHERE p.supplier_id = %d
+			AND p.sku = staged_rows.sku AND p.content_hash = staged_rows.content_hash)`, r.batch.SupplierID)
+	}
 	res := tx.Exec(fmt.Sprintf(`INSERT INTO products (supplier_id, batch_id, created_at, updated_at, support_end_declared, %s)
-		SELECT %d, %d, ?, ?, support_end, %s FROM staged_rows WHERE true`, cols, r.batch.SupplierID, r.batch.ID, cols)+upsertProducts,
+		SELECT %d, %d, ?, ?, support_end, %s FROM staged_rows WHERE true%s`, cols, r.batch.SupplierID, r.batch.ID, cols, unchanged)+upsertProducts,
 		now, now)
 	if res.Error != nil {
 		return fmt.Errorf("write products: %w", res.Error)

@@ -104,6 +104,18 @@ func openStaging(ctx context.Context, conn *gorm.DB) (*staging, error) {
 	if _, ok := conn.Statement.ConnPool.(*sql.Conn); !ok {
 		return nil, fmt.Errorf("import staging needs one connection, not %T", conn.Statement.ConnPool)
 	}
+	if database.DialectOf(conn) == database.Postgres {
+		// Temporary tables live in the session's own buffers, 8 MB by
+		// default: a 100,000-row file's staging (about 40 MB with its
+		// indexes) went to disk and back on every check of the commit. The
+		// setting must come before the session's first temporary table,
+		// and dies with the connection, which the import discards.
+		for _, set := range []string{"SET temp_buffers = '256MB'", "SET work_mem = '64MB'"} {
+			if err := conn.WithContext(ctx).Exec(set).Error; err != nil {
+				return nil, fmt.Errorf("prepare import staging: %w", err)
+			}
+		}
+	}
 	cols := []string{"row_number INTEGER PRIMARY KEY"}
 	for _, c := range stagedColumns[1:] {
 		cols = append(cols, c.name+" TEXT DEFAULT "+c.def)
@@ -186,6 +198,13 @@ func (s *staging) index(ctx context.Context) error {
 	} {
 		if err := s.conn.WithContext(ctx).Exec(stmt).Error; err != nil {
 			return fmt.Errorf("index import staging: %w", err)
+		}
+	}
+	if s.copy != nil {
+		// PostgreSQL never analyses a temporary table by itself; without
+		// its statistics the commit's checks were planned for an empty one.
+		if err := s.conn.WithContext(ctx).Exec("ANALYZE staged_rows, staged_labels").Error; err != nil {
+			return fmt.Errorf("analyse import staging: %w", err)
 		}
 	}
 	return nil
