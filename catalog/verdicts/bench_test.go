@@ -32,8 +32,14 @@ func gtinOf(i int) string {
 // what is measured.
 func seedCatalogue(b *testing.B, n int) *gorm.DB {
 	b.Helper()
-	path := filepath.Join(b.TempDir(), "verdicts.db")
-	db, err := database.Open(context.Background(), path)
+	return seedCatalogueAt(b, filepath.Join(b.TempDir(), "verdicts.db"), n)
+}
+
+// seedCatalogueAt is seedCatalogue on the database at dsn (a SQLite path or
+// a PostgreSQL URL).
+func seedCatalogueAt(b *testing.B, dsn string, n int) *gorm.DB {
+	b.Helper()
+	db, err := database.Open(context.Background(), dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
