@@ -46,7 +46,8 @@ type Calendar struct {
 
 // CalendarCount is one reason's verdicts, by the calendar's months.
 type CalendarCount struct {
-	Code   string `json:"code"`
+	Code    string `json:"code"`
+	Message string `json:"message"` // what the active policy says of it`
 	Counts []int  `json:"counts"` // one a month, as Calendar.Months
 	Total  int    `json:"total"`
 }
@@ -93,10 +94,20 @@ func (s *Service) UpcomingCalendar(ctx context.Context, f CalendarFilter) (Calen
 	if err := byMonthAndReasons(q).Scan(&groups).Error; err != nil {
 		return Calendar{}, err
 	}
-	if _, doc, err := s.policies.Active(ctx); err != nil {
+	_, doc, err := s.policies.Active(ctx)
+	if err != nil {
 		return Calendar{}, err
-	} else if doc.OutlookDays > 0 && today.AddDays(doc.OutlookDays).Before(c.Through) {
+	}
+	if doc.OutlookDays > 0 && today.AddDays(doc.OutlookDays).Before(c.Through) {
 		c.KnownThrough = today.AddDays(doc.OutlookDays)
+	}
+	messages := map[string]string{}
+	for _, r := range doc.Rules {
+		for _, code := range []string{r.Code, r.LowCode} {
+			if _, ok := messages[code]; !ok && code != "" {
+				messages[code] = r.Message
+			}
+		}
 	}
 
 	col := make(map[string]int, len(c.Months))
@@ -116,7 +127,7 @@ func (s *Service) UpcomingCalendar(ctx context.Context, f CalendarFilter) (Calen
 			if !ok {
 				r = len(c.Reasons)
 				row[code] = r
-				c.Reasons = append(c.Reasons, CalendarCount{Code: code, Counts: make([]int, len(c.Months))})
+				c.Reasons = append(c.Reasons, CalendarCount{Code: code, Message: messages[code], Counts: make([]int, len(c.Months))})
 			}
 			c.Reasons[r].Counts[i] += g.N
 			c.Reasons[r].Total += g.N

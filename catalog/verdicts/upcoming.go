@@ -2,6 +2,8 @@ package verdicts
 
 import (
 	"context"
+	"encoding/csv"
+	"io"
 	"strconv"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
@@ -149,4 +152,25 @@ func (s *Service) upcomingQuery(ctx context.Context, f UpcomingFilter) (*gorm.DB
 		q = q.Where("p.supplier_id = ?", f.SupplierID)
 	}
 	return q, nil
+}
+
+// UpcomingCSVHeader is the header of the upcoming blocks as CSV.
+var UpcomingCSVHeader = []string{"blocks_on", "supplier", "sku", "gtin", "market", "channel", "codes"}
+
+// WriteUpcomingCSV writes upcoming blocks as CSV, one verdict a row, the
+// reasons space-separated. Supplier text never becomes a formula.
+func WriteUpcomingCSV(w io.Writer, list []Upcoming) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(UpcomingCSVHeader)
+	for _, u := range list {
+		cells := []string{u.BlocksOn.String(), u.Supplier, u.SKU, u.GTIN, u.Market, u.Channel, strings.Join(u.Codes, " ")}
+		for i := range cells {
+			cells[i] = tabular.SafeText(cells[i])
+		}
+		if err := cw.Write(cells); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
