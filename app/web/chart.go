@@ -125,12 +125,12 @@ type blockReason struct {
 // newBlockCalendar lays out c.
 func newBlockCalendar(c verdicts.Calendar) blockCalendar {
 	v := blockCalendar{AllHref: upcomingURL("/upcoming", c.Filter("", ""), nil)}
-	if !c.KnownThrough.IsZero() {
+	if c.Short() {
 		v.KnownThrough = c.KnownThrough.String()
 	}
 	for i, r := range c.Reasons {
 		v.Legend = append(v.Legend, blockReason{Code: r.Code, Message: r.Message, Swatch: i % swatches, N: count(r.Total),
-			Title: fmt.Sprintf("%s: %s turn blocked in the next %d months", r.Code, blocksWord(r.Total), len(c.Months)),
+			Title: fmt.Sprintf("%s: %s in the next %d months", r.Code, turnBlocked(r.Total), len(c.Months)),
 			Href:  upcomingURL("/upcoming", c.Filter("", r.Code), nil)})
 	}
 	maxN := 1
@@ -141,7 +141,7 @@ func newBlockCalendar(c verdicts.Calendar) blockCalendar {
 		label := monthLabel(m)
 		n := c.Totals[i]
 		bm := blockMonth{Month: label, N: count(n), Href: upcomingURL("/upcoming", c.Filter(m, ""), nil),
-			Title: fmt.Sprintf("%s: %s allowed today turn blocked", label, blocksWord(n))}
+			Title: fmt.Sprintf("%s: %s", label, turnBlocked(n))}
 		if n > 0 {
 			bm.Level = 1 + int(math.Min(3, math.Floor(logWidth(n, maxN)/100*3.999)))
 		}
@@ -150,7 +150,7 @@ func newBlockCalendar(c verdicts.Calendar) blockCalendar {
 				continue
 			}
 			bm.Reasons = append(bm.Reasons, blockCell{Code: r.Code, Swatch: k % swatches, N: count(r.Counts[i]),
-				Title: fmt.Sprintf("%s: %s turn blocked by %s", label, blocksWord(r.Counts[i]), r.Code),
+				Title: fmt.Sprintf("%s: %s by %s", label, turnBlocked(r.Counts[i]), r.Code),
 				Href:  upcomingURL("/upcoming", c.Filter(m, r.Code), nil)})
 		}
 		v.Months = append(v.Months, bm)

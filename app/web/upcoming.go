@@ -136,12 +136,12 @@ func (s *Server) upcomingCalendar(c *gin.Context) error {
 	return nil
 }
 
-// blocksWord is "1 verdict" or "n verdicts".
-func blocksWord(n int) string {
+// turnBlocked is "1 verdict turns blocked" or "n verdicts turn blocked".
+func turnBlocked(n int) string {
 	if n == 1 {
-		return "1 verdict"
+		return "1 verdict turns blocked"
 	}
-	return fmt.Sprintf("%s verdicts", count(n))
+	return fmt.Sprintf("%s verdicts turn blocked", count(n))
 }
 
 // upcomingPage is the manager's list of upcoming blocks: the calendar's

@@ -37,12 +37,16 @@ type Calendar struct {
 	Totals  []int           `json:"totals"`  // a month's verdicts, one with two reasons once
 	Reasons []CalendarCount `json:"reasons"` // the reasons that will block, most verdicts first
 	// KnownThrough is the last day the active policy's outlook looks at: a
-	// block after it is found only once it comes within reach, so the
-	// months after it may count too few. Zero when it covers Through.
-	KnownThrough civil.Date `json:"known_through,omitzero"`
+	// block after it is found only once it comes within reach, so when it
+	// is before Through the months after it may count too few.
+	KnownThrough civil.Date `json:"known_through"`
 
 	filter CalendarFilter
 }
+
+// Short says whether the active policy's outlook stops before the last
+// month ends: the months after KnownThrough may count too few.
+func (c Calendar) Short() bool { return c.KnownThrough.Before(c.Through) }
 
 // CalendarCount is one reason's verdicts, by the calendar's months.
 type CalendarCount struct {
@@ -98,8 +102,9 @@ func (s *Service) UpcomingCalendar(ctx context.Context, f CalendarFilter) (Calen
 	if err != nil {
 		return Calendar{}, err
 	}
-	if doc.OutlookDays > 0 && today.AddDays(doc.OutlookDays).Before(c.Through) {
-		c.KnownThrough = today.AddDays(doc.OutlookDays)
+	c.KnownThrough = today.AddDays(MaxWithinDays)
+	if doc.OutlookDays > 0 {
+		c.KnownThrough = today.AddDays(min(doc.OutlookDays, MaxWithinDays))
 	}
 	messages := map[string]string{}
 	for _, r := range doc.Rules {
