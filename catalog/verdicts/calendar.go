@@ -51,9 +51,9 @@ func (c Calendar) Short() bool { return c.KnownThrough.Before(c.Through) }
 // CalendarCount is one reason's verdicts, by the calendar's months.
 type CalendarCount struct {
 	Code    string `json:"code"`
-	Message string `json:"message"` // what the active policy says of it`
-	Counts []int  `json:"counts"` // one a month, as Calendar.Months
-	Total  int    `json:"total"`
+	Message string `json:"message"` // what the active policy says of it
+	Counts  []int  `json:"counts"`  // one a month, as Calendar.Months
+	Total   int    `json:"total"`
 }
 
 // Filter is the list behind a cell: the verdicts that turn blocked in
