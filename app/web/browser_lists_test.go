@@ -267,19 +267,47 @@ func TestBrowserCategoryManagerGoesFromEachDashboardFigureToItsList(t *testing.T
 			if n := eval[int](b, `Array.from(document.querySelectorAll("a.bar-row")).filter(a => a.querySelector(".bar-value").textContent !== "0" && a.querySelector("rect").getBoundingClientRect().width < 2).length`); n != 0 {
 				t.Errorf("%d bars with a value are not drawn at %d px", n, width)
 			}
-			if n := eval[int](b, `document.querySelectorAll("#market-chart a.bar-row, #reason-chart a.bar-row, #sunset a, #scorecards a, #market-cards a").length`); n < 20 {
+			if n := eval[int](b, `document.querySelectorAll("#market-chart a.bar-row, #reason-chart a.bar-row, #calendar a, #scorecards a, #market-cards a").length`); n < 20 {
 				t.Errorf("only %d figures link to their lists", n)
 			}
-			if labels := eval[string](b, `Array.from(document.querySelectorAll("#sunset .month")).slice(0, 2).map(e => e.textContent).join(",")`); !regexp.MustCompile(`^[A-Z][a-z]{2} 20\d\d,[A-Z][a-z]{2} 20\d\d$`).MatchString(labels) {
+			// The calendar of upcoming blocks: twelve months, labelled as months, each figure
+			// with a tooltip and an accessible name, reasons in a legend; within the screen.
+			if n := eval[int](b, `document.querySelectorAll("#calendar ol.calendar > li").length`); n != 12 {
+				t.Errorf("the calendar shows %d months", n)
+			}
+			if labels := eval[string](b, `Array.from(document.querySelectorAll("#calendar .month")).slice(0, 2).map(e => e.textContent).join(",")`); !regexp.MustCompile(`^[A-Z][a-z]{2} 20\d\d,[A-Z][a-z]{2} 20\d\d$`).MatchString(labels) {
 				t.Errorf("calendar labels %q read like dates", labels)
 			}
+			if n := eval[int](b, `Array.from(document.querySelectorAll("#calendar ol.calendar a")).filter(a => !a.title || a.getAttribute("aria-label") !== a.title || !/ turns? blocked/.test(a.title)).length`); n != 0 {
+				t.Errorf("%d calendar figures without a tooltip and name that say what they count", n)
+			}
+			if n := eval[int](b, `document.querySelectorAll("#calendar-legend li .code").length`); n < 1 || n != eval[int](b, `new Set(Array.from(document.querySelectorAll("#calendar .reasons .code")).map(e => e.textContent)).size`) {
+				t.Errorf("the legend names %d reasons, not the calendar's", n)
+			}
+			if n := eval[int](b, `Array.from(document.querySelectorAll("#calendar ol.calendar > li, #calendar-legend li")).filter(e => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > document.documentElement.clientWidth + 1 || r.width < 100 }).length`); n != 0 {
+				t.Errorf("%d calendar cells do not fit the %d px screen", n, width)
+			}
+			// A reason in a month opens the list of exactly its verdicts.
+			cell := `#calendar .reasons a`
+			n, err := strconv.Atoi(strings.ReplaceAll(eval[string](b, `document.querySelector("`+cell+` .n").textContent`), ",", ""))
+			if err != nil || n < 1 {
+				t.Fatalf("the first reason cell reads %d (%v)", n, err)
+			}
+			b.clickNav(cell)
+			if total := b.text("#list-total"); !strings.Contains(total, fmt.Sprintf(" of %d verdict(s)", n)) {
+				t.Errorf("the cell says %d, its list %q", n, total)
+			}
+			if rows := eval[int](b, `document.querySelectorAll("#upcoming tbody tr[data-sku]").length`); rows != min(n, 50) {
+				t.Errorf("the cell's list shows %d rows of %d", rows, n)
+			}
+			b.fitsTheScreen("the upcoming blocks", width)
+			b.screenshot(shotName("manager-upcoming", width))
 			figures := []string{
 				`#market-chart a.bar-row[title*="UK retail"][title*="blocked"]`,
 				`#market-chart a.bar-row[title*="EU retail"][title*="allowed"]`,
 				`#reason-chart a.bar-row`,
 				`#scorecards tbody tr:first-child td:nth-child(4) a`,
 				`#scorecards tbody tr:first-child td:nth-child(5) a:last-child`,
-				`#sunset li.level-1 a, #sunset li.level-2 a, #sunset li.level-3 a, #sunset li.level-4 a`,
 			}
 			for _, sel := range figures {
 				b.run(chromedp.Navigate(b.url+"/dashboard"), chromedp.WaitVisible(chromedp.ID("market-chart")))

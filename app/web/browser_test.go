@@ -250,7 +250,7 @@ func TestBrowserBuyerOrderIsBlockedWaivedByAnotherUserAndApproved(t *testing.T) 
 func TestBrowserPagesFitPhonesAndDesktops(t *testing.T) {
 	pages := map[string][]string{
 		"supplier":         {"/supplier", "/supplier/products"},
-		"category_manager": {"/dashboard", "/products?verdict=blocked", "/listings", "/impact?as_of=2027-01-04"},
+		"category_manager": {"/dashboard", "/upcoming", "/products?verdict=blocked", "/listings", "/impact?as_of=2027-01-04"},
 		"buyer":            {"/orders", "/catalogue?market=UK&all=true", "/waivers"},
 		"admin":            {"/admin/users", "/admin/registries", "/admin/policies", "/admin/audit"},
 	}

@@ -232,37 +232,6 @@ func (s *Server) listVerdicts(c *gin.Context) error {
 	})
 }
 
-// upcomingBlocks lists the verdicts allowed today that turn blocked within
-// ?within= (default 90d).
-func (s *Server) upcomingBlocks(c *gin.Context) error {
-	within, err := verdicts.ParseWithin(c.DefaultQuery("within", "90d"))
-	if err != nil {
-		return err
-	}
-	supplier, err := queryInt(c, "supplier_id")
-	if err != nil {
-		return err
-	}
-	f := verdicts.UpcomingFilter{WithinDays: within, Market: c.Query("market"), Channel: c.Query("channel"), SupplierID: supplier}
-	return listed(c, func(r database.PageRequest) (database.Page[verdicts.Upcoming], error) {
-		// Soonest first, so the cursor is the next page's position.
-		var err error
-		if f.Offset, err = r.Position(); err != nil {
-			return database.Page[verdicts.Upcoming]{}, err
-		}
-		f.Limit = r.Size() + 1 // one more says whether a next page exists
-		list, err := s.verdicts.UpcomingBlocks(c.Request.Context(), f)
-		if err != nil {
-			return database.Page[verdicts.Upcoming]{}, err
-		}
-		p := database.Page[verdicts.Upcoming]{Items: list}
-		if len(list) > r.Size() {
-			p.Items, p.Next = list[:r.Size()], []int64{int64(f.Offset + r.Size())}
-		}
-		return p, nil
-	})
-}
-
 func (s *Server) productVerdicts(c *gin.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {

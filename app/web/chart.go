@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
 // Charts are HTML, not SVG: text keeps the page's size on a 375 px phone
@@ -80,25 +82,86 @@ func share(part, whole int) string {
 	return strconv.Itoa(int(math.Round(p))) + "%"
 }
 
-// monthCell is one month of the sunset calendar.
-type monthCell struct {
-	Month string // "Jan 2027": a month, never mistaken for a date
-	N     string
-	Level int // 0 (none) to 4, on a logarithmic scale, for the shading
-	Title string
-	Href  string
+// swatches is how many reason colours the calendar's stylesheet has
+// (.swatch-0 to .swatch-5); the code is always written beside its colour.
+const swatches = 6
+
+// blockCalendar is the dashboard's calendar of upcoming blocks: one cell a
+// month with its total, the reasons inside it, and a legend of the
+// reasons; every figure links to the list of the verdicts it counts.
+type blockCalendar struct {
+	Months       []blockMonth
+	Legend       []blockReason
+	AllHref      string // every upcoming block the calendar counts
+	KnownThrough string // "" when the policy's outlook covers every month
 }
 
-// newMonthCell lays out one month of n products among months up to maxN.
-func newMonthCell(yyyymm string, n, maxN int, href string) monthCell {
-	label := yyyymm
+// blockMonth is one month: its verdicts turning blocked and their reasons.
+type blockMonth struct {
+	Month   string // "Jan 2027": a month, never mistaken for a date
+	N       string
+	Level   int // 0 (none) to 4, on a logarithmic scale, for the shading
+	Title   string
+	Href    string
+	Reasons []blockCell // the reasons with a verdict that month, legend order
+}
+
+// blockCell is one reason in one month.
+type blockCell struct {
+	Code        string
+	Swatch      int
+	N           string
+	Title, Href string
+}
+
+// blockReason is one reason of the legend, with its total.
+type blockReason struct {
+	Code, Message string
+	Swatch        int
+	N             string
+	Title, Href   string
+}
+
+// newBlockCalendar lays out c.
+func newBlockCalendar(c verdicts.Calendar) blockCalendar {
+	v := blockCalendar{AllHref: upcomingURL("/upcoming", c.Filter("", ""), nil)}
+	if c.Short() {
+		v.KnownThrough = c.KnownThrough.String()
+	}
+	for i, r := range c.Reasons {
+		v.Legend = append(v.Legend, blockReason{Code: r.Code, Message: r.Message, Swatch: i % swatches, N: count(r.Total),
+			Title: fmt.Sprintf("%s: %s in the next %d months", r.Code, turnBlocked(r.Total), len(c.Months)),
+			Href:  upcomingURL("/upcoming", c.Filter("", r.Code), nil)})
+	}
+	maxN := 1
+	for _, n := range c.Totals {
+		maxN = max(maxN, n)
+	}
+	for i, m := range c.Months {
+		label := monthLabel(m)
+		n := c.Totals[i]
+		bm := blockMonth{Month: label, N: count(n), Href: upcomingURL("/upcoming", c.Filter(m, ""), nil),
+			Title: fmt.Sprintf("%s: %s", label, turnBlocked(n))}
+		if n > 0 {
+			bm.Level = 1 + int(math.Min(3, math.Floor(logWidth(n, maxN)/100*3.999)))
+		}
+		for k, r := range c.Reasons {
+			if r.Counts[i] == 0 {
+				continue
+			}
+			bm.Reasons = append(bm.Reasons, blockCell{Code: r.Code, Swatch: k % swatches, N: count(r.Counts[i]),
+				Title: fmt.Sprintf("%s: %s by %s", label, turnBlocked(r.Counts[i]), r.Code),
+				Href:  upcomingURL("/upcoming", c.Filter(m, r.Code), nil)})
+		}
+		v.Months = append(v.Months, bm)
+	}
+	return v
+}
+
+// monthLabel writes YYYY-MM as "Jan 2027".
+func monthLabel(yyyymm string) string {
 	if t, err := time.Parse("2006-01", yyyymm); err == nil {
-		label = t.Format("Jan 2006")
+		return t.Format("Jan 2006")
 	}
-	c := monthCell{Month: label, N: count(n), Href: href,
-		Title: fmt.Sprintf("%s: %s product(s) allowed in retail whose security support ends that month", label, count(n))}
-	if n > 0 {
-		c.Level = 1 + int(math.Min(3, math.Floor(logWidth(n, maxN)/100*3.999)))
-	}
-	return c
+	return yyyymm
 }

@@ -480,10 +480,23 @@ func (d doc) operations() []op {
 			resps:  []resp{ok(200, "The changes after the cursor.", d.page(verdicts.Change{}, false))}},
 		{method: "GET", path: "/api/v1/verdicts/upcoming", tag: "verdicts", summary: "Upcoming blocks", who: "admin, cm, supplier (their own)",
 			desc: "The verdicts allowed today that will turn blocked within the notice period, soonest first, each with the date and the reasons " +
-				"that will block it: known in advance from the support end, label expiries and the rules' effective dates. Paged by position.",
-			params: paged(query("within", "string", "a number of days such as 90d (default), at most 366d"), market, channel, supplierID),
-			resps:  []resp{ok(200, "A page of upcoming blocks.", d.page(verdicts.Upcoming{}, false))},
-			codes:  map[int][]string{400: {"INVALID_WITHIN", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "INVALID_PARAMETER"}}},
+				"that will block it: known in advance from the support end, label expiries and the rules' effective dates. `month` and `code` pick " +
+				"a cell of the calendar (`/api/v1/verdicts/upcoming/calendar`): its number is this list's `total`. Paged by position; " +
+				"`format=csv` is every one of them in one download, `cascade-upcoming-blocks.csv`.",
+			params: paged(query("within", "string", "a number of days such as 90d (default; with month, as far as the outlook looks), at most 366d"),
+				query("month", "string", "YYYY-MM: blocks in that month"), query("code", "string", "a reason that will block it"),
+				market, channel, supplierID, queryEnum("format", "json when omitted", "json", "csv")),
+			resps: []resp{{status: 200, desc: "A page of upcoming blocks with its total, or all of them as CSV.", content: map[string]schema{
+				jsonType: d.page(verdicts.Upcoming{}, true), csvType: {"type": "string"}}}},
+			codes: map[int][]string{400: {"INVALID_WITHIN", "INVALID_MONTH", "UNKNOWN_REASON", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "INVALID_PARAMETER", "INVALID_FORMAT"}}},
+		{method: "GET", path: "/api/v1/verdicts/upcoming/calendar", tag: "verdicts", summary: "The calendar of upcoming blocks", who: "admin, cm, supplier (their own)",
+			desc: "The upcoming blocks counted by the month they turn blocked (this month first) and by reason: verdicts, as the list counts them. " +
+				"A verdict two reasons will block counts under each, once in its month's `totals`. The list behind a cell is " +
+				"`/api/v1/verdicts/upcoming?month=&code=` with the same filters. `known_through`, when set, is the last day the active policy's " +
+				"outlook looks at: the months after it may count too few.",
+			params: []param{query("months", "integer", "this month and the next months-1, 1 to 12 (default 12)"), market, channel, supplierID},
+			resps:  []resp{ok(200, "The calendar.", d.t(verdicts.Calendar{}))},
+			codes:  map[int][]string{400: {"INVALID_MONTHS", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "INVALID_PARAMETER"}}},
 		{method: "GET", path: "/api/v1/products/{id}/verdicts", tag: "verdicts", summary: "One product's verdicts with evidence", who: "users (suppliers their own)",
 			params: []param{id}, resps: []resp{ok(200, "The product's verdicts, one a market and channel: always one page.", d.page(verdicts.Stored{}, true))}},
 		{method: "GET", path: "/api/v1/gate", tag: "verdicts", summary: "The gate", who: "users",

@@ -55,13 +55,11 @@ func (s *Server) dashboardPage(c *gin.Context) error {
 		v.ReasonChart.Rows = append(v.ReasonChart.Rows, chartRow{Label: r.Label, Bars: []chartBar{{Width: logWidth(r.N, maxV), Value: count(r.N),
 			Class: "blocked", Href: searchURL("/products", r.Search, 0), Title: fmt.Sprintf("%s blocks %s product(s)", r.Label, count(r.N))}}})
 	}
-	maxV = 1
-	for _, m := range d.Sunset {
-		maxV = max(maxV, m.N)
+	cal, err := s.verdicts.UpcomingCalendar(ctx, verdicts.CalendarFilter{})
+	if err != nil {
+		return err
 	}
-	for _, m := range d.Sunset {
-		v.Sunset = append(v.Sunset, newMonthCell(m.Label, m.N, maxV, searchURL("/products", m.Search, 0)))
-	}
+	v.Calendar = newBlockCalendar(cal)
 	for _, sc := range d.Suppliers {
 		v.Cards = append(v.Cards, scorecard{Scorecard: sc, Share: share(sc.Allowed, sc.Allowed+sc.Blocked),
 			AllowedHref: searchURL("/products", sc.Search("allowed", false), 0), BlockedHref: searchURL("/products", sc.Search("blocked", false), 0),
@@ -76,7 +74,7 @@ type dashboardView struct {
 	D                        verdicts.Dashboard
 	Markets                  []marketCard
 	MarketChart, ReasonChart chart
-	Sunset                   []monthCell
+	Calendar                 blockCalendar // upcoming blocks by month and reason
 	Cards                    []scorecard
 }
 

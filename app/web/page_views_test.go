@@ -16,7 +16,7 @@ import (
 // template to the type that fills it.
 var views = []view{
 	&homeView{}, &loginView{}, &errorView{},
-	&dashboardView{}, &schemesView{}, &factsView{}, &productsView{}, &productView{}, &listingsView{}, &impactView{}, &disputesView{},
+	&dashboardView{}, &upcomingView{}, &schemesView{}, &factsView{}, &productsView{}, &productView{}, &listingsView{}, &impactView{}, &disputesView{},
 	&ordersView{}, &orderView{}, &catalogueView{}, &waiversView{}, &evidenceView{},
 	&supplierHomeView{}, &supplierImportView{}, &supplierCheckView{}, &mappingView{}, &unsubscribeView{}, &supplierProductsView{},
 	&adminUsersView{}, &adminSuppliersView{}, &adminRegistriesView{}, &adminPoliciesView{}, &policyReviewView{}, &adminAuditView{},

@@ -13,7 +13,9 @@ import (
 
 // The dashboard counts products, never verdicts, and every figure carries
 // the ProductSearch that lists exactly the products it counts: the number
-// a manager clicks is the total of the list it opens.
+// a manager clicks is the total of the list it opens. (Its calendar of
+// upcoming blocks, UpcomingCalendar, counts verdicts, as the list of
+// upcoming blocks it opens does.)
 
 // Count is a number of products with a label and the search behind it.
 type Count struct {
@@ -63,7 +65,6 @@ func (s Scorecard) Search(verdict string, newly bool) ProductSearch {
 type Dashboard struct {
 	Markets    []MarketCount
 	TopReasons []Count // products blocked by each blocking code, most first
-	Sunset     []Count // products allowed in retail whose support ends, by month, next 24 months
 	Suppliers  []Scorecard
 }
 
@@ -112,30 +113,9 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	}
 
 	today := civil.Today()
-	var ends []string
-	err := db.Table("products p").
-		Where("p.support_end >= ? AND p.support_end < ?", today.String()[:7]+"-01", today.AddMonths(24).String()[:7]+"-01").
-		Where("EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id AND v.channel = 'retail')").
-		Where("NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.product_id = p.id AND v.channel = 'retail' AND v.verdict = 'blocked')").
-		Pluck("p.support_end", &ends).Error
-	if err != nil {
-		return d, err
-	}
-	months := map[string]int{}
-	for _, e := range ends {
-		if len(e) >= 7 {
-			months[e[:7]]++
-		}
-	}
-	for m := range 24 {
-		month := today.AddMonths(m).String()[:7]
-		d.Sunset = append(d.Sunset, Count{Label: month, N: months[month],
-			Search: ProductSearch{Channel: "retail", Verdict: policy.Allowed, SupportEndMonth: month}})
-	}
-
 	since := today.AddDays(-30).Time()
 	var cards []Scorecard
-	err = db.Raw(`SELECT p.supplier_id, s.name AS supplier,
+	err := db.Raw(`SELECT p.supplier_id, s.name AS supplier,
 			SUM(1 - x.blocked) AS allowed, SUM(x.blocked) AS blocked,
 			SUM(CASE WHEN x.blocked = 0 AND EXISTS (SELECT 1 FROM verdict_changes c WHERE c.product_id = x.id
 				AND c.channel = 'retail' AND c.verdict = 'allowed' AND c.changed_at >= ?) THEN 1 ELSE 0 END) AS newly_allowed,

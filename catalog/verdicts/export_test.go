@@ -51,3 +51,14 @@ const DueSQL = dueSQL
 func LoadProductsAfter(ctx context.Context, db *gorm.DB, after int64, limit int) ([]catalog.Product, error) {
 	return loadProducts(ctx, db, func(q *gorm.DB) *gorm.DB { return q.Where("id > ?", after).Limit(limit) })
 }
+
+// CalendarSQL is the statement UpcomingCalendar runs for f, for query plans.
+func (s *Service) CalendarSQL(ctx context.Context, f CalendarFilter) (string, error) {
+	q, err := s.upcomingQuery(ctx, UpcomingFilter{WithinDays: 365, Market: f.Market, Channel: f.Channel, SupplierID: f.SupplierID})
+	if err != nil {
+		return "", err
+	}
+	return q.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return byMonthAndReasons(tx).Find(&[]struct{ Month string }{})
+	}), nil
+}

@@ -174,9 +174,6 @@ func TestEveryDashboardFigureIsTheTotalOfTheListBehindIt(t *testing.T) {
 		for _, r := range d.TopReasons {
 			check("reason "+r.Label, r.N, r.Search)
 		}
-		for _, m := range d.Sunset {
-			check("support ends "+m.Label, m.N, m.Search)
-		}
 		for _, c := range d.Suppliers {
 			check(c.Supplier+" allowed", c.Allowed, c.Search("allowed", false))
 			check(c.Supplier+" blocked", c.Blocked, c.Search("blocked", false))
@@ -186,7 +183,7 @@ func TestEveryDashboardFigureIsTheTotalOfTheListBehindIt(t *testing.T) {
 				t.Errorf("scorecard %+v: the trend is not a part of its column", c)
 			}
 		}
-		if len(d.Markets) != 10 || figures != 2*10+len(d.TopReasons)+24+4 {
+		if len(d.Markets) != 10 || figures != 2*10+len(d.TopReasons)+4 {
 			t.Errorf("%d figures checked", figures)
 		}
 		// The bulb is blocked by NO_VULN_DISCLOSURE in 4 markets x channels: one product.

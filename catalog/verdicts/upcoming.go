@@ -2,13 +2,18 @@ package verdicts
 
 import (
 	"context"
+	"encoding/csv"
+	"io"
 	"strconv"
 	"strings"
+
+	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/app/kernel/tabular"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 )
@@ -30,7 +35,9 @@ type Upcoming struct {
 
 // UpcomingFilter narrows the upcoming blocks.
 type UpcomingFilter struct {
-	WithinDays int // blocks on or before today + WithinDays
+	WithinDays int    // blocks on or before today + WithinDays; 0: MaxWithinDays
+	Month      string // YYYY-MM: blocks in that month only
+	Code       string // a reason that will block it, any case
 	Market     string
 	Channel    string
 	SupplierID int64
@@ -53,34 +60,17 @@ func ParseWithin(s string) (int, error) {
 }
 
 // UpcomingBlocks lists the stored verdicts the caller may see that are
-// allowed today and will turn blocked within f.WithinDays, soonest first.
-// Suppliers see their own; category managers and admins every supplier's.
+// allowed today and will turn blocked within f.WithinDays (and in f.Month,
+// for f.Code, when set), soonest first. Suppliers see their own; category
+// managers and admins every supplier's.
 func (s *Service) UpcomingBlocks(ctx context.Context, f UpcomingFilter) ([]Upcoming, error) {
-	if _, err := access.Require(ctx, access.Admin, access.CategoryManager, access.Supplier); err != nil {
+	q, err := s.upcomingQuery(ctx, f)
+	if err != nil {
 		return nil, err
 	}
-	if f.Market = strings.ToUpper(f.Market); f.Market != "" && !catalog.IsMarket(f.Market) {
-		return nil, errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", f.Market)
-	}
-	if f.Channel = strings.ToLower(f.Channel); f.Channel != "" && f.Channel != "retail" && f.Channel != "procurement" {
-		return nil, errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
-	}
-	today := civil.Of(s.now())
-	q := s.db.WithContext(ctx).Table("verdicts v").
-		Select("v.product_id, p.supplier_id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.blocks_on, v.block_codes").
-		Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
-		Scopes(database.SupplierScope(ctx, "p.supplier_id")).
-		Where("v.verdict = ? AND v.blocks_on IS NOT NULL AND v.blocks_on > ? AND v.blocks_on <= ?", policy.Allowed, today.String(), today.AddDays(f.WithinDays).String()).
+	q = q.Select("v.product_id, p.supplier_id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.blocks_on, v.block_codes").
+		Joins("JOIN suppliers s ON s.id = p.supplier_id").
 		Order("v.blocks_on, p.supplier_id, p.sku, v.market, v.channel")
-	if f.Market != "" {
-		q = q.Where("v.market = ?", f.Market)
-	}
-	if f.Channel != "" {
-		q = q.Where("v.channel = ?", f.Channel)
-	}
-	if f.SupplierID > 0 {
-		q = q.Where("p.supplier_id = ?", f.SupplierID)
-	}
 	if f.Limit > 0 {
 		q = q.Order("v.id").Offset(max(f.Offset, 0)).Limit(f.Limit)
 	}
@@ -103,4 +93,84 @@ func (s *Service) UpcomingBlocks(ctx context.Context, f UpcomingFilter) ([]Upcom
 			Market: r.Market, Channel: r.Channel, BlocksOn: on, Codes: strings.Fields(r.BlockCodes)})
 	}
 	return out, nil
+}
+
+// CountUpcomingBlocks is the number of verdicts UpcomingBlocks lists for f
+// without its Offset and Limit: a page's true total.
+func (s *Service) CountUpcomingBlocks(ctx context.Context, f UpcomingFilter) (int64, error) {
+	q, err := s.upcomingQuery(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	return n, q.Count(&n).Error
+}
+
+// upcomingQuery checks the caller and f, and selects from "verdicts v JOIN
+// products p" the verdicts f picks that the caller may see: the one
+// selection behind the list, its total and the calendar.
+func (s *Service) upcomingQuery(ctx context.Context, f UpcomingFilter) (*gorm.DB, error) {
+	if _, err := access.Require(ctx, access.Admin, access.CategoryManager, access.Supplier); err != nil {
+		return nil, err
+	}
+	if f.Market = strings.ToUpper(f.Market); f.Market != "" && !catalog.IsMarket(f.Market) {
+		return nil, errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", f.Market)
+	}
+	if f.Channel = strings.ToLower(f.Channel); f.Channel != "" && f.Channel != "retail" && f.Channel != "procurement" {
+		return nil, errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
+	}
+	if f.Code = strings.ToUpper(strings.TrimSpace(f.Code)); f.Code != "" && !codePattern.MatchString(f.Code) {
+		return nil, errs.Invalidf("UNKNOWN_REASON", "%q is not a reason code", f.Code)
+	}
+	if f.Month != "" && !monthPattern.MatchString(f.Month) {
+		return nil, errs.Invalidf("INVALID_MONTH", "month must be a month such as 2027-01")
+	}
+	if f.WithinDays < 0 || f.WithinDays > MaxWithinDays {
+		return nil, errs.Invalidf("INVALID_WITHIN", "within must be 1 to %d days", MaxWithinDays)
+	}
+	if f.WithinDays == 0 {
+		f.WithinDays = MaxWithinDays
+	}
+	today := civil.Of(s.now())
+	q := s.db.WithContext(ctx).Table("verdicts v").
+		Joins("JOIN products p ON p.id = v.product_id").
+		Scopes(database.SupplierScope(ctx, "p.supplier_id")).
+		Where("v.verdict = ? AND v.blocks_on IS NOT NULL AND v.blocks_on > ? AND v.blocks_on <= ?", policy.Allowed, today.String(), today.AddDays(f.WithinDays).String())
+	if f.Month != "" {
+		q = q.Where("v.blocks_on >= ? AND v.blocks_on < ?", f.Month+"-01", nextMonth(f.Month)+"-01")
+	}
+	if f.Code != "" {
+		q = q.Where(`(' ' || v.block_codes || ' ') LIKE ? ESCAPE '\'`, "% "+database.EscapeLike(f.Code)+" %")
+	}
+	if f.Market != "" {
+		q = q.Where("v.market = ?", f.Market)
+	}
+	if f.Channel != "" {
+		q = q.Where("v.channel = ?", f.Channel)
+	}
+	if f.SupplierID > 0 {
+		q = q.Where("p.supplier_id = ?", f.SupplierID)
+	}
+	return q, nil
+}
+
+// UpcomingCSVHeader is the header of the upcoming blocks as CSV.
+var UpcomingCSVHeader = []string{"blocks_on", "supplier", "sku", "gtin", "market", "channel", "codes"}
+
+// WriteUpcomingCSV writes upcoming blocks as CSV, one verdict a row, the
+// reasons space-separated. Supplier text never becomes a formula.
+func WriteUpcomingCSV(w io.Writer, list []Upcoming) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(UpcomingCSVHeader)
+	for _, u := range list {
+		cells := []string{u.BlocksOn.String(), u.Supplier, u.SKU, u.GTIN, u.Market, u.Channel, strings.Join(u.Codes, " ")}
+		for i := range cells {
+			cells[i] = tabular.SafeText(cells[i])
+		}
+		if err := cw.Write(cells); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
