@@ -303,8 +303,16 @@ func (r *run) writeProducts(tx *gorm.DB, now time.Time) error {
 		unchanged = fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM products p WHERE p.supplier_id = %d
 			AND p.sku = staged_rows.sku AND p.content_hash = staged_rows.content_hash)`, r.batch.SupplierID)
 	}
+	// When every row is new (counted in this transaction, and one import
+	// runs for a supplier at a time), a plain INSERT does: PostgreSQL's
+	// speculative insertion for ON CONFLICT costs more per row. A row that
+	// appeared meanwhile fails the transaction, and the import with it.
+	upsert := upsertProducts
+	if r.batch.RowsUpdated == 0 && r.batch.RowsUnchanged == 0 {
+		upsert = ""
+	}
 	res := tx.Exec(fmt.Sprintf(`INSERT INTO products (supplier_id, batch_id, created_at, updated_at, support_end_declared, %s)
-		SELECT %d, %d, ?, ?, support_end, %s FROM staged_rows WHERE true%s`, cols, r.batch.SupplierID, r.batch.ID, cols, unchanged)+upsertProducts,
+		SELECT %d, %d, ?, ?, support_end, %s FROM staged_rows WHERE true%s`, cols, r.batch.SupplierID, r.batch.ID, cols, unchanged)+upsert,
 		now, now)
 	if res.Error != nil {
 		return fmt.Errorf("write products: %w", res.Error)
