@@ -16,7 +16,7 @@ import (
 
 // benchBook writes the benchmark supplier sheet (imports/bench_test.go's):
 // rows of 15 columns, strings shared or inline, as another program would.
-func benchBook(b *testing.B, rows int, shared bool) string {
+func benchBook(b testing.TB, rows int, shared bool) string {
 	b.Helper()
 	cells := func(i int) []string {
 		labels := ""

@@ -14,15 +14,15 @@ type sharedStrings struct {
 	ends []uint32
 }
 
-func (s *sharedStrings) get(i int) (string, bool) {
+// span is where string i is in text.
+func (s *sharedStrings) span(i int) (start, end uint32, ok bool) {
 	if s == nil || i < 0 || i >= len(s.ends) {
-		return "", false
+		return 0, 0, false
 	}
-	start := uint32(0)
 	if i > 0 {
 		start = s.ends[i-1]
 	}
-	return s.text[start:s.ends[i]], true
+	return start, s.ends[i], true
 }
 
 // sharedStringsCost is what the table of a shared-strings part of size
@@ -98,8 +98,7 @@ func (r *siReader) end(depth int) {
 // value appends the string's text to dst.
 func (r *siReader) value(dst []byte) []byte {
 	start := len(dst)
-	dst = append(append(dst, r.t...), r.runs...)
-	return unescapeBSTR(dst, start)
+	return unescapeBSTR(append(append(dst, r.t...), r.runs...), start)
 }
 
 // unescapeBSTR decodes, in dst[start:], the _xHHHH_ escapes by which Excel

@@ -50,6 +50,10 @@ type partReader struct {
 	lastSig  byte   // the last byte of the part read that is not white space
 	inCDATA  bool
 	err      error
+
+	// tokensOnly turns the fast paths off (xmlplain.go): every byte is read
+	// as tokens, for the tests that read each part both ways.
+	tokensOnly bool
 }
 
 // tokens.
