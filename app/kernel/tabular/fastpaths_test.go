@@ -24,6 +24,8 @@ type reading struct {
 	elements int64 // start tags the sheet's part reader read
 	at       int64 // and where it stopped
 	shared   string
+	// the shared strings' part reader: start tags, and where it stopped
+	sharedElements, sharedAt int64
 }
 
 // readFile reads the sheet preferred of the workbook at path, with or
@@ -78,7 +80,9 @@ func readParts(sheet, sst string, step int, tokensOnly bool) reading {
 	if err := s.toSheetData(); err != nil {
 		return reading{err: err.Error()}
 	}
-	return readSheet(s)
+	out := readSheet(s)
+	out.sharedElements, out.sharedAt = sp.elements, sp.consumed+int64(sp.pos)
+	return out
 }
 
 // bothWays requires the two readings of one file or part to be the same.
@@ -176,6 +180,11 @@ var fastPathSheets = []string{
 	`<row r="1"><c r="A1"><v>1</v></c><c r="B1" /></row>`,
 	`<row r="1"><c r="A1"><v>1</v></c><c r="B1"`,
 	`<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2`,
+	`<row/><row r="3"/><row r="2"/>`,
+	`<row r="1"/><row/><row r="x"/>`,
+	`<row r="1" r="5"><c><v>1</v></c></row><row r="1048577"/>`,
+	`<row r="1"><c r="A1"><v>1</v></c></row><row  r="2"/><row r='3'/><row x:r="4"/><row r="5" />`,
+	`<row r="1"></row><rows/><row r="2"/ >`,
 }
 
 // The sheets near the fast paths, and the benchmark's, read the same both

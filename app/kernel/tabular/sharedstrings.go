@@ -163,6 +163,22 @@ func readSharedStrings(p *partReader, size int64) (*sharedStrings, error) {
 	}
 	for {
 		// Most strings are <si><t>text</t></si>: read without a token each.
+		for !inSI && len(p.marks) == 1 && !p.tokensOnly {
+			t, ok := p.plainSI()
+			if !ok || len(ends) >= MaxSharedStrings || textBytes+len(t) > MaxSharedBytes || len(t) > MaxCellBytes || elements+1 > MaxSharedElements {
+				break // the token path reads it, and says what is wrong
+			}
+			textBytes, elements = textBytes+len(t), elements+1
+			p.pos += len("<si><t>") + len(t) + len("</t></si>")
+			p.elements += 2
+			p.textRun, p.blank, p.lastSig = 0, true, '>'
+			if bytes.IndexByte(t, '_') >= 0 {
+				buf = unescapeBSTR(append(buf[:0], t...), 0)
+				t = buf
+			}
+			text.Write(t)
+			ends = append(ends, uint32(text.Len()))
+		}
 		if !inSI && len(p.marks) == 1 && p.plain("si", "t") {
 			if p.err != nil {
 				return nil, p.err

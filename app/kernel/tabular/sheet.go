@@ -135,6 +135,11 @@ func (s *xlsxSheet) Next() bool {
 func (s *xlsxSheet) readRow() error {
 	p := s.p
 	for {
+		if s.rowDepth == 0 && s.dataDepth == len(p.marks) && !p.inCDATA {
+			if read, empty := s.fastRow(); read && empty {
+				return s.endRow()
+			}
+		}
 		if s.rowDepth > 0 && s.rowDepth == len(p.marks) && s.cell.depth == 0 && !p.inCDATA {
 			for s.fastCell() {
 			}
@@ -276,13 +281,18 @@ func (s *xlsxSheet) startRow() error {
 	if n <= s.lastRow {
 		return errs.Invalidf("ROWS_OUT_OF_ORDER", "the sheet's row %d comes after its row %d: rows must be in order, each once; save the file again from your spreadsheet program", n, s.lastRow)
 	}
+	s.beginRow(n, p.empty)
+	return nil
+}
+
+// beginRow starts row n, whose start tag was read (and closes itself if empty).
+func (s *xlsxSheet) beginRow(n int, empty bool) {
 	s.lastRow, s.lastCol, s.rowCells, s.rowBytes = n, 0, 0, 0
 	s.values, s.rowText = s.values[:0], s.rowText[:0]
-	s.rowDepth = len(p.marks)
-	if p.empty {
+	s.rowDepth = len(s.p.marks)
+	if empty {
 		s.rowDepth++
 	}
-	return nil
 }
 
 // maxRows is the most rows a sheet holds (Excel's, and excelize's TotalRows).

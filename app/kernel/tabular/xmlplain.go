@@ -69,6 +69,68 @@ func (p *partReader) closes(name string) bool {
 	return true
 }
 
+// plainSI finds, when it is whole in the checked bytes at pos,
+// <si><t>text</t></si> with text without a reference, a CR or a "<", and
+// returns text. It reads nothing: the caller (readSharedStrings) moves pos
+// past it and counts it, or lets the tokens read it.
+func (p *partReader) plainSI() ([]byte, bool) {
+	b := p.buf[p.pos:p.end]
+	if p.tokensOnly || !at(b, 0, "<si><t>") {
+		return nil, false
+	}
+	n := 7
+	for n < len(b) && !textStop[b[n]] {
+		n++
+	}
+	if !at(b, n, "</t></si>") {
+		return nil, false
+	}
+	return b[7:n], true
+}
+
+// fastRow reads, when it is whole in the checked bytes at pos, a row's
+// start tag as fastCell reads a cell's, and starts the row as startRow
+// does; it reads nothing when the bytes are anything else or startRow
+// would refuse the row.
+func (s *xlsxSheet) fastRow() (read, empty bool) {
+	p := s.p
+	b := p.buf[p.pos:p.end]
+	if p.tokensOnly || !at(b, 0, "<row") || len(p.marks) >= maxDepth {
+		return false, false
+	}
+	n := s.lastRow + 1
+	i, end := fastAttrs(b, 4)
+	if end < 0 {
+		return false, false
+	}
+	for i < end {
+		name, val, next := fastAttr(b, i)
+		if len(name) == 1 && name[0] == 'r' {
+			r, ok := decimal(val)
+			if !ok || r > maxRows {
+				return false, false
+			}
+			n = r
+		}
+		i = next
+	}
+	if n <= s.lastRow {
+		return false, false
+	}
+	empty = b[end] == '/'
+	p.pos += end + 1
+	if empty {
+		p.pos++
+	} else {
+		p.marks = append(p.marks, len(p.open))
+		p.open = append(p.open, "row"...)
+	}
+	p.elements++
+	p.textRun, p.blank, p.lastSig = 0, true, '>'
+	s.beginRow(n, empty)
+	return true, empty
+}
+
 // fastCell reads, when it is whole in the checked bytes at pos, a cell as
 // spreadsheet programs write most of them: <c …/>, or <c …> then nothing,
 // <v>text</v> or <is><t>text</t></is>, then </c>; its attributes each after
