@@ -106,7 +106,7 @@ func (r *siReader) value(dst []byte) []byte {
 // is "_", an escape of no character is dropped).
 func unescapeBSTR(dst []byte, start int) []byte {
 	s := dst[start:]
-	if !bytes.Contains(s, []byte("_x")) {
+	if bytes.IndexByte(s, '_') < 0 || !bytes.Contains(s, []byte("_x")) {
 		return dst
 	}
 	out := make([]byte, 0, len(s))
@@ -164,7 +164,7 @@ func readSharedStrings(p *partReader, size int64) (*sharedStrings, error) {
 	for {
 		// Most strings are <si><t>text</t></si>: read without a token each.
 		for !inSI && len(p.marks) == 1 && !p.tokensOnly {
-			t, ok := p.plainSI()
+			t, underscore, ok := p.plainSI()
 			if !ok || len(ends) >= MaxSharedStrings || textBytes+len(t) > MaxSharedBytes || len(t) > MaxCellBytes || elements+1 > MaxSharedElements {
 				break // the token path reads it, and says what is wrong
 			}
@@ -172,7 +172,7 @@ func readSharedStrings(p *partReader, size int64) (*sharedStrings, error) {
 			p.pos += len("<si><t>") + len(t) + len("</t></si>")
 			p.elements += 2
 			p.textRun, p.blank, p.lastSig = 0, true, '>'
-			if bytes.IndexByte(t, '_') >= 0 {
+			if underscore {
 				buf = unescapeBSTR(append(buf[:0], t...), 0)
 				t = buf
 			}

@@ -1,6 +1,10 @@
 package tabular
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // plain reads, when it is whole in the buffer at pos, the element
 // <outer>text</outer> (inner "") or <outer><inner>text</inner></outer>:
@@ -71,21 +75,23 @@ func (p *partReader) closes(name string) bool {
 
 // plainSI finds, when it is whole in the checked bytes at pos,
 // <si><t>text</t></si> with text without a reference, a CR or a "<", and
-// returns text. It reads nothing: the caller (readSharedStrings) moves pos
-// past it and counts it, or lets the tokens read it.
-func (p *partReader) plainSI() ([]byte, bool) {
+// returns text, and whether it holds a "_". It reads nothing: the caller
+// (readSharedStrings) moves pos past it and counts it, or lets the tokens
+// read it.
+func (p *partReader) plainSI() (text []byte, underscore, ok bool) {
 	b := p.buf[p.pos:p.end]
 	if p.tokensOnly || !at(b, 0, "<si><t>") {
-		return nil, false
+		return nil, false, false
 	}
-	n := 7
-	for n < len(b) && !textStop[b[n]] {
-		n++
+	n := textEnd(b, 7)
+	for n < len(b) && b[n] == '_' {
+		underscore = true
+		n = textEnd(b, n+1)
 	}
 	if !at(b, n, "</t></si>") {
-		return nil, false
+		return nil, false, false
 	}
-	return b[7:n], true
+	return b[7:n], underscore, true
 }
 
 // fastRow reads, when it is whole in the checked bytes at pos, a row's
@@ -98,13 +104,16 @@ func (s *xlsxSheet) fastRow() (read, empty bool) {
 	if p.tokensOnly || !at(b, 0, "<row") || len(p.marks) >= maxDepth {
 		return false, false
 	}
-	n := s.lastRow + 1
-	i, end := fastAttrs(b, 4)
-	if end < 0 {
-		return false, false
-	}
-	for i < end {
-		name, val, next := fastAttr(b, i)
+	n, end := s.lastRow+1, 0
+	for i := 4; ; {
+		name, val, next, ok := fastAttr(b, i)
+		if !ok {
+			return false, false
+		}
+		if name == nil {
+			end = next
+			break
+		}
 		if len(name) == 1 && name[0] == 'r' {
 			r, ok := decimal(val)
 			if !ok || r > maxRows {
@@ -146,11 +155,32 @@ func (s *xlsxSheet) fastCell() bool {
 	if p.tokensOnly || len(b) < 5 || b[0] != '<' || b[1] != 'c' || len(p.marks)+3 > maxDepth || s.rowCells >= MaxColumns {
 		return false
 	}
-	col, style := s.lastCol+1, 0
+	col, style, end := s.lastCol+1, 0, 0
 	var typ []byte
-	i, end := fastAttrs(b, 2)
-	for i < end {
-		name, val, next := fastAttr(b, i)
+	for i := 2; ; {
+		// r="A1" and t="s" or "inlineStr", as most cells have them, by hand.
+		if at(b, i, ` r="`) {
+			if c, k := plainRef(b, i+4); k > 0 {
+				col, i = c, k
+				continue
+			}
+		}
+		if at(b, i, ` t="s"`) {
+			typ, i = b[i+4:i+5], i+6
+			continue
+		}
+		if at(b, i, ` t="inlineStr"`) {
+			typ, i = b[i+4:i+13], i+14
+			continue
+		}
+		name, val, next, ok := fastAttr(b, i)
+		if !ok {
+			return false
+		}
+		if name == nil {
+			end = next
+			break
+		}
 		if len(name) == 1 {
 			switch name[0] {
 			case 'r':
@@ -171,10 +201,10 @@ func (s *xlsxSheet) fastCell() bool {
 		}
 		i = next
 	}
-	if end < 0 || col <= s.lastCol {
+	if col <= s.lastCol {
 		return false
 	}
-	elements, inline := int64(1), false
+	elements, inline, underscore, i := int64(1), false, false, 0
 	var text []byte
 	if b[end] == '/' {
 		i = end + 2 // <c …/>
@@ -193,14 +223,16 @@ func (s *xlsxSheet) fastCell() bool {
 			return false
 		}
 		if elements > 1 {
-			n := 0
-			for i+n < len(b) && !textStop[b[i+n]] {
-				n++
+			k := textEnd(b, i)
+			for k < len(b) && b[k] == '_' {
+				underscore = true
+				k = textEnd(b, k+1)
 			}
-			if i+n == len(b) || b[i+n] != '<' || n > MaxCellBytes || s.rowBytes+n > MaxRowBytes {
+			n := k - i
+			if k == len(b) || b[k] != '<' || n > MaxCellBytes || s.rowBytes+n > MaxRowBytes {
 				return false
 			}
-			text, i = b[i:i+n], i+n
+			text, i = b[i:k], k
 			switch {
 			case inline && at(b, i, "</t></is>"):
 				i += 9
@@ -218,9 +250,19 @@ func (s *xlsxSheet) fastCell() bool {
 	rowBytes := s.rowBytes
 	s.rowBytes += len(text)
 	var err error
-	if inline {
+	switch {
+	case inline && string(typ) == "inlineStr":
+		// addValue's, without looking for _xHHHH_ escapes in a text without "_".
+		start := len(s.rowText)
+		if s.rowText = append(s.rowText, text...); underscore {
+			s.rowText = unescapeBSTR(s.rowText, start)
+		}
+		if len(s.rowText) > start {
+			s.values = append(s.values, cellValue{col: int32(col), start: int32(start), end: int32(len(s.rowText))})
+		}
+	case inline:
 		err = s.addValue(col, typ, style, false, nil, true, text, nil)
-	} else {
+	default:
 		err = s.addValue(col, typ, style, false, text, false, nil, nil)
 	}
 	if err != nil {
@@ -235,53 +277,36 @@ func (s *xlsxSheet) fastCell() bool {
 	return true
 }
 
-// fastAttrs finds, in the start tag whose attributes start at b[i], where
-// its attributes end: at the ">" or the "/" of "/>". It is -1 (and the
-// first return value 0) when the tag is not whole in b, or not a tag as
-// fastCell reads them. fastAttr then reads the attributes.
-func fastAttrs(b []byte, i int) (int, int) {
-	start := i
-	for i < len(b) {
-		switch b[i] {
-		case '>':
-			return start, i
-		case '/':
-			if i+1 < len(b) && b[i+1] == '>' {
-				return start, i
-			}
-			return 0, -1
-		case ' ':
-		default:
-			return 0, -1
-		}
-		j := i + 1
-		for j < len(b) && attrNameByte[b[j]] {
-			j++
-		}
-		if j == i+1 || j+1 >= len(b) || b[j] != '=' || b[j+1] != '"' {
-			return 0, -1
-		}
-		k := j + 2
-		for k < len(b) && !attrValueStop[b[k]] {
-			k++
-		}
-		if k == len(b) || b[k] != '"' {
-			return 0, -1
-		}
-		i = k + 1
+// fastAttr reads the attribute at b[i] of a start tag as the fast paths
+// read them: after one space, a name without a prefix, "=" and a value in
+// double quotes without a reference, a CR or a "<". At the tag's ">" or
+// "/>" it reads no attribute (name nil) and next is where that is. ok is
+// false when the bytes are anything else, or the tag is not whole in b.
+func fastAttr(b []byte, i int) (name, val []byte, next int, ok bool) {
+	if i+1 >= len(b) {
+		return nil, nil, 0, false
 	}
-	return 0, -1
-}
-
-// fastAttr reads the attribute at b[i] of a tag fastAttrs found sound: its
-// name, its value, and where the next starts.
-func fastAttr(b []byte, i int) (name, val []byte, next int) {
+	switch b[i] {
+	case '>':
+		return nil, nil, i, true
+	case '/':
+		return nil, nil, i, b[i+1] == '>'
+	case ' ':
+	default:
+		return nil, nil, 0, false
+	}
 	j := i + 1
-	for attrNameByte[b[j]] {
+	for j < len(b) && attrNameByte[b[j]] {
 		j++
 	}
-	k := j + 2 + bytes.IndexByte(b[j+2:], '"')
-	return b[i+1 : j], b[j+2 : k], k + 1
+	if j == i+1 || j+1 >= len(b) || b[j] != '=' || b[j+1] != '"' {
+		return nil, nil, 0, false
+	}
+	k := valueEnd(b, j+2)
+	if k == len(b) || b[k] != '"' {
+		return nil, nil, 0, false
+	}
+	return b[i+1 : j], b[j+2 : k], k + 1, true
 }
 
 // at reports whether b holds s at i.
@@ -314,17 +339,73 @@ func refColumn(ref []byte) (int, bool) {
 	return col, ok
 }
 
-// The bytes fastCell reads an attribute's name of, stops an attribute's
-// value at, and stops a cell's text at.
-var attrNameByte, attrValueStop, textStop [256]bool
+// textEnd is where the text at b[i] stops being what the fast paths read
+// whole: at its first "<", "&", CR or "_" (which may start an _xHHHH_
+// escape), or len(b). It looks at eight bytes at a time: a cell's text is
+// short, and a loop that stops at a byte of four mispredicts its end.
+func textEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if m := zeroBytes(w^('<'*ones)) | zeroBytes(w^('&'*ones)) | zeroBytes(w^('\r'*ones)) | zeroBytes(w^('_'*ones)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(b) && b[i] != '<' && b[i] != '&' && b[i] != '\r' && b[i] != '_' {
+		i++
+	}
+	return i
+}
+
+// valueEnd is where the attribute value at b[i] stops being what the fast
+// paths read: at its closing double quote, or a "<", "&" or CR before it;
+// or len(b).
+func valueEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if m := zeroBytes(w^('"'*ones)) | zeroBytes(w^('<'*ones)) | zeroBytes(w^('&'*ones)) | zeroBytes(w^('\r'*ones)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(b) && b[i] != '"' && b[i] != '<' && b[i] != '&' && b[i] != '\r' {
+		i++
+	}
+	return i
+}
+
+// zeroBytes has the high bit of each byte of x that is 0 set, and no other.
+func zeroBytes(x uint64) uint64 {
+	const lo7 = 0x7f7f7f7f7f7f7f7f
+	return ^((x&lo7 + lo7) | x | lo7)
+}
+
+const ones = 0x0101010101010101
+
+// plainRef reads the cell reference at b[i], up to its closing double
+// quote, when it is A1 to XFD1048576 as programs write them: its column,
+// and where the attribute ends; k 0 when it is anything else (refColumn
+// reads it then).
+func plainRef(b []byte, i int) (col, k int) {
+	k = i
+	for k < len(b) && k-i < 3 && b[k]-'A' < 26 {
+		col = col*26 + int(b[k]-'A') + 1
+		k++
+	}
+	letters, row := k-i, 0
+	for k < len(b) && k-i-letters < 7 && b[k]-'0' < 10 {
+		row = row*10 + int(b[k]-'0')
+		k++
+	}
+	if k == len(b) || b[k] != '"' || letters == 0 || row == 0 || row > maxRows || col > MaxColumns {
+		return 0, 0
+	}
+	return col, k + 1
+}
+
+// attrNameByte are the bytes of an attribute's name the fast paths read.
+var attrNameByte [256]bool
 
 func init() {
 	for c := 0; c < 256; c++ {
 		attrNameByte[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
 	}
-	for _, c := range []byte{'"', '<', '&', '\r'} {
-		attrValueStop[c] = true
-		textStop[c] = true
-	}
-	textStop['"'] = false
 }
