@@ -75,7 +75,7 @@ func (p *partReader) closes(name string) bool {
 
 // plainSI finds, when it is whole in the checked bytes at pos,
 // <si><t>text</t></si> with text without a reference, a CR or a "<", and
-// returns text, and whether it holds a "_". It reads nothing: the caller
+// returns text, and whether it holds a "_x". It reads nothing: the caller
 // (readSharedStrings) moves pos past it and counts it, or lets the tokens
 // read it.
 func (p *partReader) plainSI() (text []byte, underscore, ok bool) {
@@ -85,10 +85,10 @@ func (p *partReader) plainSI() (text []byte, underscore, ok bool) {
 	}
 	n := textEnd(b, 7)
 	for n < len(b) && b[n] == '_' {
-		underscore = true
+		underscore = underscore || at(b, n, "_x")
 		n = textEnd(b, n+1)
 	}
-	if !at(b, n, "</t></si>") {
+	if !at(b, n, "</t></si") || !at(b, n+8, ">") {
 		return nil, false, false
 	}
 	return b[7:n], underscore, true
@@ -169,7 +169,7 @@ func (s *xlsxSheet) fastCell() bool {
 			typ, i = b[i+4:i+5], i+6
 			continue
 		}
-		if at(b, i, ` t="inlineStr"`) {
+		if at(b, i, ` t="inli`) && at(b, i+8, `neStr"`) {
 			typ, i = b[i+4:i+13], i+14
 			continue
 		}
@@ -225,7 +225,7 @@ func (s *xlsxSheet) fastCell() bool {
 		if elements > 1 {
 			k := textEnd(b, i)
 			for k < len(b) && b[k] == '_' {
-				underscore = true
+				underscore = underscore || at(b, k, "_x")
 				k = textEnd(b, k+1)
 			}
 			n := k - i
@@ -234,7 +234,7 @@ func (s *xlsxSheet) fastCell() bool {
 			}
 			text, i = b[i:k], k
 			switch {
-			case inline && at(b, i, "</t></is>"):
+			case inline && at(b, i, "</t></is") && at(b, i+8, ">"):
 				i += 9
 			case !inline && at(b, i, "</v>"):
 				i += 4
@@ -252,7 +252,7 @@ func (s *xlsxSheet) fastCell() bool {
 	var err error
 	switch {
 	case inline && string(typ) == "inlineStr":
-		// addValue's, without looking for _xHHHH_ escapes in a text without "_".
+		// addValue's, without looking for _xHHHH_ escapes in a text without "_x".
 		start := len(s.rowText)
 		if s.rowText = append(s.rowText, text...); underscore {
 			s.rowText = unescapeBSTR(s.rowText, start)
@@ -309,7 +309,8 @@ func fastAttr(b []byte, i int) (name, val []byte, next int, ok bool) {
 	return b[i+1 : j], b[j+2 : k], k + 1, true
 }
 
-// at reports whether b holds s at i.
+// at reports whether b holds s at i. (An s of up to 8 bytes is compared
+// in one load.)
 func at(b []byte, i int, s string) bool {
 	return len(b)-i >= len(s) && string(b[i:i+len(s)]) == s
 }
