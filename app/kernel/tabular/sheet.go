@@ -3,6 +3,7 @@ package tabular
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -47,6 +48,10 @@ type xlsxSheet struct {
 	rowBytes int
 	values   []cellValue
 	rowText  []byte // the values of its cells that are not shared strings, one after another
+	// Its number and the closing double quote as a cell reference ends with
+	// them, as the first refLen bytes of refWord (fastCell).
+	refWord uint64
+	refLen  int
 
 	// The cell being read.
 	cell cellState
@@ -289,6 +294,10 @@ func (s *xlsxSheet) startRow() error {
 func (s *xlsxSheet) beginRow(n int, empty bool) {
 	s.lastRow, s.lastCol, s.rowCells, s.rowBytes = n, 0, 0, 0
 	s.values, s.rowText = s.values[:0], s.rowText[:0]
+	var ref [8]byte
+	digits := strconv.AppendInt(ref[:0], int64(n), 10) // at most 7: n <= maxRows
+	s.refLen = copy(ref[len(digits):], `"`) + len(digits)
+	s.refWord = binary.LittleEndian.Uint64(ref[:])
 	s.rowDepth = len(s.p.marks)
 	if empty {
 		s.rowDepth++

@@ -160,7 +160,7 @@ func (s *xlsxSheet) fastCell() bool {
 	for i := 2; ; {
 		// r="A1" and t="s" or "inlineStr", as most cells have them, by hand.
 		if at(b, i, ` r="`) {
-			if c, k := plainRef(b, i+4); k > 0 {
+			if c, k := s.plainRef(b, i+4); k > 0 {
 				col, i = c, k
 				continue
 			}
@@ -384,12 +384,16 @@ const ones = 0x0101010101010101
 // plainRef reads the cell reference at b[i], up to its closing double
 // quote, when it is A1 to XFD1048576 as programs write them: its column,
 // and where the attribute ends; k 0 when it is anything else (refColumn
-// reads it then).
-func plainRef(b []byte, i int) (col, k int) {
+// reads it then). The row's own number, as most references have it, is
+// compared in one load.
+func (s *xlsxSheet) plainRef(b []byte, i int) (col, k int) {
 	k = i
 	for k < len(b) && k-i < 3 && b[k]-'A' < 26 {
 		col = col*26 + int(b[k]-'A') + 1
 		k++
+	}
+	if k > i && col <= MaxColumns && k+8 <= len(b) && binary.LittleEndian.Uint64(b[k:])<<(64-8*s.refLen) == s.refWord<<(64-8*s.refLen) {
+		return col, k + s.refLen
 	}
 	letters, row := k-i, 0
 	for k < len(b) && k-i-letters < 7 && b[k]-'0' < 10 {
