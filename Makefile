@@ -34,7 +34,7 @@ load:
 
 # Every fuzz target, for FUZZTIME each (go test fuzzes one target per run).
 fuzz:
-	@for target in imports:FuzzCSVReader imports:FuzzXLSXReader imports:FuzzGTIN imports:FuzzDate app/kernel/tabular:FuzzPartReader app/kernel/tabular:FuzzSheetReaderAgreesWithExcelize app/kernel/tabular:FuzzLineEnds app/kernel/tabular:FuzzRecordReader catalog/policy:FuzzPolicyLoader; do \
+	@for target in imports:FuzzCSVReader imports:FuzzXLSXReader imports:FuzzGTIN imports:FuzzDate app/kernel/tabular:FuzzPartReader app/kernel/tabular:FuzzSheetReaderAgreesWithExcelize app/kernel/tabular:FuzzFastPathsReadAsTheTokens app/kernel/tabular:FuzzLineEnds app/kernel/tabular:FuzzRecordReader catalog/policy:FuzzPolicyLoader; do \
 		pkg=$${target%%:*}; fn=$${target##*:}; \
 		echo "fuzzing $$fn for $(FUZZTIME)"; \
 		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; \

@@ -187,62 +187,71 @@ func rawBook(t testing.TB, sheet, sst, styles string, date1904 bool) string {
 // date, 3 a custom number, 4 a time of day.
 const dateStyles = `<numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy&quot; &quot;hh:mm"/><numFmt numFmtId="165" formatCode="#,##0.00"/></numFmts><cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="20"/></cellXfs>`
 
+// cellCasesSST is the shared strings cellCases cite: plain, rich, with
+// references, escapes, CDATA and CRs.
+const cellCasesSST = `<si><t>plain</t></si><si><t xml:space="preserve">  kept  </t></si><si><r><t>rich </t></r><r><rPr><b/></rPr><t>text</t></r></si>` +
+	`<si><t>base</t><rPh sb="0" eb="1"><t>phonetic</t></rPh><phoneticPr fontId="1"/></si><si/><si><t>a&amp;b &lt;&#38;&#x1F642;&gt;</t></si>` +
+	`<si><t>_x000D_cr _x005F_x0041_ _xD800_ _x0041_</t></si><si><t><![CDATA[<cdata> & ]]>more</t></si><si><t>line&#13;&#10;ref
+raw</t></si>` +
+	"<si><t>crlf\r\nlone\rcr</t></si>"
+
+// cellCases are sheets (inside sheetData) of what spreadsheet programs
+// write, and what XML allows them to.
+var cellCases = []struct{ name, sheet string }{
+	{"shared strings", `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v> 2 </v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>5</v></c><c r="G1" t="s"><v>6</v></c><c r="H1" t="s"><v>7</v></c><c r="I1" t="s"><v>8</v></c><c r="J1" t="s"><v>9</v></c></row>`},
+	{"inline strings", `<row r="1"><c r="A1" t="inlineStr"><is><t>in&amp;line</t></is></c><c r="B1" t="inlineStr"><is><r><t>a</t></r><r><t xml:space="preserve"> b</t></r></is></c><c t="inlineStr"><v>v only</v></c><c t="inlineStr"><is><t/></is></c><c t="inlineStr"><is><t>_x0042_</t></is></c></row>`},
+	{"types", `<row r="1"><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c t="str"><v>_x0041_ formula text</v><f>A1</f></c><c t="d"><v>2029-06-30T00:00:00Z</v></c><c t="n"><v>1.5E+3</v></c><c><v> 007 </v></c></row>`},
+	{"formulas and empty cells", `<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"/><c r="C1" s="1"/><c r="D1"><v></v></c><c r="E1"><f/><v>2</v></c><c r="F1" t="s"><v/></c><c r="G1"/></row><row r="2"><c r="B2"><v>x</v></c><c r="C2"/></row>`},
+	{"gaps and missing references", `<row r="2"><c r="C2"><v>1</v></c><c><v>2</v></c><c r="$F$2"><v>3</v></c></row><row><c><v>4</v></c><c r="c3"><v>5</v></c></row><row r="6" spans="1:3" ht="15"/><row r="7"><c r="AA7"><v>7</v></c></row>`},
+	{"dates", `<row r="1"><c s="1"><v>47299</v></c><c s="2"><v>47299.75</v></c><c s="3"><v>47299</v></c><c s="4"><v>0.5</v></c><c s="1" t="s"><v>0</v></c><c s="1" t="n"><v>61</v></c><c s="1"><v>60</v></c><c s="1"><v>-1</v></c><c s="1"><v>text</v></c><c s="9"><v>1</v></c><c s="1" t="str"><v>47299</v></c></row>`},
+	{"namespace prefixes and odd attributes", `<x:row r="1"><x:c r="A1" x:t="s"><x:v>0</x:v></x:c><x:c r='B1' s = "1"><x:v>1</x:v></x:c><c r="&#67;1" t="&#115;"><v>&#49;</v></c></x:row>`},
+	{"comments, instructions and white space", "<!-- <row r=\"9\"/> --><row r=\"1\">\n  <c r=\"A1\">\r\n    <v>1</v>\n  </c><?pi <c r=\"B1\"><v>9</v></c>?>\n  <c r=\"C1\" t=\"inlineStr\"><is><t><![CDATA[<c r=\"D1\">]]></t></is></c></row>\n"},
+	{"elements excelize looks through", `<row r="1"><c r="A1"><extLst><v>nested</v></extLst></c><c r="B1" t="inlineStr"><is><t>one</t><t>two</t><r><t>r1</t><t>r2</t></r></is></c><c r="C1"><v>first</v><v>last</v></c><c r="D1"><v>a<b>skip</b>c</v></c></row>`},
+	{"a sheet of one empty row", `<row r="1"/>`},
+}
+
 // What spreadsheet programs write, and what XML allows them to, reads as
 // excelize reads it.
 func TestTheSheetReaderReadsCellsAsExcelizeDoes(t *testing.T) {
-	const sst = `<si><t>plain</t></si><si><t xml:space="preserve">  kept  </t></si><si><r><t>rich </t></r><r><rPr><b/></rPr><t>text</t></r></si>` +
-		`<si><t>base</t><rPh sb="0" eb="1"><t>phonetic</t></rPh><phoneticPr fontId="1"/></si><si/><si><t>a&amp;b &lt;&#38;&#x1F642;&gt;</t></si>` +
-		`<si><t>_x000D_cr _x005F_x0041_ _xD800_ _x0041_</t></si><si><t><![CDATA[<cdata> & ]]>more</t></si><si><t>line&#13;&#10;ref
-raw</t></si>` +
-		"<si><t>crlf\r\nlone\rcr</t></si>"
-	cases := []struct{ name, sheet string }{
-		{"shared strings", `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v> 2 </v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>5</v></c><c r="G1" t="s"><v>6</v></c><c r="H1" t="s"><v>7</v></c><c r="I1" t="s"><v>8</v></c><c r="J1" t="s"><v>9</v></c></row>`},
-		{"inline strings", `<row r="1"><c r="A1" t="inlineStr"><is><t>in&amp;line</t></is></c><c r="B1" t="inlineStr"><is><r><t>a</t></r><r><t xml:space="preserve"> b</t></r></is></c><c t="inlineStr"><v>v only</v></c><c t="inlineStr"><is><t/></is></c><c t="inlineStr"><is><t>_x0042_</t></is></c></row>`},
-		{"types", `<row r="1"><c t="b"><v>1</v></c><c t="e"><v>#N/A</v></c><c t="str"><v>_x0041_ formula text</v><f>A1</f></c><c t="d"><v>2029-06-30T00:00:00Z</v></c><c t="n"><v>1.5E+3</v></c><c><v> 007 </v></c></row>`},
-		{"formulas and empty cells", `<row r="1"><c r="A1"><f>1+1</f></c><c r="B1"/><c r="C1" s="1"/><c r="D1"><v></v></c><c r="E1"><f/><v>2</v></c><c r="F1" t="s"><v/></c><c r="G1"/></row><row r="2"><c r="B2"><v>x</v></c><c r="C2"/></row>`},
-		{"gaps and missing references", `<row r="2"><c r="C2"><v>1</v></c><c><v>2</v></c><c r="$F$2"><v>3</v></c></row><row><c><v>4</v></c><c r="c3"><v>5</v></c></row><row r="6" spans="1:3" ht="15"/><row r="7"><c r="AA7"><v>7</v></c></row>`},
-		{"dates", `<row r="1"><c s="1"><v>47299</v></c><c s="2"><v>47299.75</v></c><c s="3"><v>47299</v></c><c s="4"><v>0.5</v></c><c s="1" t="s"><v>0</v></c><c s="1" t="n"><v>61</v></c><c s="1"><v>60</v></c><c s="1"><v>-1</v></c><c s="1"><v>text</v></c><c s="9"><v>1</v></c><c s="1" t="str"><v>47299</v></c></row>`},
-		{"namespace prefixes and odd attributes", `<x:row r="1"><x:c r="A1" x:t="s"><x:v>0</x:v></x:c><x:c r='B1' s = "1"><x:v>1</x:v></x:c><c r="&#67;1" t="&#115;"><v>&#49;</v></c></x:row>`},
-		{"comments, instructions and white space", "<!-- <row r=\"9\"/> --><row r=\"1\">\n  <c r=\"A1\">\r\n    <v>1</v>\n  </c><?pi <c r=\"B1\"><v>9</v></c>?>\n  <c r=\"C1\" t=\"inlineStr\"><is><t><![CDATA[<c r=\"D1\">]]></t></is></c></row>\n"},
-		{"elements excelize looks through", `<row r="1"><c r="A1"><extLst><v>nested</v></extLst></c><c r="B1" t="inlineStr"><is><t>one</t><t>two</t><r><t>r1</t><t>r2</t></r></is></c><c r="C1"><v>first</v><v>last</v></c><c r="D1"><v>a<b>skip</b>c</v></c></row>`},
-		{"a sheet of one empty row", `<row r="1"/>`},
-	}
-	for _, c := range cases {
+	for _, c := range cellCases {
 		for _, date1904 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/1904=%v", c.name, date1904), func(t *testing.T) {
-				agree(t, rawBook(t, c.sheet, sst, dateStyles, date1904), "")
+				agree(t, rawBook(t, c.sheet, cellCasesSST, dateStyles, date1904), "")
 			})
 		}
 	}
 }
 
+// refusedCases are sheets (inside sheetData) the sheet reader refuses, and
+// the code it refuses them with.
+var refusedCases = []struct{ name, sheet, code string }{
+	{"rows out of order", `<row r="2"/><row r="1"/>`, "ROWS_OUT_OF_ORDER"},
+	{"a repeated row", `<row r="1"/><row r="2"/><row r="2"/>`, "ROWS_OUT_OF_ORDER"},
+	{"a row before an unnumbered one's number", `<row r="3"/><row/><row r="4"/>`, "ROWS_OUT_OF_ORDER"},
+	{"a row numbered 0", `<row r="0"/>`, "ROWS_OUT_OF_ORDER"},
+	{"a cell left of the one before", `<row r="1"><c r="C1"/><c r="B1"/></row>`, "ROWS_OUT_OF_ORDER"},
+	{"a repeated cell", `<row r="1"><c r="A1"/><c/><c r="b1"/></row>`, "ROWS_OUT_OF_ORDER"},
+	{"a row past the last a sheet holds", `<row r="1048577"/>`, "TOO_MANY_ROWS"},
+	{"a row number that is no number", `<row r="x"/>`, "UNREADABLE_FILE"},
+	{"a cell reference that is none", `<row r="1"><c r="1A"><v>1</v></c></row>`, "UNREADABLE_FILE"},
+	{"a column past the last", `<row r="1"><c r="XFE1"><v>1</v></c></row>`, "UNREADABLE_FILE"},
+	{"a style that is no number", `<row r="1"><c s="x"><v>1</v></c></row>`, "UNREADABLE_FILE"},
+	{"a shared string the workbook lacks", `<row r="1"><c t="s"><v>7</v></c></row>`, "UNREADABLE_FILE"},
+	{"a shared string index that is no number", `<row r="1"><c t="s"><v>one</v></c></row>`, "UNREADABLE_FILE"},
+	{"a bare &", `<row r="1"><c t="inlineStr"><is><t>Salt & Pepper</t></is></c></row>`, "UNREADABLE_FILE"},
+	{"an entity from a DTD", `<row r="1"><c t="inlineStr"><is><t>&lol9;</t></is></c></row>`, "UNREADABLE_FILE"},
+	{"an entity in an attribute", `<row r="1" spans="&ent;"/>`, "UNREADABLE_FILE"},
+	{"a reference to a character XML forbids", `<row r="1"><c><v>&#1;</v></c></row>`, "UNREADABLE_FILE"},
+	{"a control character", "<row r=\"1\"><c><v>\x01</v></c></row>", "UNREADABLE_FILE"},
+	{"Windows-1252 text", "<row r=\"1\"><c t=\"inlineStr\"><is><t>Gr\xfc\xdfe</t></is></c></row>", "UNREADABLE_FILE"},
+	{"an element closed by another", `<row r="1"><c><v>1</c></v></row>`, "UNREADABLE_FILE"},
+	{"an attribute without quotes", `<row r=1/>`, "UNREADABLE_FILE"},
+	{"a < in an attribute", `<row r="1" x="<"/>`, "UNREADABLE_FILE"},
+}
+
 // What excelize would silently drop or merge, the sheet reader refuses.
 func TestTheSheetReaderRefusesWhatExcelizeWouldReadWrongly(t *testing.T) {
-	cases := []struct{ name, sheet, code string }{
-		{"rows out of order", `<row r="2"/><row r="1"/>`, "ROWS_OUT_OF_ORDER"},
-		{"a repeated row", `<row r="1"/><row r="2"/><row r="2"/>`, "ROWS_OUT_OF_ORDER"},
-		{"a row before an unnumbered one's number", `<row r="3"/><row/><row r="4"/>`, "ROWS_OUT_OF_ORDER"},
-		{"a row numbered 0", `<row r="0"/>`, "ROWS_OUT_OF_ORDER"},
-		{"a cell left of the one before", `<row r="1"><c r="C1"/><c r="B1"/></row>`, "ROWS_OUT_OF_ORDER"},
-		{"a repeated cell", `<row r="1"><c r="A1"/><c/><c r="b1"/></row>`, "ROWS_OUT_OF_ORDER"},
-		{"a row past the last a sheet holds", `<row r="1048577"/>`, "TOO_MANY_ROWS"},
-		{"a row number that is no number", `<row r="x"/>`, "UNREADABLE_FILE"},
-		{"a cell reference that is none", `<row r="1"><c r="1A"><v>1</v></c></row>`, "UNREADABLE_FILE"},
-		{"a column past the last", `<row r="1"><c r="XFE1"><v>1</v></c></row>`, "UNREADABLE_FILE"},
-		{"a style that is no number", `<row r="1"><c s="x"><v>1</v></c></row>`, "UNREADABLE_FILE"},
-		{"a shared string the workbook lacks", `<row r="1"><c t="s"><v>7</v></c></row>`, "UNREADABLE_FILE"},
-		{"a shared string index that is no number", `<row r="1"><c t="s"><v>one</v></c></row>`, "UNREADABLE_FILE"},
-		{"a bare &", `<row r="1"><c t="inlineStr"><is><t>Salt & Pepper</t></is></c></row>`, "UNREADABLE_FILE"},
-		{"an entity from a DTD", `<row r="1"><c t="inlineStr"><is><t>&lol9;</t></is></c></row>`, "UNREADABLE_FILE"},
-		{"an entity in an attribute", `<row r="1" spans="&ent;"/>`, "UNREADABLE_FILE"},
-		{"a reference to a character XML forbids", `<row r="1"><c><v>&#1;</v></c></row>`, "UNREADABLE_FILE"},
-		{"a control character", "<row r=\"1\"><c><v>\x01</v></c></row>", "UNREADABLE_FILE"},
-		{"Windows-1252 text", "<row r=\"1\"><c t=\"inlineStr\"><is><t>Gr\xfc\xdfe</t></is></c></row>", "UNREADABLE_FILE"},
-		{"an element closed by another", `<row r="1"><c><v>1</c></v></row>`, "UNREADABLE_FILE"},
-		{"an attribute without quotes", `<row r=1/>`, "UNREADABLE_FILE"},
-		{"a < in an attribute", `<row r="1" x="<"/>`, "UNREADABLE_FILE"},
-	}
-	for _, c := range cases {
+	for _, c := range refusedCases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := sheetRows(rawBook(t, c.sheet, `<si><t>a</t></si>`, dateStyles, false), "")
 			if errs.CodeOf(err) != c.code {

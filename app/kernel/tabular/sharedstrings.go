@@ -14,15 +14,15 @@ type sharedStrings struct {
 	ends []uint32
 }
 
-func (s *sharedStrings) get(i int) (string, bool) {
+// span is where string i is in text.
+func (s *sharedStrings) span(i int) (start, end uint32, ok bool) {
 	if s == nil || i < 0 || i >= len(s.ends) {
-		return "", false
+		return 0, 0, false
 	}
-	start := uint32(0)
 	if i > 0 {
 		start = s.ends[i-1]
 	}
-	return s.text[start:s.ends[i]], true
+	return start, s.ends[i], true
 }
 
 // sharedStringsCost is what the table of a shared-strings part of size
@@ -98,8 +98,7 @@ func (r *siReader) end(depth int) {
 // value appends the string's text to dst.
 func (r *siReader) value(dst []byte) []byte {
 	start := len(dst)
-	dst = append(append(dst, r.t...), r.runs...)
-	return unescapeBSTR(dst, start)
+	return unescapeBSTR(append(append(dst, r.t...), r.runs...), start)
 }
 
 // unescapeBSTR decodes, in dst[start:], the _xHHHH_ escapes by which Excel
@@ -107,7 +106,7 @@ func (r *siReader) value(dst []byte) []byte {
 // is "_", an escape of no character is dropped).
 func unescapeBSTR(dst []byte, start int) []byte {
 	s := dst[start:]
-	if !bytes.Contains(s, []byte("_x")) {
+	if bytes.IndexByte(s, '_') < 0 || !bytes.Contains(s, []byte("_x")) {
 		return dst
 	}
 	out := make([]byte, 0, len(s))
@@ -164,6 +163,22 @@ func readSharedStrings(p *partReader, size int64) (*sharedStrings, error) {
 	}
 	for {
 		// Most strings are <si><t>text</t></si>: read without a token each.
+		for !inSI && len(p.marks) == 1 && !p.tokensOnly {
+			t, underscore, ok := p.plainSI()
+			if !ok || len(ends) >= MaxSharedStrings || textBytes+len(t) > MaxSharedBytes || len(t) > MaxCellBytes || elements+1 > MaxSharedElements {
+				break // the token path reads it, and says what is wrong
+			}
+			textBytes, elements = textBytes+len(t), elements+1
+			p.pos += len("<si><t>") + len(t) + len("</t></si>")
+			p.elements += 2
+			p.textRun, p.blank, p.lastSig = 0, true, '>'
+			if underscore {
+				buf = unescapeBSTR(append(buf[:0], t...), 0)
+				t = buf
+			}
+			text.Write(t)
+			ends = append(ends, uint32(text.Len()))
+		}
 		if !inSI && len(p.marks) == 1 && p.plain("si", "t") {
 			if p.err != nil {
 				return nil, p.err

@@ -3,6 +3,7 @@ package tabular
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -20,14 +21,15 @@ import (
 // excelize would silently merge, refuse the sheet (ROWS_OUT_OF_ORDER); the
 // limits of budget.go refuse it as the bytes stream.
 type xlsxSheet struct {
-	zr       *zip.ReadCloser
-	rc       io.ReadCloser
-	p        *partReader // the sheet's part
-	sst      *sharedStrings
-	dateXf   []bool // which cell formats show a date
-	date1904 bool
-	estimate int
-	release  func() // gives back what the file reserved of the read budget
+	zr         *zip.ReadCloser
+	rc         io.ReadCloser
+	p          *partReader // the sheet's part
+	sst        *sharedStrings
+	dateXf     []bool // which cell formats show a date
+	date1904   bool
+	estimate   int
+	tokensOnly bool   // the fast paths are off (openXLSX)
+	release    func() // gives back what the file reserved of the read budget
 
 	num   int // the row Next yields
 	cells []string
@@ -46,6 +48,10 @@ type xlsxSheet struct {
 	rowBytes int
 	values   []cellValue
 	rowText  []byte // the values of its cells that are not shared strings, one after another
+	// Its number and the closing double quote as a cell reference ends with
+	// them, as the first refLen bytes of refWord (fastCell).
+	refWord uint64
+	refLen  int
 
 	// The cell being read.
 	cell cellState
@@ -54,12 +60,11 @@ type xlsxSheet struct {
 }
 
 // cellValue is a cell of the row being read: its column, and its value as
-// a shared string or date (str) or as rowText[start:end].
+// the shared strings' text[start:end] or as rowText[start:end]. It holds no
+// pointer: appending one costs no write barrier.
 type cellValue struct {
-	col        int
-	str        string
-	start, end int
-	inText     bool
+	col, start, end int32
+	shared          bool
 }
 
 type cellState struct {
@@ -135,6 +140,18 @@ func (s *xlsxSheet) Next() bool {
 func (s *xlsxSheet) readRow() error {
 	p := s.p
 	for {
+		if s.rowDepth == 0 && s.dataDepth == len(p.marks) && !p.inCDATA {
+			if read, empty := s.fastRow(); read && empty {
+				return s.endRow()
+			}
+		}
+		if s.rowDepth > 0 && s.rowDepth == len(p.marks) && s.cell.depth == 0 && !p.inCDATA {
+			for s.fastCell() {
+			}
+			if p.closes("row") {
+				return s.endRow()
+			}
+		}
 		switch p.next() {
 		case tokEOF:
 			if p.err != nil {
@@ -269,13 +286,22 @@ func (s *xlsxSheet) startRow() error {
 	if n <= s.lastRow {
 		return errs.Invalidf("ROWS_OUT_OF_ORDER", "the sheet's row %d comes after its row %d: rows must be in order, each once; save the file again from your spreadsheet program", n, s.lastRow)
 	}
+	s.beginRow(n, p.empty)
+	return nil
+}
+
+// beginRow starts row n, whose start tag was read (and closes itself if empty).
+func (s *xlsxSheet) beginRow(n int, empty bool) {
 	s.lastRow, s.lastCol, s.rowCells, s.rowBytes = n, 0, 0, 0
 	s.values, s.rowText = s.values[:0], s.rowText[:0]
-	s.rowDepth = len(p.marks)
-	if p.empty {
+	var ref [8]byte
+	digits := strconv.AppendInt(ref[:0], int64(n), 10) // at most 7: n <= maxRows
+	s.refLen = copy(ref[len(digits):], `"`) + len(digits)
+	s.refWord = binary.LittleEndian.Uint64(ref[:])
+	s.rowDepth = len(s.p.marks)
+	if empty {
 		s.rowDepth++
 	}
-	return nil
 }
 
 // maxRows is the most rows a sheet holds (Excel's, and excelize's TotalRows).
@@ -392,46 +418,58 @@ func (s *xlsxSheet) cellEnd(depth int) {
 // raw values.
 func (s *xlsxSheet) endCell() error {
 	c := &s.cell
-	cv := cellValue{col: c.col}
-	switch string(c.typ) {
+	err := s.addValue(c.col, c.typ, c.style, c.formula, s.v, s.is.done, s.is.t, s.is.runs)
+	s.is.done = false
+	s.cell = cellState{typ: c.typ[:0]}
+	return err
+}
+
+// addValue adds the value of the cell of column col, of type typ and style
+// to the row, from its <v>'s text v (decoded) or, when inline, its <is>'s
+// direct text t and runs' text. On an error it has changed nothing but
+// rowBytes.
+func (s *xlsxSheet) addValue(col int, typ []byte, style int, formula bool, v []byte, inline bool, t, runs []byte) error {
+	cv := cellValue{col: int32(col), start: int32(len(s.rowText))}
+	switch string(typ) {
 	case "s":
-		if len(s.v) > 0 {
-			i, ok := decimal(bytes.TrimSpace(s.v))
-			str, found := s.sst.get(i)
-			if !ok || !found {
-				return s.unreadable("a cell of row %d of the sheet cites the shared string %q, which the workbook does not have", s.lastRow, s.v)
+		cv.shared, cv.start = true, 0
+		if len(v) > 0 {
+			i, ok := decimal(v)
+			if !ok {
+				i, ok = decimal(bytes.TrimSpace(v))
 			}
-			if s.rowBytes += len(str); s.rowBytes > MaxRowBytes {
+			start, end, found := s.sst.span(i)
+			if !ok || !found {
+				return s.unreadable("a cell of row %d of the sheet cites the shared string %q, which the workbook does not have", s.lastRow, v)
+			}
+			if s.rowBytes += int(end - start); s.rowBytes > MaxRowBytes {
 				return s.tooLarge("ROW_TOO_LARGE", "a row of more than %d MB of text once its shared strings are filled in", MaxRowBytes>>20)
 			}
-			cv.str = str
+			cv.start, cv.end = int32(start), int32(end)
 		}
 	case "inlineStr":
-		if s.is.done {
-			start := len(s.rowText)
-			s.rowText = s.is.value(s.rowText)
-			cv.start, cv.end, cv.inText = start, len(s.rowText), true
+		if inline {
+			s.rowText = unescapeBSTR(append(append(s.rowText, t...), runs...), int(cv.start))
 			break
 		}
 		fallthrough
 	default:
-		if len(c.typ) == 0 || string(c.typ) == "n" {
-			if c.style >= 0 && c.style < len(s.dateXf) && s.dateXf[c.style] && len(s.v) > 0 {
-				if d, ok := serialDate(string(s.v), s.date1904); ok {
-					cv.str = d
+		if len(typ) == 0 || string(typ) == "n" {
+			if style >= 0 && style < len(s.dateXf) && s.dateXf[style] && len(v) > 0 {
+				if d, ok := serialDate(string(v), s.date1904); ok {
+					s.rowText = append(s.rowText, d...)
 					break
 				}
 			}
 		}
-		start := len(s.rowText)
-		s.rowText = append(s.rowText, s.v...)
-		cv.start, cv.end, cv.inText = start, len(s.rowText), true
+		s.rowText = append(s.rowText, v...)
 	}
-	s.is.done = false
-	if cv.str != "" || cv.end > cv.start || c.formula {
+	if !cv.shared {
+		cv.end = int32(len(s.rowText))
+	}
+	if cv.end > cv.start || formula {
 		s.values = append(s.values, cv)
 	}
-	s.cell = cellState{typ: c.typ[:0]}
 	return nil
 }
 
@@ -445,10 +483,10 @@ func (s *xlsxSheet) endRow() error {
 	text := string(s.rowText)
 	cells := make([]string, s.values[len(s.values)-1].col)
 	for _, v := range s.values {
-		if v.inText {
-			cells[v.col-1] = text[v.start:v.end]
+		if v.shared {
+			cells[v.col-1] = s.sst.text[v.start:v.end]
 		} else {
-			cells[v.col-1] = v.str
+			cells[v.col-1] = text[v.start:v.end]
 		}
 	}
 	s.next = cells

@@ -81,7 +81,7 @@ func Open(path string, lim Limits, preferredSheet string) (Reader, string, error
 		return nil, "", err
 	}
 	if format == XLSX {
-		s, err := openXLSX(path, lim, preferredSheet)
+		s, err := openXLSX(path, lim, preferredSheet, false)
 		return s, format, err
 	}
 	s, err := openCSV(path, st.Size())

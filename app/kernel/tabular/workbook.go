@@ -27,13 +27,14 @@ const (
 const sharedStringsPart = "xl/sharedStrings.xml"
 
 // openXLSX opens the workbook at path and its sheet named preferredSheet
-// (any case, trimmed) if it has one, else its first.
-func openXLSX(path string, lim Limits, preferredSheet string) (*xlsxSheet, error) {
+// (any case, trimmed) if it has one, else its first. tokensOnly turns the
+// fast paths of xmlplain.go off, for the tests that read files both ways.
+func openXLSX(path string, lim Limits, preferredSheet string, tokensOnly bool) (*xlsxSheet, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, errUnreadable("UNREADABLE_FILE", "the file looks like an .xlsx workbook but cannot be opened (%v): save it again from your spreadsheet program", err)
 	}
-	s := &xlsxSheet{zr: zr}
+	s := &xlsxSheet{zr: zr, tokensOnly: tokensOnly}
 	if err := s.open(lim, preferredSheet); err != nil {
 		s.Close()
 		return nil, err
@@ -74,6 +75,7 @@ func (s *xlsxSheet) open(lim Limits, preferredSheet string) error {
 		}
 		defer rc.Close()
 		p := newPartReader(rc, f.Name, partKind(name))
+		p.tokensOnly = s.tokensOnly
 		if err := fn(p); err != nil {
 			return err
 		}
@@ -153,6 +155,7 @@ func (s *xlsxSheet) open(lim Limits, preferredSheet string) error {
 	}
 	s.rc = rc
 	s.p = newPartReader(rc, parts[sheetPart].Name, partSheet)
+	s.p.tokensOnly = s.tokensOnly
 	return s.toSheetData()
 }
 

@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,10 @@ type partReader struct {
 	lastSig  byte   // the last byte of the part read that is not white space
 	inCDATA  bool
 	err      error
+
+	// tokensOnly turns the fast paths off (xmlplain.go): every byte is read
+	// as tokens, for the tests that read each part both ways.
+	tokensOnly bool
 }
 
 // tokens.
@@ -122,13 +127,19 @@ func (p *partReader) fill() bool {
 func (p *partReader) checkChars(from, to int) int {
 	b := p.buf
 	i := from
+	const highs, space = 0x8080808080808080, 0x20 * 0x0101010101010101
 	for i < to {
-		// Eight bytes at a time while they are printable ASCII.
+		// 32, else 8 bytes at a time while they are printable ASCII.
+		if i+32 <= to {
+			w0, w1 := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
+			w2, w3 := binary.LittleEndian.Uint64(b[i+16:]), binary.LittleEndian.Uint64(b[i+24:])
+			if (w0|(w0-space)|w1|(w1-space)|w2|(w2-space)|w3|(w3-space))&highs == 0 {
+				i += 32
+				continue
+			}
+		}
 		if i+8 <= to {
-			w := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
-				uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
-			const highs, space = 0x8080808080808080, 0x20 * 0x0101010101010101
-			if (w|(w-space))&highs == 0 {
+			if w := binary.LittleEndian.Uint64(b[i:]); (w|(w-space))&highs == 0 {
 				i += 8
 				continue
 			}
