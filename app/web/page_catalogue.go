@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -109,11 +110,7 @@ func (s *Server) productsPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	codes, err := s.verdicts.BlockingCodes(ctx)
-	if err != nil {
-		return err
-	}
-	suppliers, err := s.suppliers.List(ctx)
+	codes, suppliers, err := s.managerChoices(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,6 +119,17 @@ func (s *Server) productsPage(c *gin.Context) error {
 	return s.page(c, http.StatusOK, "Products", &productsView{L: newListPage("/products", q, pg), F: q, Codes: codes,
 		Markets: catalog.MarketCodes, Channels: catalog.Channels, Categories: catalog.Categories, Suppliers: suppliers,
 		CSV: exportURL(export, "csv"), XLSX: exportURL(export, "xlsx")})
+}
+
+// managerChoices are the choices of a manager's filter form that come from
+// the data: the reasons a verdict can block for, and the suppliers.
+func (s *Server) managerChoices(ctx context.Context) ([]string, []vendors.Supplier, error) {
+	codes, err := s.verdicts.BlockingCodes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	suppliers, err := s.suppliers.List(ctx)
+	return codes, suppliers, err
 }
 
 // productsView is a page of the products a search selects, the filter

@@ -92,11 +92,33 @@ func searchURL(path string, q verdicts.ProductSearch, page int) string {
 // listPage is a page of a product search with its rows and the links
 // around it.
 type listPage struct {
+	pager
+	Rows []listRow
+}
+
+// pager is where a page of a long list stands: the true total, the
+// positions shown, and the links to the pages either side.
+type pager struct {
 	Total       int64
 	First, Last int64 // the 1-based positions shown; 0 when none
 	Page, Pages int
 	Prev, Next  string // "" on the first (last) page
-	Rows        []listRow
+}
+
+// newPager places the shown rows, from offset on in pages of limit, among
+// total; pageURL links to a page by its number.
+func newPager(offset, limit, shown int, total int64, pageURL func(page int) string) pager {
+	p := pager{Total: total, Page: offset/limit + 1, Pages: int((total + int64(limit) - 1) / int64(limit))}
+	if shown > 0 {
+		p.First, p.Last = int64(offset)+1, int64(offset)+int64(shown)
+	}
+	if p.Page > 1 {
+		p.Prev = pageURL(min(p.Page-1, max(p.Pages, 1)))
+	}
+	if p.Page < p.Pages {
+		p.Next = pageURL(p.Page + 1)
+	}
+	return p
 }
 
 // listRow is one product: a chip per market and channel, its blocking reasons.
@@ -112,16 +134,7 @@ type chip struct {
 }
 
 func newListPage(path string, q verdicts.ProductSearch, pg verdicts.ProductPage) listPage {
-	l := listPage{Total: pg.Total, Page: q.Offset/q.Limit + 1, Pages: int((pg.Total + int64(q.Limit) - 1) / int64(q.Limit))}
-	if n := int64(len(pg.Products)); n > 0 {
-		l.First, l.Last = int64(q.Offset)+1, int64(q.Offset)+n
-	}
-	if l.Page > 1 {
-		l.Prev = searchURL(path, q, min(l.Page-1, max(l.Pages, 1)))
-	}
-	if l.Page < l.Pages {
-		l.Next = searchURL(path, q, l.Page+1)
-	}
+	l := listPage{pager: newPager(q.Offset, q.Limit, len(pg.Products), pg.Total, func(n int) string { return searchURL(path, q, n) })}
 	for _, p := range pg.Products {
 		r := listRow{ProductVerdicts: p}
 		for _, v := range p.Verdicts {

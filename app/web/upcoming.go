@@ -83,13 +83,13 @@ func (s *Server) upcomingBlocks(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		var buf strings.Builder
-		if err := verdicts.WriteUpcomingCSV(&buf, list); err != nil {
-			return err
-		}
+		// Written straight to the response, as the listing feed is: the
+		// list is read whole before the status goes out, so a database
+		// error still gets the JSON error.
+		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="cascade-upcoming-blocks.csv"`)
-		c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(buf.String()))
-		return nil
+		c.Status(http.StatusOK)
+		return verdicts.WriteUpcomingCSV(c.Writer, list)
 	default:
 		return errs.Invalidf("INVALID_FORMAT", "format must be json or csv")
 	}
@@ -178,24 +178,11 @@ func (s *Server) upcomingPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	codes, err := s.verdicts.BlockingCodes(ctx)
-	if err != nil {
-		return err
-	}
-	suppliers, err := s.suppliers.List(ctx)
+	codes, suppliers, err := s.managerChoices(ctx)
 	if err != nil {
 		return err
 	}
 	f.Offset, f.Limit = 0, 0
-	v := &upcomingView{F: f, Rows: rows, Total: total, Page: int(page), Pages: int((total + int64(size) - 1) / int64(size)),
-		Codes: codes, Markets: catalog.MarketCodes, Channels: catalog.Channels, Suppliers: suppliers,
-		CSV: upcomingURL("/api/v1/verdicts/upcoming", f, url.Values{"format": {"csv"}})}
-	if f.WithinDays > 0 {
-		v.Within = strconv.Itoa(f.WithinDays) + "d"
-	}
-	if len(rows) > 0 {
-		v.First, v.Last = int64(page-1)*int64(size)+1, int64(page-1)*int64(size)+int64(len(rows))
-	}
 	pageURL := func(n int) string {
 		q := url.Values{"page": {strconv.Itoa(n)}}
 		if size != verdicts.DefaultPage {
@@ -203,11 +190,11 @@ func (s *Server) upcomingPage(c *gin.Context) error {
 		}
 		return upcomingURL("/upcoming", f, q)
 	}
-	if v.Page > 1 {
-		v.Prev = pageURL(min(v.Page-1, max(v.Pages, 1)))
-	}
-	if v.Page < v.Pages {
-		v.Next = pageURL(v.Page + 1)
+	v := &upcomingView{F: f, Rows: rows, pager: newPager(int(page-1)*size, size, len(rows), total, pageURL),
+		Codes: codes, Markets: catalog.MarketCodes, Channels: catalog.Channels, Suppliers: suppliers,
+		CSV: upcomingURL("/api/v1/verdicts/upcoming", f, url.Values{"format": {"csv"}})}
+	if f.WithinDays > 0 {
+		v.Within = strconv.Itoa(f.WithinDays) + "d"
 	}
 	return s.page(c, http.StatusOK, "Upcoming blocks", v)
 }
@@ -216,13 +203,10 @@ func (s *Server) upcomingPage(c *gin.Context) error {
 // choices, the pages around it and the export of the whole filter.
 type upcomingView struct {
 	pageData
-	F                 verdicts.UpcomingFilter
-	Within            string // the form's within, "" when the month bounds it
-	Rows              []verdicts.Upcoming
-	Total             int64
-	First, Last       int64 // the 1-based positions shown; 0 when none
-	Page, Pages       int
-	Prev, Next        string
+	F      verdicts.UpcomingFilter
+	Within string // the form's within, "" when the month bounds it
+	Rows   []verdicts.Upcoming
+	pager
 	Codes             []string
 	Markets, Channels []string
 	Suppliers         []vendors.Supplier

@@ -19,6 +19,17 @@ import (
 // ExcelJS, openpyxl and XlsxWriter (imports/testdata/gen), reads the same
 // with the sheet reader as with excelize, every sheet of it.
 func TestEveryFixtureReadsAsExcelizeReadsIt(t *testing.T) {
+	eachFixtureSheet(t, func(t *testing.T, path, sheet string) {
+		if rows := agree(t, path, sheet); len(rows) == 0 {
+			t.Errorf("only %d rows read", len(rows))
+		}
+	})
+}
+
+// eachFixtureSheet runs fn as a subtest on every sheet of every workbook
+// fixture of the repository (imports/testdata, at least ten of them).
+func eachFixtureSheet(t *testing.T, fn func(t *testing.T, path, sheet string)) {
+	t.Helper()
 	paths, err := filepath.Glob("../../../imports/testdata/*.xlsx")
 	if err != nil || len(paths) < 10 {
 		t.Fatalf("fixtures: %v, %v", paths, err)
@@ -31,11 +42,7 @@ func TestEveryFixtureReadsAsExcelizeReadsIt(t *testing.T) {
 		sheets := f.GetSheetList()
 		f.Close()
 		for _, sheet := range sheets {
-			t.Run(filepath.Base(path)+"/"+sheet, func(t *testing.T) {
-				if rows := agree(t, path, sheet); len(rows) == 0 {
-					t.Errorf("only %d rows read", len(rows))
-				}
-			})
+			t.Run(filepath.Base(path)+"/"+sheet, func(t *testing.T) { fn(t, path, sheet) })
 		}
 	}
 }

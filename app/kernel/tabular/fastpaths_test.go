@@ -3,12 +3,9 @@ package tabular
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // The fast paths (xmlplain.go) read what most cells, rows and shared
@@ -105,25 +102,11 @@ func bothWays(t *testing.T, read func(tokensOnly bool) reading) reading {
 // sheets of the differential tests, read and refused; the benchmark's
 // sheets: each reads the same with the fast paths and without them.
 func TestEveryFixtureReadsTheSameWithoutTheFastPaths(t *testing.T) {
-	paths, err := filepath.Glob("../../../imports/testdata/*.xlsx")
-	if err != nil || len(paths) < 10 {
-		t.Fatalf("fixtures: %v, %v", paths, err)
-	}
-	for _, path := range paths {
-		f, err := excelize.OpenFile(path)
-		if err != nil {
-			t.Fatal(err)
+	eachFixtureSheet(t, func(t *testing.T, path, sheet string) {
+		if r := bothWays(t, func(tokensOnly bool) reading { return readFile(path, sheet, tokensOnly) }); r.err != "" || len(r.rows) == 0 {
+			t.Fatalf("%d rows, %s", len(r.rows), r.err)
 		}
-		sheets := f.GetSheetList()
-		f.Close()
-		for _, sheet := range sheets {
-			t.Run(filepath.Base(path)+"/"+sheet, func(t *testing.T) {
-				if r := bothWays(t, func(tokensOnly bool) reading { return readFile(path, sheet, tokensOnly) }); r.err != "" || len(r.rows) == 0 {
-					t.Fatalf("%d rows, %s", len(r.rows), r.err)
-				}
-			})
-		}
-	}
+	})
 	for _, c := range cellCases {
 		t.Run(c.name, func(t *testing.T) {
 			path := rawBook(t, c.sheet, cellCasesSST, dateStyles, false)
