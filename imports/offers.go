@@ -25,6 +25,23 @@ const maxDisputeWarnings = 1000
 // without naming who disagrees. It takes the verdicts lock first: two
 // suppliers' uploads of one GTIN are judged one after the other, and the
 // dispute's audit entry comes after the lock, in the documented order.
+// sharedGTINs finds the products of the file's rows whose offers need
+// reconciling: the supplier's disputed ones (by products_disputed), and the
+// ones this batch wrote whose GTIN another supplier offers. The second part
+// is driven by the file's rows, each row's GTIN probed in products_gtin
+// first, so that only the rows with a hit look their product up: probing
+// every row's product first (0.15-0.26 s for a first import of 100,000
+// rows) cost more than the whole check now does. A product this batch
+// wrote has its staged row's GTIN, copied as it is (writeProducts). CROSS
+// JOIN keeps SQLite from scanning all the supplier's products instead.
+const sharedGTINs = `SELECT p.id FROM products p
+	WHERE p.supplier_id = ? AND p.disputed AND p.sku IN (SELECT sku FROM staged_rows)
+	UNION
+	SELECT p.id FROM staged_rows s CROSS JOIN products p
+	WHERE EXISTS (SELECT 1 FROM products o WHERE o.gtin = s.gtin AND o.supplier_id <> ?)
+		AND p.supplier_id = ? AND p.sku = s.sku AND p.batch_id = ?
+	ORDER BY 1`
+
 func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB) error {
 	if err := database.Lock(tx, database.LockVerdicts); err != nil {
 		return err
@@ -33,13 +50,7 @@ func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB) error {
 		r.im.beforeReconcile()
 	}
 	var ids []int64
-	// Driven by the file's rows (CROSS JOIN keeps SQLite from scanning all
-	// the supplier's products instead), each row's product by its key, and
-	// another supplier's offer of its GTIN by products_gtin.
-	err := tx.Raw(`SELECT p.id FROM staged_rows s CROSS JOIN products p
-		WHERE p.supplier_id = ? AND p.sku = s.sku AND (p.disputed OR (p.batch_id = ? AND EXISTS (
-			SELECT 1 FROM products o WHERE o.gtin = p.gtin AND o.supplier_id <> p.supplier_id)))
-		ORDER BY p.id`, r.batch.SupplierID, r.batch.ID).Scan(&ids).Error
+	err := tx.Raw(sharedGTINs, r.batch.SupplierID, r.batch.SupplierID, r.batch.SupplierID, r.batch.ID).Scan(&ids).Error
 	if err != nil {
 		return fmt.Errorf("find shared GTINs: %w", err)
 	}
