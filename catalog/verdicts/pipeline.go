@@ -104,7 +104,9 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 					r.page = evaluate(*current.Load(), j.batch, enc)
 					if !inTx {
 						r.page.before, r.err = storedVerdicts(ctx, s.db, r.page.ids())
-						r.page.read = r.err == nil
+						if r.page.read = r.err == nil; r.page.read {
+							r.page.prepared = r.page.writes(r.page.before)
+						}
 					}
 				}()
 				j.done <- r

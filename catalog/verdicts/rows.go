@@ -1,41 +1,60 @@
 package verdicts
 
-import "time"
+import (
+	"time"
 
-// verdictRow is one row of the verdicts table as a recompute writes it;
-// values gives its columns in the order of verdictColumns.
+	"github.com/cascade-gate/cascade/app/kernel/database"
+)
+
+// verdictRow is one row of the verdicts table as a recompute writes it,
+// but for the columns every row of a page shares (pageShared); values gives
+// its columns in the order of verdictColumns.
 type verdictRow struct {
 	ProductID         int64
 	Market, Channel   string
 	Verdict, Codes    string
 	Reasons, Evidence string
-	PolicyID          any // the policy's id, or nil for a candidate policy
-	AsOf, ContentHash string
-	EvaluatedAt       time.Time
+	ContentHash       string
 	Outlook           outlookRow // outlook.go
 }
 
-var verdictColumns = append([]string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}, outlookColumns...)
+var verdictColumns = append([]string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "content_hash"}, outlookColumns...)
 
 func (r verdictRow) values() []any {
-	return append([]any{r.ProductID, r.Market, r.Channel, r.Verdict, r.Codes, r.Reasons, r.Evidence, r.PolicyID, r.AsOf, r.ContentHash, r.EvaluatedAt}, r.Outlook.values()...)
+	return append([]any{r.ProductID, r.Market, r.Channel, r.Verdict, r.Codes, r.Reasons, r.Evidence, r.ContentHash}, r.Outlook.values()...)
 }
 
-// changeRow is one entry of the change feed. The feed carries codes, not
-// the full reasons: those are on the verdict.
+// changeRow is one entry of the change feed, but for the columns every
+// entry of a page shares (pageShared). The feed carries codes, not the
+// full reasons: those are on the verdict.
 type changeRow struct {
 	ProductID         int64
 	Market, Channel   string
 	Previous, Verdict string
 	Codes             string
-	PolicyID          any
-	ChangedAt         time.Time
 }
 
-var changeColumns = []string{"product_id", "market", "channel", "previous", "verdict", "codes", "policy_id", "changed_at"}
+var changeColumns = []string{"product_id", "market", "channel", "previous", "verdict", "codes"}
 
 func (r changeRow) values() []any {
-	return []any{r.ProductID, r.Market, r.Channel, r.Previous, r.Verdict, r.Codes, r.PolicyID, r.ChangedAt}
+	return []any{r.ProductID, r.Market, r.Channel, r.Previous, r.Verdict, r.Codes}
+}
+
+// pageShared are the columns every verdict and change-feed entry a page
+// writes has in common: the evaluation's policy and date, and the time of
+// the write. They are bound once a statement, not once a row.
+type pageShared struct {
+	policyID any // the policy's id, or nil for a candidate policy
+	asOf     string
+	at       time.Time
+}
+
+func (p pageShared) verdicts() database.Shared {
+	return database.Shared{Columns: []string{"policy_id", "as_of", "evaluated_at"}, Values: []any{p.policyID, p.asOf, p.at}}
+}
+
+func (p pageShared) changes() database.Shared {
+	return database.Shared{Columns: []string{"policy_id", "changed_at"}, Values: []any{p.policyID, p.at}}
 }
 
 // valuesOf turns typed rows into what database.InsertRows takes.

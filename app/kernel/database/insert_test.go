@@ -80,3 +80,53 @@ func TestRowWriterRefusesARowOfTheWrongWidth(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestSharedColumnsAreStoredInEveryRowWhateverTheChunking(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		ctx := context.Background()
+		cols := []string{"k", "v"}
+		shared := database.Shared{Columns: []string{"page", "note"}, Values: []any{int64(7), "same for all"}}
+		per := database.RowsPerInsert(len(cols))
+		for _, n := range []int{1, per, per + 1, 2*per + 7} {
+			table := fmt.Sprintf("rw_shared_%d", n)
+			if err := db.Exec("CREATE TABLE " + table + " (k INTEGER PRIMARY KEY, v TEXT NOT NULL, page BIGINT NOT NULL, note TEXT NOT NULL)").Error; err != nil {
+				t.Fatal(err)
+			}
+			rows := make([][]any, n)
+			for i := range rows {
+				rows[i] = []any{i, fmt.Sprintf("value %d", i)}
+			}
+			if err := database.InsertShared(ctx, db, table, cols, rows, shared); err != nil {
+				t.Fatal(err)
+			}
+			var count, sum, wrong int64
+			db.Raw("SELECT COUNT(*), COALESCE(SUM(k), 0) FROM "+table).Row().Scan(&count, &sum)
+			db.Raw("SELECT COUNT(*) FROM "+table+" WHERE page <> 7 OR note <> 'same for all' OR v <> 'value ' || k").Row().Scan(&wrong)
+			if count != int64(n) || sum != int64(n*(n-1)/2) || wrong != 0 {
+				t.Errorf("%d rows: stored %d (key sum %d), %d with a wrong value", n, count, sum, wrong)
+			}
+		}
+	})
+}
+
+func TestAnUpsertWithSharedColumnsReplacesThemToo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		ctx := context.Background()
+		if err := db.Exec("CREATE TABLE rw_shared_upsert (k INTEGER PRIMARY KEY, v TEXT NOT NULL, page BIGINT NOT NULL)").Error; err != nil {
+			t.Fatal(err)
+		}
+		first := database.Shared{Columns: []string{"page"}, Values: []any{int64(1)}}
+		if err := database.InsertShared(ctx, db, "rw_shared_upsert", []string{"k", "v"}, [][]any{{1, "a"}, {2, "b"}}, first); err != nil {
+			t.Fatal(err)
+		}
+		second := database.Shared{Columns: []string{"page"}, Values: []any{int64(2)}}
+		if err := database.UpsertShared(ctx, db, "rw_shared_upsert", []string{"k", "v"}, []string{"k"}, [][]any{{2, "b2"}, {3, "c"}}, second); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		db.Raw("SELECT v || ':' || CAST(page AS TEXT) FROM rw_shared_upsert ORDER BY k").Scan(&got)
+		if strings.Join(got, ",") != "a:1,b2:2,c:2" {
+			t.Errorf("stored %v", got)
+		}
+	})
+}
