@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestAddMonthsClampsToTheLastDayOfTheMonth(t *testing.T) {
@@ -60,5 +61,38 @@ func TestStringIsZeroPaddedISO(t *testing.T) {
 	}
 	if got := (Date{}).String(); got != "" {
 		t.Errorf("zero date = %q", got)
+	}
+}
+
+// The arithmetic works on fields and day numbers; package time is the
+// oracle, for every day of eight centuries and steps across month, year
+// and leap-day boundaries.
+func TestDateArithmeticAgreesWithPackageTime(t *testing.T) {
+	steps := []int{-800, -366, -365, -90, -31, -1, 0, 1, 28, 29, 30, 31, 59, 90, 365, 366, 730, 1461}
+	months := []int{-25, -24, -13, -12, -1, 0, 1, 2, 11, 12, 13, 24, 100}
+	for day := time.Date(1599, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() < 2402; day = day.AddDate(0, 0, 1) {
+		d := Of(day)
+		for _, n := range steps {
+			if got, want := d.AddDays(n), Of(day.AddDate(0, 0, n)); got != want {
+				t.Fatalf("%s + %d days = %s, want %s", d, n, got, want)
+			}
+			o := Of(day.AddDate(0, 0, n))
+			if got, want := d.Compare(o), day.Compare(o.Time()); got != want {
+				t.Fatalf("%s compared with %s = %d, want %d", d, o, got, want)
+			}
+			if d.Before(o) != day.Before(o.Time()) || d.After(o) != day.After(o.Time()) {
+				t.Fatalf("%s before/after %s disagrees with time", d, o)
+			}
+		}
+		if day.Day() >= 28 || day.Day() == 1 {
+			for _, n := range months {
+				first := time.Date(day.Year(), day.Month()+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+				last := first.AddDate(0, 1, -1).Day()
+				want := Date{first.Year(), first.Month(), min(day.Day(), last)}
+				if got := d.AddMonths(n); got != want {
+					t.Fatalf("%s + %d months = %s, want %s", d, n, got, want)
+				}
+			}
+		}
 	}
 }
