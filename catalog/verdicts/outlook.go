@@ -37,6 +37,18 @@ func outlookRowOf(o policy.Outlook) outlookRow {
 // every night), though the change feed, which follows the verdict and its
 // codes, does not hear of it.
 func withOutlook(fingerprint string, o policy.Outlook) string {
-	h := sha256.Sum256([]byte(fingerprint + "\x1e" + o.NextCheck.String() + "\x1f" + o.BlocksOn.String() + "\x1f" + strings.Join(o.BlockCodes, " ")))
+	b := make([]byte, 0, len(fingerprint)+64)
+	b = append(append(b, fingerprint...), 0x1e)
+	b, _ = o.NextCheck.AppendText(b) // nothing for a zero date, as String
+	b = append(b, 0x1f)
+	b, _ = o.BlocksOn.AppendText(b)
+	b = append(b, 0x1f)
+	for i, c := range o.BlockCodes {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, c...)
+	}
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }

@@ -119,36 +119,70 @@ func (f Filter) cursorOf(n int) ([]int64, error) {
 // registry snapshot and standing. Snapshots are immutable, so their id
 // stands for the registry entries. The evaluation date is left out, so an
 // unchanged verdict fingerprints the same every night and is not rewritten.
+//
+// The parts are appended to one buffer and hashed once: a recompute
+// fingerprints every verdict it evaluates.
 func fingerprint(v policy.Verdict) string {
-	h := sha256.New()
-	w := func(parts ...string) {
-		for _, p := range parts {
-			h.Write([]byte(p))
-			h.Write([]byte{0x1f})
-		}
-		h.Write([]byte{0x1e})
-	}
-	w(v.Verdict, v.Evidence.PolicyVersion, v.Evidence.TierVersion)
+	b := make([]byte, 0, 512)
+	part := func(p string) { b = append(append(b, p...), 0x1f) }
+	num := func(n int64) { b = append(strconv.AppendInt(b, n, 10), 0x1f) }
+	flag := func(f bool) { b = append(strconv.AppendBool(b, f), 0x1f) }
+	end := func() { b = append(b, 0x1e) }
+	part(v.Verdict)
+	part(v.Evidence.PolicyVersion)
+	part(v.Evidence.TierVersion)
+	end()
 	for _, r := range v.Reasons {
-		w(append([]string{"r", r.Code, r.Severity, r.Field}, r.Labels...)...)
+		part("r")
+		part(r.Code)
+		part(r.Severity)
+		part(r.Field)
+		for _, l := range r.Labels {
+			part(l)
+		}
+		end()
 		for _, c := range r.Recalls {
-			w("rc", c.Ref(), c.Match)
+			part("rc")
+			part(c.Ref())
+			part(c.Match)
+			end()
 		}
 		if len(r.RecallLists) > 0 {
-			w(append([]string{"rl"}, r.RecallLists...)...)
+			part("rl")
+			for _, l := range r.RecallLists {
+				part(l)
+			}
+			end()
 		}
 	}
 	for _, l := range v.Evidence.Labels {
-		w("l", l.Scheme, l.LabelID, strconv.FormatBool(l.Claimed), l.Status, strconv.Itoa(l.Tier),
-			strconv.FormatBool(l.Stale), strconv.FormatBool(l.NotRecognised), strconv.FormatInt(l.SnapshotID, 10))
+		part("l")
+		part(l.Scheme)
+		part(l.LabelID)
+		flag(l.Claimed)
+		part(l.Status)
+		num(int64(l.Tier))
+		flag(l.Stale)
+		flag(l.NotRecognised)
+		num(l.SnapshotID)
+		end()
 	}
 	for _, c := range v.Evidence.Recalls {
-		w("c", c.Authority, c.RecallNumber, c.Match, strconv.FormatInt(c.SnapshotID, 10))
+		part("c")
+		part(c.Authority)
+		part(c.RecallNumber)
+		part(c.Match)
+		num(c.SnapshotID)
+		end()
 	}
 	for _, l := range v.Evidence.StaleRecallLists {
-		w("sl", l.List, strconv.FormatInt(l.SnapshotID, 10))
+		part("sl")
+		part(l.List)
+		num(l.SnapshotID)
+		end()
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // encodeVerdict gives a verdict's stored reasons and evidence; the evidence
