@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"reflect"
@@ -221,4 +222,47 @@ func FuzzFastPathsReadAsTheTokens(f *testing.F) {
 		}
 		bothWays(t, func(tokensOnly bool) reading { return readParts(sheet, sst, step, tokensOnly) })
 	})
+}
+
+// TestTextAndValueEndStopAtTheFirstStopByte holds the eight-byte searches
+// (firstZero's masks, whose bits above the first match may be wrong) to a
+// byte-at-a-time loop: each stop byte at every position of a 20-byte text,
+// after and before the bytes that upset a borrow (0x00, 0x01, 0x80, 0xFF
+// and the stop bytes' neighbours).
+func TestTextAndValueEndStopAtTheFirstStopByte(t *testing.T) {
+	naive := func(b []byte, i int, stops string) int {
+		for i < len(b) && !strings.ContainsRune(stops, rune(b[i])) {
+			i++
+		}
+		return i
+	}
+	tests := []struct {
+		name  string
+		end   func([]byte, int) int
+		stops string
+	}{
+		{"textEnd", textEnd, "<&\r_"},
+		{"valueEnd", valueEnd, "\"<&\r"},
+	}
+	fillers := []byte{'a', 0x00, 0x01, 0x80, 0xFF, '<' + 1, '<' - 1, '&' + 1, '_' + 1, '"' + 1, '\r' + 1, '\r' - 1, '_', '"'}
+	for _, tt := range tests {
+		for _, stop := range []byte(tt.stops) {
+			for _, filler := range fillers {
+				for pos := 0; pos <= 20; pos++ {
+					for from := 0; from < 3; from++ {
+						b := bytes.Repeat([]byte{filler}, 20)
+						if pos < len(b) {
+							b[pos] = stop
+						}
+						if pos+1 < len(b) {
+							b[pos+1] = stop // a second one after the first
+						}
+						if got, want := tt.end(b, from), naive(b, from, tt.stops); got != want {
+							t.Fatalf("%s(%q, %d) = %d, want %d", tt.name, b, from, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
 }

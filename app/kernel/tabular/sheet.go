@@ -48,6 +48,7 @@ type xlsxSheet struct {
 	rowBytes int
 	values   []cellValue
 	rowText  []byte // the values of its cells that are not shared strings, one after another
+	blocks   rowBlocks
 	// Its number and the closing double quote as a cell reference ends with
 	// them, as the first refLen bytes of refWord (fastCell).
 	refWord uint64
@@ -480,8 +481,8 @@ func (s *xlsxSheet) endRow() error {
 		s.next = nil
 		return nil
 	}
-	text := string(s.rowText)
-	cells := make([]string, s.values[len(s.values)-1].col)
+	text := s.blocks.string(s.rowText)
+	cells := s.blocks.row(int(s.values[len(s.values)-1].col))
 	for _, v := range s.values {
 		if v.shared {
 			cells[v.col-1] = s.sst.text[v.start:v.end]
