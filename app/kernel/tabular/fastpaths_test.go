@@ -228,7 +228,8 @@ func FuzzFastPathsReadAsTheTokens(f *testing.F) {
 // (firstZero's masks, whose bits above the first match may be wrong) to a
 // byte-at-a-time loop: each stop byte at every position of a 20-byte text,
 // after and before the bytes that upset a borrow (0x00, 0x01, 0x80, 0xFF
-// and the stop bytes' neighbours).
+// and the stop bytes' neighbours), with a "_" here and there for
+// plainText's report of one before the stop.
 func TestTextAndValueEndStopAtTheFirstStopByte(t *testing.T) {
 	naive := func(b []byte, i int, stops string) int {
 		for i < len(b) && !strings.ContainsRune(stops, rune(b[i])) {
@@ -236,12 +237,19 @@ func TestTextAndValueEndStopAtTheFirstStopByte(t *testing.T) {
 		}
 		return i
 	}
+	textEnd := func(b []byte, i int) int {
+		end, underscore := plainText(b, i)
+		if want := bytes.IndexByte(b[i:end], '_') >= 0; underscore != want {
+			t.Fatalf("plainText(%q, %d) says %v of a _ before %d", b, i, underscore, end)
+		}
+		return end
+	}
 	tests := []struct {
 		name  string
 		end   func([]byte, int) int
 		stops string
 	}{
-		{"textEnd", textEnd, "<&\r_"},
+		{"plainText", textEnd, "<&\r"},
 		{"valueEnd", valueEnd, "\"<&\r"},
 	}
 	fillers := []byte{'a', 0x00, 0x01, 0x80, 0xFF, '<' + 1, '<' - 1, '&' + 1, '_' + 1, '"' + 1, '\r' + 1, '\r' - 1, '_', '"'}
@@ -256,6 +264,9 @@ func TestTextAndValueEndStopAtTheFirstStopByte(t *testing.T) {
 						}
 						if pos+1 < len(b) {
 							b[pos+1] = stop // a second one after the first
+						}
+						if u := (pos + from) % 23; u < len(b) && u != pos && u != pos+1 {
+							b[u] = '_' // before, after or at from
 						}
 						if got, want := tt.end(b, from), naive(b, from, tt.stops); got != want {
 							t.Fatalf("%s(%q, %d) = %d, want %d", tt.name, b, from, got, want)

@@ -17,7 +17,10 @@ type rowBlocks struct {
 
 const (
 	textBlock = 32 << 10 // bytes of text: about 200 rows of the benchmark sheet
-	cellBlock = 2 << 10  // cells: 32 KB of string headers, about 130 rows of 15
+	// cells: 16 KB of string headers, about 68 rows of 15, with the 8 bytes
+	// of the allocation's header in a small size class (16 KB): 32 KB and
+	// more are allocated as large objects, each a span of its own.
+	cellBlock = 16<<10/16 - 1
 )
 
 // string returns b as a string, from the current text block.

@@ -83,15 +83,11 @@ func (p *partReader) plainSI() (text []byte, underscore, ok bool) {
 	if p.tokensOnly || !at(b, 0, "<si><t>") {
 		return nil, false, false
 	}
-	n := textEnd(b, 7)
-	for n < len(b) && b[n] == '_' {
-		underscore = underscore || at(b, n, "_x")
-		n = textEnd(b, n+1)
-	}
+	n, underscore := plainText(b, 7)
 	if !at(b, n, "</t></si") || !at(b, n+8, ">") {
 		return nil, false, false
 	}
-	return b[7:n], underscore, true
+	return b[7:n], underscore && bytes.Contains(b[7:n], []byte("_x")), true
 }
 
 // fastRow reads, when it is whole in the checked bytes at pos, a row's
@@ -229,11 +225,8 @@ func (s *xlsxSheet) fastCell() bool {
 			return false
 		}
 		if elements > 1 {
-			k := textEnd(b, i)
-			for k < len(b) && b[k] == '_' {
-				underscore = underscore || at(b, k, "_x")
-				k = textEnd(b, k+1)
-			}
+			k, u := plainText(b, i)
+			underscore = u && bytes.Contains(b[i:k], []byte("_x"))
 			n := k - i
 			if k == len(b) || b[k] != '<' || n > MaxCellBytes || s.rowBytes+n > MaxRowBytes {
 				return false
@@ -346,21 +339,29 @@ func refColumn(ref []byte) (int, bool) {
 	return col, ok
 }
 
-// textEnd is where the text at b[i] stops being what the fast paths read
-// whole: at its first "<", "&", CR or "_" (which may start an _xHHHH_
-// escape), or len(b). It looks at eight bytes at a time: a cell's text is
-// short, and a loop that stops at a byte of four mispredicts its end.
-func textEnd(b []byte, i int) int {
+// plainText is where the text at b[i] stops being what the fast paths
+// read whole: at its first "<", "&" or CR, or len(b); and whether it holds
+// a "_" before that (one may start an _xHHHH_ escape). It looks at eight
+// bytes at a time: a cell's text is short, and a loop that stops at a byte
+// of four mispredicts its end. (It used to stop at each "_" too, and start
+// again after it: most cells of a supplier sheet hold one.)
+func plainText(b []byte, i int) (end int, underscore bool) {
+	var u uint64
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
-		if m := firstZero(w^('<'*ones)) | firstZero(w^('&'*ones)) | firstZero(w^('\r'*ones)) | firstZero(w^('_'*ones)); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
+		mu := firstZero(w ^ ('_' * ones))
+		if m := firstZero(w^('<'*ones)) | firstZero(w^('&'*ones)) | firstZero(w^('\r'*ones)); m != 0 {
+			// The "_" flags below the first stop are exact (firstZero).
+			return i + bits.TrailingZeros64(m)>>3, u|mu&(m&-m-1) != 0
+		}
+		u |= mu
+	}
+	for ; i < len(b) && b[i] != '<' && b[i] != '&' && b[i] != '\r'; i++ {
+		if b[i] == '_' {
+			u = 1
 		}
 	}
-	for i < len(b) && b[i] != '<' && b[i] != '&' && b[i] != '\r' && b[i] != '_' {
-		i++
-	}
-	return i
+	return i, u != 0
 }
 
 // valueEnd is where the attribute value at b[i] stops being what the fast
