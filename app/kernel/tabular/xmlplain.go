@@ -153,7 +153,19 @@ func (s *xlsxSheet) fastCell() bool {
 	}
 	col, style, end := s.lastCol+1, 0, 0
 	var typ []byte
-	for i := 2; ; {
+	// The start tags of most cells, <c r="A1" t="inlineStr"> and
+	// <c r="A1" t="s">, in a few loads; the loop reads them the same way.
+	if at(b, 2, ` r="`) {
+		if c, k := s.plainRef(b, 6); k > 0 {
+			switch {
+			case at(b, k, ` t="inli`) && at(b, k+8, `neStr">`):
+				col, typ, end = c, b[k+4:k+13], k+14
+			case at(b, k, ` t="s">`):
+				col, typ, end = c, b[k+4:k+5], k+6
+			}
+		}
+	}
+	for i := 2; end == 0; {
 		// The tag's end, r="A1" and t="s" or "inlineStr", as most cells
 		// have them, by hand.
 		if i < len(b) && b[i] == '>' {
@@ -233,18 +245,16 @@ func (s *xlsxSheet) fastCell() bool {
 			}
 			text, i = b[i:k], k
 			switch {
-			case inline && at(b, i, "</t></is") && at(b, i+8, ">"):
-				i += 9
-			case !inline && at(b, i, "</v>"):
-				i += 4
+			case inline && at(b, i, "</t></is") && at(b, i+8, "></c>"):
+				i += 13
+			case !inline && at(b, i, "</v></c>"):
+				i += 8
 			default:
 				return false
 			}
+		} else {
+			i += 4 // </c>
 		}
-		if !at(b, i, "</c>") {
-			return false
-		}
-		i += 4
 	}
 	rowBytes := s.rowBytes
 	s.rowBytes += len(text)
