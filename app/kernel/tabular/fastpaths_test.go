@@ -2,9 +2,11 @@ package tabular
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -274,6 +276,22 @@ func TestTextAndValueEndStopAtTheFirstStopByte(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestBeginRowNotesTheRowsNumberAsReferencesEndWithIt holds beginRow's
+// digits by hand to strconv's, for every length of a row number.
+func TestBeginRowNotesTheRowsNumberAsReferencesEndWithIt(t *testing.T) {
+	for _, n := range []int{1, 9, 10, 42, 99, 100, 999, 1000, 12345, 99999, 100000, 999999, 1000000, maxRows} {
+		var s xlsxSheet
+		s.p = &partReader{}
+		s.beginRow(n, false)
+		want := strconv.Itoa(n) + `"`
+		var ref [8]byte
+		copy(ref[:], want)
+		if s.refLen != len(want) || s.refWord != binary.LittleEndian.Uint64(ref[:]) {
+			t.Errorf("row %d: refLen %d, refWord %#x; want %d, %#x (%q)", n, s.refLen, s.refWord, len(want), binary.LittleEndian.Uint64(ref[:]), want)
 		}
 	}
 }
