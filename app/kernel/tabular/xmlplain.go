@@ -353,7 +353,7 @@ func refColumn(ref []byte) (int, bool) {
 // read whole: at its first "<", "&" or CR, or len(b); and whether it holds
 // a "_" before that (one may start an _xHHHH_ escape). It looks at eight
 // bytes at a time: a cell's text is short, and a loop that stops at a byte
-// of four mispredicts its end. (It used to stop at each "_" too, and start
+// of three mispredicts its end. (It used to stop at each "_" too, and start
 // again after it: most cells of a supplier sheet hold one.)
 func plainText(b []byte, i int) (end int, underscore bool) {
 	var u uint64
