@@ -1,9 +1,12 @@
 package tabular
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -221,4 +224,74 @@ func FuzzFastPathsReadAsTheTokens(f *testing.F) {
 		}
 		bothWays(t, func(tokensOnly bool) reading { return readParts(sheet, sst, step, tokensOnly) })
 	})
+}
+
+// TestTextAndValueEndStopAtTheFirstStopByte holds the eight-byte searches
+// (firstZero's masks, whose bits above the first match may be wrong) to a
+// byte-at-a-time loop: each stop byte at every position of a 20-byte text,
+// after and before the bytes that upset a borrow (0x00, 0x01, 0x80, 0xFF
+// and the stop bytes' neighbours), with a "_" here and there for
+// plainText's report of one before the stop.
+func TestTextAndValueEndStopAtTheFirstStopByte(t *testing.T) {
+	naive := func(b []byte, i int, stops string) int {
+		for i < len(b) && !strings.ContainsRune(stops, rune(b[i])) {
+			i++
+		}
+		return i
+	}
+	textEnd := func(b []byte, i int) int {
+		end, underscore := plainText(b, i)
+		if want := bytes.IndexByte(b[i:end], '_') >= 0; underscore != want {
+			t.Fatalf("plainText(%q, %d) says %v of a _ before %d", b, i, underscore, end)
+		}
+		return end
+	}
+	tests := []struct {
+		name  string
+		end   func([]byte, int) int
+		stops string
+	}{
+		{"plainText", textEnd, "<&\r"},
+		{"valueEnd", valueEnd, "\"<&\r"},
+	}
+	fillers := []byte{'a', 0x00, 0x01, 0x80, 0xFF, '<' + 1, '<' - 1, '&' + 1, '_' + 1, '"' + 1, '\r' + 1, '\r' - 1, '_', '"'}
+	for _, tt := range tests {
+		for _, stop := range []byte(tt.stops) {
+			for _, filler := range fillers {
+				for pos := 0; pos <= 20; pos++ {
+					for from := 0; from < 3; from++ {
+						b := bytes.Repeat([]byte{filler}, 20)
+						if pos < len(b) {
+							b[pos] = stop
+						}
+						if pos+1 < len(b) {
+							b[pos+1] = stop // a second one after the first
+						}
+						if u := (pos + from) % 23; u < len(b) && u != pos && u != pos+1 {
+							b[u] = '_' // before, after or at from
+						}
+						if got, want := tt.end(b, from), naive(b, from, tt.stops); got != want {
+							t.Fatalf("%s(%q, %d) = %d, want %d", tt.name, b, from, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBeginRowNotesTheRowsNumberAsReferencesEndWithIt holds beginRow's
+// digits by hand to strconv's, for every length of a row number.
+func TestBeginRowNotesTheRowsNumberAsReferencesEndWithIt(t *testing.T) {
+	for _, n := range []int{1, 9, 10, 42, 99, 100, 999, 1000, 12345, 99999, 100000, 999999, 1000000, maxRows} {
+		var s xlsxSheet
+		s.p = &partReader{}
+		s.beginRow(n, false)
+		want := strconv.Itoa(n) + `"`
+		var ref [8]byte
+		copy(ref[:], want)
+		if s.refLen != len(want) || s.refWord != binary.LittleEndian.Uint64(ref[:]) {
+			t.Errorf("row %d: refLen %d, refWord %#x; want %d, %#x (%q)", n, s.refLen, s.refWord, len(want), binary.LittleEndian.Uint64(ref[:]), want)
+		}
+	}
 }
