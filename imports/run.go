@@ -31,6 +31,7 @@ type run struct {
 	// The staged columns for this file's layout: positions in stagedColumns, names.
 	stagedPositions []int
 	stagedNames     []string
+	boxes           stagedBoxes
 
 	// dry, for a dry run (DryRun), collects what the run would store; the
 	// batch is then recorded only inside the commit's transaction, which is
@@ -237,10 +238,7 @@ func (r *run) stage(p *product, cells []string) error {
 	for _, l := range p.Labels {
 		r.next.labels = append(r.next.labels, l.stagedValues(row)...)
 	}
-	all := p.stagedValues()
-	for _, i := range r.stagedPositions {
-		r.next.staged = append(r.next.staged, all[i])
-	}
+	r.next.staged = r.boxes.append(r.next.staged, p, r.stagedPositions)
 	return r.cells.add(p.Row, cells)
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -57,16 +58,63 @@ var stagedColumns = [...]stagedColumn{
 	{"currency", colCurrency, "''"}, {"extra", extraColumns, "'{}'"}, {"content_hash", always, "''"},
 }
 
-// stagedValues gives a valid row's values in the order of stagedColumns.
-// (An array, not a slice: staging a row allocates nothing for it.)
-func (p *product) stagedValues() [len(stagedColumns)]any {
-	var supportEnd any // NULL: no date
+// stagedText gives a valid row's values in the order of stagedColumns, as
+// text (the row number is stagedBoxes's, and an empty support end is NULL).
+// markets is the row's markets joined by spaces (stagedBoxes.markets).
+func (p *product) stagedText(markets string) [len(stagedColumns)]string {
+	var supportEnd string
 	if !p.SupportEnd.IsZero() {
 		supportEnd = p.SupportEnd.String()
 	}
-	return [...]any{int64(p.Row), p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, strings.Join(p.Markets, " "),
+	return [...]string{"", p.SKU, p.GTIN, p.Brand, p.Model, p.MatchKey, p.Name, p.Category, markets,
 		p.PasswordModel, p.Contact, supportEnd, p.Statement, p.CE,
 		p.Hardware, p.Firmware, p.Price, p.Currency, p.Extra, p.Hash}
+}
+
+// stagedBoxes turns rows into staged values, keeping each column's last
+// value: a supplier's rows repeat most of theirs (brand, markets, contact,
+// support end…) row after row, and a repeated value reuses its box instead
+// of allocating another, which also lets the staging writer see the
+// repeat (database.RowWriter.BindRepeatsOnce).
+type stagedBoxes struct {
+	text    [len(stagedColumns)]string
+	box     [len(stagedColumns)]any
+	markets []string // the last row's markets, joined in text[stagedMarkets]
+}
+
+// Positions in stagedColumns.
+var stagedMarkets, stagedSupportEnd = stagedPosition("markets"), stagedPosition("support_end")
+
+func stagedPosition(name string) int {
+	for i, c := range stagedColumns {
+		if c.name == name {
+			return i
+		}
+	}
+	panic("no staged column " + name)
+}
+
+// append appends the values of p's columns at positions (in stagedColumns) to values.
+func (b *stagedBoxes) append(values []any, p *product, positions []int) []any {
+	if b.markets == nil || !slices.Equal(b.markets, p.Markets) {
+		b.markets = append(b.markets[:0], p.Markets...)
+		b.text[stagedMarkets], b.box[stagedMarkets] = strings.Join(p.Markets, " "), nil
+	}
+	text := p.stagedText(b.text[stagedMarkets])
+	for _, i := range positions {
+		switch {
+		case i == 0:
+			values = append(values, int64(p.Row))
+		case i == stagedSupportEnd && text[i] == "":
+			values = append(values, nil) // no date
+		default:
+			if b.box[i] == nil || b.text[i] != text[i] {
+				b.text[i], b.box[i] = text[i], text[i]
+			}
+			values = append(values, b.box[i])
+		}
+	}
+	return values
 }
 
 // stagedProductColumns are the staged columns that go to products as they are.
@@ -152,7 +200,7 @@ func (s *staging) add(columns []string, rows, labels []any) error {
 		return nil
 	}
 	if s.rows == nil && len(rows) > 0 {
-		s.rows = database.NewRowWriter(s.ctx, s.conn, "staged_rows", columns, "")
+		s.rows = database.NewRowWriter(s.ctx, s.conn, "staged_rows", columns, "").BindRepeatsOnce()
 	}
 	if err := writeEach(s.rows, len(columns), rows); err != nil {
 		return fmt.Errorf("stage rows: %w", err)

@@ -69,7 +69,18 @@ type RowWriter struct {
 	args     []any
 	full     *sql.Stmt
 	affected int64
+
+	// With share set (BindRepeatsOnce), a column whose value is the same in
+	// every row of a statement is bound once: shapes holds the full-size
+	// statements by their mask of such columns, packed the values bound.
+	share  bool
+	shapes map[uint64]*sql.Stmt
+	packed []any
 }
+
+// maxShapes bounds the statements a sharing writer prepares; rows whose
+// mask of repeated columns has none of them bind every value.
+const maxShapes = 8
 
 // NewRowWriter returns a writer of rows of columns into table; suffix, if
 // not empty, follows the VALUES list of every statement (ON CONFLICT …).
@@ -91,15 +102,41 @@ func (w *RowWriter) Write(row ...any) error {
 	if len(w.args) < w.per*len(w.columns) {
 		return nil
 	}
-	if w.full == nil {
-		stmt, err := w.pool.PrepareContext(w.ctx, insertSQL(w.table, w.columns, w.per, w.pg)+w.suffix)
+	mask := w.repeated()
+	stmt, mask, err := w.statement(mask)
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", w.table, err)
+	}
+	res, err := stmt.ExecContext(w.ctx, w.bound(mask)...)
+	return w.sent(res, err)
+}
+
+// statement returns the prepared full-size statement for mask (repeated)
+// and the mask it binds once: none when mask is 0 or the writer made
+// maxShapes statements already.
+func (w *RowWriter) statement(mask uint64) (*sql.Stmt, uint64, error) {
+	if stmt := w.shapes[mask]; stmt != nil {
+		return stmt, mask, nil
+	}
+	if mask != 0 && len(w.shapes) < maxShapes {
+		stmt, err := w.pool.PrepareContext(w.ctx, insertSQL(w.table, w.columns, w.per, mask, w.pg)+w.suffix)
 		if err != nil {
-			return fmt.Errorf("insert into %s: %w", w.table, err)
+			return nil, 0, err
+		}
+		if w.shapes == nil {
+			w.shapes = map[uint64]*sql.Stmt{}
+		}
+		w.shapes[mask] = stmt
+		return stmt, mask, nil
+	}
+	if w.full == nil {
+		stmt, err := w.pool.PrepareContext(w.ctx, insertSQL(w.table, w.columns, w.per, 0, w.pg)+w.suffix)
+		if err != nil {
+			return nil, 0, err
 		}
 		w.full = stmt
 	}
-	res, err := w.full.ExecContext(w.ctx, w.args...)
-	return w.sent(res, err)
+	return w.full, 0, nil
 }
 
 // Flush sends the rows still queued.
@@ -108,8 +145,72 @@ func (w *RowWriter) Flush() error {
 		return nil
 	}
 	n := len(w.args) / len(w.columns)
-	res, err := w.pool.ExecContext(w.ctx, insertSQL(w.table, w.columns, n, w.pg)+w.suffix, w.args...)
+	mask := w.repeated()
+	res, err := w.pool.ExecContext(w.ctx, insertSQL(w.table, w.columns, n, mask, w.pg)+w.suffix, w.bound(mask)...)
 	return w.sent(res, err)
+}
+
+// BindRepeatsOnce makes w bind a column once per statement when every row
+// of the statement holds the same value in it: the rows of a supplier's
+// file repeat their brand, markets, contact and more, row after row, and
+// each value bound is a copy and a call into the driver. Only text,
+// integers and NULL count as repeated. It returns w.
+func (w *RowWriter) BindRepeatsOnce() *RowWriter {
+	w.share = len(w.columns) <= 64
+	return w
+}
+
+// repeated is the mask of the columns whose value is the same in every
+// queued row (bit i for column i), 0 unless w shares repeats.
+func (w *RowWriter) repeated() uint64 {
+	width := len(w.columns)
+	if !w.share || len(w.args) < 2*width {
+		return 0
+	}
+	var mask uint64
+	for c := range width {
+		first := w.args[c]
+		switch first.(type) {
+		case nil, string, int64, int:
+		default:
+			continue // not comparable, or not worth it
+		}
+		same := true
+		for at := c + width; at < len(w.args); at += width {
+			if w.args[at] != first {
+				same = false
+				break
+			}
+		}
+		if same {
+			mask |= 1 << c
+		}
+	}
+	return mask
+}
+
+// bound is the queued values as a statement of mask binds them: the
+// repeated columns' values once, in column order, then every row's other
+// values.
+func (w *RowWriter) bound(mask uint64) []any {
+	if mask == 0 {
+		return w.args
+	}
+	width := len(w.columns)
+	w.packed = w.packed[:0]
+	for c := range width {
+		if mask&(1<<c) != 0 {
+			w.packed = append(w.packed, w.args[c])
+		}
+	}
+	for at := 0; at < len(w.args); at += width {
+		for c := range width {
+			if mask&(1<<c) == 0 {
+				w.packed = append(w.packed, w.args[at+c])
+			}
+		}
+	}
+	return w.packed
 }
 
 // RowsAffected is how many rows the statements sent so far inserted or
@@ -122,11 +223,17 @@ func (w *RowWriter) Close() {
 		w.full.Close()
 		w.full = nil
 	}
+	for _, stmt := range w.shapes {
+		stmt.Close()
+	}
+	w.shapes = nil
 	w.args = w.args[:0]
 }
 
 func (w *RowWriter) sent(res sql.Result, err error) error {
+	clear(w.args) // keep no row's values alive
 	w.args = w.args[:0]
+	clear(w.packed)
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", w.table, err)
 	}
@@ -136,26 +243,47 @@ func (w *RowWriter) sent(res sql.Result, err error) error {
 	return nil
 }
 
-func insertSQL(table string, columns []string, rows int, pg bool) string {
+// insertSQL is a multi-row INSERT of rows rows. The columns of mask take
+// one parameter, numbered first and used by every row; the others one per
+// row, numbered after them.
+func insertSQL(table string, columns []string, rows int, mask uint64, pg bool) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	param := func(n int) {
+		switch {
+		case pg:
+			b.WriteByte('$')
+		case mask != 0:
+			b.WriteByte('?') // ?NNN: the same number binds the same value
+		default:
+			b.WriteByte('?')
+			return
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	shared := make([]int, len(columns)) // a repeated column's parameter
 	n := 0
+	for c := range columns {
+		if mask&(1<<c) != 0 {
+			n++
+			shared[c] = n
+		}
+	}
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
+		for c := range columns {
+			if c > 0 {
 				b.WriteByte(',')
 			}
-			n++
-			if pg {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(n))
-			} else {
-				b.WriteByte('?')
+			if shared[c] > 0 {
+				param(shared[c])
+				continue
 			}
+			n++
+			param(n)
 		}
 		b.WriteByte(')')
 	}
