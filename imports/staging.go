@@ -31,7 +31,31 @@ type staging struct {
 	// copy is set on PostgreSQL: rows go in with COPY (copy.go), which
 	// PostgreSQL loads several times faster than multi-row INSERTs.
 	copy *pgCopy
+
+	indexed  map[string]bool // the indexes made (index)
+	analysed bool
 }
+
+// increasing tracks whether a staged column's values come in strictly
+// increasing order, as a file sorted by it has them: then they are all
+// distinct, and the commit need not look for repeats, nor index the column
+// to find them. Go compares strings bytewise, and both databases call two
+// texts equal only when their bytes are (SQLite's BINARY collation,
+// PostgreSQL's deterministic ones).
+type increasing struct {
+	last           string
+	started, broke bool
+}
+
+func (o *increasing) see(v string) {
+	if o.started && v <= o.last {
+		o.broke = true
+	}
+	o.last, o.started = v, true
+}
+
+// repeatsPossible reports whether two of the values seen may be equal.
+func (o *increasing) repeatsPossible() bool { return o.broke }
 
 // stagedColumn is a column of staged_rows and the sheet column its value
 // comes from. A column the file does not have is not staged row by row:
@@ -236,22 +260,35 @@ func (s *staging) flush() error {
 	return s.labels.Flush()
 }
 
-// index adds the indexes the commit's checks look rows up by; built once
-// after the parse, they cost less than maintained row by row. (Labels find
-// their row by its primary key.)
-func (s *staging) index(ctx context.Context) error {
-	for _, stmt := range []string{
-		"CREATE INDEX staged_rows_sku ON staged_rows (sku)",
-		"CREATE INDEX staged_rows_gtin ON staged_rows (gtin)",
-	} {
-		if err := s.conn.WithContext(ctx).Exec(stmt).Error; err != nil {
+// Staging's indexes, on staged_rows: the commit's checks look rows up by
+// these columns. (Labels find their row by its primary key.)
+const (
+	indexSKU  = "sku"
+	indexGTIN = "gtin"
+)
+
+// index adds the given indexes (indexSKU, indexGTIN) that staging lacks,
+// through db (the import's connection, or its transaction); built once
+// after the parse, they cost less than maintained row by row. On
+// PostgreSQL it also analyses the staging, once.
+func (s *staging) index(ctx context.Context, db *gorm.DB, columns ...string) error {
+	for _, c := range columns {
+		if s.indexed[c] {
+			continue
+		}
+		if err := db.WithContext(ctx).Exec("CREATE INDEX staged_rows_" + c + " ON staged_rows (" + c + ")").Error; err != nil {
 			return fmt.Errorf("index import staging: %w", err)
 		}
+		if s.indexed == nil {
+			s.indexed = map[string]bool{}
+		}
+		s.indexed[c] = true
 	}
-	if s.copy != nil {
+	if s.copy != nil && !s.analysed {
+		s.analysed = true
 		// PostgreSQL never analyses a temporary table by itself; without
 		// its statistics the commit's checks were planned for an empty one.
-		if err := s.conn.WithContext(ctx).Exec("ANALYZE staged_rows, staged_labels").Error; err != nil {
+		if err := db.WithContext(ctx).Exec("ANALYZE staged_rows, staged_labels").Error; err != nil {
 			return fmt.Errorf("analyse import staging: %w", err)
 		}
 	}
