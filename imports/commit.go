@@ -360,11 +360,17 @@ func (r *run) dropChangedLabels(tx *gorm.DB) error {
 		WHERE p.content_hash <> s.content_hash)`, r.batch.SupplierID).Error
 }
 
-// writeLabels stores the label claims of the products this batch wrote.
+// writeLabels stores the label claims of the products this batch wrote:
+// those of every staged row but the unchanged ones, which keep theirs.
+// With none unchanged, the product's batch need not be read: the supplier
+// and SKU index alone gives the product's id.
 func (r *run) writeLabels(tx *gorm.DB) error {
-	return tx.Exec(`INSERT INTO label_claims (product_id, scheme, label_id, label_key)
+	stmt := `INSERT INTO label_claims (product_id, scheme, label_id, label_key)
 		SELECT p.id, l.scheme, l.label_id, l.label_key FROM staged_labels l
 		JOIN staged_rows s ON s.row_number = l.row_number
-		JOIN products p ON p.supplier_id = ? AND p.sku = s.sku
-		WHERE p.batch_id = ?`, r.batch.SupplierID, r.batch.ID).Error
+		JOIN products p ON p.supplier_id = ? AND p.sku = s.sku`
+	if r.batch.RowsUnchanged == 0 {
+		return tx.Exec(stmt, r.batch.SupplierID).Error
+	}
+	return tx.Exec(stmt+" WHERE p.batch_id = ?", r.batch.SupplierID, r.batch.ID).Error
 }

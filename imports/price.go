@@ -133,6 +133,9 @@ func decimalAmount(s string) (string, bool) {
 	case len(frac) == 3:
 		return "", false // "1,299": a thousand and more, or one and a bit
 	case isPlainAmount(whole) && len(frac) <= 2:
+		if sep == '.' {
+			return s, true // as written: no copy
+		}
 		return whole + "." + frac, true
 	}
 	return "", false
