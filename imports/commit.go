@@ -139,11 +139,13 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([]err
 	var out []errorRow
 
 	var dups []clash
-	err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
-		WHERE sku IN (SELECT sku FROM staged_rows GROUP BY sku HAVING COUNT(*) > 1)
-		ORDER BY sku, row_number`).Scan(&dups).Error
-	if err != nil {
-		return nil, err
+	if r.skuOrder.repeatsPossible() {
+		err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
+			WHERE sku IN (SELECT sku FROM staged_rows GROUP BY sku HAVING COUNT(*) > 1)
+			ORDER BY sku, row_number`).Scan(&dups).Error
+		if err != nil {
+			return nil, err
+		}
 	}
 	rowsOf := map[string][]string{}
 	for _, d := range dups {
@@ -160,11 +162,13 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([]err
 	}
 
 	var inFile []clash
-	err = tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
-		WHERE gtin IN (SELECT gtin FROM staged_rows GROUP BY gtin HAVING COUNT(*) > 1)
-		ORDER BY gtin, row_number`).Scan(&inFile).Error
-	if err != nil {
-		return nil, err
+	if r.gtinOrder.repeatsPossible() {
+		err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
+			WHERE gtin IN (SELECT gtin FROM staged_rows GROUP BY gtin HAVING COUNT(*) > 1)
+			ORDER BY gtin, row_number`).Scan(&inFile).Error
+		if err != nil {
+			return nil, err
+		}
 	}
 	skusOf := map[string][]string{}
 	for _, c := range inFile {
@@ -183,10 +187,16 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([]err
 	if first {
 		return r.withRowsAsWritten(out)
 	}
+	// The checks of an import that is not the first look rows up by SKU
+	// (this one, the offers' check); made here if the import looked like a
+	// first one before its transaction began.
+	if err := r.staging.index(ctx, tx, r.indexesNeeded(first)...); err != nil {
+		return nil, err
+	}
 	// A GTIN already held by another stored SKU of this supplier, unless this
 	// same file moves that SKU to another GTIN.
 	var stored []clash
-	err = tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM staged_rows s
+	err := tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM staged_rows s
 		JOIN products p ON p.supplier_id = ? AND p.gtin = s.gtin AND p.sku <> s.sku
 		WHERE NOT EXISTS (SELECT 1 FROM staged_rows s2 WHERE s2.sku = p.sku AND s2.gtin <> p.gtin)
 		GROUP BY s.row_number, s.sku, s.gtin ORDER BY s.row_number`, r.batch.SupplierID).Scan(&stored).Error
@@ -244,6 +254,20 @@ func (r *run) dropStaged(tx *gorm.DB, rows []int) error {
 	}
 	r.batch.RowsRejected += len(unique)
 	return nil
+}
+
+// indexesNeeded are the staging indexes the commit's checks use: the
+// SKU's and the GTIN's to find repeats in the file, unless the rows' order
+// rules them out; the SKU's always when the import is not the first.
+func (r *run) indexesNeeded(first bool) []string {
+	var out []string
+	if !first || r.skuOrder.repeatsPossible() {
+		out = append(out, indexSKU)
+	}
+	if r.gtinOrder.repeatsPossible() {
+		out = append(out, indexGTIN)
+	}
+	return out
 }
 
 // firstImport reports whether the supplier has no stored product yet.
@@ -336,11 +360,17 @@ func (r *run) dropChangedLabels(tx *gorm.DB) error {
 		WHERE p.content_hash <> s.content_hash)`, r.batch.SupplierID).Error
 }
 
-// writeLabels stores the label claims of the products this batch wrote.
+// writeLabels stores the label claims of the products this batch wrote:
+// those of every staged row but the unchanged ones, which keep theirs.
+// With none unchanged, the product's batch need not be read: the supplier
+// and SKU index alone gives the product's id.
 func (r *run) writeLabels(tx *gorm.DB) error {
-	return tx.Exec(`INSERT INTO label_claims (product_id, scheme, label_id, label_key)
+	stmt := `INSERT INTO label_claims (product_id, scheme, label_id, label_key)
 		SELECT p.id, l.scheme, l.label_id, l.label_key FROM staged_labels l
 		JOIN staged_rows s ON s.row_number = l.row_number
-		JOIN products p ON p.supplier_id = ? AND p.sku = s.sku
-		WHERE p.batch_id = ?`, r.batch.SupplierID, r.batch.ID).Error
+		JOIN products p ON p.supplier_id = ? AND p.sku = s.sku`
+	if r.batch.RowsUnchanged == 0 {
+		return tx.Exec(stmt, r.batch.SupplierID).Error
+	}
+	return tx.Exec(stmt+" WHERE p.batch_id = ?", r.batch.SupplierID, r.batch.ID).Error
 }

@@ -3,9 +3,11 @@ package imports_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +172,69 @@ func TestChangedRowsUpdateAndInvalidRowsLeaveTheStoredProductUntouched(t *testin
 		}
 		if codes := e.errorCodes(b.ID); strings.Join(codes["PLG-2"], " ") != "UNKNOWN_CATEGORY" {
 			t.Errorf("errors %v", codes)
+		}
+	})
+}
+
+// TestRepeatsAreFoundWhateverTheRowsOrder: a file whose SKUs (or GTINs)
+// come in increasing order cannot repeat one, and the commit then skips
+// that search (and its index); a repeat on adjacent rows of a sorted file,
+// or far apart in an unsorted one, is still rejected on every row, on a
+// first import and on a later one.
+func TestRepeatsAreFoundWhateverTheRowsOrder(t *testing.T) {
+	cases := []struct {
+		name   string
+		stored string // rows imported first, if any
+		rows   [][2]string
+		counts string
+		codes  map[string]string
+	}{
+		{name: "sorted, nothing repeated", rows: [][2]string{{"A1", "1"}, {"A2", "2"}, {"A3", "3"}},
+			counts: "created 3 updated 0 unchanged 0 rejected 0", codes: map[string]string{}},
+		{name: "sorted, a SKU repeated on adjacent rows", rows: [][2]string{{"A1", "1"}, {"A2", "2"}, {"A2", "3"}, {"A3", "4"}},
+			counts: "created 2 updated 0 unchanged 0 rejected 2", codes: map[string]string{"A2": "DUPLICATE_SKU_IN_FILE DUPLICATE_SKU_IN_FILE"}},
+		{name: "unsorted, a SKU repeated far apart", rows: [][2]string{{"B3", "1"}, {"A1", "2"}, {"C1", "3"}, {"B3", "4"}},
+			counts: "created 2 updated 0 unchanged 0 rejected 2", codes: map[string]string{"B3": "DUPLICATE_SKU_IN_FILE DUPLICATE_SKU_IN_FILE"}},
+		{name: "sorted, a GTIN repeated on adjacent rows", rows: [][2]string{{"A1", "1"}, {"A2", "2"}, {"A3", "2"}, {"A4", "3"}},
+			counts: "created 2 updated 0 unchanged 0 rejected 2", codes: map[string]string{"A2": "GTIN_CONFLICT", "A3": "GTIN_CONFLICT"}},
+		{name: "GTINs unsorted, one repeated far apart", rows: [][2]string{{"A1", "3"}, {"A2", "1"}, {"A3", "2"}, {"A4", "3"}},
+			counts: "created 2 updated 0 unchanged 0 rejected 2", codes: map[string]string{"A1": "GTIN_CONFLICT", "A4": "GTIN_CONFLICT"}},
+		{name: "a later import, sorted", stored: "OLD-1,9", rows: [][2]string{{"A1", "1"}, {"A2", "9"}},
+			counts: "created 1 updated 0 unchanged 0 rejected 1", codes: map[string]string{"A2": "GTIN_CONFLICT"}},
+		{name: "a later import, a SKU repeated", stored: "OLD-1,9", rows: [][2]string{{"A1", "1"}, {"A1", "2"}, {"OLD-1", "8"}},
+			counts: "created 0 updated 1 unchanged 0 rejected 2", codes: map[string]string{"A1": "DUPLICATE_SKU_IN_FILE DUPLICATE_SKU_IN_FILE"}},
+	}
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		for i, c := range cases {
+			sup, err := vendors.NewStore(db).Create(admin, fmt.Sprintf("Order %d", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := &env{t: t, db: db, im: imports.New(db, imports.DefaultLimits), store: imports.NewStore(db), supplier: sup}
+			row := func(sku, g string) string {
+				n, _ := strconv.Atoi(g)
+				return fmt.Sprintf("%s,%s,Acme,M-%s,smart_plug,UK,,,,\n", sku, gtinFor(1000*i+n), sku)
+			}
+			if c.stored != "" {
+				sku, g, _ := strings.Cut(c.stored, ",")
+				e.mustImport(header + row(sku, g))
+			}
+			var file strings.Builder
+			file.WriteString(header)
+			for _, r := range c.rows {
+				file.WriteString(row(r[0], r[1]))
+			}
+			b := e.mustImport(file.String())
+			if counts(b) != c.counts {
+				t.Errorf("%s: %s, want %s", c.name, counts(b), c.counts)
+			}
+			got := map[string]string{}
+			for sku, codes := range e.errorCodes(b.ID) {
+				got[sku] = strings.Join(codes, " ")
+			}
+			if !maps.Equal(got, c.codes) {
+				t.Errorf("%s: rejected %v, want %v", c.name, got, c.codes)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package imports
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -262,6 +263,39 @@ func TestRepeatedValuesAreJudgedOnEveryRow(t *testing.T) {
 		}
 		if r.codes == "" && (p.Contact != "sec@acme.example" || p.SupportEnd.String() != "2029-06-30" || p.Statement != r.statement) {
 			t.Errorf("row %d stored %+v", i+2, p)
+		}
+	}
+}
+
+// TestAValidatorJudgesEachRowAsAFreshOneWould: the validator remembers the
+// last value of some columns (contact, statement, support end, markets);
+// whatever came before, every row must come out as a validator that saw
+// only it would make it, problems included.
+func TestAValidatorJudgesEachRowAsAFreshOneWould(t *testing.T) {
+	l, _ := findLayout(1, []string{"sku", "gtin", "brand", "model", "category", "markets", "vuln_report_contact", "support_end", "statement_of_compliance"})
+	row := func(gtin, markets, contact, date string) []string {
+		return []string{"S", gtin, "Acme", "M", "smart_plug", markets, contact, date, "included"}
+	}
+	const ok, bad = "4006381333931", "4006381333932"
+	rows := [][]string{
+		row(ok, "UK EU", "mailto:sec@acme.example", "2029-06"),
+		row(ok, "UK EU", "mailto:sec@acme.example", "2029-06"),
+		row(ok, "uk,eu;UK", "https://acme.example", "2029-06-30"),
+		row(ok, "UK XX", "https://acme.example", "2029-06-30"),
+		row(ok, "UK XX", "https://acme.example", "2029-06-30"),
+		row(bad, ",;", "call us", "01/02/2029"), // no market, but another problem first
+		row(ok, ",;", "call us", "01/02/2029"),
+		row(ok, ",;", "mailto:sec@acme.example", "2029-06"),
+		row(ok, "UK EU", "mailto:sec@acme.example", "2029-06"),
+		row(ok, "", "", ""),
+		row(ok, "UK EU", "", ""),
+	}
+	v := &validator{layout: l}
+	for i, cells := range rows {
+		p, problems := v.check(i+2, cells)
+		fresh, freshProblems := (&validator{layout: l}).check(i+2, cells)
+		if !reflect.DeepEqual(p, fresh) || !reflect.DeepEqual(problems, freshProblems) {
+			t.Errorf("row %d %q:\n got %+v %+v\nwant %+v %+v", i+2, cells, p, problems, fresh, freshProblems)
 		}
 	}
 }

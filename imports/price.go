@@ -27,6 +27,8 @@ func isCurrencyCode(s string) bool {
 	return true
 }
 
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 // isPlainAmount reports whether s is one or more ASCII digits: [0-9]+.
 func isPlainAmount(s string) bool {
 	if s == "" {
@@ -60,6 +62,22 @@ func isGrouped(s string) bool {
 // ambiguous or not a number.
 func parsePrice(raw string) (amount, currency string, ok bool) {
 	s := strings.TrimSpace(raw)
+	if startsAndEndsWithDigits(s) {
+		// Neither a symbol nor a currency code can start or end it (most
+		// prices): the amount alone, without markedPrice's look-ups.
+		amount, ok = decimalAmount(s)
+		return amount, "", ok
+	}
+	return markedPrice(s)
+}
+
+func startsAndEndsWithDigits(s string) bool {
+	return s != "" && isDigit(s[0]) && isDigit(s[len(s)-1])
+}
+
+// markedPrice is parsePrice of a trimmed price that may carry a currency
+// symbol or code.
+func markedPrice(s string) (amount, currency string, ok bool) {
 	for sym, code := range currencySymbols {
 		if cut, found := strings.CutPrefix(s, sym); found {
 			s, currency = strings.TrimSpace(cut), code
@@ -115,6 +133,9 @@ func decimalAmount(s string) (string, bool) {
 	case len(frac) == 3:
 		return "", false // "1,299": a thousand and more, or one and a bit
 	case isPlainAmount(whole) && len(frac) <= 2:
+		if sep == '.' {
+			return s, true // as written: no copy
+		}
 		return whole + "." + frac, true
 	}
 	return "", false

@@ -37,6 +37,29 @@ func TestPricesAreReadWhenTheirDecimalSeparatorIsCertain(t *testing.T) {
 	}
 }
 
+// A price that starts and ends with a digit is read without looking for a
+// currency (parsePrice's shortcut): it reads as markedPrice reads it, on
+// every such string of up to five characters of those that matter.
+func TestAPriceOfDigitsAtBothEndsReadsAsAMarkedOne(t *testing.T) {
+	alphabet := []string{"0", "9", ".", ",", " ", "£", "€", "E", "u", "R", "g"}
+	var walk func(s string, depth int)
+	walk = func(s string, depth int) {
+		if startsAndEndsWithDigits(s) {
+			a, c, ok := markedPrice(s)
+			if wa, wok := decimalAmount(s); a != wa || c != "" || ok != wok {
+				t.Fatalf("%q: markedPrice %q %q %v, the shortcut %q \"\" %v", s, a, c, ok, wa, wok)
+			}
+		}
+		if depth == 0 {
+			return
+		}
+		for _, a := range alphabet {
+			walk(s+a, depth-1)
+		}
+	}
+	walk("", 5)
+}
+
 // The written-out shapes of a price read exactly as the regular expressions
 // they replace, on every string of up to six characters that matter to them.
 func TestThePriceShapesMatchTheirRegularExpressions(t *testing.T) {

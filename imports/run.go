@@ -31,6 +31,9 @@ type run struct {
 	// The staged columns for this file's layout: positions in stagedColumns, names.
 	stagedPositions []int
 	stagedNames     []string
+	boxes           stagedBoxes
+	// Whether the staged rows' SKUs and GTINs came in increasing order.
+	skuOrder, gtinOrder increasing
 
 	// dry, for a dry run (DryRun), collects what the run would store; the
 	// batch is then recorded only inside the commit's transaction, which is
@@ -71,7 +74,15 @@ func (r *run) execute(ctx context.Context) error {
 		if err := r.parseAndStage(ctx, &parser{sheet: sh, schemes: schemes, mapping: mapping, limits: r.im.limits, supplier: supplier, supplierCol: -1}); err != nil {
 			return err
 		}
-		if err := r.staging.index(ctx); err != nil {
+		// Outside the commit's transaction, so that the write lock is not
+		// held while they are built; a first import needs an index only
+		// to look for repeats its rows' order has not ruled out (the
+		// commit checks again that it is one).
+		first, err := r.firstImport(conn)
+		if err != nil {
+			return err
+		}
+		if err := r.staging.index(ctx, conn, r.indexesNeeded(first)...); err != nil {
 			return err
 		}
 		return r.commit(ctx)
@@ -237,10 +248,9 @@ func (r *run) stage(p *product, cells []string) error {
 	for _, l := range p.Labels {
 		r.next.labels = append(r.next.labels, l.stagedValues(row)...)
 	}
-	all := p.stagedValues()
-	for _, i := range r.stagedPositions {
-		r.next.staged = append(r.next.staged, all[i])
-	}
+	r.next.staged = r.boxes.append(r.next.staged, p, r.stagedPositions)
+	r.skuOrder.see(p.SKU)
+	r.gtinOrder.see(p.GTIN)
 	return r.cells.add(p.Row, cells)
 }
 

@@ -45,6 +45,7 @@ type validator struct {
 	// after row, and comparing costs less than parsing again.
 	contact, statement lastValue[bool]
 	supportEnd         lastValue[dateOutcome]
+	markets            lastValue[[]string] // set only for a value without problems
 }
 
 // lastValue is one column's last value and its outcome.
@@ -121,7 +122,10 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		}
 		p.Category = c
 	}
-	if raw := get(colMarkets); raw != "" {
+	if raw := get(colMarkets); raw == v.markets.raw && v.markets.set {
+		p.Markets = v.markets.out // as the last row's, which had no problem (rows share it, and never change it)
+	} else if raw != "" {
+		before := len(problems)
 		for _, m := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' || r == '/' || r == ' ' || r == '\t' }) {
 			m = strings.ToUpper(m)
 			if !catalog.IsMarket(m) {
@@ -134,6 +138,9 @@ func (v *validator) check(rowNum int, cells []string) (product, []RowError) {
 		}
 		if len(p.Markets) == 0 && len(problems) == 0 {
 			fail(colMarkets, raw, rowErr(CodeMissingRequired, "markets lists no market"))
+		}
+		if len(problems) == before && len(p.Markets) > 0 {
+			v.markets = lastValue[[]string]{raw: raw, out: p.Markets, set: true}
 		}
 	}
 	if raw := get(colPassword); raw != "" {

@@ -27,9 +27,9 @@ func TestContentHashesStayWhatTheyWereWhenStored(t *testing.T) {
 		Evidence: policy.Evidence{PolicyVersion: "2026-11-24.1", TierVersion: "2026-11-24.1"}}
 	day := func(s string) civil.Date { d, _ := civil.Parse(s); return d }
 	cases := []struct {
-		name    string
-		v       policy.Verdict
-		outlook policy.Outlook
+		name     string
+		v        policy.Verdict
+		outlook  policy.Outlook
 		fp, hash string
 	}{
 		{"blocked, every kind of reason and evidence", v, policy.Outlook{NextCheck: day("2027-03-31")},

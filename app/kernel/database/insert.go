@@ -83,13 +83,28 @@ type RowWriter struct {
 	table    string
 	columns  []string
 	suffix   string // appended to every statement, e.g. an ON CONFLICT clause
-	shared   Shared // bound once a statement, first
 	pg       bool
 	per      int
 	args     []any
 	full     *sql.Stmt
 	affected int64
+
+	// With share set (BindRepeatsOnce), a column whose value is the same in
+	// every row of a statement is bound once: shapes holds the full-size
+	// statements by their mask of such columns, packed the values bound.
+	share  bool
+	shapes map[uint64]*sql.Stmt
+	packed []any
+
+	// The values of the Shared columns (the last of columns), added to
+	// every row and always bound once (always, their mask).
+	extra  []any
+	always uint64
 }
+
+// maxShapes bounds the statements a sharing writer prepares; rows whose
+// mask of repeated columns has none of them bind every value.
+const maxShapes = 8
 
 // NewRowWriter returns a writer of rows of columns into table; suffix, if
 // not empty, follows the VALUES list of every statement (ON CONFLICT …).
@@ -99,50 +114,143 @@ func NewRowWriter(ctx context.Context, db *gorm.DB, table string, columns []stri
 }
 
 func newRowWriter(ctx context.Context, db *gorm.DB, table string, columns []string, suffix string, shared Shared) *RowWriter {
-	per := max(1, min(maxRowsPerInsert, (maxBindVars-len(shared.Values))/len(columns)))
+	all := append(slices.Clip(columns), shared.Columns...)
+	per := RowsPerInsert(len(all))
 	w := &RowWriter{
-		ctx: ctx, pool: db.Statement.ConnPool, table: table, columns: columns, suffix: suffix, shared: shared,
-		pg: DialectOf(db) == Postgres, per: per, args: make([]any, 0, len(shared.Values)+per*len(columns)),
+		ctx: ctx, pool: db.Statement.ConnPool, table: table, columns: all, suffix: suffix,
+		pg: DialectOf(db) == Postgres, per: per, args: make([]any, 0, per*len(all)), extra: shared.Values,
 	}
-	w.args = append(w.args, shared.Values...)
+	if len(all) <= 64 {
+		for c := len(columns); c < len(all); c++ {
+			w.always |= 1 << c
+		}
+	}
 	return w
 }
 
 // Write queues one row, sending a statement when enough rows are queued.
 func (w *RowWriter) Write(row ...any) error {
-	if len(row) != len(w.columns) {
-		return fmt.Errorf("insert into %s: row has %d values for %d columns", w.table, len(row), len(w.columns))
+	if len(row)+len(w.extra) != len(w.columns) {
+		return fmt.Errorf("insert into %s: row has %d values for %d columns", w.table, len(row), len(w.columns)-len(w.extra))
 	}
 	w.args = append(w.args, row...)
-	if w.queued() < w.per {
+	w.args = append(w.args, w.extra...)
+	if len(w.args) < w.per*len(w.columns) {
 		return nil
 	}
-	if w.full == nil {
-		stmt, err := w.pool.PrepareContext(w.ctx, w.sql(w.per))
+	mask := w.repeated()
+	stmt, mask, err := w.statement(mask)
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", w.table, err)
+	}
+	res, err := stmt.ExecContext(w.ctx, w.bound(mask)...)
+	return w.sent(res, err)
+}
+
+// statement returns the prepared full-size statement for mask (repeated)
+// and the mask it binds once: none when mask is 0 or the writer made
+// maxShapes statements already.
+func (w *RowWriter) statement(mask uint64) (*sql.Stmt, uint64, error) {
+	if stmt := w.shapes[mask]; stmt != nil {
+		return stmt, mask, nil
+	}
+	if mask != 0 && len(w.shapes) < maxShapes {
+		stmt, err := w.pool.PrepareContext(w.ctx, insertSQL(w.table, w.columns, w.per, mask, w.pg)+w.suffix)
 		if err != nil {
-			return fmt.Errorf("insert into %s: %w", w.table, err)
+			return nil, 0, err
+		}
+		if w.shapes == nil {
+			w.shapes = map[uint64]*sql.Stmt{}
+		}
+		w.shapes[mask] = stmt
+		return stmt, mask, nil
+	}
+	if w.full == nil {
+		stmt, err := w.pool.PrepareContext(w.ctx, insertSQL(w.table, w.columns, w.per, 0, w.pg)+w.suffix)
+		if err != nil {
+			return nil, 0, err
 		}
 		w.full = stmt
 	}
-	res, err := w.full.ExecContext(w.ctx, w.args...)
-	return w.sent(res, err)
+	return w.full, 0, nil
 }
 
 // Flush sends the rows still queued.
 func (w *RowWriter) Flush() error {
-	n := w.queued()
-	if n == 0 {
+	if len(w.args) == 0 {
 		return nil
 	}
-	res, err := w.pool.ExecContext(w.ctx, w.sql(n), w.args...)
+	n := len(w.args) / len(w.columns)
+	mask := w.repeated()
+	res, err := w.pool.ExecContext(w.ctx, insertSQL(w.table, w.columns, n, mask, w.pg)+w.suffix, w.bound(mask)...)
 	return w.sent(res, err)
 }
 
-// queued is how many rows wait to be sent.
-func (w *RowWriter) queued() int { return (len(w.args) - len(w.shared.Values)) / len(w.columns) }
+// BindRepeatsOnce makes w bind a column once per statement when every row
+// of the statement holds the same value in it: the rows of a supplier's
+// file repeat their brand, markets, contact and more, row after row, and
+// each value bound is a copy and a call into the driver. Only text,
+// integers and NULL count as repeated. It returns w.
+func (w *RowWriter) BindRepeatsOnce() *RowWriter {
+	w.share = len(w.columns) <= 64
+	return w
+}
 
-func (w *RowWriter) sql(rows int) string {
-	return insertSQL(w.table, w.columns, w.shared, rows, w.pg) + w.suffix
+// repeated is the mask of the columns whose value is the same in every
+// queued row (bit i for column i): the Shared columns, and others if w
+// shares repeats.
+func (w *RowWriter) repeated() uint64 {
+	width := len(w.columns)
+	mask := w.always
+	if !w.share || len(w.args) < 2*width {
+		return mask
+	}
+	for c := range width {
+		if mask&(1<<c) != 0 {
+			continue
+		}
+		first := w.args[c]
+		switch first.(type) {
+		case nil, string, int64, int:
+		default:
+			continue // not comparable, or not worth it
+		}
+		same := true
+		for at := c + width; at < len(w.args); at += width {
+			if w.args[at] != first {
+				same = false
+				break
+			}
+		}
+		if same {
+			mask |= 1 << c
+		}
+	}
+	return mask
+}
+
+// bound is the queued values as a statement of mask binds them: the
+// repeated columns' values once, in column order, then every row's other
+// values.
+func (w *RowWriter) bound(mask uint64) []any {
+	if mask == 0 {
+		return w.args
+	}
+	width := len(w.columns)
+	w.packed = w.packed[:0]
+	for c := range width {
+		if mask&(1<<c) != 0 {
+			w.packed = append(w.packed, w.args[c])
+		}
+	}
+	for at := 0; at < len(w.args); at += width {
+		for c := range width {
+			if mask&(1<<c) == 0 {
+				w.packed = append(w.packed, w.args[at+c])
+			}
+		}
+	}
+	return w.packed
 }
 
 // RowsAffected is how many rows the statements sent so far inserted or
@@ -155,11 +263,17 @@ func (w *RowWriter) Close() {
 		w.full.Close()
 		w.full = nil
 	}
-	w.args = w.args[:len(w.shared.Values)]
+	for _, stmt := range w.shapes {
+		stmt.Close()
+	}
+	w.shapes = nil
+	w.args = w.args[:0]
 }
 
 func (w *RowWriter) sent(res sql.Result, err error) error {
-	w.args = w.args[:len(w.shared.Values)]
+	clear(w.args) // keep no row's values alive
+	w.args = w.args[:0]
+	clear(w.packed)
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", w.table, err)
 	}
@@ -169,44 +283,47 @@ func (w *RowWriter) sent(res sql.Result, err error) error {
 	return nil
 }
 
-// insertSQL is a multi-row INSERT of rows of columns. Shared columns follow
-// each row's own and name the statement's first parameters, which every
-// row repeats: $1… on PostgreSQL, ?1… on SQLite (whose plain ? would bind
-// a new parameter each time).
-func insertSQL(table string, columns []string, shared Shared, rows int, pg bool) string {
+// insertSQL is a multi-row INSERT of rows rows. The columns of mask take
+// one parameter, numbered first and used by every row; the others one per
+// row, numbered after them.
+func insertSQL(table string, columns []string, rows int, mask uint64, pg bool) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", "))
-	for _, c := range shared.Columns {
-		b.WriteString(", " + c)
-	}
-	b.WriteString(") VALUES ")
-	k := len(shared.Columns)
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
 	param := func(n int) {
 		switch {
 		case pg:
-			b.WriteString("$" + strconv.Itoa(n))
-		case k > 0:
-			b.WriteString("?" + strconv.Itoa(n))
+			b.WriteByte('$')
+		case mask != 0:
+			b.WriteByte('?') // ?NNN: the same number binds the same value
 		default:
 			b.WriteByte('?')
+			return
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	shared := make([]int, len(columns)) // a repeated column's parameter
+	n := 0
+	for c := range columns {
+		if mask&(1<<c) != 0 {
+			n++
+			shared[c] = n
 		}
 	}
-	n := k
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
+		for c := range columns {
+			if c > 0 {
 				b.WriteByte(',')
+			}
+			if shared[c] > 0 {
+				param(shared[c])
+				continue
 			}
 			n++
 			param(n)
-		}
-		for j := range k {
-			b.WriteByte(',')
-			param(j + 1)
 		}
 		b.WriteByte(')')
 	}

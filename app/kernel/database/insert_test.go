@@ -101,9 +101,90 @@ func TestSharedColumnsAreStoredInEveryRowWhateverTheChunking(t *testing.T) {
 			}
 			var count, sum, wrong int64
 			db.Raw("SELECT COUNT(*), COALESCE(SUM(k), 0) FROM "+table).Row().Scan(&count, &sum)
-			db.Raw("SELECT COUNT(*) FROM "+table+" WHERE page <> 7 OR note <> 'same for all' OR v <> 'value ' || k").Row().Scan(&wrong)
+			db.Raw("SELECT COUNT(*) FROM " + table + " WHERE page <> 7 OR note <> 'same for all' OR v <> 'value ' || k").Row().Scan(&wrong)
 			if count != int64(n) || sum != int64(n*(n-1)/2) || wrong != 0 {
 				t.Errorf("%d rows: stored %d (key sum %d), %d with a wrong value", n, count, sum, wrong)
+			}
+		}
+	})
+}
+
+// TestAWriterBindingRepeatsOnceStoresEveryValue: with BindRepeatsOnce a
+// column that holds one value in every row of a statement is bound once
+// (numbered parameters); the rows must come out as written, whatever
+// columns repeat: all, none, NULLs, integers, a value that changes only in
+// a statement's last row, more shapes than the writer prepares, and the
+// partial statement of Flush.
+func TestAWriterBindingRepeatsOnceStoresEveryValue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		ctx := context.Background()
+		cols := []string{"k", "a", "b", "c", "n"}
+		per := database.RowsPerInsert(len(cols))
+		if err := db.Exec("CREATE TABLE rw_repeats (k INTEGER PRIMARY KEY, a TEXT, b TEXT, c BIGINT, n TEXT)").Error; err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			K       int64
+			A, B    string
+			C       int64
+			N       *string
+			nullity bool
+		}
+		var want []row
+		for i := range 30*per + per/2 {
+			statement := i / per
+			r := row{K: int64(i), A: "same", B: fmt.Sprintf("b%d", i), C: 7}
+			switch statement % 12 { // a different set of repeated columns per statement
+			case 0: // every column but k repeats
+				r.B = "shared"
+			case 1:
+				r.A = fmt.Sprintf("a%d", i)
+			case 2: // the last row of the statement breaks the repeat
+				if i%per == per-1 {
+					r.A, r.C = "other", 8
+				}
+			case 3:
+				r.C = int64(i)
+			default:
+				r.B = fmt.Sprintf("s%d", statement) // shapes beyond those prepared
+				if statement%2 == 0 {
+					r.A = fmt.Sprintf("a%d", i)
+				}
+			}
+			if i%3 == 0 && statement%12 != 5 {
+				v := fmt.Sprintf("n%d", i%2)
+				r.N = &v
+			}
+			want = append(want, r)
+		}
+		w := database.NewRowWriter(ctx, db, "rw_repeats", cols, "").BindRepeatsOnce()
+		defer w.Close()
+		for _, r := range want {
+			var n any
+			if r.N != nil {
+				n = *r.N
+			}
+			if err := w.Write(r.K, r.A, r.B, r.C, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if w.RowsAffected() != int64(len(want)) {
+			t.Fatalf("RowsAffected = %d, want %d", w.RowsAffected(), len(want))
+		}
+		var got []row
+		if err := db.Raw("SELECT k, a, b, c, n FROM rw_repeats ORDER BY k").Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("stored %d rows, want %d", len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.K != w.K || g.A != w.A || g.B != w.B || g.C != w.C || (g.N == nil) != (w.N == nil) || g.N != nil && *g.N != *w.N {
+				t.Fatalf("row %d: stored %+v, want %+v", i, g, w)
 			}
 		}
 	})

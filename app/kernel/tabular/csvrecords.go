@@ -22,6 +22,11 @@ type recordReader struct {
 
 	maxCell, maxRow, maxCols int
 
+	// The bytes that end a run of plain bytes (addPlain) in an unquoted
+	// field: the separator and the line ends; in a quoted one: the quote
+	// and the line ends (a line end is counted).
+	plain, plainQuoted [256]bool
+
 	line    int // lines read ('\n' seen)
 	recLine int // line the current record starts on
 	buf     []byte
@@ -32,7 +37,14 @@ type recordReader struct {
 }
 
 func newRecordReader(r *bufio.Reader, comma byte) *recordReader {
-	return &recordReader{r: r, comma: comma, maxCell: MaxCellBytes, maxRow: MaxRowBytes, maxCols: MaxColumns}
+	c := &recordReader{r: r, comma: comma, maxCell: MaxCellBytes, maxRow: MaxRowBytes, maxCols: MaxColumns}
+	for _, b := range []byte{comma, '\n', '\r'} {
+		c.plain[b] = true
+	}
+	for _, b := range []byte{'"', '\n', '\r'} {
+		c.plainQuoted[b] = true
+	}
+	return c
 }
 
 // FieldPos returns the line the current record starts on (encoding/csv's
@@ -76,6 +88,31 @@ func (c *recordReader) add(b byte) error {
 	}
 	c.buf = append(c.buf, b)
 	return nil
+}
+
+// addPlain adds the buffered bytes up to the first that stop marks (or
+// every buffered byte) to the current field at once, as add would one by
+// one: most bytes of a field are plain, and a call per byte cost the
+// reader more than the bytes themselves.
+func (c *recordReader) addPlain(stop *[256]bool) error {
+	buf, _ := c.r.Peek(c.r.Buffered())
+	n := 0
+	for n < len(buf) && !stop[buf[n]] {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	keep := min(n, max(0, c.maxCell-(len(c.buf)-c.start)))
+	if keep < n {
+		c.cut = true // the rest of the field is read past
+	}
+	if len(c.buf)+keep > c.maxRow {
+		return c.tooLarge("more than %d MB of text", c.maxRow>>20)
+	}
+	c.buf = append(c.buf, buf[:keep]...)
+	_, err := c.r.Discard(n)
+	return err
 }
 
 // endField closes the current field; a cut field loses the tail of a
@@ -205,6 +242,9 @@ fields:
 				if err := c.add(b); err != nil {
 					return err
 				}
+				if err := c.addPlain(&c.plain); err != nil {
+					return err
+				}
 				if b, ok, err = c.next(); err != nil {
 					return err
 				} else if !ok {
@@ -213,6 +253,9 @@ fields:
 			}
 		}
 		for { // a quoted field
+			if err := c.addPlain(&c.plainQuoted); err != nil {
+				return err
+			}
 			b, ok, err := c.next()
 			if err != nil {
 				return err

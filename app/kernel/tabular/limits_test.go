@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 
 	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
@@ -279,6 +280,55 @@ func TestTheBoundedCSVReaderReadsAsEncodingCSVDoes(t *testing.T) {
 		"\r\ra", "\"\"", "\"\"\"\"", "a;b,c\n\"x;y\";z", "\ufeffsku", "a,\"b\r\"\r\n", "\"a\r", "\"a\"\"",
 	} {
 		sameAsEncodingCSV(t, s)
+	}
+}
+
+// TestTheBoundedCSVReaderCutsAtTheSameByteHoweverTheBytesArrive: with small
+// bounds, a field is cut at maxCell bytes (never inside a character) and a
+// record of more than maxRow kept bytes is refused, whether the reader gets
+// its bytes in runs (addPlain) or one at a time, as encoding/csv's fields cut
+// the same way would have it.
+func TestTheBoundedCSVReaderCutsAtTheSameByteHoweverTheBytesArrive(t *testing.T) {
+	const maxCell, maxRow = 5, 12
+	for _, s := range []string{
+		"abc,defghij,k\n", "abcdefghijkl\n", "\"abcdefgh\",\"x\"\"yz\"\n", "ééé,abcdé\n", "a,b,c,d,e,f,g,h,i,j,k,l,m\n",
+		"abcde,abcde,ab\n", "abcde,abcde,abc\n", "\"ab\ncdefg\",h\nij\n", "12\" screen,x\n", "abcdefghijklmnopqrstuvwxyz,a\n",
+	} {
+		want, _, _ := stdRecords(s, ',')
+		wantErr := false
+		for i, rec := range want {
+			kept := 0
+			for j, f := range rec {
+				if len(f) > maxCell {
+					f = f[:maxCell]
+					for len(f) > 0 && !utf8.ValidString(f) {
+						f = f[:len(f)-1]
+					}
+					want[i][j] = f
+				}
+				kept += len(f)
+			}
+			if kept > maxRow {
+				want, wantErr = want[:i], true
+				break
+			}
+		}
+		for how, in := range map[string]func(io.Reader) io.Reader{"whole": func(r io.Reader) io.Reader { return r }, "byte a read": iotest.OneByteReader} {
+			r := newRecordReader(bufio.NewReaderSize(in(strings.NewReader(s)), 16), ',')
+			r.maxCell, r.maxRow = maxCell, maxRow
+			var got [][]string
+			var err error
+			for {
+				var rec []string
+				if rec, err = r.Read(); err != nil {
+					break
+				}
+				got = append(got, append([]string(nil), rec...))
+			}
+			if e, ok := errs.As(err); (ok && e.Code == "ROW_TOO_LARGE") != wantErr || !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
+				t.Errorf("%q (%s): got %q, %v; want %q, refused %v", s, how, got, err, want, wantErr)
+			}
+		}
 	}
 }
 
