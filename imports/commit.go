@@ -132,20 +132,29 @@ type clash struct {
 	Other     string // the other SKU holding the GTIN
 }
 
+// repeatsOf returns the staged rows whose column (indexSKU, indexGTIN)
+// holds a value another staged row holds too, by value and row; none
+// without a look when the rows came in increasing order of it.
+func repeatsOf(tx *gorm.DB, column string, order increasing) ([]clash, error) {
+	if !order.repeatsPossible() {
+		return nil, nil
+	}
+	var out []clash
+	err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
+		WHERE ` + column + ` IN (SELECT ` + column + ` FROM staged_rows GROUP BY ` + column + ` HAVING COUNT(*) > 1)
+		ORDER BY ` + column + `, row_number`).Scan(&out).Error
+	return out, err
+}
+
 // rejectClashes finds SKUs repeated in the file and GTINs claimed by two
 // SKUs, takes every row involved out of the staging, and returns the error
 // rows, each carrying the row as written.
 func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([]errorRow, error) {
 	var out []errorRow
 
-	var dups []clash
-	if r.skuOrder.repeatsPossible() {
-		err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
-			WHERE sku IN (SELECT sku FROM staged_rows GROUP BY sku HAVING COUNT(*) > 1)
-			ORDER BY sku, row_number`).Scan(&dups).Error
-		if err != nil {
-			return nil, err
-		}
+	dups, err := repeatsOf(tx, indexSKU, r.skuOrder)
+	if err != nil {
+		return nil, err
 	}
 	rowsOf := map[string][]string{}
 	for _, d := range dups {
@@ -161,14 +170,9 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([]err
 		return nil, err
 	}
 
-	var inFile []clash
-	if r.gtinOrder.repeatsPossible() {
-		err := tx.Raw(`SELECT row_number, sku, gtin FROM staged_rows
-			WHERE gtin IN (SELECT gtin FROM staged_rows GROUP BY gtin HAVING COUNT(*) > 1)
-			ORDER BY gtin, row_number`).Scan(&inFile).Error
-		if err != nil {
-			return nil, err
-		}
+	inFile, err := repeatsOf(tx, indexGTIN, r.gtinOrder)
+	if err != nil {
+		return nil, err
 	}
 	skusOf := map[string][]string{}
 	for _, c := range inFile {
@@ -196,7 +200,7 @@ func (r *run) rejectClashes(ctx context.Context, tx *gorm.DB, first bool) ([]err
 	// A GTIN already held by another stored SKU of this supplier, unless this
 	// same file moves that SKU to another GTIN.
 	var stored []clash
-	err := tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM staged_rows s
+	err = tx.Raw(`SELECT s.row_number, s.sku, s.gtin, MIN(p.sku) AS other FROM staged_rows s
 		JOIN products p ON p.supplier_id = ? AND p.gtin = s.gtin AND p.sku <> s.sku
 		WHERE NOT EXISTS (SELECT 1 FROM staged_rows s2 WHERE s2.sku = p.sku AND s2.gtin <> p.gtin)
 		GROUP BY s.row_number, s.sku, s.gtin ORDER BY s.row_number`, r.batch.SupplierID).Scan(&stored).Error
