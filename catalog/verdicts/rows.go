@@ -56,12 +56,3 @@ func (p pageShared) verdicts() database.Shared {
 func (p pageShared) changes() database.Shared {
 	return database.Shared{Columns: []string{"policy_id", "changed_at"}, Values: []any{p.policyID, p.at}}
 }
-
-// valuesOf turns typed rows into what database.InsertRows takes.
-func valuesOf[R interface{ values() []any }](rows []R) [][]any {
-	out := make([][]any, len(rows))
-	for i, r := range rows {
-		out[i] = r.values()
-	}
-	return out
-}

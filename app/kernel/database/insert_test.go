@@ -124,11 +124,10 @@ func TestAWriterBindingRepeatsOnceStoresEveryValue(t *testing.T) {
 			t.Fatal(err)
 		}
 		type row struct {
-			K       int64
-			A, B    string
-			C       int64
-			N       *string
-			nullity bool
+			K    int64
+			A, B string
+			C    int64
+			N    *string
 		}
 		var want []row
 		for i := range 30*per + per/2 {
