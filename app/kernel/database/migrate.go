@@ -66,8 +66,22 @@ func mustLoadMigrations() []migration {
 func LatestVersion() int { return len(migrations) }
 
 // Version reports the schema version of db (0 for an empty database).
+//
+// The table's existence is asked with a query whose error is returned:
+// gorm's Migrator().HasTable says "no" when the query fails, and a
+// database going down then read as an empty one (version 0, "schema
+// outdated") instead of an unavailable one.
 func Version(ctx context.Context, db *gorm.DB) (int, error) {
-	if !db.Migrator().HasTable("schema_migrations") {
+	exists := `SELECT COUNT(*) FROM information_schema.tables
+		WHERE table_schema = CURRENT_SCHEMA() AND table_name = 'schema_migrations' AND table_type = 'BASE TABLE'`
+	if DialectOf(db) == SQLite {
+		exists = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	}
+	var tables int64
+	if err := db.WithContext(ctx).Raw(exists).Scan(&tables).Error; err != nil {
+		return 0, fmt.Errorf("read the schema version: %w", err)
+	}
+	if tables == 0 {
 		return 0, nil
 	}
 	var v int

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 )
 
 func TestOpenMigratesAnEmptyDatabaseToTheLatestVersion(t *testing.T) {
@@ -172,4 +173,24 @@ func TestMigratingTogetherOnEmptySchemasNeverFails(t *testing.T) {
 			t.Errorf("schema at version %d (%v), want %d", v, err, database.LatestVersion())
 		}
 	}
+}
+
+// A database that cannot be asked is unavailable, not empty: readiness
+// read a PostgreSQL shutting down as "schema at version 0" (the existence
+// check swallowed its error) and said SCHEMA_OUTDATED instead of DB_UNAVAILABLE.
+func TestAnUnreachableDatabaseHasNoVersionRatherThanVersionZero(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		sqlDB, err := db.DB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqlDB.Close()
+		if v, err := database.Version(context.Background(), db); err == nil {
+			t.Fatalf("Version of a closed database = %d, nil; want an error", v)
+		}
+		err = database.Ping(context.Background(), db)
+		if e, ok := errs.As(err); !ok || e.Code != "DB_UNAVAILABLE" {
+			t.Fatalf("Ping of a closed database = %v, want DB_UNAVAILABLE", err)
+		}
+	})
 }
