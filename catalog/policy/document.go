@@ -105,6 +105,27 @@ type Window struct {
 
 func (w Window) after(d civil.Date) civil.Date { return d.AddMonths(w.Months).AddDays(w.Days) }
 
+// A window is at most a century of either unit: longer ones mean nothing
+// for support periods or label expiry, and day arithmetic on them
+// overflows (a fuzzed policy's window of 2^62 months made an evaluation
+// step through dates without end).
+const (
+	maxWindowDays   = 36_525
+	maxWindowMonths = 1_200
+)
+
+// problem says what is wrong with w, or "" when it is a positive span of
+// at most a century in each unit.
+func (w *Window) problem() string {
+	switch {
+	case w == nil || w.Days < 0 || w.Months < 0 || w.Days+w.Months == 0:
+		return "needs a positive window (days and months not negative, not both 0)"
+	case w.Days > maxWindowDays || w.Months > maxWindowMonths:
+		return fmt.Sprintf("window is longer than a century (at most %d days and %d months)", maxWindowDays, maxWindowMonths)
+	}
+	return ""
+}
+
 // Rule is one check.
 type Rule struct {
 	Code           string      `json:"code"`
@@ -223,8 +244,8 @@ func (d *Document) validate() []string {
 			if (r.Kind == KindForbiddenValue || r.Kind == KindRequiredValue) && len(r.Values) == 0 {
 				bad("%s: %s needs values", at, r.Kind)
 			}
-			if r.Kind == KindDateWithin && (r.Window == nil || r.Window.Days+r.Window.Months <= 0) {
-				bad("%s: date_within needs a positive window", at)
+			if p := r.Window.problem(); r.Kind == KindDateWithin && p != "" {
+				bad("%s: date_within %s", at, p)
 			}
 			if r.Kind == KindFieldShortened && !slices.Contains(fields, r.DeclaredField) {
 				bad("%s: declared_field %q is not a field", at, r.DeclaredField)
@@ -237,8 +258,8 @@ func (d *Document) validate() []string {
 			if !slices.Contains(labelStatuses, r.Status) {
 				bad("%s: status %q is not one of %s", at, r.Status, strings.Join(labelStatuses, ", "))
 			}
-			if r.Status == "expires_soon" && (r.Window == nil || r.Window.Days+r.Window.Months <= 0) {
-				bad("%s: expires_soon needs a window", at)
+			if p := r.Window.problem(); r.Status == "expires_soon" && p != "" {
+				bad("%s: expires_soon %s", at, p)
 			}
 		case KindUnclaimed:
 		case KindRecall:
@@ -248,6 +269,9 @@ func (d *Document) validate() []string {
 		case KindRecallListStale:
 		default:
 			bad("%s: unknown kind %q", at, r.Kind)
+		}
+		if p := r.Window.problem(); r.Window != nil && p != "" && r.Kind != KindDateWithin && r.Status != "expires_soon" {
+			bad("%s: %s", at, p) // a window no rule kind needs is still checked
 		}
 	}
 	return p

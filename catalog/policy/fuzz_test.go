@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,4 +31,34 @@ func FuzzPolicyLoader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Found by FuzzPolicyLoader in CI: a window of 2^62 months overflowed the
+// date arithmetic and an evaluation stepped through dates without end. A
+// window is a positive span of at most a century in each unit.
+func TestAPolicyWindowIsAPositiveSpanOfAtMostACentury(t *testing.T) {
+	cases := []struct {
+		window string
+		ok     bool
+	}{
+		{`{"days":90}`, true},
+		{`{"months":24}`, true},
+		{`{"months":1200,"days":36525}`, true},
+		{`{"months":1201}`, false},
+		{`{"days":36526}`, false},
+		{`{"months":4611686018427387904}`, false},
+		{`{"months":-3,"days":100}`, false},
+		{`{}`, false},
+	}
+	for _, c := range cases {
+		for _, rule := range []string{
+			`{"code":"X","kind":"date_within","field":"support_end","window":%s,"severity":"block","message":"m","fix":"f","basis":"b"}`,
+			`{"code":"X","kind":"label_status","status":"expires_soon","window":%s,"severity":"warn","message":"m","fix":"f","basis":"b"}`,
+		} {
+			raw := fmt.Sprintf(`{"version":"x","rules":[`+rule+`]}`, c.window)
+			if _, err := Parse([]byte(raw)); (err == nil) != c.ok {
+				t.Errorf("window %s in %.40s…: err = %v, want accepted %v", c.window, rule, err, c.ok)
+			}
+		}
+	}
 }
