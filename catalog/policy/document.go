@@ -106,9 +106,9 @@ type Window struct {
 func (w Window) after(d civil.Date) civil.Date { return d.AddMonths(w.Months).AddDays(w.Days) }
 
 // A window is at most a century of either unit: longer ones mean nothing
-// for support periods or label expiry, and day arithmetic on them
-// overflows (a fuzzed policy's window of 2^62 months made an evaluation
-// step through dates without end).
+// for support periods or label expiry, and date arithmetic on a window of
+// 2^62 months (which validation used to accept, as it accepted a negative
+// part beside a larger positive one) overflows.
 const (
 	maxWindowDays   = 36_525
 	maxWindowMonths = 1_200

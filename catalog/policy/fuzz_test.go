@@ -33,9 +33,9 @@ func FuzzPolicyLoader(f *testing.F) {
 	})
 }
 
-// Found by FuzzPolicyLoader in CI: a window of 2^62 months overflowed the
-// date arithmetic and an evaluation stepped through dates without end. A
-// window is a positive span of at most a century in each unit.
+// Validation used to accept a window of 2^62 months (date arithmetic on it
+// overflows) and a negative part beside a larger positive one. A window is
+// a positive span of at most a century in each unit.
 func TestAPolicyWindowIsAPositiveSpanOfAtMostACentury(t *testing.T) {
 	cases := []struct {
 		window string
