@@ -1,6 +1,7 @@
 package verdicts_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -450,6 +451,29 @@ func TestARecomputeNeverWritesOverVerdictsOfANewerRegistrySnapshot(t *testing.T)
 		}
 		if again, err := svc.Recompute(admin, nil); err != nil || again.Written != 0 {
 			t.Fatalf("the stored verdicts are not those of the latest snapshot: %+v %v", again, err)
+		}
+	})
+}
+
+// A first evaluation's feed is copied from the verdicts it stored
+// (feedFromVerdicts): its entries must come in the order the verdicts were
+// written, product by product and each product's markets and channels as
+// evaluated, the order a listing system polling the feed sees them in.
+func TestFirstVerdictsReachTheFeedInTheOrderTheyWereStored(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		world(t, db)
+		type entry struct {
+			ProductID       int64
+			Market, Channel string
+		}
+		var stored, fed []entry
+		db.Table("verdicts").Select("product_id, market, channel").Order("id").Scan(&stored)
+		db.Table("verdict_changes").Select("product_id, market, channel").Order("id").Scan(&fed)
+		if len(stored) != 34 || !slices.Equal(stored, fed) {
+			t.Fatalf("feed %v\nwant the verdicts' order %v", fed, stored)
+		}
+		if !slices.IsSortedFunc(fed, func(a, b entry) int { return cmp.Compare(a.ProductID, b.ProductID) }) {
+			t.Fatalf("feed not in product order: %v", fed)
 		}
 	})
 }
