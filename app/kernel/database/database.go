@@ -74,7 +74,7 @@ func Connect(dsn string) (*gorm.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		dialector = sqlite.Open(path)
+		dialector = sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: path})
 	}
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
@@ -96,6 +96,9 @@ func Connect(dsn string) (*gorm.DB, error) {
 	if err := sqlDB.PingContext(ctx); err != nil {
 		Close(db)
 		return nil, unavailable(err)
+	}
+	if DialectOf(db) == SQLite {
+		startCheckpointer(sqlDB)
 	}
 	return db, nil
 }
@@ -140,6 +143,7 @@ func sqliteDSN(dsn string) (string, error) {
 // Close releases db's connections.
 func Close(db *gorm.DB) {
 	if sqlDB, err := db.DB(); err == nil {
+		stopCheckpointer(sqlDB)
 		_ = sqlDB.Close()
 	}
 }
