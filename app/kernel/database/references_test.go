@@ -1,0 +1,127 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+)
+
+// referencesFixture stores two suppliers (the second without products) and
+// one batch of the first, and returns their ids.
+func referencesFixture(t *testing.T, db *gorm.DB) (supplier, spare, batch int64) {
+	t.Helper()
+	now := time.Now().UTC()
+	for i, p := range []*int64{&supplier, &spare} {
+		err := db.Raw("INSERT INTO suppliers (name, name_key, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+			fmt.Sprint("Supplier ", i), fmt.Sprint("supplier ", i), now, now).Scan(p).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := db.Raw("INSERT INTO import_batches (supplier_id, file_name, sha256, status, started_at) VALUES (?, 'a.csv', 'x', 'committed', ?) RETURNING id",
+		supplier, now).Scan(&batch).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	return supplier, spare, batch
+}
+
+const insertProducts = `INSERT INTO products (supplier_id, sku, gtin, brand, model, match_key, category, markets, content_hash, batch_id, created_at, updated_at)
+	VALUES %s`
+
+func productValues(db *gorm.DB, rows ...[2]int64) *gorm.DB {
+	values, args := "", []any{}
+	now := time.Now().UTC()
+	for i, r := range rows {
+		if i > 0 {
+			values += ", "
+		}
+		values += "(?, ?, '00000000000000', 'B', 'M', 'b m', 'router', 'UK', 'h', ?, ?, ?)"
+		var batch any
+		if r[1] != 0 {
+			batch = r[1]
+		}
+		args = append(args, r[0], fmt.Sprint("SKU-", i), batch, now, now)
+	}
+	return db.Exec(fmt.Sprintf(insertProducts, values), args...)
+}
+
+func wantForeignKeyViolation(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, gorm.ErrForeignKeyViolated) {
+		t.Fatalf("%s: got %v, want a foreign-key violation", what, err)
+	}
+}
+
+// A product refers to a supplier and a batch that exist, on both
+// databases, however many rows a statement writes: PostgreSQL checks it
+// once a statement (migration 0026), SQLite a row at a time.
+func TestAProductMustReferToAStoredSupplierAndBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		supplier, spare, batch := referencesFixture(t, db)
+		const missing = 999_999
+		wantForeignKeyViolation(t, "a product of a missing supplier", productValues(db, [2]int64{missing, 0}).Error)
+		wantForeignKeyViolation(t, "one bad row of three", productValues(db, [2]int64{supplier, batch}, [2]int64{supplier, missing}, [2]int64{supplier, 0}).Error)
+		var n int64
+		if err := db.Raw("SELECT COUNT(*) FROM products").Scan(&n).Error; err != nil || n != 0 {
+			t.Fatalf("a failed statement left %d products (%v)", n, err)
+		}
+		if err := productValues(db, [2]int64{supplier, batch}, [2]int64{supplier, 0}).Error; err != nil {
+			t.Fatalf("products with stored references: %v", err)
+		}
+		wantForeignKeyViolation(t, "moving a product to a missing batch", db.Exec("UPDATE products SET batch_id = ?", missing).Error)
+		wantForeignKeyViolation(t, "moving a product to a missing supplier", db.Exec("UPDATE products SET supplier_id = ? WHERE batch_id IS NULL", missing).Error)
+		if err := db.Exec("UPDATE products SET name = 'renamed'").Error; err != nil {
+			t.Fatalf("an update that keeps the references: %v", err)
+		}
+
+		wantForeignKeyViolation(t, "deleting a supplier with products", db.Exec("DELETE FROM suppliers WHERE id = ?", supplier).Error)
+		wantForeignKeyViolation(t, "deleting a batch with products", db.Exec("DELETE FROM import_batches WHERE id = ?", batch).Error)
+		if err := db.Exec("DELETE FROM suppliers WHERE id = ?", spare).Error; err != nil {
+			t.Fatalf("deleting a supplier without products: %v", err)
+		}
+		if err := db.Exec("DELETE FROM products").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("DELETE FROM import_batches WHERE id = ?", batch).Error; err != nil {
+			t.Fatalf("deleting a batch no product refers to: %v", err)
+		}
+	})
+}
+
+// A supplier deleted while an import writes its products: the delete waits
+// for the import's lock on the supplier, then sees the committed products
+// and fails, as it would with PostgreSQL's own foreign key.
+func TestASupplierCannotBeDeletedUnderAnImportWritingItsProducts(t *testing.T) {
+	db := dbtest.Postgres(t)
+	_, supplier, _ := referencesFixture(t, db) // a supplier no batch refers to yet
+	ctx := context.Background()
+	tx := db.WithContext(ctx).Begin()
+	defer tx.Rollback() // on a failure, before the schema is dropped
+	if err := productValues(tx, [2]int64{supplier, 0}).Error; err != nil {
+		t.Fatal(err)
+	}
+	deleted := make(chan error, 1)
+	go func() { deleted <- db.WithContext(ctx).Exec("DELETE FROM suppliers WHERE id = ?", supplier).Error }()
+	select {
+	case err := <-deleted:
+		t.Errorf("the delete did not wait for the import's lock on the supplier: %v", err)
+		return
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	wantForeignKeyViolation(t, "deleting the supplier once its products are committed", <-deleted)
+	var n int64
+	if err := db.Raw("SELECT COUNT(*) FROM products p JOIN suppliers s ON s.id = p.supplier_id").Scan(&n).Error; err != nil || n != 1 {
+		t.Fatalf("%d products with their supplier, want 1 (%v)", n, err)
+	}
+}
+
