@@ -124,4 +124,3 @@ func TestASupplierCannotBeDeletedUnderAnImportWritingItsProducts(t *testing.T) {
 		t.Fatalf("%d products with their supplier, want 1 (%v)", n, err)
 	}
 }
-
