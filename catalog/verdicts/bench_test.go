@@ -103,12 +103,15 @@ func seedCatalogueAt(b *testing.B, dsn string, n int) *gorm.DB {
 // same number of verdict rows (a realistic row each) with raw batched
 // inserts, in the same page-sized transactions the service uses.
 func floorRecompute(b *testing.B, db *gorm.DB) int {
-	cols := []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}
+	cols := []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "content_hash"}
+	// What every verdict of a page shares is bound once a statement, as
+	// the service binds it (database.Shared).
+	now := time.Now().UTC()
+	shared := database.Shared{Columns: []string{"policy_id", "as_of", "evaluated_at"}, Values: []any{1, "2026-11-24", now}}
 	reasons := `[{"code":"LABEL_REQUIRED","severity":"block","message":"Public procurement requires a recognised security label of tier 2 or above.","fix":"Claim a valid label."}]`
 	evidence := `{"policy_version":"2026-11-24.1","tier_version":"2026-11-24.1","as_of":null}`
 	written := 0
 	after := int64(0)
-	now := time.Now().UTC()
 	for {
 		// Read as the service reads its pages (hand-scanned rows, then the
 		// page's label claims): gorm's Find with Preload took half the
@@ -124,12 +127,12 @@ func floorRecompute(b *testing.B, db *gorm.DB) int {
 		for _, p := range page {
 			for _, m := range p.Markets {
 				for _, ch := range catalog.Channels {
-					rows = append(rows, []any{p.ID, m, ch, "blocked", "LABEL_REQUIRED", reasons, evidence, 1, "2026-11-24", "h", now})
+					rows = append(rows, []any{p.ID, m, ch, "blocked", "LABEL_REQUIRED", reasons, evidence, "h"})
 				}
 			}
 		}
 		if err := db.Transaction(func(tx *gorm.DB) error {
-			return database.InsertRows(context.Background(), tx, "floor_verdicts", cols, rows)
+			return database.InsertShared(context.Background(), tx, "floor_verdicts", cols, rows, shared)
 		}); err != nil {
 			b.Fatal(err)
 		}
