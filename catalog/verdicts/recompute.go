@@ -139,6 +139,12 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 				return err
 			}
 		}
+		var last int64 // the newest verdict's id before this page's
+		if w.feedOfInserts {
+			if err := tx.Raw("SELECT COALESCE(MAX(id), 0) FROM verdicts").Scan(&last).Error; err != nil {
+				return err
+			}
+		}
 		// A verdict not stored yet (all of them, the first time) is a plain
 		// INSERT, which SQLite and PostgreSQL do cheaper than an upsert;
 		// the lock and the read above make sure none is stored meanwhile.
@@ -149,7 +155,7 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 			return err
 		}
 		if w.feedOfInserts {
-			return feedFromVerdicts(ctx, tx, ids)
+			return feedFromVerdicts(ctx, tx, last)
 		}
 		return database.InsertShared(ctx, tx, "verdict_changes", changeColumns, w.changes, shared.changes())
 	})
@@ -158,10 +164,14 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 // feedFromVerdicts puts the verdicts of products that had none before on
 // the change feed, in the order they were inserted, copied in the database
 // rather than sent again: a first evaluation's feed is one entry a verdict,
-// and binding them all was a tenth of its time (issue #18).
-func feedFromVerdicts(ctx context.Context, tx *gorm.DB, ids []int64) error {
+// and binding them all was a tenth of its time (issue #18). They are the
+// verdicts after last, the newest id before the page's inserts: only the
+// writer holding the verdicts lock inserts verdicts, and ids only grow
+// (AUTOINCREMENT, an identity sequence), so the page's are a range of the
+// table's ids, read in order, with no look-up by product.
+func feedFromVerdicts(ctx context.Context, tx *gorm.DB, last int64) error {
 	return tx.WithContext(ctx).Exec(`INSERT INTO verdict_changes (product_id, market, channel, previous, verdict, codes, policy_id, changed_at)
-		SELECT product_id, market, channel, '', verdict, codes, policy_id, evaluated_at FROM verdicts WHERE product_id IN ? ORDER BY id`, ids).Error
+		SELECT product_id, market, channel, '', verdict, codes, policy_id, evaluated_at FROM verdicts WHERE id > ? ORDER BY id`, last).Error
 }
 
 // sameVerdicts reports whether two readings of a page's stored verdicts agree.
