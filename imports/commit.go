@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strconv"
@@ -58,9 +59,6 @@ func (r *run) commit(ctx context.Context) error {
 			return err
 		}
 		if err := r.writeProducts(tx, now); err != nil {
-			return err
-		}
-		if err := r.analyseProducts(tx); err != nil {
 			return err
 		}
 		if err := r.writeLabels(tx); err != nil {
@@ -355,22 +353,25 @@ func (r *run) writeProducts(tx *gorm.DB, now time.Time) error {
 }
 
 // analyseProducts brings PostgreSQL's statistics of products up to date
-// after an import that created many of them. Autovacuum analyses a table
+// after an import committed many new ones. Autovacuum analyses a table
 // only minutes after it grew, so until then every query that filters on
 // the supplier was planned for the rows it had before (none, after a
 // supplier's first import): nested loops of 100,000 index probes where a
 // hash join reads each side once, a third of the next import's time
 // (issue #18). Only the columns the imports' and the verdicts' queries
-// filter and join on are analysed; ANALYZE samples a bounded number of
-// rows, so this costs the same on a large catalogue.
-func (r *run) analyseProducts(tx *gorm.DB) error {
-	if database.DialectOf(tx) != database.Postgres || r.batch.RowsCreated < analyseAfterCreated {
-		return nil
+// filter and join on are analysed, and ANALYZE samples a bounded number of
+// rows, so it costs the same on a large catalogue. It runs after the
+// commit, not in the import's transaction, where its lock on products
+// (which two ANALYZEs cannot hold at once) would last until the commit and
+// make another supplier's import wait for it. The import is stored either
+// way: a failure here is logged, and only makes the next import slower.
+func (r *run) analyseProducts(ctx context.Context, conn *gorm.DB) {
+	if database.DialectOf(conn) != database.Postgres || r.dry != nil || r.batch.RowsCreated < analyseAfterCreated {
+		return
 	}
-	if err := tx.Exec("ANALYZE products (supplier_id, sku, gtin, batch_id, content_hash, match_key)").Error; err != nil {
-		return fmt.Errorf("analyse products: %w", err)
+	if err := conn.WithContext(ctx).Exec("ANALYZE products (supplier_id, sku, gtin, batch_id, content_hash, match_key)").Error; err != nil {
+		slog.WarnContext(ctx, "products not analysed after an import; the next imports may be planned for fewer products", "batch", r.batch.ID, "error", err)
 	}
-	return nil
 }
 
 // analyseAfterCreated is how many new products make analyseProducts run:

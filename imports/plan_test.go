@@ -1,6 +1,7 @@
 package imports_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -51,5 +52,37 @@ func TestAfterALargeImportPostgreSQLPlansForTheRowsItWrote(t *testing.T) {
 	}
 	if est, _ := strconv.Atoi(m[1]); est < rows/2 || est > rows*2 {
 		t.Fatalf("the planner expects %d of the supplier's %d products:\n%s", est, rows, plan)
+	}
+}
+
+// The statistics are taken after the import's commit, not inside its
+// transaction: ANALYZE's lock on products, which two ANALYZEs cannot hold
+// at once, would last until the commit and hold up another supplier's
+// import (and autovacuum) for as long as the verdicts take.
+func TestAnImportHoldsNoAnalyseLockWhileItCommits(t *testing.T) {
+	db := dbtest.Postgres(t)
+	sup, err := vendors.NewStore(db).Create(admin, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	writeBenchCSV(t, path, 10_000)
+	im := imports.New(db, imports.DefaultLimits)
+	var other error
+	im.OnCommit = func(ctx context.Context, tx *gorm.DB, batchID int64) error {
+		// Another session, while this import's transaction is still open.
+		other = db.Transaction(func(o *gorm.DB) error {
+			if err := o.Exec("SET LOCAL lock_timeout = '500ms'").Error; err != nil {
+				return err
+			}
+			return o.Exec("ANALYZE products (supplier_id)").Error
+		})
+		return nil
+	}
+	if _, err := im.Import(admin, imports.Request{SupplierID: sup.ID, FileName: "big.csv", Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	if other != nil {
+		t.Fatalf("another session could not analyse products during the import's commit: %v", other)
 	}
 }

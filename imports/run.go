@@ -85,7 +85,11 @@ func (r *run) execute(ctx context.Context) error {
 		if err := r.staging.index(ctx, conn, r.indexesNeeded(first)...); err != nil {
 			return err
 		}
-		return r.commit(ctx)
+		if err := r.commit(ctx); err != nil {
+			return err
+		}
+		r.analyseProducts(ctx, conn)
+		return nil
 	})
 }
 
