@@ -19,19 +19,23 @@ ALTER TABLE products DROP CONSTRAINT products_batch_id_fkey;
 
 CREATE FUNCTION cascade_products_references_exist() RETURNS trigger AS $$
 DECLARE
+    suppliers_referred BIGINT[];
+    batches_referred BIGINT[];
     missing BIGINT;
 BEGIN
-    PERFORM 1 FROM suppliers WHERE id IN (SELECT DISTINCT supplier_id FROM written) ORDER BY id FOR KEY SHARE;
-    SELECT d.id INTO missing FROM (SELECT DISTINCT supplier_id AS id FROM written) d
-        WHERE NOT EXISTS (SELECT 1 FROM suppliers s WHERE s.id = d.id) LIMIT 1;
+    -- One pass over the rows written (100,000 after an import's insert):
+    -- each further use of the transition table reads all of it again.
+    SELECT array_agg(DISTINCT supplier_id), array_agg(DISTINCT batch_id) FILTER (WHERE batch_id IS NOT NULL)
+        INTO suppliers_referred, batches_referred FROM written;
+    PERFORM 1 FROM suppliers WHERE id = ANY (suppliers_referred) ORDER BY id FOR KEY SHARE;
+    SELECT r INTO missing FROM unnest(suppliers_referred) r WHERE NOT EXISTS (SELECT 1 FROM suppliers s WHERE s.id = r) LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'insert or update on table "products" violates foreign key constraint "products_supplier_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'products_supplier_id_fkey', TABLE = 'products',
             DETAIL = format('Key (supplier_id)=(%s) is not present in table "suppliers".', missing);
     END IF;
-    PERFORM 1 FROM import_batches WHERE id IN (SELECT DISTINCT batch_id FROM written) ORDER BY id FOR KEY SHARE;
-    SELECT d.id INTO missing FROM (SELECT DISTINCT batch_id AS id FROM written WHERE batch_id IS NOT NULL) d
-        WHERE NOT EXISTS (SELECT 1 FROM import_batches b WHERE b.id = d.id) LIMIT 1;
+    PERFORM 1 FROM import_batches WHERE id = ANY (batches_referred) ORDER BY id FOR KEY SHARE;
+    SELECT r INTO missing FROM unnest(batches_referred) r WHERE NOT EXISTS (SELECT 1 FROM import_batches b WHERE b.id = r) LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'insert or update on table "products" violates foreign key constraint "products_batch_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'products_batch_id_fkey', TABLE = 'products',
