@@ -31,14 +31,16 @@ type Outlook struct {
 // same order.
 func (d *Document) EvaluateAhead(p *catalog.Product, date civil.Date, v *registry.View) ([]Verdict, []Outlook) {
 	a := d.assess(p, date, v) // recalls do not change with the date, only with a snapshot
-	var vs []Verdict
-	var dates [][]civil.Date
+	n := len(p.Markets) * len(catalog.Channels)
+	vs := make([]Verdict, 0, n)
+	dates := make([][]civil.Date, 0, n)
 	var all []civil.Date
 	shared := d.labelDates(p, date, v, a.labels)
+	rules := ruleDates{of: make([][]civil.Date, len(d.Rules)), done: make([]bool, len(d.Rules))}
 	for _, m := range p.Markets {
 		for _, ch := range catalog.Channels {
 			vs = append(vs, d.verdict(p, m, ch, date, a))
-			ds := d.verdictDates(p, m, ch, date, v, a.labels, shared)
+			ds := d.verdictDates(p, m, ch, date, v, a.labels, shared, &rules)
 			dates = append(dates, ds)
 			all = append(all, ds...)
 		}
@@ -92,7 +94,7 @@ func (d *Document) EvaluateAhead(p *catalog.Product, date civil.Date, v *registr
 // dates (every in-scope verdict carries the same label evidence) and the
 // dates of the rules whose scope holds it. Out of scope, only the rules
 // that apply out of scope too have dates (no date changes scope).
-func (d *Document) verdictDates(p *catalog.Product, market, channel string, date civil.Date, v *registry.View, labels []LabelEvidence, shared []civil.Date) []civil.Date {
+func (d *Document) verdictDates(p *catalog.Product, market, channel string, date civil.Date, v *registry.View, labels []LabelEvidence, shared []civil.Date, rules *ruleDates) []civil.Date {
 	scoped := !d.outOfScope(p.Category, market)
 	var out []civil.Date
 	if scoped {
@@ -108,23 +110,13 @@ func (d *Document) verdictDates(p *catalog.Product, market, channel string, date
 		if (!scoped && !r.OutOfScopeToo) || !r.inScope(p.Category, market, channel) {
 			continue
 		}
-		if r.EffectiveFrom != nil {
-			add(*r.EffectiveFrom)
-		}
-		if r.EffectiveUntil != nil {
-			add(r.EffectiveUntil.AddDays(1))
-		}
-		switch r.Kind {
-		case KindDateBefore:
-			if f := fieldDate(p, r.Field); !f.IsZero() {
-				add(f.AddDays(1))
+		if r.Kind == KindRecallListStale {
+			if r.EffectiveFrom != nil {
+				add(*r.EffectiveFrom)
 			}
-		case KindDateWithin:
-			if f := fieldDate(p, r.Field); !f.IsZero() {
-				add(r.Window.firstCovering(f))
-				add(f.AddDays(1))
+			if r.EffectiveUntil != nil {
+				add(r.EffectiveUntil.AddDays(1))
 			}
-		case KindRecallListStale:
 			// A recall list the market relies on turns stale from the instant
 			// fetched + max age has passed (see labelDates).
 			for _, sv := range v.LoadedRecallLists() {
@@ -134,19 +126,62 @@ func (d *Document) verdictDates(p *catalog.Product, market, channel string, date
 					add(on.AddDays(1))
 				}
 			}
-		case KindLabelStatus:
-			if r.Status != "expires_soon" {
-				continue // the other statuses change on the label dates
-			}
-			for _, l := range labels {
-				if l.Claimed && l.Entry != nil && !l.Entry.Expires.IsZero() {
-					add(r.Window.firstCovering(l.Entry.Expires))
-				}
-			}
+			continue
 		}
+		if !rules.done[i] {
+			rules.of[i], rules.done[i] = r.dates(p, date, labels), true
+		}
+		out = append(out, rules.of[i]...)
 	}
 	slices.SortFunc(out, civil.Date.Compare)
 	return slices.Compact(out)
+}
+
+// ruleDates holds, for one product, the dates each rule names (Rule.dates),
+// found the first time a verdict needs them: but for a recall list's
+// staleness they do not depend on the market or channel, and finding a
+// window's first day four times a product was a sixth of an evaluation.
+type ruleDates struct {
+	of   [][]civil.Date
+	done []bool
+}
+
+// dates are the dates after date on which r's outcome for p could change,
+// whatever the market: its effective dates and those its check names.
+func (r *Rule) dates(p *catalog.Product, date civil.Date, labels []LabelEvidence) []civil.Date {
+	var out []civil.Date
+	add := func(c civil.Date) {
+		if !c.IsZero() && c.After(date) {
+			out = append(out, c)
+		}
+	}
+	if r.EffectiveFrom != nil {
+		add(*r.EffectiveFrom)
+	}
+	if r.EffectiveUntil != nil {
+		add(r.EffectiveUntil.AddDays(1))
+	}
+	switch r.Kind {
+	case KindDateBefore:
+		if f := fieldDate(p, r.Field); !f.IsZero() {
+			add(f.AddDays(1))
+		}
+	case KindDateWithin:
+		if f := fieldDate(p, r.Field); !f.IsZero() {
+			add(r.Window.firstCovering(f))
+			add(f.AddDays(1))
+		}
+	case KindLabelStatus:
+		if r.Status != "expires_soon" {
+			break // the other statuses change on the label dates
+		}
+		for _, l := range labels {
+			if l.Claimed && l.Entry != nil && !l.Entry.Expires.IsZero() {
+				add(r.Window.firstCovering(l.Entry.Expires))
+			}
+		}
+	}
+	return out
 }
 
 // labelDates are the dates after date on which the product's label

@@ -58,8 +58,8 @@ func attachLabels(ctx context.Context, db *gorm.DB, products []catalog.Product) 
 	for i, p := range products {
 		ids[i], at[p.ID] = p.ID, i
 	}
-	rows, err := db.WithContext(ctx).Table("label_claims").Select("id, product_id, scheme, label_id, label_key").
-		Where("product_id IN ?", ids).Order("product_id, scheme, label_key").Rows()
+	rows, err := ofProducts(db.WithContext(ctx).Table("label_claims").Select("id, product_id, scheme, label_id, label_key"), "product_id", ids).
+		Order("product_id, scheme, label_key").Rows()
 	if err != nil {
 		return err
 	}
@@ -69,8 +69,34 @@ func attachLabels(ctx context.Context, db *gorm.DB, products []catalog.Product) 
 		if err := rows.Scan(&l.ID, &l.ProductID, &l.Scheme, &l.LabelID, &l.LabelKey); err != nil {
 			return err
 		}
-		p := &products[at[l.ProductID]]
-		p.Labels = append(p.Labels, l)
+		if i, ok := at[l.ProductID]; ok { // a range reads the products between those asked for too
+			products[i].Labels = append(products[i].Labels, l)
+		}
 	}
 	return rows.Err()
+}
+
+// ofProducts restricts q to the rows whose column is one of ids. A page of
+// products is read in id order, most often every product in a range of
+// ids: then it is a range condition, which the database answers with one
+// index range scan, rather than a list of a thousand values, which it
+// looks up one by one (and gorm and the driver format and bind one by one:
+// a tenth of a first evaluation's writer, issue #18). The range may hold
+// rows of products not in ids, which the caller skips.
+func ofProducts(q *gorm.DB, column string, ids []int64) *gorm.DB {
+	if len(ids) > 1 && denseAscending(ids) {
+		return q.Where(column+" BETWEEN ? AND ?", ids[0], ids[len(ids)-1])
+	}
+	return q.Where(column+" IN ?", ids)
+}
+
+// denseAscending reports whether ids ascend and span at most twice as many
+// ids as they are, so a range reads at most twice the rows asked for.
+func denseAscending(ids []int64) bool {
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			return false
+		}
+	}
+	return ids[len(ids)-1]-ids[0] < 2*int64(len(ids))
 }

@@ -218,18 +218,20 @@ func productsChanged(ctx context.Context, tx *gorm.DB, batch []catalog.Product) 
 		ID          int64
 		ContentHash string
 	}
-	if err := tx.WithContext(ctx).Table("products").Select("id, content_hash").Where("id IN ?", ids).Scan(&now).Error; err != nil {
+	if err := ofProducts(tx.WithContext(ctx).Table("products").Select("id, content_hash"), "id", ids).Scan(&now).Error; err != nil {
 		return false, err
 	}
-	if len(now) != len(batch) {
-		return true, nil
-	}
+	found := 0
 	for _, p := range now {
-		if read[p.ID] != p.ContentHash {
+		hash, asked := read[p.ID]
+		if !asked {
+			continue // in the range read, not in the batch
+		}
+		if found++; hash != p.ContentHash {
 			return true, nil
 		}
 	}
-	return false, nil
+	return found != len(batch), nil
 }
 
 // evaluatedPage is one page of products' verdicts, as evaluated now.
@@ -347,17 +349,23 @@ func (page evaluatedPage) writes(stored map[string]existing) pageWrites {
 
 // storedVerdicts loads the stored verdicts of some products, keyed by product, market and channel.
 func storedVerdicts(ctx context.Context, db *gorm.DB, ids []int64) (map[string]existing, error) {
-	rows, err := db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash").
-		Where("product_id IN ?", ids).Rows()
+	rows, err := ofProducts(db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash"), "product_id", ids).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	asked := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		asked[id] = true
+	}
 	out := make(map[string]existing, len(ids)*4)
 	for rows.Next() {
 		var e existing
 		if err := rows.Scan(&e.ID, &e.ProductID, &e.Market, &e.Channel, &e.Verdict, &e.Codes, &e.ContentHash); err != nil {
 			return nil, err
+		}
+		if !asked[e.ProductID] {
+			continue // in the range read, not a product of the page
 		}
 		out[key(e.ProductID, e.Market, e.Channel)] = e
 	}

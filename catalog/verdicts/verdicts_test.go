@@ -477,3 +477,38 @@ func TestFirstVerdictsReachTheFeedInTheOrderTheyWereStored(t *testing.T) {
 		}
 	})
 }
+
+// A recompute of some products reads their stored verdicts and labels by id
+// range when the ids are dense: the products between them, not asked for,
+// must be neither withdrawn nor lent their labels.
+func TestARecomputeOfSomeProductsLeavesTheProductsBetweenThemAlone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, _ := world(t, db)
+		var ids []int64
+		db.Table("products").Order("id").Pluck("id", &ids)
+		if len(ids) < 3 {
+			t.Fatalf("the sample has %d products", len(ids))
+		}
+		// The middle product (the router, with labels) has verdicts a
+		// recompute of it would rewrite.
+		between := ids[1]
+		if err := db.Exec("UPDATE verdicts SET content_hash = 'stale' WHERE product_id = ?", between).Error; err != nil {
+			t.Fatal(err)
+		}
+		var cursor int64
+		db.Raw("SELECT COALESCE(MAX(id), 0) FROM verdict_changes").Scan(&cursor)
+		st, err := svc.Recompute(admin, []int64{ids[0], ids[2]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Written != 0 || st.Changed != 0 || st.Withdrawn != 0 {
+			t.Fatalf("the products asked for were up to date: %+v", st)
+		}
+		var stale, feed int64
+		db.Raw("SELECT COUNT(*) FROM verdicts WHERE product_id = ? AND content_hash = 'stale'", between).Scan(&stale)
+		db.Raw("SELECT COUNT(*) FROM verdict_changes WHERE id > ?", cursor).Scan(&feed)
+		if stale != 6 || feed != 0 {
+			t.Fatalf("the product between was touched: %d of its 6 verdicts left as they were, %d feed entries", stale, feed)
+		}
+	})
+}
