@@ -139,8 +139,9 @@ func (d *Document) verdictDates(p *catalog.Product, market, channel string, date
 
 // ruleDates holds, for one product, the dates each rule names (Rule.dates),
 // found the first time a verdict needs them: but for a recall list's
-// staleness they do not depend on the market or channel, and finding a
-// window's first day four times a product was a sixth of an evaluation.
+// staleness they do not depend on the market or channel, so they are
+// found once a product, not once a verdict (finding a window's first day
+// is a loop over days; verdictDates was 14% of an evaluation's CPU).
 type ruleDates struct {
 	of   [][]civil.Date
 	done []bool

@@ -131,58 +131,48 @@ func seedCatalogueAt(b *testing.B, dsn string, n int) *gorm.DB {
 // service's.
 func floorSchema(b *testing.B, db *gorm.DB) int {
 	cols := []string{"id", "product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "content_hash", "next_check_on", "blocks_on", "block_codes"}
-	now := time.Now().UTC()
-	shared := database.Shared{Columns: []string{"policy_id", "as_of", "evaluated_at"}, Values: []any{1, "2026-11-24", now}}
-	reasons := `[{"code":"LABEL_REQUIRED","severity":"block","message":"Public procurement requires a recognised security label of tier 2 or above.","fix":"Claim a valid label."}]`
-	evidence := `{"policy_version":"2026-11-24.1","tier_version":"2026-11-24.1","as_of":null}`
-	written, id := 0, int64(0)
-	after := int64(0)
-	for {
-		page, err := verdicts.LoadProductsAfter(admin, db, after, 1000)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(page) == 0 {
-			return written
-		}
+	id := int64(0)
+	return floorPages(b, db, func(tx *gorm.DB, page []catalog.Product, shared database.Shared) (int, error) {
 		last := id
-		rows := make([][]any, 0, len(page)*4)
-		for _, p := range page {
-			for _, m := range p.Markets {
-				for _, ch := range catalog.Channels {
-					id++
-					rows = append(rows, []any{id, p.ID, m, ch, "blocked", "LABEL_REQUIRED", reasons, evidence, "h", "2027-06-30", nil, ""})
-				}
-			}
+		rows := floorRows(page, func(p catalog.Product, m, ch string) []any {
+			id++
+			return []any{id, p.ID, m, ch, "blocked", "LABEL_REQUIRED", floorReasons, floorEvidence, "h", "2027-06-30", nil, ""}
+		})
+		if err := database.InsertShared(context.Background(), tx, "floor_schema_verdicts", cols, rows, shared); err != nil {
+			return 0, err
 		}
-		if err := db.Transaction(func(tx *gorm.DB) error {
-			if err := database.InsertShared(context.Background(), tx, "floor_schema_verdicts", cols, rows, shared); err != nil {
-				return err
-			}
-			return tx.Exec(`INSERT INTO floor_schema_verdict_changes (product_id, market, channel, previous, verdict, codes, policy_id, changed_at)
-				SELECT product_id, market, channel, '', verdict, codes, policy_id, evaluated_at FROM floor_schema_verdicts WHERE id > ? ORDER BY id`, last).Error
-		}); err != nil {
-			b.Fatal(err)
-		}
-		written += len(rows)
-		after = page[len(page)-1].ID
-	}
+		return len(rows), tx.Exec(`INSERT INTO floor_schema_verdict_changes (product_id, market, channel, previous, verdict, codes, policy_id, changed_at)
+			SELECT product_id, market, channel, '', verdict, codes, policy_id, evaluated_at FROM floor_schema_verdicts WHERE id > ? ORDER BY id`, last).Error
+	})
 }
 
 // floorRecompute reads the same products a page at a time, as fast as the
-// service reads them, and writes the
-// same number of verdict rows (a realistic row each) with raw batched
-// inserts, in the same page-sized transactions the service uses.
+// service reads them, and writes the same number of verdict rows (a
+// realistic row each) with raw batched inserts into a table with no
+// index, in the same page-sized transactions the service uses.
 func floorRecompute(b *testing.B, db *gorm.DB) int {
 	cols := []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "content_hash"}
-	// What every verdict of a page shares is bound once a statement, as
-	// the service binds it (database.Shared).
-	now := time.Now().UTC()
-	shared := database.Shared{Columns: []string{"policy_id", "as_of", "evaluated_at"}, Values: []any{1, "2026-11-24", now}}
-	reasons := `[{"code":"LABEL_REQUIRED","severity":"block","message":"Public procurement requires a recognised security label of tier 2 or above.","fix":"Claim a valid label."}]`
-	evidence := `{"policy_version":"2026-11-24.1","tier_version":"2026-11-24.1","as_of":null}`
-	written := 0
-	after := int64(0)
+	return floorPages(b, db, func(tx *gorm.DB, page []catalog.Product, shared database.Shared) (int, error) {
+		rows := floorRows(page, func(p catalog.Product, m, ch string) []any {
+			return []any{p.ID, m, ch, "blocked", "LABEL_REQUIRED", floorReasons, floorEvidence, "h"}
+		})
+		return len(rows), database.InsertShared(context.Background(), tx, "floor_verdicts", cols, rows, shared)
+	})
+}
+
+// A floor verdict's reasons and evidence, as long as a typical blocked one's.
+const (
+	floorReasons  = `[{"code":"LABEL_REQUIRED","severity":"block","message":"Public procurement requires a recognised security label of tier 2 or above.","fix":"Claim a valid label."}]`
+	floorEvidence = `{"policy_version":"2026-11-24.1","tier_version":"2026-11-24.1","as_of":null}`
+)
+
+// floorPages reads every product a page at a time and has write store the
+// page's verdicts in one transaction, given the columns every verdict of a
+// page shares (bound once a statement, as the service binds them:
+// database.Shared); it returns the rows written.
+func floorPages(b *testing.B, db *gorm.DB, write func(tx *gorm.DB, page []catalog.Product, shared database.Shared) (int, error)) int {
+	shared := database.Shared{Columns: []string{"policy_id", "as_of", "evaluated_at"}, Values: []any{1, "2026-11-24", time.Now().UTC()}}
+	written, after := 0, int64(0)
 	for {
 		// Read as the service reads its pages (hand-scanned rows, then the
 		// page's label claims): gorm's Find with Preload took half the
@@ -194,22 +184,28 @@ func floorRecompute(b *testing.B, db *gorm.DB) int {
 		if len(page) == 0 {
 			return written
 		}
-		rows := make([][]any, 0, len(page)*4)
-		for _, p := range page {
-			for _, m := range p.Markets {
-				for _, ch := range catalog.Channels {
-					rows = append(rows, []any{p.ID, m, ch, "blocked", "LABEL_REQUIRED", reasons, evidence, "h"})
-				}
-			}
-		}
 		if err := db.Transaction(func(tx *gorm.DB) error {
-			return database.InsertShared(context.Background(), tx, "floor_verdicts", cols, rows, shared)
+			n, err := write(tx, page, shared)
+			written += n
+			return err
 		}); err != nil {
 			b.Fatal(err)
 		}
-		written += len(rows)
 		after = page[len(page)-1].ID
 	}
+}
+
+// floorRows makes a row of every market and channel of the page's products.
+func floorRows(page []catalog.Product, row func(p catalog.Product, market, channel string) []any) [][]any {
+	rows := make([][]any, 0, len(page)*4)
+	for _, p := range page {
+		for _, m := range p.Markets {
+			for _, ch := range catalog.Channels {
+				rows = append(rows, row(p, m, ch))
+			}
+		}
+	}
+	return rows
 }
 
 // BenchmarkRecompute re-evaluates 1,000,000 verdicts on SQLite against the

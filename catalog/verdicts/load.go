@@ -81,8 +81,9 @@ func attachLabels(ctx context.Context, db *gorm.DB, products []catalog.Product) 
 // ids: then it is a range condition, which the database answers with one
 // index range scan, rather than a list of a thousand values, which it
 // looks up one by one (and gorm and the driver format and bind one by one:
-// a tenth of a first evaluation's writer, issue #18). The range may hold
-// rows of products not in ids, which the caller skips.
+// the workers' reads of stored verdicts alone were 1.15 s of CPU in a first
+// evaluation of 1M verdicts, issue #18). The range may hold rows of
+// products not in ids, which the caller skips.
 func ofProducts(q *gorm.DB, column string, ids []int64) *gorm.DB {
 	if len(ids) > 1 && denseAscending(ids) {
 		return q.Where(column+" BETWEEN ? AND ?", ids[0], ids[len(ids)-1])
