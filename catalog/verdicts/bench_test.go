@@ -96,12 +96,17 @@ func seedCatalogueAt(b *testing.B, dsn string, n int) *gorm.DB {
 		reasons TEXT, evidence TEXT, policy_id BIGINT, as_of TEXT, content_hash TEXT, evaluated_at TIMESTAMP)`).Error; err != nil {
 		b.Fatal(err)
 	}
-	// The schema floor's tables: verdicts and the change feed as the
-	// migrations made them (constraints, foreign keys, indexes), renamed.
+	return db
+}
+
+// createSchemaFloor makes the schema floor's tables on SQLite: verdicts and
+// the change feed as the migrations made them (constraints, foreign keys,
+// indexes), renamed.
+func createSchemaFloor(b *testing.B, db *gorm.DB) {
+	b.Helper()
 	var schema []string
-	db.Raw(`SELECT sql FROM sqlite_master WHERE tbl_name IN ('verdicts', 'verdict_changes') AND sql IS NOT NULL ORDER BY type DESC`).Scan(&schema)
-	if len(schema) < 8 {
-		b.Fatalf("the verdicts' schema: %q", schema)
+	if err := db.Raw(`SELECT sql FROM sqlite_master WHERE tbl_name IN ('verdicts', 'verdict_changes') AND sql IS NOT NULL ORDER BY type DESC`).Scan(&schema).Error; err != nil || len(schema) < 8 {
+		b.Fatalf("the verdicts' schema: %q %v", schema, err)
 	}
 	for _, stmt := range schema {
 		stmt = strings.Replace(stmt, "INDEX ", "INDEX floor_schema_", 1)
@@ -120,7 +125,6 @@ func seedCatalogueAt(b *testing.B, dsn string, n int) *gorm.DB {
 	if copied != of {
 		b.Fatalf("the schema floor has %d indexes, the verdicts and their feed %d", copied, of)
 	}
-	return db
 }
 
 // floorSchema is floorRecompute writing into tables with the service's own
@@ -215,6 +219,7 @@ func BenchmarkRecompute(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		db := seedCatalogue(b, benchProducts)
+		createSchemaFloor(b, db)
 		svc := verdicts.New(db)
 		start, cpu := time.Now(), cpuclock.Used()
 		rows := floorRecompute(b, db)
