@@ -81,8 +81,8 @@ func (s *Store) blockedProducts(ctx context.Context, supplierID, batchID int64) 
 		Channel   string
 		Reasons   string
 	}
-	q := s.db.WithContext(ctx).Table("verdicts v").Select("v.product_id, v.market, v.channel, v.reasons").
-		Joins("JOIN products p ON p.id = v.product_id").
+	q := s.db.WithContext(ctx).Table("verdicts v").Select("v.product_id, v.market, v.channel, o.reasons").
+		Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN verdict_outcomes o ON o.id = v.outcome_id").
 		Where("p.supplier_id = ? AND v.verdict = 'blocked'", supplierID)
 	if batchID > 0 {
 		q = q.Where("p.batch_id = ?", batchID)

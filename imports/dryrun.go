@@ -94,8 +94,8 @@ func (r *run) wouldBe(tx *gorm.DB) ([]WouldBeRow, error) {
 		Verdict         string
 		Reasons         string
 	}
-	err := tx.Raw(`SELECT s.row_number, p.sku, p.gtin, v.market, v.channel, v.verdict, v.reasons
-		FROM staged_rows s CROSS JOIN products p JOIN verdicts v ON v.product_id = p.id
+	err := tx.Raw(`SELECT s.row_number, p.sku, p.gtin, v.market, v.channel, v.verdict, o.reasons
+		FROM staged_rows s CROSS JOIN products p JOIN verdicts v ON v.product_id = p.id JOIN verdict_outcomes o ON o.id = v.outcome_id
 		WHERE p.supplier_id = ? AND p.sku = s.sku
 		ORDER BY s.row_number, v.market, v.channel`, r.batch.SupplierID).Scan(&rows).Error
 	if err != nil {

@@ -84,8 +84,9 @@ func (l *loadSeries) percentile(p int) float64 {
 // products_gtin and each offer's verdict by its unique key. (The floor used
 // to INNER JOIN, which let SQLite range-scan verdicts_filter for the market:
 // 0.17 ms a look-up at 1k products, 1 s at 1M.)
-const gateLookup = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, v.reasons FROM products p
+const gateLookup = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, o.reasons FROM products p
 	LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?
+	LEFT JOIN verdict_outcomes o ON o.id = v.outcome_id
 	WHERE p.gtin = ? ORDER BY p.id`
 
 // BenchmarkGate measures GET /api/v1/gate (token authentication, the
@@ -229,8 +230,9 @@ func seedFillerProducts(b *testing.B, db *gorm.DB, supplierID int64, n int) {
 			INSERT INTO products (supplier_id, sku, gtin, brand, model, match_key, category, markets, content_hash, created_at, updated_at)
 			SELECT %d, 'F-' || i, '9' || substr('0000000000000' || i, -13), 'Filler', 'F-' || i, 'filler f-' || i,
 				'smart_plug', 'UK EU', 'h' || i, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM seq`, n, supplierID),
-			fmt.Sprintf(`INSERT INTO verdicts (product_id, market, channel, verdict, reasons, policy_id, as_of, content_hash, evaluated_at)
-			SELECT p.id, m.market, 'retail', 'allowed', '[]', %d, '2026-12-02', 'h', CURRENT_TIMESTAMP
+			`INSERT INTO verdict_outcomes (hash, reasons, evidence) VALUES ('filler', '[]', '{}')`,
+			fmt.Sprintf(`INSERT INTO verdicts (product_id, market, channel, verdict, outcome_id, policy_id, as_of, content_hash, evaluated_at)
+			SELECT p.id, m.market, 'retail', 'allowed', (SELECT id FROM verdict_outcomes WHERE hash = 'filler'), %d, '2026-12-02', 'h', CURRENT_TIMESTAMP
 			FROM products p CROSS JOIN (SELECT 'UK' AS market UNION ALL SELECT 'EU') m WHERE p.sku LIKE 'F-%%'`, policyID),
 		} {
 			if err := tx.Exec(stmt).Error; err != nil {

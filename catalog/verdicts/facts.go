@@ -171,7 +171,7 @@ func (s *Service) publicCard(ctx context.Context, gtin, market string) (Card, er
 // cardOf builds p's card from its stored retail verdict in market.
 func (s *Service) cardOf(ctx context.Context, p catalog.Product, market string) (Card, error) {
 	var v Stored
-	err := s.db.WithContext(ctx).Where("product_id = ? AND market = ? AND channel = ?", p.ID, market, "retail").First(&v).Error
+	err := s.stored(ctx).Where("v.product_id = ? AND v.market = ? AND v.channel = ?", p.ID, market, "retail").Take(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Card{}, noCard(p.GTIN, market)
 	}

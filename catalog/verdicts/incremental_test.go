@@ -439,8 +439,8 @@ func (s *sim) compare(when string, night bool) {
 			FROM upcoming_blocks u JOIN products p ON p.id = u.product_id ORDER BY 1`).Scan(&notices[i]).Error; err != nil {
 			s.t.Fatal(err)
 		}
-		if err := w.db.Raw(`SELECT p.sku, v.market, v.channel, v.verdict, v.codes, v.reasons, v.evidence, v.policy_id, v.next_check_on, v.blocks_on, v.block_codes
-			FROM verdicts v JOIN products p ON p.id = v.product_id ORDER BY p.sku, v.market, v.channel`).Scan(&got[i]).Error; err != nil {
+		if err := w.db.Raw(`SELECT p.sku, v.market, v.channel, v.verdict, v.codes, o.reasons, o.evidence, v.policy_id, v.next_check_on, v.blocks_on, v.block_codes
+			FROM verdicts v JOIN products p ON p.id = v.product_id JOIN verdict_outcomes o ON o.id = v.outcome_id ORDER BY p.sku, v.market, v.channel`).Scan(&got[i]).Error; err != nil {
 			s.t.Fatal(err)
 		}
 		if err := w.db.Raw(`SELECT p.sku, c.market, c.channel, c.previous, c.verdict, c.codes, c.policy_id, c.changed_at

@@ -142,8 +142,8 @@ func (s *Service) ListingsAfter(ctx context.Context, market, channel string, aft
 		var rows []listingRow
 		err := s.db.WithContext(ctx).Table("verdicts v").
 			Select("v.id, s.name AS supplier, p.sku, p.gtin, p.brand, p.model, p.name, p.category, p.support_end, p.price, p.currency, "+
-				"p.password_model, p.vuln_report_contact, v.reasons, v.evidence, v.as_of").
-			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
+				"p.password_model, p.vuln_report_contact, o.reasons, o.evidence, v.as_of").
+			Joins("JOIN products p ON p.id = v.product_id").Joins(withOutcome).Joins("JOIN suppliers s ON s.id = p.supplier_id").
 			Scopes(database.SupplierScope(ctx, "p.supplier_id")).
 			Where("v.market = ? AND v.channel = ? AND v.verdict = ? AND v.id > ? AND NOT p.disputed", market, channel, policy.Allowed, after).
 			Where(gtinAllowed, gtinScope...).

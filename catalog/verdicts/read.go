@@ -120,8 +120,8 @@ func (s *Service) List(ctx context.Context, f Filter, fn func(Row) error) error 
 	after := cursor[0]
 	for {
 		q := s.db.WithContext(ctx).Table("verdicts v").
-			Select("v.id, v.product_id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.verdict, v.reasons, v.as_of").
-			Joins("JOIN products p ON p.id = v.product_id").Joins("JOIN suppliers s ON s.id = p.supplier_id").
+			Select("v.id, v.product_id, s.name AS supplier, p.sku, p.gtin, v.market, v.channel, v.verdict, o.reasons, v.as_of").
+			Joins("JOIN products p ON p.id = v.product_id").Joins(withOutcome).Joins("JOIN suppliers s ON s.id = p.supplier_id").
 			Scopes(database.SupplierScope(ctx, "p.supplier_id")).Where("v.id > ?", after).Order("v.id").Limit(page)
 		if f.Market != "" {
 			q = q.Where("v.market = ?", f.Market)
@@ -185,7 +185,7 @@ func (s *Service) ProductVerdicts(ctx context.Context, productID int64) ([]Store
 		return nil, err
 	}
 	var out []Stored
-	err := s.db.WithContext(ctx).Where("product_id = ?", productID).Order("market, channel").Find(&out).Error
+	err := s.stored(ctx).Where("v.product_id = ?", productID).Order("v.market, v.channel").Find(&out).Error
 	return out, err
 }
 
@@ -314,6 +314,9 @@ func (s *Service) gate(ctx context.Context, q GateQuery, supplier int64, only bo
 		if r.Verdict == nil {
 			continue // not offered in this market
 		}
+		if r.Reasons == nil { // a verdict without its outcome: never read as allowed
+			return ans, fmt.Errorf("verdict of product %d: its outcome is missing", r.ProductID)
+		}
 		o := offerAnswer{GateOffer: GateOffer{SupplierID: r.SupplierID, ProductID: r.ProductID, Verdict: gateVerdict(*r.Verdict, r.Disputed), Disputed: r.Disputed}}
 		if err := json.Unmarshal([]byte(*r.Reasons), &o.reasons); err != nil {
 			return ans, fmt.Errorf("verdict of product %d: %w", r.ProductID, err)
@@ -350,8 +353,9 @@ type gateRow struct {
 // gateQuery finds a GTIN's offers by products_gtin and each one's verdict by
 // the verdicts' unique key (a LEFT JOIN: an inner one lets SQLite scan the
 // market's verdicts instead).
-const gateQuery = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, v.reasons FROM products p
+const gateQuery = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, o.reasons FROM products p
 	LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?
+	LEFT JOIN verdict_outcomes o ON o.id = v.outcome_id
 	WHERE p.gtin = ?`
 
 // gateOffers reads the offers of gtin: one supplier's (only) or every

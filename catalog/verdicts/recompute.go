@@ -51,8 +51,9 @@ func (s *Service) Recompute(ctx context.Context, ids []int64) (Stats, error) {
 	}
 	st := Stats{PolicyVersion: ev.doc.Version, AsOf: ev.date.String()}
 	enc := encoder{} // the writer's own, for the pages it evaluates again
+	outcomes := outcomeIDs{}
 	err = s.pipeline(ctx, ids, &ev, func(page evaluatedPage) error {
-		return s.store(ctx, &ev, page, enc, &st)
+		return s.store(ctx, &ev, page, enc, outcomes, &st)
 	})
 	return st, err
 }
@@ -78,7 +79,7 @@ func key(productID int64, market, channel string) string {
 // The page comes evaluated (and, outside a transaction, with its stored
 // verdicts read) by the pipeline, on another core; if ev was prepared again
 // since, it is evaluated again here first.
-func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage, enc encoder, st *Stats) error {
+func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage, enc encoder, outcomes outcomeIDs, st *Stats) error {
 	batch, ids := page.batch, page.ids()
 	if page.inputs != ev.inputs {
 		page = evaluate(*ev, batch, enc)
@@ -99,7 +100,8 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 	if s.beforeWrite != nil {
 		s.beforeWrite()
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var learnt outcomeIDs
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.Lock(tx, database.LockVerdicts); err != nil {
 			return err
 		}
@@ -145,6 +147,9 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 				return err
 			}
 		}
+		if learnt, err = outcomes.resolve(ctx, tx, w); err != nil {
+			return err
+		}
 		// A verdict not stored yet (all of them, the first time) is a plain
 		// INSERT, which SQLite and PostgreSQL do cheaper than an upsert;
 		// the lock and the read above make sure none is stored meanwhile.
@@ -159,6 +164,10 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 		}
 		return database.InsertShared(ctx, tx, "verdict_changes", changeColumns, w.changes, shared.changes())
 	})
+	if err == nil {
+		outcomes.learn(learnt)
+	}
+	return err
 }
 
 // feedFromVerdicts puts the verdicts of products that had none before on
@@ -303,11 +312,12 @@ func (page evaluatedPage) outdated(stored map[string]existing) (changed []*evalu
 // pageWrites are the rows that bring the stored verdicts of a page up to
 // date, but for the columns the page shares (pageShared).
 type pageWrites struct {
-	inserts [][]any // verdictRow values of verdicts not stored yet
-	upserts [][]any // of stored verdicts that changed
-	changes [][]any // changeRow values
-	gone    []int64 // stored verdicts of markets the products left
-	changed int     // change-feed entries of new or different verdicts
+	inserts  [][]any            // verdictRow values of verdicts not stored yet
+	upserts  [][]any            // of stored verdicts that changed
+	outcomes map[string]encoded // the outcomes of inserts and upserts, by hash
+	changes  [][]any            // changeRow values
+	gone     []int64            // stored verdicts of markets the products left
+	changed  int                // change-feed entries of new or different verdicts
 	// feedOfInserts: every verdict of the page is new, and the feed is
 	// theirs, copied from the verdicts once stored (feedFromVerdicts).
 	feedOfInserts bool
@@ -318,7 +328,7 @@ type pageWrites struct {
 // writer, and the writer takes them if stored has not changed since.
 func (page evaluatedPage) writes(stored map[string]existing) pageWrites {
 	changed, gone := page.outdated(stored)
-	w := pageWrites{feedOfInserts: len(stored) == 0}
+	w := pageWrites{feedOfInserts: len(stored) == 0, outcomes: map[string]encoded{}}
 	if !w.feedOfInserts {
 		w.changes = make([][]any, 0, len(changed)+len(gone))
 	}
@@ -326,7 +336,8 @@ func (page evaluatedPage) writes(stored map[string]existing) pageWrites {
 		prev, had := stored[e.key]
 		v := e.verdict
 		row := verdictRow{ProductID: e.productID, Market: v.Market, Channel: v.Channel, Verdict: v.Verdict, Codes: e.codes,
-			Reasons: e.reasons, Evidence: e.evidence, ContentHash: e.hash, Outlook: outlookRowOf(e.outlook)}.values()
+			Outcome: e.outcome, ContentHash: e.hash, Outlook: outlookRowOf(e.outlook)}.values()
+		w.outcomes[e.outcome] = e.encoded
 		if had {
 			w.upserts = append(w.upserts, row)
 		} else {

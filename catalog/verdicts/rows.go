@@ -8,20 +8,24 @@ import (
 
 // verdictRow is one row of the verdicts table as a recompute writes it,
 // but for the columns every row of a page shares (pageShared); values gives
-// its columns in the order of verdictColumns.
+// its columns in the order of verdictColumns, with the outcome's hash where
+// its id goes (outcomeIDs.resolve puts the id there).
 type verdictRow struct {
-	ProductID         int64
-	Market, Channel   string
-	Verdict, Codes    string
-	Reasons, Evidence string
-	ContentHash       string
-	Outlook           outlookRow // outlook.go
+	ProductID       int64
+	Market, Channel string
+	Verdict, Codes  string
+	Outcome         string // the hash of its reasons and evidence (outcomes.go)
+	ContentHash     string
+	Outlook         outlookRow // outlook.go
 }
 
-var verdictColumns = append([]string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "content_hash"}, outlookColumns...)
+var verdictColumns = append([]string{"product_id", "market", "channel", "verdict", "codes", "outcome_id", "content_hash"}, outlookColumns...)
+
+// outcomeColumn is where outcome_id is in verdictColumns.
+const outcomeColumn = 5
 
 func (r verdictRow) values() []any {
-	return append([]any{r.ProductID, r.Market, r.Channel, r.Verdict, r.Codes, r.Reasons, r.Evidence, r.ContentHash}, r.Outlook.values()...)
+	return append([]any{r.ProductID, r.Market, r.Channel, r.Verdict, r.Codes, r.Outcome, r.ContentHash}, r.Outlook.values()...)
 }
 
 // changeRow is one entry of the change feed, but for the columns every

@@ -292,8 +292,8 @@ func (s *Service) withVerdicts(ctx context.Context, rows []productRow) ([]Produc
 		ProductID                         int64
 		Market, Channel, Verdict, Reasons string
 	}
-	if err := s.db.WithContext(ctx).Table("verdicts").Select("product_id, market, channel, verdict, reasons").
-		Where("product_id IN ?", ids).Find(&stored).Error; err != nil {
+	if err := s.db.WithContext(ctx).Table("verdicts v").Joins(withOutcome).Select("v.product_id, v.market, v.channel, v.verdict, o.reasons").
+		Where("v.product_id IN ?", ids).Find(&stored).Error; err != nil {
 		return nil, err
 	}
 	rank := marketRank()

@@ -47,17 +47,22 @@ func seedScale(t *testing.T, db *gorm.DB, n int) {
 	}
 	pwReason := `{"code":"UNIVERSAL_DEFAULT_PASSWORD","severity":"block","message":"m","fix":"f"}`
 	labelReason := `{"code":"LABEL_REQUIRED","severity":"block","message":"m","fix":"f"}`
-	err = db.Exec(`INSERT INTO verdicts (product_id, market, channel, verdict, codes, reasons, evidence, as_of, content_hash, evaluated_at)
+	// The four outcomes, by whether each reason applies (p: password, l: label).
+	err = db.Exec(`INSERT INTO verdict_outcomes (hash, reasons, evidence) VALUES ('', '[]', '{}'), ('p', ?, '{}'), ('l', ?, '{}'), ('pl', ?, '{}')`,
+		"["+pwReason+"]", "["+labelReason+"]", "["+pwReason+","+labelReason+"]").Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Exec(`INSERT INTO verdicts (product_id, market, channel, verdict, codes, outcome_id, as_of, content_hash, evaluated_at)
 		SELECT p.id, m.market, c.channel,
 			CASE WHEN p.password_model = 'universal_default' OR (c.channel = 'procurement' AND p.category = 'router') THEN 'blocked' ELSE 'allowed' END,
 			TRIM(CASE WHEN p.password_model = 'universal_default' THEN 'UNIVERSAL_DEFAULT_PASSWORD ' ELSE '' END ||
 				CASE WHEN c.channel = 'procurement' AND p.category = 'router' THEN 'LABEL_REQUIRED' ELSE '' END),
-			'[' || CASE WHEN p.password_model = 'universal_default' THEN ? ELSE '' END ||
-				CASE WHEN p.password_model = 'universal_default' AND c.channel = 'procurement' AND p.category = 'router' THEN ',' ELSE '' END ||
-				CASE WHEN c.channel = 'procurement' AND p.category = 'router' THEN ? ELSE '' END || ']',
-			'{}', '2026-12-01', 'h', ?
+			(SELECT o.id FROM verdict_outcomes o WHERE o.hash = CASE WHEN p.password_model = 'universal_default' THEN 'p' ELSE '' END ||
+				CASE WHEN c.channel = 'procurement' AND p.category = 'router' THEN 'l' ELSE '' END),
+			'2026-12-01', 'h', ?
 		FROM products p CROSS JOIN (SELECT 'UK' AS market UNION ALL SELECT 'EU') m CROSS JOIN (SELECT 'retail' AS channel UNION ALL SELECT 'procurement') c`,
-		pwReason, labelReason, now).Error
+		now).Error
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,8 +38,11 @@ type Stored struct {
 	EvaluatedAt time.Time         `json:"evaluated_at"`
 }
 
-// TableName is the verdicts table.
-func (Stored) TableName() string { return "verdicts" }
+// stored reads Stored verdicts (as v): the rows and their outcomes.
+func (s *Service) stored(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Table("verdicts v").Joins(withOutcome).
+		Select("v.id, v.product_id, v.market, v.channel, v.verdict, v.codes, o.reasons, o.evidence, v.policy_id, v.as_of, v.content_hash, v.evaluated_at")
+}
 
 // Service computes and reads verdicts.
 type Service struct {
@@ -197,8 +200,9 @@ func encodeVerdict(v policy.Verdict) (reasons, evidence []byte) {
 
 func codes(v policy.Verdict) string { return strings.Join(v.Codes(), " ") }
 
-// encoded is a verdict as stored: its codes, reasons and evidence.
-type encoded struct{ codes, reasons, evidence string }
+// encoded is a verdict as stored: its codes, reasons and evidence, and the
+// hash its outcome is stored by (outcomes.go).
+type encoded struct{ codes, reasons, evidence, outcome string }
 
 // encoder keeps the encoding of each verdict content a recompute met, by
 // fingerprint: the verdicts of a catalogue say one of few things (the bench
@@ -220,6 +224,7 @@ func (enc encoder) encode(hash string, v policy.Verdict) encoded {
 	}
 	reasons, evidence := encodeVerdict(v)
 	e := encoded{codes: codes(v), reasons: string(reasons), evidence: string(evidence)}
+	e.outcome = outcomeHash(e.reasons, e.evidence)
 	enc[hash] = e
 	return e
 }
