@@ -2,6 +2,7 @@ package verdicts
 
 import (
 	"testing"
+	"time"
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/catalog/policy"
@@ -39,7 +40,18 @@ func TestContentHashesStayWhatTheyWereWhenStored(t *testing.T) {
 		{"allowed, nothing ahead", allowed, policy.Outlook{},
 			"bd1ef0e534a727f1843bae92559c85ff1e19f2281996d62cc9eccc6f9f26e19d", "789c8f756b51ca84a42a3355974ce30168e674f0f7ece6fc3e76d93b912dcdc3"},
 	}
+	enc := newEncoder()
 	for _, c := range cases {
+		// An encoder gives the same hashes, the first time and from its
+		// memory, and again after its memory was cleared.
+		for i := range 2*maxEncodings + 3 {
+			if fp, hash := enc.hash(c.v, c.outlook); fp != c.fp || hash != c.hash {
+				t.Fatalf("%s, try %d: the encoder's hashes %s %s, stored %s %s", c.name, i, fp, hash, c.fp, c.hash)
+			}
+			if i%2 == 1 { // fill its memory with other outlooks
+				enc.hash(c.v, policy.Outlook{NextCheck: civil.Of(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i))})
+			}
+		}
 		if fp := fingerprint(c.v); fp != c.fp {
 			t.Errorf("%s: fingerprint %s, stored %s", c.name, fp, c.fp)
 		}

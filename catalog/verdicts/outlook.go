@@ -1,8 +1,6 @@
 package verdicts
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/cascade-gate/cascade/catalog/policy"
@@ -37,7 +35,11 @@ func outlookRowOf(o policy.Outlook) outlookRow {
 // every night), though the change feed, which follows the verdict and its
 // codes, does not hear of it.
 func withOutlook(fingerprint string, o policy.Outlook) string {
-	b := make([]byte, 0, len(fingerprint)+64)
+	return hashHex(outlookParts(make([]byte, 0, len(fingerprint)+64), fingerprint, o))
+}
+
+// outlookParts appends what withOutlook hashes to b.
+func outlookParts(b []byte, fingerprint string, o policy.Outlook) []byte {
 	b = append(append(b, fingerprint...), 0x1e)
 	b, _ = o.NextCheck.AppendText(b) // nothing for a zero date, as String
 	b = append(b, 0x1f)
@@ -49,6 +51,5 @@ func withOutlook(fingerprint string, o policy.Outlook) string {
 		}
 		b = append(b, c...)
 	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	return b
 }

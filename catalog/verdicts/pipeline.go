@@ -92,7 +92,7 @@ func (s *Service) pipeline(ctx context.Context, ids []int64, ev *evaluation, wri
 	})
 	for range workers {
 		wg.Go(func() {
-			enc := encoder{}
+			enc := newEncoder()
 			for j := range jobs {
 				var r result
 				func() {

@@ -50,7 +50,7 @@ func (s *Service) Recompute(ctx context.Context, ids []int64) (Stats, error) {
 		return Stats{}, err
 	}
 	st := Stats{PolicyVersion: ev.doc.Version, AsOf: ev.date.String()}
-	enc := encoder{} // the writer's own, for the pages it evaluates again
+	enc := newEncoder() // the writer's own, for the pages it evaluates again
 	outcomes := outcomeIDs{}
 	err = s.pipeline(ctx, ids, &ev, func(page evaluatedPage) error {
 		return s.store(ctx, &ev, page, enc, outcomes, &st)
@@ -79,7 +79,7 @@ func key(productID int64, market, channel string) string {
 // The page comes evaluated (and, outside a transaction, with its stored
 // verdicts read) by the pipeline, on another core; if ev was prepared again
 // since, it is evaluated again here first.
-func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage, enc encoder, outcomes outcomeIDs, st *Stats) error {
+func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage, enc *encoder, outcomes outcomeIDs, st *Stats) error {
 	batch, ids := page.batch, page.ids()
 	if page.inputs != ev.inputs {
 		page = evaluate(*ev, batch, enc)
@@ -262,7 +262,7 @@ type evaluated struct {
 	outlook   policy.Outlook
 }
 
-func evaluate(ev evaluation, batch []catalog.Product, enc encoder) evaluatedPage {
+func evaluate(ev evaluation, batch []catalog.Product, enc *encoder) evaluatedPage {
 	page := evaluatedPage{batch: batch, inputs: ev.inputs, keys: make(map[string]bool, len(batch)*4)}
 	page.verdicts = make([]evaluated, 0, len(batch)*4)
 	for i := range batch {
@@ -273,8 +273,8 @@ func evaluate(ev evaluation, batch []catalog.Product, enc encoder) evaluatedPage
 			page.keys[k] = true
 			// The encoding depends on the verdict's content alone; the stored
 			// hash also covers its outlook, so a moved date is written.
-			fp := fingerprint(v)
-			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: withOutlook(fp, outlooks[j]), verdict: v,
+			fp, hash := enc.hash(v, outlooks[j])
+			page.verdicts = append(page.verdicts, evaluated{productID: p.ID, key: k, hash: hash, verdict: v,
 				encoded: enc.encode(fp, v), outlook: outlooks[j]})
 		}
 	}

@@ -124,9 +124,12 @@ func (f Filter) cursorOf(n int) ([]int64, error) {
 // unchanged verdict fingerprints the same every night and is not rewritten.
 //
 // The parts are appended to one buffer and hashed once: a recompute
-// fingerprints every verdict it evaluates.
-func fingerprint(v policy.Verdict) string {
-	b := make([]byte, 0, 512)
+// fingerprints every verdict it evaluates (through an encoder, which hashes
+// each distinct buffer once).
+func fingerprint(v policy.Verdict) string { return hashHex(fingerprintParts(make([]byte, 0, 512), v)) }
+
+// fingerprintParts appends what fingerprint hashes to b.
+func fingerprintParts(b []byte, v policy.Verdict) []byte {
 	part := func(p string) { b = append(append(b, p...), 0x1f) }
 	num := func(n int64) { b = append(strconv.AppendInt(b, n, 10), 0x1f) }
 	flag := func(f bool) { b = append(strconv.AppendBool(b, f), 0x1f) }
@@ -184,6 +187,10 @@ func fingerprint(v policy.Verdict) string {
 		num(l.SnapshotID)
 		end()
 	}
+	return b
+}
+
+func hashHex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
@@ -209,23 +216,58 @@ type encoded struct{ codes, reasons, evidence, outcome string }
 // catalogue's 1,000,000 say 10), and marshalling each one's reasons and
 // evidence again was a tenth of a first evaluation (#18). Equal
 // fingerprints store equal rows already: an unchanged fingerprint is never
-// rewritten. One goroutine uses an encoder.
-type encoder map[string]encoded
+// rewritten. It keeps the hashes it computed too, by what they hash: many
+// verdicts have the same content and outlook (a catalogue's support ends
+// fall on few dates), and two SHA-256 a verdict were a sixth of its
+// evaluation. One goroutine uses an encoder.
+type encoder struct {
+	encodings    map[string]encoded // by fingerprint
+	fingerprints map[string]string  // by fingerprintParts
+	hashes       map[string]string  // content hashes, by outlookParts
+	buf          []byte
+}
 
-// maxEncodings bounds an encoder; past it, it starts again.
+func newEncoder() *encoder {
+	return &encoder{encodings: map[string]encoded{}, fingerprints: map[string]string{}, hashes: map[string]string{}, buf: make([]byte, 0, 512)}
+}
+
+// maxEncodings bounds each of an encoder's maps; past it, the map starts again.
 const maxEncodings = 4096
 
-func (enc encoder) encode(hash string, v policy.Verdict) encoded {
-	if e, ok := enc[hash]; ok {
+// hash returns v's fingerprint and its content hash with outlook o: what
+// fingerprint and withOutlook return, each computed once a distinct input.
+func (enc *encoder) hash(v policy.Verdict, o policy.Outlook) (fp, content string) {
+	enc.buf = fingerprintParts(enc.buf[:0], v)
+	fp = remember(enc.fingerprints, enc.buf)
+	enc.buf = outlookParts(enc.buf[:0], fp, o)
+	return fp, remember(enc.hashes, enc.buf)
+}
+
+// remember returns the hash of b, from seen if it is there (looking it up
+// allocates nothing), else computed and kept.
+func remember(seen map[string]string, b []byte) string {
+	if h, ok := seen[string(b)]; ok {
+		return h
+	}
+	if len(seen) >= maxEncodings {
+		clear(seen)
+	}
+	h := hashHex(b)
+	seen[string(b)] = h
+	return h
+}
+
+func (enc *encoder) encode(hash string, v policy.Verdict) encoded {
+	if e, ok := enc.encodings[hash]; ok {
 		return e
 	}
-	if len(enc) >= maxEncodings {
-		clear(enc)
+	if len(enc.encodings) >= maxEncodings {
+		clear(enc.encodings)
 	}
 	reasons, evidence := encodeVerdict(v)
 	e := encoded{codes: codes(v), reasons: string(reasons), evidence: string(evidence)}
 	e.outcome = outcomeHash(e.reasons, e.evidence)
-	enc[hash] = e
+	enc.encodings[hash] = e
 	return e
 }
 
