@@ -124,3 +124,90 @@ func TestASupplierCannotBeDeletedUnderAnImportWritingItsProducts(t *testing.T) {
 		t.Fatalf("%d products with their supplier, want 1 (%v)", n, err)
 	}
 }
+
+// A verdict and a change-feed entry refer to a product, a policy and (a
+// verdict) an outcome that exist, on both databases, however many rows a
+// statement writes: PostgreSQL checks it once a statement (migration 0028),
+// SQLite a row at a time. Deleting a product deletes its verdicts and
+// entries; a policy or outcome they refer to cannot be deleted.
+func TestAVerdictMustReferToAStoredProductPolicyAndOutcome(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		supplier, _, batch := referencesFixture(t, db)
+		if err := productValues(db, [2]int64{supplier, batch}, [2]int64{supplier, batch}).Error; err != nil {
+			t.Fatal(err)
+		}
+		var products []int64
+		db.Raw("SELECT id FROM products ORDER BY id").Scan(&products)
+		var policy, outcome, spareOutcome int64
+		now := time.Now().UTC()
+		if err := db.Raw("INSERT INTO policies (version, document, sha256, created_at) VALUES ('p1', '{}', 'x', ?) RETURNING id", now).Scan(&policy).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range []*int64{&outcome, &spareOutcome} {
+			if err := db.Raw("INSERT INTO verdict_outcomes (hash, reasons, evidence) VALUES (?, '[]', '{}') RETURNING id", fmt.Sprint("o", i)).Scan(p).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		const missing = 999_999
+		verdicts := func(rows ...[3]int64) error { // product, policy (0: NULL), outcome
+			values, args := "", []any{}
+			for i, r := range rows {
+				if i > 0 {
+					values += ", "
+				}
+				values += "(?, ?, 'retail', 'allowed', ?, ?, '2026-12-07', 'h', ?)"
+				var pol any
+				if r[1] != 0 {
+					pol = r[1]
+				}
+				args = append(args, r[0], fmt.Sprint("M", i), r[2], pol, now)
+			}
+			return db.Exec("INSERT INTO verdicts (product_id, market, channel, verdict, outcome_id, policy_id, as_of, content_hash, evaluated_at) VALUES "+values, args...).Error
+		}
+		changes := func(product, policy int64) error {
+			var pol any
+			if policy != 0 {
+				pol = policy
+			}
+			return db.Exec("INSERT INTO verdict_changes (product_id, market, channel, verdict, policy_id, changed_at) VALUES (?, 'UK', 'retail', 'allowed', ?, ?)", product, pol, now).Error
+		}
+		wantForeignKeyViolation(t, "a verdict of a missing product", verdicts([3]int64{products[0], policy, outcome}, [3]int64{missing, policy, outcome}))
+		wantForeignKeyViolation(t, "a verdict of a missing policy", verdicts([3]int64{products[0], missing, outcome}))
+		wantForeignKeyViolation(t, "a verdict with a missing outcome", verdicts([3]int64{products[0], policy, outcome}, [3]int64{products[1], 0, missing}))
+		wantForeignKeyViolation(t, "a feed entry of a missing product", changes(missing, policy))
+		wantForeignKeyViolation(t, "a feed entry of a missing policy", changes(products[0], missing))
+		var n int64
+		if err := db.Raw("SELECT (SELECT COUNT(*) FROM verdicts) + (SELECT COUNT(*) FROM verdict_changes)").Scan(&n).Error; err != nil || n != 0 {
+			t.Fatalf("failed statements left %d rows (%v)", n, err)
+		}
+		if err := verdicts([3]int64{products[0], policy, outcome}, [3]int64{products[1], 0, outcome}); err != nil {
+			t.Fatalf("verdicts with stored references: %v", err)
+		}
+		for _, p := range products {
+			if err := changes(p, policy); err != nil {
+				t.Fatalf("a feed entry with stored references: %v", err)
+			}
+		}
+		wantForeignKeyViolation(t, "moving a verdict to a missing outcome", db.Exec("UPDATE verdicts SET outcome_id = ?", missing).Error)
+		wantForeignKeyViolation(t, "moving a verdict to a missing product", db.Exec("UPDATE verdicts SET product_id = ? WHERE policy_id IS NULL", missing).Error)
+		wantForeignKeyViolation(t, "moving a feed entry to a missing policy", db.Exec("UPDATE verdict_changes SET policy_id = ?", missing).Error)
+		if err := db.Exec("UPDATE verdicts SET content_hash = 'h2'").Error; err != nil {
+			t.Fatalf("an update that keeps the references: %v", err)
+		}
+
+		wantForeignKeyViolation(t, "deleting a policy verdicts refer to", db.Exec("DELETE FROM policies WHERE id = ?", policy).Error)
+		wantForeignKeyViolation(t, "deleting an outcome verdicts refer to", db.Exec("DELETE FROM verdict_outcomes WHERE id = ?", outcome).Error)
+		wantForeignKeyViolation(t, "renumbering a product verdicts refer to", db.Exec("UPDATE products SET id = ? WHERE id = ?", missing, products[0]).Error)
+		if err := db.Exec("DELETE FROM verdict_outcomes WHERE id = ?", spareOutcome).Error; err != nil {
+			t.Fatalf("deleting an outcome no verdict refers to: %v", err)
+		}
+		if err := db.Exec("DELETE FROM products WHERE id = ?", products[0]).Error; err != nil {
+			t.Fatalf("deleting a product with verdicts: %v", err)
+		}
+		var left []int64
+		db.Raw("SELECT product_id FROM verdicts UNION ALL SELECT product_id FROM verdict_changes").Scan(&left)
+		if len(left) != 2 || left[0] != products[1] || left[1] != products[1] {
+			t.Fatalf("after deleting product %d the verdicts and entries of %v are left, want product %d's", products[0], left, products[1])
+		}
+	})
+}
