@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -16,8 +17,16 @@ import (
 // each outcome is stored once, in verdict_outcomes, by the hash of its
 // content, and a verdict refers to it by id (migration 0027): a first
 // evaluation writes a fifth of the bytes it wrote with both on every row
-// (issue 18). An outcome row is never changed; one no verdict refers to any
-// more stays, as small as it is.
+// (issue 18). An outcome row is never changed. One that no verdict refers
+// to any more is deleted by the write that released it: a product's
+// evidence names its labels' registry snapshot, so every new snapshot
+// gives its labelled products new outcomes, and the old ones would pile
+// up, night after night.
+//
+// Both happen in the page's transaction, under the verdicts lock, so no
+// other writer can release an outcome between the look-up of its id and
+// the write that refers to it: ids are looked up again for every page,
+// never remembered from one page to the next.
 
 // outcomeHash is the content address of reasons and evidence as stored.
 func outcomeHash(reasons, evidence string) string {
@@ -31,76 +40,87 @@ func outcomeHash(reasons, evidence string) string {
 // withOutcome joins a verdict row (v) to its outcome (o).
 const withOutcome = "JOIN verdict_outcomes o ON o.id = v.outcome_id"
 
-// outcomeIDs are the ids of the outcomes a recompute has found or stored,
-// by hash. Ids learnt inside a transaction join them only once it commits
-// (learn): a rolled-back outcome's id belongs to nothing.
-type outcomeIDs map[string]int64
-
-// maxOutcomeIDs bounds what a recompute keeps; past it, it starts again.
-const maxOutcomeIDs = 65536
-
-// resolve puts the id of each row's outcome in place of its hash, storing
-// the outcomes the database does not hold yet; it returns the ids it did
-// not know, for learn once tx commits.
-func (known outcomeIDs) resolve(ctx context.Context, tx *gorm.DB, w pageWrites) (outcomeIDs, error) {
-	missing := map[string]encoded{}
-	for _, rows := range [][][]any{w.inserts, w.upserts} {
-		for _, r := range rows {
-			if _, ok := known[r[outcomeColumn].(string)]; !ok {
-				missing[r[outcomeColumn].(string)] = w.outcomes[r[outcomeColumn].(string)]
-			}
-		}
+// resolveOutcomes puts the id of each row's outcome in place of its hash,
+// storing the outcomes the database does not hold yet.
+func resolveOutcomes(ctx context.Context, tx *gorm.DB, w pageWrites) error {
+	if len(w.outcomes) == 0 {
+		return nil
 	}
-	learnt := outcomeIDs{}
-	if len(missing) > 0 {
-		rows, hashes := make([][]any, 0, len(missing)), make([]string, 0, len(missing))
-		for h, e := range missing {
-			rows, hashes = append(rows, []any{h, e.reasons, e.evidence}), append(hashes, h)
-		}
-		// Another writer (a replica, an earlier recompute) may have stored
-		// some: those are found, not stored again.
+	hashes := make([]string, 0, len(w.outcomes))
+	for h := range w.outcomes {
+		hashes = append(hashes, h)
+	}
+	ids, err := outcomeIDs(ctx, tx, hashes)
+	if err != nil {
+		return err
+	}
+	if len(ids) < len(hashes) {
 		wr := database.NewRowWriter(ctx, tx, "verdict_outcomes", []string{"hash", "reasons", "evidence"}, " ON CONFLICT (hash) DO NOTHING")
 		defer wr.Close()
-		for _, r := range rows {
-			if err := wr.Write(r...); err != nil {
-				return nil, err
+		var missing []string
+		for _, h := range hashes {
+			if _, ok := ids[h]; !ok {
+				e := w.outcomes[h]
+				if err := wr.Write(h, e.reasons, e.evidence); err != nil {
+					return err
+				}
+				missing = append(missing, h)
 			}
 		}
 		if err := wr.Flush(); err != nil {
-			return nil, err
+			return err
 		}
-		var found []struct {
-			ID   int64
-			Hash string
+		stored, err := outcomeIDs(ctx, tx, missing)
+		if err != nil {
+			return err
 		}
-		if err := tx.WithContext(ctx).Table("verdict_outcomes").Select("id, hash").Where("hash IN ?", hashes).Scan(&found).Error; err != nil {
-			return nil, err
-		}
-		for _, f := range found {
-			learnt[f.Hash] = f.ID
+		for h, id := range stored {
+			ids[h] = id
 		}
 	}
 	for _, rows := range [][][]any{w.inserts, w.upserts} {
 		for _, r := range rows {
-			h := r[outcomeColumn].(string)
-			id, ok := known[h]
+			h, _ := r[outcomeColumn].(string)
+			id, ok := ids[h]
 			if !ok {
-				if id, ok = learnt[h]; !ok {
-					return nil, fmt.Errorf("outcome %s of product %v: not stored", h, r[0])
-				}
+				return fmt.Errorf("outcome %s of product %v: not stored", h, r[0])
 			}
 			r[outcomeColumn] = id
 		}
 	}
-	return learnt, nil
+	return nil
 }
 
-// learn keeps ids a committed transaction stored or found.
-func (known outcomeIDs) learn(ids outcomeIDs) {
-	if len(known)+len(ids) > maxOutcomeIDs {
-		clear(known)
+// outcomeIDs looks up the ids of the outcomes stored with hashes.
+func outcomeIDs(ctx context.Context, tx *gorm.DB, hashes []string) (map[string]int64, error) {
+	ids := make(map[string]int64, len(hashes))
+	for start := 0; start < len(hashes); start += 500 {
+		var found []struct {
+			ID   int64
+			Hash string
+		}
+		if err := tx.WithContext(ctx).Table("verdict_outcomes").Select("id, hash").Where("hash IN ?", hashes[start:min(start+500, len(hashes))]).Scan(&found).Error; err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			ids[f.Hash] = f.ID
+		}
 	}
-	for h, id := range ids {
-		known[h] = id
+	return ids, nil
+}
+
+// dropReleasedOutcomes deletes those of the outcomes the page's rewritten
+// and withdrawn verdicts referred to that no verdict refers to now (by
+// verdicts_outcome).
+func dropReleasedOutcomes(ctx context.Context, tx *gorm.DB, released []int64) error {
+	slices.Sort(released)
+	released = slices.Compact(released)
+	for start := 0; start < len(released); start += 500 {
+		err := tx.WithContext(ctx).Exec(`DELETE FROM verdict_outcomes WHERE id IN ?
+			AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.outcome_id = verdict_outcomes.id)`, released[start:min(start+500, len(released))]).Error
+		if err != nil {
+			return err
+		}
 	}
+	return nil
 }

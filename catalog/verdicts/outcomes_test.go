@@ -3,6 +3,8 @@ package verdicts_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
+	"github.com/cascade-gate/cascade/catalog/registry"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
 )
 
@@ -170,4 +173,64 @@ func TestVerdictsStoredBeforeOutcomesKeepWhatTheySay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A product's evidence names its labels' registry snapshot, so a new
+// snapshot gives its verdicts new outcomes; the ones they referred to
+// before, which no verdict refers to now, are deleted by the same write,
+// as are those of verdicts withdrawn from a market. Without that, every
+// snapshot would leave its labelled products' old outcomes behind.
+func TestAnOutcomeNoVerdictRefersToIsDeletedByTheWriteThatReleasedIt(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, _ := world(t, db)
+		orphans := func() int64 {
+			var n int64
+			db.Raw("SELECT COUNT(*) FROM verdict_outcomes o WHERE NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.outcome_id = o.id)").Scan(&n)
+			return n
+		}
+		var before []int64
+		db.Table("verdict_outcomes").Order("id").Pluck("id", &before)
+		if n := orphans(); n != 0 {
+			t.Fatalf("%d outcomes no verdict refers to after the first evaluation", n)
+		}
+
+		// Every SG-CLS label revoked in a new snapshot.
+		path := filepath.Join(t.TempDir(), "sg.csv")
+		os.WriteFile(path, registry.Samples()["SG-CLS"], 0o600)
+		entries, err := registry.ReadFile(path, "SG-CLS", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range entries {
+			entries[i].Status = "revoked"
+		}
+		if _, err := registry.NewStore(db).Import(admin, registry.NewSnapshot{Scheme: "SG-CLS", Source: "sg.csv", Entries: entries}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := svc.Recompute(admin, nil)
+		if err != nil || st.Written == 0 {
+			t.Fatalf("recompute after the snapshot: %+v %v", st, err)
+		}
+		// And a product withdrawn from its markets but one.
+		if err := db.Exec("UPDATE products SET markets = 'UK', content_hash = 'moved' WHERE sku = 'ACM-CAM-1'").Error; err != nil {
+			t.Fatal(err)
+		}
+		if st, err = svc.Recompute(admin, nil); err != nil || st.Withdrawn == 0 {
+			t.Fatalf("recompute after the markets changed: %+v %v", st, err)
+		}
+		if n := orphans(); n != 0 {
+			t.Errorf("%d outcomes no verdict refers to are left", n)
+		}
+		var after []int64
+		db.Table("verdict_outcomes").Order("id").Pluck("id", &after)
+		released := 0
+		for _, id := range before {
+			if !slices.Contains(after, id) {
+				released++
+			}
+		}
+		if released == 0 {
+			t.Errorf("no outcome of the first evaluation was released (%v, now %v): the test tests nothing", before, after)
+		}
+	})
 }

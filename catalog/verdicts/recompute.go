@@ -32,6 +32,7 @@ type existing struct {
 	Verdict     string
 	Codes       string
 	ContentHash string
+	OutcomeID   int64
 }
 
 // Withdrawn is the change-feed verdict of a market a product left.
@@ -51,9 +52,8 @@ func (s *Service) Recompute(ctx context.Context, ids []int64) (Stats, error) {
 	}
 	st := Stats{PolicyVersion: ev.doc.Version, AsOf: ev.date.String()}
 	enc := newEncoder() // the writer's own, for the pages it evaluates again
-	outcomes := outcomeIDs{}
 	err = s.pipeline(ctx, ids, &ev, func(page evaluatedPage) error {
-		return s.store(ctx, &ev, page, enc, outcomes, &st)
+		return s.store(ctx, &ev, page, enc, &st)
 	})
 	return st, err
 }
@@ -79,7 +79,7 @@ func key(productID int64, market, channel string) string {
 // The page comes evaluated (and, outside a transaction, with its stored
 // verdicts read) by the pipeline, on another core; if ev was prepared again
 // since, it is evaluated again here first.
-func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage, enc *encoder, outcomes outcomeIDs, st *Stats) error {
+func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage, enc *encoder, st *Stats) error {
 	batch, ids := page.batch, page.ids()
 	if page.inputs != ev.inputs {
 		page = evaluate(*ev, batch, enc)
@@ -100,8 +100,7 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 	if s.beforeWrite != nil {
 		s.beforeWrite()
 	}
-	var learnt outcomeIDs
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.Lock(tx, database.LockVerdicts); err != nil {
 			return err
 		}
@@ -147,7 +146,7 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 				return err
 			}
 		}
-		if learnt, err = outcomes.resolve(ctx, tx, w); err != nil {
+		if err := resolveOutcomes(ctx, tx, w); err != nil {
 			return err
 		}
 		// A verdict not stored yet (all of them, the first time) is a plain
@@ -159,15 +158,14 @@ func (s *Service) store(ctx context.Context, ev *evaluation, page evaluatedPage,
 		if err := database.UpsertShared(ctx, tx, "verdicts", verdictColumns, []string{"product_id", "market", "channel"}, w.upserts, shared.verdicts()); err != nil {
 			return err
 		}
+		if err := dropReleasedOutcomes(ctx, tx, w.released); err != nil {
+			return err
+		}
 		if w.feedOfInserts {
 			return feedFromVerdicts(ctx, tx, last)
 		}
 		return database.InsertShared(ctx, tx, "verdict_changes", changeColumns, w.changes, shared.changes())
 	})
-	if err == nil {
-		outcomes.learn(learnt)
-	}
-	return err
 }
 
 // feedFromVerdicts puts the verdicts of products that had none before on
@@ -317,6 +315,7 @@ type pageWrites struct {
 	outcomes map[string]encoded // the outcomes of inserts and upserts, by hash
 	changes  [][]any            // changeRow values
 	gone     []int64            // stored verdicts of markets the products left
+	released []int64            // the outcomes the upserted and gone verdicts referred to
 	changed  int                // change-feed entries of new or different verdicts
 	// feedOfInserts: every verdict of the page is new, and the feed is
 	// theirs, copied from the verdicts once stored (feedFromVerdicts).
@@ -340,6 +339,7 @@ func (page evaluatedPage) writes(stored map[string]existing) pageWrites {
 		w.outcomes[e.outcome] = e.encoded
 		if had {
 			w.upserts = append(w.upserts, row)
+			w.released = append(w.released, prev.OutcomeID)
 		} else {
 			w.inserts = append(w.inserts, row)
 		}
@@ -353,6 +353,7 @@ func (page evaluatedPage) writes(stored map[string]existing) pageWrites {
 	}
 	for _, o := range gone {
 		w.gone = append(w.gone, o.ID)
+		w.released = append(w.released, o.OutcomeID)
 		w.changes = append(w.changes, changeRow{ProductID: o.ProductID, Market: o.Market, Channel: o.Channel, Previous: o.Verdict, Verdict: Withdrawn}.values())
 	}
 	return w
@@ -360,7 +361,7 @@ func (page evaluatedPage) writes(stored map[string]existing) pageWrites {
 
 // storedVerdicts loads the stored verdicts of some products, keyed by product, market and channel.
 func storedVerdicts(ctx context.Context, db *gorm.DB, ids []int64) (map[string]existing, error) {
-	rows, err := ofProducts(db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash"), "product_id", ids).Rows()
+	rows, err := ofProducts(db.WithContext(ctx).Table("verdicts").Select("id, product_id, market, channel, verdict, codes, content_hash, outcome_id"), "product_id", ids).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +373,7 @@ func storedVerdicts(ctx context.Context, db *gorm.DB, ids []int64) (map[string]e
 	out := make(map[string]existing, len(ids)*4)
 	for rows.Next() {
 		var e existing
-		if err := rows.Scan(&e.ID, &e.ProductID, &e.Market, &e.Channel, &e.Verdict, &e.Codes, &e.ContentHash); err != nil {
+		if err := rows.Scan(&e.ID, &e.ProductID, &e.Market, &e.Channel, &e.Verdict, &e.Codes, &e.ContentHash, &e.OutcomeID); err != nil {
 			return nil, err
 		}
 		if !asked[e.ProductID] {

@@ -59,3 +59,8 @@ CREATE INDEX verdicts_next_check ON verdicts (next_check_on);
 CREATE INDEX verdicts_blocks_on ON verdicts (blocks_on) WHERE blocks_on IS NOT NULL;
 CREATE INDEX verdicts_upcoming ON verdicts (market, channel, blocks_on) WHERE blocks_on IS NOT NULL;
 {{end}}
+
+-- The verdicts of an outcome: a write that releases one finds by it whether
+-- any verdict still refers to it, and the foreign key's own check (SQLite's
+-- on deleting an outcome) reads it instead of every verdict.
+CREATE INDEX verdicts_outcome ON verdicts (outcome_id);

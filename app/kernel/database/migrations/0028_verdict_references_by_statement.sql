@@ -19,40 +19,51 @@ ALTER TABLE verdicts DROP CONSTRAINT verdicts_outcome_id_fkey;
 ALTER TABLE verdict_changes DROP CONSTRAINT verdict_changes_product_id_fkey;
 ALTER TABLE verdict_changes DROP CONSTRAINT verdict_changes_policy_id_fkey;
 
--- Each check reads the statement's rows once (each further use of the
--- transition table reads all of it again) and is written out in full, not
--- built as dynamic SQL: a first evaluation runs it 10,000 times, and
--- PL/pgSQL keeps the plans of static statements only.
+-- cascade_referred_rows_exist locks the rows of parent whose ids are in ids
+-- FOR KEY SHARE and fails, as the foreign key of child's column col would,
+-- if one of them does not exist. A first evaluation runs it 30,000 times:
+-- each parent has its statements written out, which PL/pgSQL plans once,
+-- not built as dynamic SQL, which it plans every time.
+CREATE FUNCTION cascade_referred_rows_exist(child TEXT, col TEXT, parent TEXT, ids BIGINT[]) RETURNS void AS $$
+DECLARE
+    missing BIGINT;
+BEGIN
+    IF ids IS NULL THEN
+        RETURN;
+    END IF;
+    IF parent = 'products' THEN
+        PERFORM 1 FROM products WHERE id = ANY (ids) ORDER BY id FOR KEY SHARE;
+        SELECT r INTO missing FROM unnest(ids) r WHERE NOT EXISTS (SELECT 1 FROM products x WHERE x.id = r) LIMIT 1;
+    ELSIF parent = 'policies' THEN
+        PERFORM 1 FROM policies WHERE id = ANY (ids) ORDER BY id FOR KEY SHARE;
+        SELECT r INTO missing FROM unnest(ids) r WHERE NOT EXISTS (SELECT 1 FROM policies x WHERE x.id = r) LIMIT 1;
+    ELSIF parent = 'verdict_outcomes' THEN
+        PERFORM 1 FROM verdict_outcomes WHERE id = ANY (ids) ORDER BY id FOR KEY SHARE;
+        SELECT r INTO missing FROM unnest(ids) r WHERE NOT EXISTS (SELECT 1 FROM verdict_outcomes x WHERE x.id = r) LIMIT 1;
+    ELSE
+        RAISE EXCEPTION 'cascade_referred_rows_exist: no check for table "%"', parent;
+    END IF;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', child, child || '_' || col || '_fkey'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = child || '_' || col || '_fkey', TABLE = child,
+            DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, missing, parent);
+    END IF;
+END;
+$$ LANGUAGE plpgsql;
+
+-- Each trigger reads the statement's rows once: each further use of the
+-- transition table reads all of it again.
 CREATE FUNCTION cascade_verdicts_references_exist() RETURNS trigger AS $$
 DECLARE
     products_referred BIGINT[];
     policies_referred BIGINT[];
     outcomes_referred BIGINT[];
-    missing BIGINT;
 BEGIN
     SELECT array_agg(DISTINCT product_id), array_agg(DISTINCT policy_id) FILTER (WHERE policy_id IS NOT NULL), array_agg(DISTINCT outcome_id)
         INTO products_referred, policies_referred, outcomes_referred FROM written;
-    PERFORM 1 FROM products WHERE id = ANY (products_referred) ORDER BY id FOR KEY SHARE;
-    SELECT r INTO missing FROM unnest(products_referred) r WHERE NOT EXISTS (SELECT 1 FROM products x WHERE x.id = r) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'insert or update on table "verdicts" violates foreign key constraint "verdicts_product_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'verdicts_product_id_fkey', TABLE = 'verdicts',
-            DETAIL = format('Key (product_id)=(%s) is not present in table "products".', missing);
-    END IF;
-    PERFORM 1 FROM policies WHERE id = ANY (policies_referred) ORDER BY id FOR KEY SHARE;
-    SELECT r INTO missing FROM unnest(policies_referred) r WHERE NOT EXISTS (SELECT 1 FROM policies x WHERE x.id = r) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'insert or update on table "verdicts" violates foreign key constraint "verdicts_policy_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'verdicts_policy_id_fkey', TABLE = 'verdicts',
-            DETAIL = format('Key (policy_id)=(%s) is not present in table "policies".', missing);
-    END IF;
-    PERFORM 1 FROM verdict_outcomes WHERE id = ANY (outcomes_referred) ORDER BY id FOR KEY SHARE;
-    SELECT r INTO missing FROM unnest(outcomes_referred) r WHERE NOT EXISTS (SELECT 1 FROM verdict_outcomes x WHERE x.id = r) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'insert or update on table "verdicts" violates foreign key constraint "verdicts_outcome_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'verdicts_outcome_id_fkey', TABLE = 'verdicts',
-            DETAIL = format('Key (outcome_id)=(%s) is not present in table "verdict_outcomes".', missing);
-    END IF;
+    PERFORM cascade_referred_rows_exist('verdicts', 'product_id', 'products', products_referred);
+    PERFORM cascade_referred_rows_exist('verdicts', 'policy_id', 'policies', policies_referred);
+    PERFORM cascade_referred_rows_exist('verdicts', 'outcome_id', 'verdict_outcomes', outcomes_referred);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -66,24 +77,11 @@ CREATE FUNCTION cascade_verdict_changes_references_exist() RETURNS trigger AS $$
 DECLARE
     products_referred BIGINT[];
     policies_referred BIGINT[];
-    missing BIGINT;
 BEGIN
     SELECT array_agg(DISTINCT product_id), array_agg(DISTINCT policy_id) FILTER (WHERE policy_id IS NOT NULL)
         INTO products_referred, policies_referred FROM written;
-    PERFORM 1 FROM products WHERE id = ANY (products_referred) ORDER BY id FOR KEY SHARE;
-    SELECT r INTO missing FROM unnest(products_referred) r WHERE NOT EXISTS (SELECT 1 FROM products x WHERE x.id = r) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'insert or update on table "verdict_changes" violates foreign key constraint "verdict_changes_product_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'verdict_changes_product_id_fkey', TABLE = 'verdict_changes',
-            DETAIL = format('Key (product_id)=(%s) is not present in table "products".', missing);
-    END IF;
-    PERFORM 1 FROM policies WHERE id = ANY (policies_referred) ORDER BY id FOR KEY SHARE;
-    SELECT r INTO missing FROM unnest(policies_referred) r WHERE NOT EXISTS (SELECT 1 FROM policies x WHERE x.id = r) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'insert or update on table "verdict_changes" violates foreign key constraint "verdict_changes_policy_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'verdict_changes_policy_id_fkey', TABLE = 'verdict_changes',
-            DETAIL = format('Key (policy_id)=(%s) is not present in table "policies".', missing);
-    END IF;
+    PERFORM cascade_referred_rows_exist('verdict_changes', 'product_id', 'products', products_referred);
+    PERFORM cascade_referred_rows_exist('verdict_changes', 'policy_id', 'policies', policies_referred);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
