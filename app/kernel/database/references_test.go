@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 )
 
@@ -210,4 +211,45 @@ func TestAVerdictMustReferToAStoredProductPolicyAndOutcome(t *testing.T) {
 			t.Fatalf("after deleting product %d the verdicts and entries of %v are left, want product %d's", products[0], left, products[1])
 		}
 	})
+}
+
+// Two Cascades in two schemas of one PostgreSQL database: a product of one
+// deleted from a session whose search_path is the other's takes its own
+// schema's verdicts with it and leaves the other's alone, as a foreign key
+// would (the triggers of migration 0028 are bound to their schema).
+func TestAProductDeletedFromAnotherSchemasSessionDeletesItsOwnVerdicts(t *testing.T) {
+	dsns := dbtest.PostgresDSNs(t, 2)
+	var dbs []*gorm.DB
+	var schemas []string
+	for _, dsn := range dsns {
+		db, err := database.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer database.Close(db)
+		supplier, _, batch := referencesFixture(t, db)
+		if err := productValues(db, [2]int64{supplier, batch}).Error; err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		if err := db.Exec("INSERT INTO verdict_outcomes (hash, reasons, evidence) VALUES ('x', '[]', '{}')").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec(`INSERT INTO verdicts (product_id, market, channel, verdict, outcome_id, as_of, content_hash, evaluated_at)
+			SELECT p.id, 'UK', 'retail', 'allowed', o.id, '2026-12-07', 'h', ? FROM products p, verdict_outcomes o`, now).Error; err != nil {
+			t.Fatal(err)
+		}
+		var s string
+		db.Raw("SELECT current_schema()").Scan(&s)
+		dbs, schemas = append(dbs, db), append(schemas, s)
+	}
+	if err := dbs[1].Exec("DELETE FROM " + schemas[0] + ".products").Error; err != nil {
+		t.Fatal(err)
+	}
+	var first, second int64
+	dbs[0].Raw("SELECT COUNT(*) FROM verdicts").Scan(&first)
+	dbs[1].Raw("SELECT COUNT(*) FROM verdicts").Scan(&second)
+	if first != 0 || second != 1 {
+		t.Fatalf("verdicts left: %d in the schema whose product was deleted (want 0), %d in the other (want 1)", first, second)
+	}
 }

@@ -49,7 +49,7 @@ BEGIN
             DETAIL = format('Key (%s)=(%s) is not present in table "%s".', col, missing, parent);
     END IF;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 -- Each trigger reads the statement's rows once: each further use of the
 -- transition table reads all of it again.
@@ -66,7 +66,7 @@ BEGIN
     PERFORM cascade_referred_rows_exist('verdicts', 'outcome_id', 'verdict_outcomes', outcomes_referred);
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE TRIGGER verdicts_references_on_insert AFTER INSERT ON verdicts
     REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION cascade_verdicts_references_exist();
@@ -84,7 +84,7 @@ BEGIN
     PERFORM cascade_referred_rows_exist('verdict_changes', 'policy_id', 'policies', policies_referred);
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE TRIGGER verdict_changes_references_on_insert AFTER INSERT ON verdict_changes
     REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION cascade_verdict_changes_references_exist();
@@ -98,7 +98,7 @@ BEGIN
     DELETE FROM verdict_changes WHERE product_id IN (SELECT id FROM gone);
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE TRIGGER products_delete_their_verdicts AFTER DELETE ON products
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION cascade_products_deleted();
@@ -129,7 +129,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
 
 CREATE TRIGGER products_id_referenced_by_verdicts AFTER UPDATE OF id ON products
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION cascade_verdicts_referenced();
@@ -137,4 +137,9 @@ CREATE TRIGGER policies_referenced_by_verdicts AFTER UPDATE OF id OR DELETE ON p
     FOR EACH ROW EXECUTE FUNCTION cascade_verdicts_referenced();
 CREATE TRIGGER verdict_outcomes_referenced_by_verdicts AFTER UPDATE OF id OR DELETE ON verdict_outcomes
     FOR EACH ROW EXECUTE FUNCTION cascade_verdicts_referenced();
+-- A trigger function finds its tables by the search_path of the session
+-- that fires it; bound to the schema it was made in, as a foreign key is
+-- bound to its table, it never checks or deletes another schema's rows.
+ALTER FUNCTION cascade_products_references_exist() SET search_path FROM CURRENT;
+ALTER FUNCTION cascade_products_referenced() SET search_path FROM CURRENT;
 {{end}}
