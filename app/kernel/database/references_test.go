@@ -199,6 +199,13 @@ func TestAVerdictMustReferToAStoredProductPolicyAndOutcome(t *testing.T) {
 		wantForeignKeyViolation(t, "deleting a policy verdicts refer to", db.Exec("DELETE FROM policies WHERE id = ?", policy).Error)
 		wantForeignKeyViolation(t, "deleting an outcome verdicts refer to", db.Exec("DELETE FROM verdict_outcomes WHERE id = ?", outcome).Error)
 		wantForeignKeyViolation(t, "renumbering a product verdicts refer to", db.Exec("UPDATE products SET id = ? WHERE id = ?", missing, products[0]).Error)
+		if db.Dialector.Name() == "postgres" { // SQLite has no TRUNCATE
+			for _, table := range []string{"verdict_outcomes", "policies"} {
+				if err := db.Exec("TRUNCATE " + table).Error; err == nil {
+					t.Fatalf("%s truncated under the verdicts that refer to it", table)
+				}
+			}
+		}
 		if err := db.Exec("DELETE FROM verdict_outcomes WHERE id = ?", spareOutcome).Error; err != nil {
 			t.Fatalf("deleting an outcome no verdict refers to: %v", err)
 		}

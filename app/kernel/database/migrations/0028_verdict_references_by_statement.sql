@@ -137,6 +137,23 @@ CREATE TRIGGER policies_referenced_by_verdicts AFTER UPDATE OF id OR DELETE ON p
     FOR EACH ROW EXECUTE FUNCTION cascade_verdicts_referenced();
 CREATE TRIGGER verdict_outcomes_referenced_by_verdicts AFTER UPDATE OF id OR DELETE ON verdict_outcomes
     FOR EACH ROW EXECUTE FUNCTION cascade_verdicts_referenced();
+-- TRUNCATE fires no row trigger: a foreign key refused it on a table rows
+-- refer to, and so does this while any verdict or feed entry exists.
+CREATE FUNCTION cascade_verdicts_referenced_truncate() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM verdicts) OR EXISTS (SELECT 1 FROM verdict_changes) THEN
+        RAISE EXCEPTION 'cannot truncate a table referenced in a foreign key constraint: verdicts refer to "%"', TG_TABLE_NAME
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql SET search_path FROM CURRENT;
+
+CREATE TRIGGER verdict_outcomes_no_truncate BEFORE TRUNCATE ON verdict_outcomes
+    FOR EACH STATEMENT EXECUTE FUNCTION cascade_verdicts_referenced_truncate();
+CREATE TRIGGER policies_no_truncate BEFORE TRUNCATE ON policies
+    FOR EACH STATEMENT EXECUTE FUNCTION cascade_verdicts_referenced_truncate();
+
 -- A trigger function finds its tables by the search_path of the session
 -- that fires it; bound to the schema it was made in, as a foreign key is
 -- bound to its table, it never checks or deletes another schema's rows.
