@@ -41,7 +41,7 @@ func startedDB(b *testing.B) (*gorm.DB, int64) {
 		}
 	}
 	if err := db.Exec(`CREATE TABLE floor_verdicts (product_id BIGINT, market TEXT, channel TEXT, verdict TEXT, codes TEXT,
-		reasons TEXT, evidence TEXT, policy_id BIGINT, as_of TEXT, content_hash TEXT, evaluated_at TIMESTAMP)`).Error; err != nil {
+		outcome_id BIGINT, policy_id BIGINT, as_of TEXT, content_hash TEXT, evaluated_at TIMESTAMP)`).Error; err != nil {
 		b.Fatal(err)
 	}
 	return db, sup.ID
@@ -51,15 +51,14 @@ func startedDB(b *testing.B) (*gorm.DB, int64) {
 // against: encoding/csv, then, in one transaction, prepared multi-row
 // INSERTs of the rows into the products table (its keys and indexes, as
 // productsFloor) and of 4 verdict rows a product (2 markets, 2 channels, a
-// realistic row each) into a plain table, as BenchmarkRecompute's floor
+// realistic row each, referring to its reasons and evidence by id as the
+// service's rows do) into a plain table, as BenchmarkRecompute's floor
 // writes them. The products' ids come from the INSERTs' results (a
 // multi-row INSERT into a fresh table takes consecutive ids), so the floor
 // runs no query but its INSERTs; it returns how many verdict rows it wrote.
 func verdictsFloor(b *testing.B, db *gorm.DB, supplierID int64, path string) int {
 	const per = 100 // rows a statement, as database.InsertRows
-	vcols := []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "policy_id", "as_of", "content_hash", "evaluated_at"}
-	reasons := `[{"code":"LABEL_REQUIRED","severity":"block","message":"Public procurement requires a recognised security label of tier 2 or above.","fix":"Claim a valid label."}]`
-	evidence := `{"policy_version":"2026-11-24.1","tier_version":"2026-11-24.1","as_of":null}`
+	vcols := []string{"product_id", "market", "channel", "verdict", "codes", "outcome_id", "policy_id", "as_of", "content_hash", "evaluated_at"}
 	sqlDB, err := db.DB()
 	if err != nil {
 		b.Fatal(err)
@@ -122,7 +121,7 @@ func verdictsFloor(b *testing.B, db *gorm.DB, supplierID int64, path string) int
 			id := last - int64(n-1-i)
 			for _, m := range ms {
 				for _, ch := range catalog.Channels {
-					verdictArgs = append(verdictArgs, id, m, ch, "blocked", "LABEL_REQUIRED", reasons, evidence, 1, "2026-11-24", "h", now)
+					verdictArgs = append(verdictArgs, id, m, ch, "blocked", "LABEL_REQUIRED", 1, 1, "2026-11-24", "h", now)
 				}
 			}
 		}

@@ -93,7 +93,7 @@ func seedCatalogueAt(b *testing.B, dsn string, n int) *gorm.DB {
 		b.Fatal(err)
 	}
 	if err := db.Exec(`CREATE TABLE floor_verdicts (product_id BIGINT, market TEXT, channel TEXT, verdict TEXT, codes TEXT,
-		reasons TEXT, evidence TEXT, policy_id BIGINT, as_of TEXT, content_hash TEXT, evaluated_at TIMESTAMP)`).Error; err != nil {
+		outcome_id BIGINT, policy_id BIGINT, as_of TEXT, content_hash TEXT, evaluated_at TIMESTAMP)`).Error; err != nil {
 		b.Fatal(err)
 	}
 	return db
@@ -157,19 +157,20 @@ func floorSchema(b *testing.B, db *gorm.DB) int {
 
 // floorRecompute reads the same products a page at a time, as fast as the
 // service reads them, and writes the same number of verdict rows (a
-// realistic row each) with raw batched inserts into a table with no
-// index, in the same page-sized transactions the service uses.
+// realistic row each, its reasons and evidence referred to by id as the
+// service's rows refer to them) with raw batched inserts into a table with
+// no index, in the same page-sized transactions the service uses.
 func floorRecompute(b *testing.B, db *gorm.DB) int {
-	cols := []string{"product_id", "market", "channel", "verdict", "codes", "reasons", "evidence", "content_hash"}
+	cols := []string{"product_id", "market", "channel", "verdict", "codes", "outcome_id", "content_hash"}
 	return floorPages(b, db, func(tx *gorm.DB, page []catalog.Product, shared database.Shared) (int, error) {
 		rows := floorRows(page, func(p catalog.Product, m, ch string) []any {
-			return []any{p.ID, m, ch, "blocked", "LABEL_REQUIRED", floorReasons, floorEvidence, "h"}
+			return []any{p.ID, m, ch, "blocked", "LABEL_REQUIRED", 1, "h"}
 		})
 		return len(rows), database.InsertShared(context.Background(), tx, "floor_verdicts", cols, rows, shared)
 	})
 }
 
-// A floor verdict's reasons and evidence, as long as a typical blocked one's.
+// The schema floor's one outcome: reasons and evidence as long as a typical blocked verdict's.
 const (
 	floorReasons  = `[{"code":"LABEL_REQUIRED","severity":"block","message":"Public procurement requires a recognised security label of tier 2 or above.","fix":"Claim a valid label."}]`
 	floorEvidence = `{"policy_version":"2026-11-24.1","tier_version":"2026-11-24.1","as_of":null}`
