@@ -234,3 +234,31 @@ func TestAnOutcomeNoVerdictRefersToIsDeletedByTheWriteThatReleasedIt(t *testing.
 		}
 	})
 }
+
+// A product that leaves a market takes its verdicts there away, and with
+// them the outcomes only they referred to: the bulb is the only product
+// blocked in the EU for its four faults, so its EU outcomes are its own.
+func TestAnOutcomeOnlyAWithdrawnVerdictReferredToIsDeleted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, _ := world(t, db)
+		var own []int64
+		db.Raw(`SELECT DISTINCT v.outcome_id FROM verdicts v JOIN products p ON p.id = v.product_id
+			WHERE p.sku = 'ACM-BLB-6' AND v.market = 'EU'
+			AND NOT EXISTS (SELECT 1 FROM verdicts o WHERE o.outcome_id = v.outcome_id AND o.product_id <> v.product_id)
+			AND NOT EXISTS (SELECT 1 FROM verdicts o WHERE o.outcome_id = v.outcome_id AND o.market <> 'EU')`).Scan(&own)
+		if len(own) == 0 {
+			t.Fatal("the bulb's EU verdicts share every outcome with other verdicts: the test tests nothing")
+		}
+		if err := db.Exec("UPDATE products SET markets = 'UK', content_hash = 'moved' WHERE sku = 'ACM-BLB-6'").Error; err != nil {
+			t.Fatal(err)
+		}
+		if st, err := svc.Recompute(admin, nil); err != nil || st.Withdrawn != 2 || st.Written != 0 {
+			t.Fatalf("recompute after the bulb left the EU: %+v %v", st, err)
+		}
+		var left []int64
+		db.Table("verdict_outcomes").Where("id IN ?", own).Pluck("id", &left)
+		if len(left) != 0 {
+			t.Errorf("outcomes %v only the bulb's withdrawn EU verdicts referred to are still stored", left)
+		}
+	})
+}
