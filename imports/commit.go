@@ -54,6 +54,10 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.accounted(); err != nil {
 			return err
 		}
+		shared, err := r.offeredElsewhere(tx)
+		if err != nil {
+			return err
+		}
 		now := r.im.now()
 		if err := r.dropChangedLabels(tx); err != nil {
 			return err
@@ -64,7 +68,7 @@ func (r *run) commit(ctx context.Context) error {
 		if err := r.writeLabels(tx); err != nil {
 			return err
 		}
-		if err := r.reconcileOffers(ctx, tx); err != nil {
+		if err := r.reconcileOffers(ctx, tx, shared); err != nil {
 			return err
 		}
 		if r.im.OnCommit != nil {
