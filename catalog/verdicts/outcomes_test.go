@@ -3,6 +3,7 @@ package verdicts_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -259,6 +260,48 @@ func TestAnOutcomeOnlyAWithdrawnVerdictReferredToIsDeleted(t *testing.T) {
 		db.Table("verdict_outcomes").Where("id IN ?", own).Pluck("id", &left)
 		if len(left) != 0 {
 			t.Errorf("outcomes %v only the bulb's withdrawn EU verdicts referred to are still stored", left)
+		}
+	})
+}
+
+// A verdict whose outcome is gone (the database edited by hand, past its
+// references: SQLite's foreign keys switched off, PostgreSQL's triggers
+// skipped) is never read as allowed: the gate fails rather than answer
+// from half a verdict.
+func TestTheGateRefusesToAnswerFromAVerdictWhoseOutcomeIsGone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		svc, _ := world(t, db)
+		q := verdicts.GateQuery{GTIN: "4006381333931", Market: "UK", Channel: "retail"}
+		if ans, err := svc.Gate(admin, q); err != nil || ans.Verdict != "allowed" {
+			t.Fatalf("before the edit the camera is allowed in UK retail: %+v %v", ans, err)
+		}
+		var outcome int64
+		db.Raw(`SELECT v.outcome_id FROM verdicts v JOIN products p ON p.id = v.product_id
+			WHERE p.gtin = '04006381333931' AND v.market = 'UK' AND v.channel = 'retail'`).Scan(&outcome)
+		bypass, restore := "PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"
+		if database.DialectOf(db) == database.Postgres {
+			bypass, restore = "SET session_replication_role = replica", "SET session_replication_role = DEFAULT"
+		}
+		err := db.Connection(func(c *gorm.DB) error {
+			if err := c.Exec(bypass).Error; err != nil {
+				return err
+			}
+			defer c.Exec(restore)
+			res := c.Exec("DELETE FROM verdict_outcomes WHERE id = ?", outcome)
+			if res.Error == nil && res.RowsAffected != 1 {
+				return fmt.Errorf("deleted %d outcomes", res.RowsAffected)
+			}
+			return res.Error
+		})
+		if err != nil {
+			t.Fatalf("editing the database by hand: %v", err)
+		}
+		ans, err := svc.Gate(admin, q)
+		if err == nil {
+			t.Fatalf("the gate answered %+v from a verdict without its outcome", ans)
+		}
+		if ans.Verdict == "allowed" {
+			t.Errorf("the gate's failed answer says allowed: %+v", ans)
 		}
 	})
 }
