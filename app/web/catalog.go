@@ -33,7 +33,11 @@ func (s *Server) listSnapshots(c *gin.Context) error {
 // uploadSnapshot imports a registry file (body or multipart "file"; ?map=
 // for other layouts; ?sample=true for demo data) and recomputes verdicts.
 func (s *Server) uploadSnapshot(c *gin.Context) error {
-	ch, err := s.receiveSnapshot(c, snapshotUpload{scheme: c.Param("code"), sample: c.Query("sample") == "true"})
+	sample, err := queryBool(c, "sample")
+	if err != nil {
+		return err
+	}
+	ch, err := s.receiveSnapshot(c, snapshotUpload{scheme: c.Param("code"), sample: sample})
 	if err != nil {
 		return err
 	}

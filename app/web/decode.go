@@ -84,3 +84,17 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// queryBool reads an optional true/false query parameter. Any other value
+// is refused, not read as false: ?dry_run=1 meaning a real import is the
+// kind of surprise that stores what the caller meant only to check.
+func queryBool(c *gin.Context, name string) (bool, error) {
+	switch s := c.Query(name); s {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, errs.Invalidf("INVALID_PARAMETER", "query parameter %s must be true or false, got %q", name, s)
+	}
+}

@@ -32,6 +32,14 @@ func (s *Server) uploadImport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	dryRun, err := queryBool(c, "dry_run")
+	if err != nil {
+		return err
+	}
+	wait, err := queryBool(c, "wait")
+	if err != nil {
+		return err
+	}
 	up, err := s.receiveUpload(c)
 	if err != nil {
 		return err
@@ -44,7 +52,7 @@ func (s *Server) uploadImport(c *gin.Context) error {
 		}
 	}
 	req := imports.Request{SupplierID: supplierID, FileName: up.name, Path: up.path, RequestID: c.GetString(requestIDKey)}
-	if c.Query("dry_run") == "true" {
+	if dryRun {
 		defer os.Remove(up.path)
 		dry, err := s.importer.DryRun(ctx, req)
 		if err != nil {
@@ -53,7 +61,7 @@ func (s *Server) uploadImport(c *gin.Context) error {
 		c.JSON(http.StatusOK, dry)
 		return nil
 	}
-	if c.Query("wait") == "true" {
+	if wait {
 		defer os.Remove(up.path)
 		batch, err := s.importer.Import(ctx, req)
 		if err != nil {

@@ -43,6 +43,12 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"negative page size", "admin", "GET", "/api/v1/products?limit=-1", nil, nil, 400, "INVALID_LIMIT"},
 		{"unknown API route", "admin", "GET", "/api/v1/nothing-here", nil, nil, 404, "NO_SUCH_ROUTE"},
 		{"wrong method", "admin", "PUT", "/api/v1/suppliers", nil, nil, 405, "METHOD_NOT_ALLOWED"},
+		// A flag that is not true or false is refused, not read as false:
+		// ?dry_run=1 was a real import, stored, audited and announced.
+		{"dry run spelled 1", "supplier", "POST", "/api/v1/imports?dry_run=1&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		{"dry run spelled yes", "supplier", "POST", "/api/v1/imports?dry_run=yes&wait=true&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		{"wait spelled 1", "supplier", "POST", "/api/v1/imports?wait=1&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		{"catalogue flag spelled 1", "buyer", "GET", "/api/v1/procurement/catalogue?market=UK&all=1", nil, nil, 400, "INVALID_PARAMETER"},
 	}
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
 		w := newWorld(t, db)
@@ -68,9 +74,12 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	})
 }
 
-func snapshotCounts(t *testing.T, db *gorm.DB) [4]int64 {
-	return [4]int64{count(t, db, "suppliers"), count(t, db, "users"), count(t, db, "audit_entries"), count(t, db, "products")}
+func snapshotCounts(t *testing.T, db *gorm.DB) [5]int64 {
+	return [5]int64{count(t, db, "suppliers"), count(t, db, "users"), count(t, db, "audit_entries"), count(t, db, "products"), count(t, db, "import_batches")}
 }
+
+// oneProductCSV is a supplier file that would store one product.
+const oneProductCSV = "sku,gtin,brand,model,category,markets,password_model\nX-1,4006381333931,Acme,M1,smart_plug,UK,unique_per_device\n"
 
 func TestExpiredAndRevokedTokensAreRefused(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {

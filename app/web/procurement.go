@@ -82,7 +82,11 @@ func (s *Server) SetDeliveryHorizon(years int) error { return s.procurement.SetD
 // catalogue lists the products buyers may order in a market (?all=true adds
 // the others, with why they are not eligible).
 func (s *Server) catalogue(c *gin.Context) error {
-	q := procurement.CatalogueQuery{Market: c.Query("market"), All: c.Query("all") == "true", Query: c.Query("q")}
+	all, err := queryBool(c, "all")
+	if err != nil {
+		return err
+	}
+	q := procurement.CatalogueQuery{Market: c.Query("market"), All: all, Query: c.Query("q")}
 	return listed(c, func(r database.PageRequest) (database.Page[procurement.CatalogueItem], error) {
 		q.After = r.After
 		page := database.NewCollector(r, func(it procurement.CatalogueItem) []int64 { return it.Cursor })

@@ -27,8 +27,12 @@ func (s *Server) listRecalls(c *gin.Context) error {
 // uploadRecallSnapshot imports a recall list file (?format=cpsc for CPSC
 // records; ?sample=true for demo data) and re-evaluates the products it can affect.
 func (s *Server) uploadRecallSnapshot(c *gin.Context) error {
+	sample, err := queryBool(c, "sample")
+	if err != nil {
+		return err
+	}
 	ch, err := s.receiveSnapshot(c, snapshotUpload{scheme: c.Param("code"), format: c.Query("format"), kind: registry.KindRecalls,
-		sample: c.Query("sample") == "true"})
+		sample: sample})
 	if err != nil {
 		return err
 	}
