@@ -186,7 +186,11 @@ func (s *Service) cardOf(ctx context.Context, p catalog.Product, market string) 
 	if err := json.Unmarshal(v.Evidence, &ev); err != nil {
 		return Card{}, err
 	}
-	return buildCard(p, market, v.Verdict, reasons, ev, civil.Of(s.now()), policy.Facts()), nil
+	today := civil.Of(s.now())
+	if blocked, due := blockedByNow(v.Verdict, v.BlocksOn, v.BlockCodes, today); blocked {
+		v.Verdict, reasons = policy.Blocked, due
+	}
+	return buildCard(p, market, v.Verdict, reasons, ev, today, policy.Facts()), nil
 }
 
 // buildCard writes the card's lines from the product, its verdict and the facts map.

@@ -132,11 +132,11 @@ func (s *Service) ListingsAfter(ctx context.Context, market, channel string, aft
 	if err != nil {
 		return err
 	}
-	gtinAllowed, gtinScope, err := gtinAllowedWhere(ctx, market, channel)
+	facts, today := policy.Facts(), civil.Of(s.now())
+	gtinAllowed, gtinScope, err := gtinAllowedWhere(ctx, market, channel, today)
 	if err != nil {
 		return err
 	}
-	facts, today := policy.Facts(), civil.Of(s.now())
 	const page = 2000
 	for {
 		var rows []listingRow
@@ -145,7 +145,8 @@ func (s *Service) ListingsAfter(ctx context.Context, market, channel string, aft
 				"p.password_model, p.vuln_report_contact, o.reasons, o.evidence, v.as_of").
 			Joins("JOIN products p ON p.id = v.product_id").Joins(withOutcome).Joins("JOIN suppliers s ON s.id = p.supplier_id").
 			Scopes(database.SupplierScope(ctx, "p.supplier_id")).
-			Where("v.market = ? AND v.channel = ? AND v.verdict = ? AND v.id > ? AND NOT p.disputed", market, channel, policy.Allowed, after).
+			Where("v.market = ? AND v.channel = ? AND v.id > ? AND NOT p.disputed", market, channel, after).
+			Where(allowedToday, policy.Allowed, today.String()).
 			Where(gtinAllowed, gtinScope...).
 			Order("v.id").Limit(page).Find(&rows).Error
 		if err != nil {
@@ -218,17 +219,18 @@ func (s *Service) listing(r listingRow, market string, reasons []policy.Reason, 
 // key (products_gtin, then verdicts' own key): correlating the verdicts by
 // market and channel instead lets SQLite scan the market's verdicts for
 // every row listed.
-func gtinAllowedWhere(ctx context.Context, market, channel string) (string, []any, error) {
+func gtinAllowedWhere(ctx context.Context, market, channel string, today civil.Date) (string, []any, error) {
 	p, err := access.From(ctx)
 	if err != nil {
 		return "", nil, err
 	}
 	cond := `NOT EXISTS (SELECT 1 FROM products o WHERE o.gtin = p.gtin AND o.id <> p.id AND NOT o.disputed%s
-		AND EXISTS (SELECT 1 FROM verdicts ov WHERE ov.product_id = o.id AND ov.market = ? AND ov.channel = ? AND ov.verdict <> ?))`
+		AND EXISTS (SELECT 1 FROM verdicts ov WHERE ov.product_id = o.id AND ov.market = ? AND ov.channel = ?
+			AND (ov.verdict <> ? OR ov.blocks_on <= ?)))`
 	if p.Role == access.Supplier {
-		return fmt.Sprintf(cond, " AND o.supplier_id = ?"), []any{p.SupplierID, market, channel, policy.Allowed}, nil
+		return fmt.Sprintf(cond, " AND o.supplier_id = ?"), []any{p.SupplierID, market, channel, policy.Allowed, today.String()}, nil
 	}
-	return fmt.Sprintf(cond, ""), []any{market, channel, policy.Allowed}, nil
+	return fmt.Sprintf(cond, ""), []any{market, channel, policy.Allowed, today.String()}, nil
 }
 
 // ListingScope checks and normalises a listing feed's market and channel

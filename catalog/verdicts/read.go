@@ -304,7 +304,7 @@ func (s *Service) gate(ctx context.Context, q GateQuery, supplier int64, only bo
 		return ans, err
 	}
 	var all, own []offerAnswer
-	known := false
+	known, today := false, civil.Of(s.now())
 	for _, r := range rows {
 		mine := q.SupplierID == 0 || r.SupplierID == q.SupplierID
 		if mine {
@@ -317,8 +317,15 @@ func (s *Service) gate(ctx context.Context, q GateQuery, supplier int64, only bo
 		if r.Reasons == nil { // a verdict without its outcome: never read as allowed
 			return ans, fmt.Errorf("verdict of product %d: its outcome is missing", r.ProductID)
 		}
-		o := offerAnswer{GateOffer: GateOffer{SupplierID: r.SupplierID, ProductID: r.ProductID, Verdict: gateVerdict(*r.Verdict, r.Disputed), Disputed: r.Disputed}}
-		if err := json.Unmarshal([]byte(*r.Reasons), &o.reasons); err != nil {
+		verdict := *r.Verdict
+		blocked, dueReasons := blockedByNow(verdict, r.BlocksOn, r.BlockCodes, today)
+		if blocked {
+			verdict = policy.Blocked
+		}
+		o := offerAnswer{GateOffer: GateOffer{SupplierID: r.SupplierID, ProductID: r.ProductID, Verdict: gateVerdict(verdict, r.Disputed), Disputed: r.Disputed}}
+		if blocked {
+			o.reasons = dueReasons
+		} else if err := json.Unmarshal([]byte(*r.Reasons), &o.reasons); err != nil {
 			return ans, fmt.Errorf("verdict of product %d: %w", r.ProductID, err)
 		}
 		if r.Disputed && !hasCode(o.reasons, policy.Disputed) {
@@ -348,12 +355,14 @@ type gateRow struct {
 	Disputed   bool
 	Verdict    *string
 	Reasons    *string
+	BlocksOn   *string // the date the verdict, if allowed, turns blocked
+	BlockCodes *string
 }
 
 // gateQuery finds a GTIN's offers by products_gtin and each one's verdict by
 // the verdicts' unique key (a LEFT JOIN: an inner one lets SQLite scan the
 // market's verdicts instead).
-const gateQuery = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, o.reasons FROM products p
+const gateQuery = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, o.reasons, v.blocks_on, v.block_codes FROM products p
 	LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?
 	LEFT JOIN verdict_outcomes o ON o.id = v.outcome_id
 	WHERE p.gtin = ?`
@@ -376,7 +385,7 @@ func (s *Service) gateOffers(ctx context.Context, gtin, market, channel string, 
 	var out []gateRow
 	for rows.Next() {
 		var r gateRow
-		if err := rows.Scan(&r.ProductID, &r.SupplierID, &r.Disputed, &r.Verdict, &r.Reasons); err != nil {
+		if err := rows.Scan(&r.ProductID, &r.SupplierID, &r.Disputed, &r.Verdict, &r.Reasons, &r.BlocksOn, &r.BlockCodes); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

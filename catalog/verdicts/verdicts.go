@@ -36,12 +36,14 @@ type Stored struct {
 	AsOf        string            `json:"as_of"`
 	ContentHash string            `json:"-"`
 	EvaluatedAt time.Time         `json:"evaluated_at"`
+	BlocksOn    *string           `json:"-"` // allowed, and blocked from this date (duenow.go)
+	BlockCodes  *string           `json:"-"`
 }
 
 // stored reads Stored verdicts (as v): the rows and their outcomes.
 func (s *Service) stored(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("verdicts v").Joins(withOutcome).
-		Select("v.id, v.product_id, v.market, v.channel, v.verdict, v.codes, o.reasons, o.evidence, v.policy_id, v.as_of, v.content_hash, v.evaluated_at")
+		Select("v.id, v.product_id, v.market, v.channel, v.verdict, v.codes, o.reasons, o.evidence, v.policy_id, v.as_of, v.content_hash, v.evaluated_at, v.blocks_on, v.block_codes")
 }
 
 // Service computes and reads verdicts.
