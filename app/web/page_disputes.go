@@ -39,7 +39,7 @@ var disputeFields = []struct {
 	{"Name", "", func(s offers.Side) string { return s.Name }},
 	{"Brand", offers.FieldBrandModel, func(s offers.Side) string { return s.Brand }},
 	{"Model", offers.FieldBrandModel, func(s offers.Side) string { return s.Model }},
-	{"Category", "", func(s offers.Side) string { return s.Category }},
+	{"Category", offers.FieldCategory, func(s offers.Side) string { return s.Category }},
 	{"Password model", offers.FieldPassword, func(s offers.Side) string { return s.PasswordModel }},
 	{"Vulnerability contact", offers.FieldContact, func(s offers.Side) string { return s.VulnReportContact }},
 	{"Support end", offers.FieldSupportEnd, func(s offers.Side) string { return s.SupportEnd }},

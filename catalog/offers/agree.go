@@ -14,11 +14,13 @@ import (
 )
 
 // The fields two offers of one GTIN must agree on: what the product is
-// (brand and model, normalised as registry matching does) and every field
-// the policy judges its security by. Names, prices and markets may differ
-// from one supplier to the next.
+// (brand and model, normalised as registry matching does, and its
+// category, which decides the rules that apply) and every field the policy
+// judges its security by. Names, prices and markets may differ from one
+// supplier to the next.
 const (
 	FieldBrandModel = "brand/model"
+	FieldCategory   = "category"
 	FieldPassword   = "password_model"
 	FieldContact    = "vuln_report_contact"
 	FieldSupportEnd = "support_end"
@@ -35,6 +37,7 @@ var agreementFields = []struct {
 	value func(p *catalog.Product) string
 }{
 	{FieldBrandModel, func(p *catalog.Product) string { return catalog.MatchKey(p.Brand, p.Model) }},
+	{FieldCategory, func(p *catalog.Product) string { return p.Category }},
 	{FieldPassword, func(p *catalog.Product) string { return p.PasswordModel }},
 	{FieldContact, func(p *catalog.Product) string { return present(p.VulnReportContact) }},
 	{FieldSupportEnd, func(p *catalog.Product) string { return p.SupportEnd.String() }},

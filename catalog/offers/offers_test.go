@@ -232,6 +232,36 @@ func TestADisputedOfferOfAnOutOfScopeCategoryIsStillBlocked(t *testing.T) {
 	})
 }
 
+// The category decides which rules apply (out of scope or not, a
+// category's own rules), so an offer of another category is another
+// product as far as the gate can tell: disputed, never a second opinion
+// that blocks the first supplier's product. An out-of-scope kettle copied
+// as a camera with no security data blocked its owner's GTIN and took it
+// off the listing feed, with no dispute (found by a hostile supplier's
+// trial).
+func TestAnOfferOfTheSameProductInAnotherCategoryIsDisputed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Rogue Trader")
+		m.upload("Brand Owner", "BO-K,4006381333931,Kettleco,KT-1,Kettle,non_connected,UK,,,,,,,19.99,GBP\n")
+		if a := m.gate(gtin, "UK", ""); a.Verdict != "allowed" {
+			t.Fatalf("before: %+v", a)
+		}
+		b := m.upload("Rogue Trader", "RT-K,4006381333931,Kettleco,KT-1,Kettle,smart_camera,UK,,,,,,,1.00,GBP\n")
+		if len(b.Warnings) != 1 || b.Warnings[0].Code != "GTIN_DISPUTED" {
+			t.Fatalf("the rogue upload's warnings: %+v", b.Warnings)
+		}
+		if a := m.gate(gtin, "UK", ""); a.Verdict != "allowed" || a.GTINVerdict != "allowed" {
+			t.Fatalf("the GTIN after the rogue upload: %+v", a)
+		}
+		if got := m.listed("UK", gtin); !slices.Equal(got, []string{"Brand Owner"}) {
+			t.Fatalf("the feed lists %v", got)
+		}
+		if a := m.gate(gtin, "UK", "Rogue Trader"); a.Verdict != "blocked" || !slices.Contains(codes(a), "GTIN_DISPUTED") {
+			t.Fatalf("the rogue offer: %+v", a)
+		}
+	})
+}
+
 func TestAcceptedDisputesAreJudgedOnTheirOwnData(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
 		m := newMarket(t, db, "Brand Owner", "Distributor")
