@@ -60,7 +60,7 @@ func (s *Service) check(ctx context.Context, tx *gorm.DB, o Order) ([]LineCheck,
 		if v.Verdict == policy.Blocked {
 			c.Verdict, c.Codes = LineBlocked, v.BlockingCodes()
 			for _, w := range waivers {
-				if w.Covers(l.ProductID, o.Market, c.Codes, l.DeliveryDate) && !w.ExpiresOn.Before(s.today()) {
+				if w.Covers(l.Product, o.Market, c.Codes, l.DeliveryDate) && !w.ExpiresOn.Before(s.today()) {
 					c.Verdict, c.WaiverID, c.waiver = LineWaived, &w.ID, &w // w is this iteration's own copy
 					break
 				}

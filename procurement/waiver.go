@@ -41,10 +41,13 @@ type Waiver struct {
 	DecidedAt     *time.Time `json:"decided_at,omitempty"`
 	DecisionNote  string     `json:"decision_note,omitempty"`
 	ExpiresOn     civil.Date `json:"expires_on"`
-	// Who and what, by name: people read waivers (and auditors the
-	// evidence pack), and "product 14, user 4" tells them nothing.
-	Product       string `json:"product,omitempty" gorm:"-"` // brand, model and name
-	GTIN          string `json:"gtin,omitempty" gorm:"-"`
+	// The product as it was requested for (brand, model and name; its
+	// GTIN): the waiver covers the product only while its GTIN, brand and
+	// model are still these, whatever a later upload makes of its SKU.
+	Product  string `json:"product,omitempty"`
+	GTIN     string `json:"gtin,omitempty"`
+	MatchKey string `json:"-"`
+	// Who asked and decided, by name.
 	RequesterName string `json:"requested_by_name,omitempty" gorm:"-"`
 	DeciderName   string `json:"decided_by_name,omitempty" gorm:"-"`
 }
@@ -53,9 +56,11 @@ type Waiver struct {
 func (Waiver) TableName() string { return "waivers" }
 
 // Covers reports whether the waiver allows the product in the market for
-// every one of codes on day.
-func (w Waiver) Covers(productID int64, market string, codes []string, day civil.Date) bool {
-	if w.Status != WaiverApproved || w.ProductID != productID || w.Market != market || w.ExpiresOn.Before(day) {
+// every one of codes on day: the product it was requested for, still the
+// same GTIN, brand and model.
+func (w Waiver) Covers(p *catalog.Product, market string, codes []string, day civil.Date) bool {
+	if w.Status != WaiverApproved || w.ProductID != p.ID || w.GTIN != p.GTIN || w.MatchKey != p.MatchKey ||
+		w.Market != market || w.ExpiresOn.Before(day) {
 		return false
 	}
 	covered := strings.Fields(w.Codes)
@@ -124,17 +129,19 @@ func (s *Service) RequestWaiver(ctx context.Context, n NewWaiver) (Waiver, error
 			return Waiver{}, fieldError(err, "gtin")
 		}
 	}
-	if _, err := s.products.Product(ctx, n.ProductID); err != nil {
+	product, err := s.products.Product(ctx, n.ProductID)
+	if err != nil {
 		return Waiver{}, err
 	}
 	w := Waiver{Organisation: p.Organisation, ProductID: n.ProductID, Market: n.Market, Codes: strings.Join(codes, " "),
+		Product: productName(product.Brand, product.Model, product.Name), GTIN: product.GTIN, MatchKey: product.MatchKey,
 		Justification: strings.TrimSpace(n.Justification), Status: WaiverRequested, RequestedBy: p.UserID, RequestedAt: time.Now().UTC(), ExpiresOn: n.ExpiresOn}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&w).Error; err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "waiver.request", "waiver", w.ID, map[string]any{
-			"product_id": w.ProductID, "market": w.Market, "codes": w.Codes, "expires_on": w.ExpiresOn, "justification": w.Justification})
+			"product_id": w.ProductID, "product": w.Product, "gtin": w.GTIN, "market": w.Market, "codes": w.Codes, "expires_on": w.ExpiresOn, "justification": w.Justification})
 	})
 	return w, err
 }
@@ -260,9 +267,10 @@ func (s *Service) PendingWaivers(ctx context.Context, o Order) (map[int64][]Waiv
 	return out, nil
 }
 
-// named fills in the waivers' product and people by name. Products and
-// users are read as the system: a buyer may see every product, and the
-// names of the people of their own organisation.
+// named fills in the waivers' people by name, and the product's name of
+// a waiver stored before waivers kept it (as the product is now). Products
+// and users are read as the system: a buyer may see every product, and
+// the names of the people of their own organisation.
 func (s *Service) named(ctx context.Context, list []Waiver) ([]Waiver, error) {
 	if len(list) == 0 {
 		return list, nil
@@ -285,8 +293,8 @@ func (s *Service) named(ctx context.Context, list []Waiver) ([]Waiver, error) {
 	}
 	for i := range list {
 		w := &list[i]
-		if p, ok := byID[w.ProductID]; ok {
-			w.Product, w.GTIN = productName(p.Brand, p.Model, p.Name), p.GTIN
+		if p, ok := byID[w.ProductID]; ok && w.Product == "" {
+			w.Product = productName(p.Brand, p.Model, p.Name)
 		}
 		w.RequesterName = names[w.RequestedBy]
 		if w.DecidedBy != nil {

@@ -1,6 +1,9 @@
 package procurement_test
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -8,6 +11,8 @@ import (
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/catalog/verdicts"
+	"github.com/cascade-gate/cascade/imports"
 	"github.com/cascade-gate/cascade/procurement"
 )
 
@@ -114,6 +119,58 @@ func TestWaiverDecisionsNeedAReasonToRefuseAndNameThePeople(t *testing.T) {
 			Justification: "Needed for an accessibility project this winter.", ExpiresOn: civil.Today().AddDays(procurement.MaxWaiverDays + 1)})
 		if errs.CodeOf(err) != "INVALID_EXPIRY" || field(err) != "expires_on" {
 			t.Errorf("too long an expiry: %v", err)
+		}
+	})
+}
+
+// An approved waiver is for the product the buyer asked for and the
+// approver read: when its supplier re-uses the SKU for another product
+// (another GTIN, brand and model, the same blocking codes), the waiver
+// neither lets that product through nor reads as if it had been approved
+// for it (found by a hostile supplier's trial: the line was "waived").
+func TestAnApprovedWaiverDoesNotFollowItsSKUToAnotherProduct(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {
+		w := newWorld(t, db)
+		o := w.order(line(w.speaker, "2027-01-15"))
+		speaker := o.Lines[0].ProductID
+		waiver, err := w.svc.RequestWaiver(w.buyer, procurement.NewWaiver{ProductID: speaker, Market: "UK", Codes: []string{"LABEL_REQUIRED", "SUPPORT_TOO_SHORT"},
+			Justification: "Replacement speakers for the council chamber PA; no labelled alternative fits.", ExpiresOn: date("2027-06-30")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.DecideWaiver(w.approver, waiver.ID, true, "approved for the chamber speakers", civil.Date{}); err != nil {
+			t.Fatal(err)
+		}
+		if o, err = w.svc.Submit(w.buyer, o.ID, o.Version); err != nil || o.Lines[0].GateVerdict != "waived" {
+			t.Fatalf("the speaker with its waiver: %v %+v", err, o.Lines)
+		}
+
+		// The supplier re-uses the speaker's SKU for a camera.
+		var supplier int64
+		db.Raw("SELECT id FROM suppliers WHERE name = 'Acme Connected Ltd'").Scan(&supplier)
+		path := filepath.Join(t.TempDir(), "reused.csv")
+		os.WriteFile(path, []byte("sku,gtin,brand,model,name,category,markets,password_model,vuln_report_contact,support_end,statement_of_compliance,ce_marking,labels,price,currency\n"+
+			"ACM-SPK-5,5901234123471,Otherbrand,OB-CAM-9,Other camera,smart_speaker,UK US,unique_per_device,https://acme.example/security,2027-01-31,included,yes,,59.00,GBP\n"), 0o600)
+		im := imports.New(db, imports.DefaultLimits)
+		im.OnCommit = verdicts.AfterImport
+		if b, err := im.Import(system, imports.Request{SupplierID: supplier, FileName: "reused.csv", Path: path}); err != nil || b.RowsUpdated != 1 {
+			t.Fatalf("re-using the SKU: %v %+v", err, b)
+		}
+
+		other := w.order(line("5901234123471", "2027-01-15"))
+		if other.Lines[0].ProductID != speaker {
+			t.Fatalf("the re-used SKU is product %d, not the speaker's %d: the test tests nothing", other.Lines[0].ProductID, speaker)
+		}
+		_, err = w.svc.Submit(w.buyer, other.ID, other.Version)
+		if got := blockedLines(t, err); strings.Join(got[1], " ") != "LABEL_REQUIRED SUPPORT_TOO_SHORT" {
+			t.Fatalf("the camera under the speaker's SKU: blocked lines %v (the waiver must not cover it)", got)
+		}
+		read, err := w.svc.Waiver(w.approver, waiver.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if read.GTIN != "09501101530003" || !strings.Contains(read.Product, "AC-SPK-5") {
+			t.Errorf("the waiver reads as approved for %q (%s), not the speaker it was approved for", read.Product, read.GTIN)
 		}
 	})
 }
