@@ -474,7 +474,7 @@ func (d doc) operations() []op {
 			resps:  []resp{ok(200, "A page of verdicts.", d.page(verdicts.Row{}, false))},
 			codes:  map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
 		{method: "GET", path: "/api/v1/verdicts/changes", tag: "verdicts", summary: "The change feed", who: "users (suppliers their own)",
-			desc: "Every change of verdict or reasons, `withdrawn` included, oldest first. Unlike other lists, `next_cursor` is never null: " +
+			desc: "Every change of a verdict or of its reason codes (`codes`), `withdrawn` included, oldest first. Unlike other lists, `next_cursor` is never null: " +
 				"poll again with it; an empty page means nothing changed since.",
 			params: paged(),
 			resps:  []resp{ok(200, "The changes after the cursor.", d.page(verdicts.Change{}, false))}},

@@ -57,7 +57,7 @@ var (
 func (g *schemas) fieldOverride(owner reflect.Type, field string) (schema, bool) {
 	reasons := func() schema { return nullable(g.array(reflect.TypeFor[policy.Reason]())) }
 	switch owner.String() + "." + field {
-	case "verdicts.Stored.Reasons", "verdicts.Change.Reasons", "procurement.Line.GateReasons":
+	case "verdicts.Stored.Reasons", "procurement.Line.GateReasons":
 		return reasons(), true
 	case "verdicts.Stored.Evidence":
 		return nullable(g.of(reflect.TypeFor[policy.Evidence]())), true

@@ -189,19 +189,21 @@ func (s *Service) ProductVerdicts(ctx context.Context, productID int64) ([]Store
 	return out, err
 }
 
-// Change is one entry of the verdict change feed.
+// Change is one entry of the verdict change feed: a verdict, or its
+// reason codes, changed. The feed keeps the codes, not the reasons' text
+// (a verdict's full reasons are on the verdict).
 type Change struct {
-	ID        int64             `json:"id"`
-	ProductID int64             `json:"product_id"`
-	GTIN      string            `json:"gtin"`
-	SKU       string            `json:"sku"`
-	Market    string            `json:"market"`
-	Channel   string            `json:"channel"`
-	Previous  string            `json:"previous"`
-	Verdict   string            `json:"verdict"`
-	Codes     string            `json:"-"`
-	Reasons   database.JSONText `json:"reasons"`
-	ChangedAt time.Time         `json:"changed_at"`
+	ID        int64     `json:"id"`
+	ProductID int64     `json:"product_id"`
+	GTIN      string    `json:"gtin"`
+	SKU       string    `json:"sku"`
+	Market    string    `json:"market"`
+	Channel   string    `json:"channel"`
+	Previous  string    `json:"previous"`
+	Verdict   string    `json:"verdict"`
+	Stored    string    `json:"-" gorm:"column:codes"` // space-separated
+	Codes     []string  `json:"codes" gorm:"-"`       // the reason codes of the verdict after the change; none when withdrawn
+	ChangedAt time.Time `json:"changed_at"`
 }
 
 // Changes returns feed entries after cursor, oldest first: a listing system
@@ -218,6 +220,9 @@ func (s *Service) Changes(ctx context.Context, cursor int64, limit int) ([]Chang
 		Select("c.id, c.product_id, p.gtin, p.sku, c.market, c.channel, c.previous, c.verdict, c.codes, c.changed_at").
 		Joins("JOIN products p ON p.id = c.product_id").Scopes(database.SupplierScope(ctx, "p.supplier_id")).
 		Where("c.id > ?", cursor).Order("c.id").Limit(limit).Find(&out).Error
+	for i := range out {
+		out[i].Codes = strings.Fields(out[i].Stored)
+	}
 	return out, err
 }
 

@@ -164,8 +164,16 @@ func TestChangeFeedPublishesFlipsAndWithdrawals(t *testing.T) {
 			switch {
 			case c.Verdict == verdicts.Withdrawn && c.Market == "AU":
 				withdrawn++
+				if len(c.Codes) != 0 {
+					t.Errorf("a withdrawal with codes: %+v", c)
+				}
 			case c.Previous == "allowed" && c.Verdict == "blocked":
 				flips++
+				// What a listing system reads off the feed: why it delists
+				// (every entry's reasons were null until they became codes).
+				if !slices.Contains(c.Codes, "NO_VULN_DISCLOSURE") {
+					t.Errorf("a flip to blocked without its codes: %+v", c)
+				}
 			}
 		}
 		if flips != 8 || withdrawn != 2 {
