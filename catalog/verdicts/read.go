@@ -202,7 +202,7 @@ type Change struct {
 	Previous  string    `json:"previous"`
 	Verdict   string    `json:"verdict"`
 	Stored    string    `json:"-" gorm:"column:codes"` // space-separated
-	Codes     []string  `json:"codes" gorm:"-"`       // the reason codes of the verdict after the change; none when withdrawn
+	Codes     []string  `json:"codes" gorm:"-"`        // the reason codes of the verdict after the change; none when withdrawn
 	ChangedAt time.Time `json:"changed_at"`
 }
 
