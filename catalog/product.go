@@ -135,7 +135,10 @@ func (s *Store) filtered(ctx context.Context, f ProductFilter) *gorm.DB {
 		q = q.Where("sku = ?", f.SKU)
 	}
 	if f.Query != "" {
-		like := "%" + strings.ToLower(database.EscapeLike(f.Query)) + "%"
+		like, err := database.ContainsPattern(f.Query)
+		if err != nil {
+			q.AddError(err)
+		}
 		q = q.Where(`(LOWER(sku) LIKE ? ESCAPE '\' OR LOWER(brand) LIKE ? ESCAPE '\' OR LOWER(model) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`, like, like, like, like)
 	}
 	return q

@@ -48,6 +48,12 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"dry run spelled 1", "supplier", "POST", "/api/v1/imports?dry_run=1&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
 		{"dry run spelled yes", "supplier", "POST", "/api/v1/imports?dry_run=yes&wait=true&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
 		{"wait spelled 1", "supplier", "POST", "/api/v1/imports?wait=1&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		// A search past any name's length is the caller's mistake, not a
+		// 500: SQLite refuses LIKE patterns past 50,000 bytes.
+		{"search too long", "admin", "GET", "/api/v1/products?q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
+		{"product search too long", "category_manager", "GET", "/api/v1/product-verdicts?q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
+		{"verdict search too long", "category_manager", "GET", "/api/v1/verdicts?q=" + strings.Repeat("a", 201), nil, nil, 400, "SEARCH_TOO_LONG"},
+		{"catalogue search too long", "buyer", "GET", "/api/v1/procurement/catalogue?market=UK&q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
 		{"catalogue flag spelled 1", "buyer", "GET", "/api/v1/procurement/catalogue?market=UK&all=1", nil, nil, 400, "INVALID_PARAMETER"},
 	}
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {

@@ -325,7 +325,8 @@ func (d doc) operations() []op {
 		{method: "GET", path: "/api/v1/products", tag: "products", summary: "List products", who: "users (suppliers their own)",
 			params: paged(query("q", "string", "text in the SKU, GTIN, brand or model"), query("category", "string", "a category"),
 				query("gtin", "string", "a GTIN"), supplierID),
-			resps: []resp{ok(200, "A page of products, in id order.", d.page(catalog.Product{}, true))}},
+			resps: []resp{ok(200, "A page of products, in id order.", d.page(catalog.Product{}, true))},
+			codes: map[int][]string{400: {"SEARCH_TOO_LONG"}}},
 		{method: "GET", path: "/api/v1/products/{id}", tag: "products", summary: "One product with its labels", who: "users (suppliers their own)",
 			params: []param{id}, resps: []resp{ok(200, "The product.", obj("product", d.t(catalog.Product{})))}},
 
@@ -369,7 +370,7 @@ func (d doc) operations() []op {
 				pageLimit, cursor, queryEnum("format", "json (a page) when omitted", "json", "csv", "xlsx")},
 			resps: []resp{{status: 200, desc: "A page of products, or the whole filter as a file.", content: map[string]schema{
 				jsonType: d.page(verdicts.ProductVerdicts{}, true), csvType: {"type": "string"}, xlsxType: {"type": "string", "contentMediaType": xlsxType}}}},
-			codes: map[int][]string{400: {"UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "UNKNOWN_VERDICT", "UNKNOWN_REASON", "INVALID_MONTH", "INVALID_DATE",
+			codes: map[int][]string{400: {"SEARCH_TOO_LONG", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "UNKNOWN_VERDICT", "UNKNOWN_REASON", "INVALID_MONTH", "INVALID_DATE",
 				"INVALID_FORMAT", "INVALID_PARAMETER"}}},
 		{method: "GET", path: "/api/v1/blocked-products.xlsx", tag: "imports", summary: "Every blocked product as a fix workbook", who: "suppliers (their own), admin, cm",
 			desc:   "The supplier's products blocked somewhere, in the template's columns, each offending cell highlighted; fixed, it can be uploaded as it is.",
@@ -472,7 +473,7 @@ func (d doc) operations() []op {
 			desc:   "With `as_of`, a forecast for that date. Pages carry no total (the reason filter is applied as they are read).",
 			params: paged(market, channel, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf),
 			resps:  []resp{ok(200, "A page of verdicts.", d.page(verdicts.Row{}, false))},
-			codes:  map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL"}}},
+			codes:  map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "SEARCH_TOO_LONG"}}},
 		{method: "GET", path: "/api/v1/verdicts/changes", tag: "verdicts", summary: "The change feed", who: "users (suppliers their own)",
 			desc: "Every change of a verdict or of its reason codes (`codes`), `withdrawn` included, oldest first. Unlike other lists, `next_cursor` is never null: " +
 				"poll again with it; an empty page means nothing changed since.",
@@ -532,7 +533,7 @@ func (d doc) operations() []op {
 		{method: "GET", path: "/api/v1/procurement/catalogue", tag: "procurement", summary: "Products buyable in a market", who: "buyers, approvers, admin",
 			params: paged(required(market), queryEnum("all", "true: add the others, with why they are not eligible", "true", "false"), query("q", "string", "text in the name, brand, model, SKU, GTIN or supplier, ignoring case")),
 			resps:  []resp{ok(200, "A page of products with their procurement verdicts, names and prices.", d.page(procurement.CatalogueItem{}, false))},
-			codes:  map[int][]string{400: {"UNKNOWN_MARKET", "INVALID_PARAMETER"}}},
+			codes:  map[int][]string{400: {"UNKNOWN_MARKET", "INVALID_PARAMETER", "SEARCH_TOO_LONG"}}},
 		{method: "POST", path: "/api/v1/procurement/check", tag: "procurement", summary: "The gate for an order raised in another system", who: "buyers, approvers, admin",
 			desc: "Each line's procurement decision (allowed, blocked or waived) as of its delivery date, with reasons, fixes and the caller's organisation's covering waivers. " +
 				"Nothing is stored but an audit entry. A line whose product cannot be named for sure is blocked with that reason (`UNKNOWN_PRODUCT`, `AMBIGUOUS_PRODUCT`).",

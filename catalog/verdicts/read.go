@@ -139,7 +139,10 @@ func (s *Service) List(ctx context.Context, f Filter, fn func(Row) error) error 
 			q = q.Where("p.category = ?", f.Category)
 		}
 		if t := strings.TrimSpace(f.Query); t != "" {
-			like := "%" + strings.ToLower(database.EscapeLike(t)) + "%"
+			like, err := database.ContainsPattern(t)
+			if err != nil {
+				q.AddError(err)
+			}
 			q = q.Where(`(LOWER(p.sku) LIKE ? ESCAPE '\' OR p.gtin LIKE ? ESCAPE '\' OR LOWER(s.name) LIKE ? ESCAPE '\'
 				OR LOWER(p.name) LIKE ? ESCAPE '\' OR LOWER(p.brand) LIKE ? ESCAPE '\' OR LOWER(p.model) LIKE ? ESCAPE '\')`, like, like, like, like, like, like)
 		}

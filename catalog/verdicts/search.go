@@ -225,7 +225,10 @@ func (s *Service) searchQuery(ctx context.Context, q ProductSearch) *gorm.DB {
 		db = db.Where("p.support_end >= ? AND p.support_end < ?", q.SupportEndMonth+"-01", nextMonth(q.SupportEndMonth)+"-01")
 	}
 	if q.Text != "" {
-		like := "%" + strings.ToLower(database.EscapeLike(q.Text)) + "%"
+		like, err := database.ContainsPattern(q.Text)
+		if err != nil {
+			db.AddError(err)
+		}
 		db = db.Where(`(LOWER(p.name) LIKE ? ESCAPE '\' OR LOWER(p.brand) LIKE ? ESCAPE '\' OR LOWER(p.model) LIKE ? ESCAPE '\'
 			OR LOWER(p.sku) LIKE ? ESCAPE '\' OR p.gtin LIKE ? ESCAPE '\')`, like, like, like, like, like)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -188,6 +189,20 @@ func Translate(err error, notFound string) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", notFound, err)
+}
+
+// MaxSearchText bounds a free-text search, in characters: no name, brand,
+// model or SKU is longer, and SQLite refuses a LIKE pattern past 50,000
+// bytes with an error the caller could only read as the service's fault.
+const MaxSearchText = 200
+
+// ContainsPattern is the lowercase LIKE pattern (written with ESCAPE '\')
+// that finds text anywhere in a value, or SEARCH_TOO_LONG.
+func ContainsPattern(text string) (string, error) {
+	if n := utf8.RuneCountInString(text); n > MaxSearchText {
+		return "", errs.Invalidf("SEARCH_TOO_LONG", "a search is at most %d characters; this one has %d", MaxSearchText, n)
+	}
+	return "%" + strings.ToLower(EscapeLike(text)) + "%", nil
 }
 
 // EscapeLike escapes s for use inside a LIKE pattern written with ESCAPE '\'.
