@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -107,8 +106,12 @@ func (r *run) warnDisputed(tx *gorm.DB, disputed []offers.Disputed) error {
 	}
 	for _, d := range shown {
 		r.batch.Warnings = append(r.batch.Warnings, Warning{Code: CodeGTINDisputed, Row: rowOf[d.SKU], SKU: d.SKU,
-			Message: fmt.Sprintf("Row %d (SKU %s): another supplier offers GTIN %s with different %s. This offer is blocked in every market until a category manager resolves the dispute.",
-				rowOf[d.SKU], d.SKU, d.GTIN, strings.Join(d.Differences, ", ")),
+			// Which fields differ is for the category manager, who sees both
+			// sides: told to the uploader, one dry run of many guesses read
+			// another supplier's data field by field (found by a hostile
+			// supplier's trial).
+			Message: fmt.Sprintf("Row %d (SKU %s): another supplier offers GTIN %s with a different brand, model, category or security data. This offer is blocked in every market until a category manager resolves the dispute.",
+				rowOf[d.SKU], d.SKU, d.GTIN),
 			Hint: "Check the row against the manufacturer's data and upload it again corrected; if your data is right, ask the category manager to accept it."})
 	}
 	if more := len(disputed) - len(shown); more > 0 {
