@@ -204,8 +204,11 @@ func (s *Server) recompute(c *gin.Context) error {
 }
 
 func verdictFilter(c *gin.Context) (verdicts.Filter, civil.Date, error) {
-	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: strings.ToLower(c.Query("channel")), Verdict: c.Query("verdict"), Code: c.Query("code"),
-		Category: c.Query("category"), Query: c.Query("q")}
+	f := verdicts.Filter{Market: strings.ToUpper(c.Query("market")), Channel: strings.ToLower(c.Query("channel")), Verdict: strings.ToLower(c.Query("verdict")),
+		Code: strings.ToUpper(c.Query("code")), Category: c.Query("category"), Query: c.Query("q")}
+	if err := f.Check(); err != nil {
+		return f, civil.Date{}, err
+	}
 	var err error
 	if f.SupplierID, err = queryInt(c, "supplier_id"); err != nil {
 		return f, civil.Date{}, err

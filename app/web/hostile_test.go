@@ -106,10 +106,12 @@ func apiFilterCases() []filterCase {
 		{method: "GET", path: "/api/v1/product-verdicts?code=%s", status: 400, code: "UNKNOWN_REASON"},
 		{method: "GET", path: "/api/v1/products?category=%s", list: "products"},
 		{method: "GET", path: "/api/v1/products?gtin=%s", list: "products"},
-		{method: "GET", path: "/api/v1/verdicts?market=%s", list: "verdicts"},
-		{method: "GET", path: "/api/v1/verdicts?channel=%[1]s&code=%[1]s", list: "verdicts"},
-		{method: "GET", path: "/api/v1/verdicts?verdict=%s", list: "verdicts"},
-		{method: "GET", path: "/api/v1/verdicts?market=%[1]s&verdict=%[1]s&as_of=2027-01-04", list: "verdicts"}, // the forecast path
+		// Filters no verdict can match are refused, as the gate and the listings refuse them.
+		{method: "GET", path: "/api/v1/verdicts?market=%s", status: 400, code: "UNKNOWN_MARKET"},
+		{method: "GET", path: "/api/v1/verdicts?channel=%[1]s&code=%[1]s", status: 400, code: "UNKNOWN_CHANNEL"},
+		{method: "GET", path: "/api/v1/verdicts?code=%s", status: 400, code: "UNKNOWN_REASON"},
+		{method: "GET", path: "/api/v1/verdicts?verdict=%s", status: 400, code: "UNKNOWN_VERDICT"},
+		{method: "GET", path: "/api/v1/verdicts?market=%[1]s&verdict=%[1]s&as_of=2027-01-04", status: 400, code: "UNKNOWN_MARKET"}, // the forecast path
 		{method: "GET", path: "/api/v1/verdicts?as_of=%s", status: 400, code: "INVALID_DATE"},
 		{method: "GET", path: "/api/v1/audit?actor=%s", list: "entries", matches: actorsContaining},
 		{method: "GET", path: "/api/v1/audit?entity=%s", list: "entries"},

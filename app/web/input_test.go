@@ -54,6 +54,11 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"product search too long", "category_manager", "GET", "/api/v1/product-verdicts?q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
 		{"verdict search too long", "category_manager", "GET", "/api/v1/verdicts?q=" + strings.Repeat("a", 201), nil, nil, 400, "SEARCH_TOO_LONG"},
 		{"catalogue search too long", "buyer", "GET", "/api/v1/procurement/catalogue?market=UK&q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
+		// A misspelt filter lists nothing and looked like an answer.
+		{"verdicts of no market", "category_manager", "GET", "/api/v1/verdicts?market=XX", nil, nil, 400, "UNKNOWN_MARKET"},
+		{"verdicts of no channel", "category_manager", "GET", "/api/v1/verdicts?channel=x", nil, nil, 400, "UNKNOWN_CHANNEL"},
+		{"verdicts of no verdict", "category_manager", "GET", "/api/v1/verdicts?verdict=nope", nil, nil, 400, "UNKNOWN_VERDICT"},
+		{"verdicts of no reason", "category_manager", "GET", "/api/v1/verdicts?code=no-such!", nil, nil, 400, "UNKNOWN_REASON"},
 		{"catalogue flag spelled 1", "buyer", "GET", "/api/v1/procurement/catalogue?market=UK&all=1", nil, nil, 400, "INVALID_PARAMETER"},
 	}
 	dbtest.Each(t, func(t *testing.T, _ string, db *gorm.DB) {

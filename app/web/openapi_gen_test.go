@@ -473,7 +473,7 @@ func (d doc) operations() []op {
 			desc:   "With `as_of`, a forecast for that date. Pages carry no total (the reason filter is applied as they are read).",
 			params: paged(market, channel, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf),
 			resps:  []resp{ok(200, "A page of verdicts.", d.page(verdicts.Row{}, false))},
-			codes:  map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "SEARCH_TOO_LONG"}}},
+			codes:  map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "UNKNOWN_VERDICT", "UNKNOWN_REASON", "SEARCH_TOO_LONG"}}},
 		{method: "GET", path: "/api/v1/verdicts/changes", tag: "verdicts", summary: "The change feed", who: "users (suppliers their own)",
 			desc: "Every change of a verdict or of its reason codes (`codes`), `withdrawn` included, oldest first. Unlike other lists, `next_cursor` is never null: " +
 				"poll again with it; an empty page means nothing changed since.",

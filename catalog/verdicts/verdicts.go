@@ -17,6 +17,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/database"
+	"github.com/cascade-gate/cascade/app/kernel/errs"
 	"github.com/cascade-gate/cascade/catalog"
 	"github.com/cascade-gate/cascade/catalog/policy"
 	"github.com/cascade-gate/cascade/catalog/registry"
@@ -105,6 +106,23 @@ type Filter struct {
 	Category   string  // the product's category
 	Query      string  // text in the SKU, GTIN, name, brand, model or supplier's name, ignoring case
 	After      []int64 // resume after the row of this Cursor (nil: from the start)
+}
+
+// Check refuses a filter value no verdict can have (a market, channel,
+// verdict or reason code misspelt), which would otherwise list nothing
+// and look like an answer.
+func (f Filter) Check() error {
+	switch {
+	case f.Market != "" && !catalog.IsMarket(f.Market):
+		return errs.Invalidf("UNKNOWN_MARKET", "%q is not a market code (UK, EU, SG, AU, US)", f.Market)
+	case f.Channel != "" && f.Channel != "retail" && f.Channel != "procurement":
+		return errs.Invalidf("UNKNOWN_CHANNEL", "channel must be retail or procurement")
+	case f.Verdict != "" && f.Verdict != policy.Allowed && f.Verdict != policy.Blocked:
+		return errs.Invalidf("UNKNOWN_VERDICT", "verdict must be allowed or blocked")
+	case f.Code != "" && !codePattern.MatchString(f.Code):
+		return errs.Invalidf("UNKNOWN_REASON", "%q is not a reason code", f.Code)
+	}
+	return nil
 }
 
 // cursorOf checks that a filter's After fits a listing of n keys.
