@@ -90,6 +90,9 @@ func (s *Service) CheckExternal(ctx context.Context, x ExternalOrder) ([]LineDec
 			d := &out[c.LineNo-1]
 			d.Decision, d.Reasons, d.WaiverID, d.GTIN, d.SKU = c.Verdict, c.Reasons, c.WaiverID, c.GTIN, c.SKU
 			d.Supplier = o.lineProduct(c.LineNo).SupplierID
+			if d.Reasons == nil {
+				d.Reasons = []policy.Reason{} // an allowed line has none: [], as documented, not null
+			}
 		}
 		summary := map[string]int{}
 		for _, d := range out {

@@ -119,6 +119,15 @@ func (d doc) page(v any, total bool) schema {
 	return schema{"type": "object", "properties": props, "required": []string{"items", "next_cursor"}}
 }
 
+// feed is the change feed's page: like page, but its cursor is never null
+// (poll again with it), and the Link header comes with full pages only.
+func (d doc) feed(v any) schema {
+	p := d.page(v, false)
+	p["properties"].(schema)["next_cursor"] = schema{"type": "string",
+		"description": "pass as `cursor` to poll for what changed after this page; never null (also in the `Link: <…>; rel=\"next\"` header when the page is full)"}
+	return p
+}
+
 // obj is a response object: name, schema pairs, every one always present.
 func obj(kv ...any) schema {
 	props := schema{}
@@ -190,6 +199,7 @@ func (d doc) operations() []op {
 	version := param{name: "version", in: "path", desc: "a policy version", schema: schema{"type": "string"}, required: true}
 	market := queryEnum("market", "a market code", "UK", "EU", "SG", "AU", "US")
 	channel := queryEnum("channel", "the channel; retail when omitted", "retail", "procurement")
+	channels := queryEnum("channel", "the channel; both when omitted", "retail", "procurement")
 	asOf := param{name: "as_of", in: "query", desc: "a date, YYYY-MM-DD: a forecast for that day, stored nowhere", schema: schema{"type": "string", "format": "date"}}
 	pageLimit := query("limit", "integer", "items a page: 100 when omitted, larger values answered as 1,000")
 	cursor := query("cursor", "string", "the `next_cursor` of the previous page; the first page when omitted")
@@ -471,14 +481,14 @@ func (d doc) operations() []op {
 
 		{method: "GET", path: "/api/v1/verdicts", tag: "verdicts", summary: "Stored verdicts", who: "users (suppliers their own)",
 			desc:   "With `as_of`, a forecast for that date. Pages carry no total (the reason filter is applied as they are read).",
-			params: paged(market, channel, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf),
+			params: paged(market, channels, queryEnum("verdict", "a verdict", "allowed", "blocked"), query("code", "string", "a reason code"), supplierID, asOf),
 			resps:  []resp{ok(200, "A page of verdicts.", d.page(verdicts.Row{}, false))},
 			codes:  map[int][]string{400: {"INVALID_DATE", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "UNKNOWN_VERDICT", "UNKNOWN_REASON", "SEARCH_TOO_LONG"}}},
 		{method: "GET", path: "/api/v1/verdicts/changes", tag: "verdicts", summary: "The change feed", who: "users (suppliers their own)",
 			desc: "Every change of a verdict or of its reason codes (`codes`), `withdrawn` included, oldest first. Unlike other lists, `next_cursor` is never null: " +
 				"poll again with it; an empty page means nothing changed since.",
 			params: paged(),
-			resps:  []resp{ok(200, "The changes after the cursor.", d.page(verdicts.Change{}, false))}},
+			resps:  []resp{ok(200, "The changes after the cursor.", d.feed(verdicts.Change{}))}},
 		{method: "GET", path: "/api/v1/verdicts/upcoming", tag: "verdicts", summary: "Upcoming blocks", who: "admin, cm, supplier (their own)",
 			desc: "The verdicts allowed today that will turn blocked within the notice period, soonest first, each with the date and the reasons " +
 				"that will block it: known in advance from the support end, label expiries and the rules' effective dates. `month` and `code` pick " +
@@ -486,7 +496,7 @@ func (d doc) operations() []op {
 				"`format=csv` is every one of them in one download, `cascade-upcoming-blocks.csv`.",
 			params: paged(query("within", "string", "a number of days such as 90d (default; with month, as far as the outlook looks), at most 366d"),
 				query("month", "string", "YYYY-MM: blocks in that month"), query("code", "string", "a reason that will block it"),
-				market, channel, supplierID, queryEnum("format", "json when omitted", "json", "csv")),
+				market, channels, supplierID, queryEnum("format", "json when omitted", "json", "csv")),
 			resps: []resp{{status: 200, desc: "A page of upcoming blocks with its total, or all of them as CSV.", content: map[string]schema{
 				jsonType: d.page(verdicts.Upcoming{}, true), csvType: {"type": "string"}}}},
 			codes: map[int][]string{400: {"INVALID_WITHIN", "INVALID_MONTH", "UNKNOWN_REASON", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "INVALID_PARAMETER", "INVALID_FORMAT"}}},
@@ -495,7 +505,7 @@ func (d doc) operations() []op {
 				"A verdict two reasons will block counts under each, once in its month's `totals`. The list behind a cell is " +
 				"`/api/v1/verdicts/upcoming?month=&code=` with the same filters. `known_through`, when set, is the last day the active policy's " +
 				"outlook looks at: the months after it may count too few.",
-			params: []param{query("months", "integer", "this month and the next months-1, 1 to 12 (default 12)"), market, channel, supplierID},
+			params: []param{query("months", "integer", "this month and the next months-1, 1 to 12 (default 12)"), market, channels, supplierID},
 			resps:  []resp{ok(200, "The calendar.", d.t(verdicts.Calendar{}))},
 			codes:  map[int][]string{400: {"INVALID_MONTHS", "UNKNOWN_MARKET", "UNKNOWN_CHANNEL", "INVALID_PARAMETER"}}},
 		{method: "GET", path: "/api/v1/products/{id}/verdicts", tag: "verdicts", summary: "One product's verdicts with evidence", who: "users (suppliers their own)",
