@@ -9,6 +9,7 @@ import (
 
 	"github.com/cascade-gate/cascade/app/kernel/civil"
 	"github.com/cascade-gate/cascade/app/kernel/errs"
+	"github.com/cascade-gate/cascade/catalog/policy"
 )
 
 // The calendar of upcoming blocks (issue 18) counts what UpcomingBlocks
@@ -51,7 +52,7 @@ func (c Calendar) Short() bool { return c.KnownThrough.Before(c.Through) }
 // CalendarCount is one reason's verdicts, by the calendar's months.
 type CalendarCount struct {
 	Code    string `json:"code"`
-	Message string `json:"message"` // what the active policy says of it
+	Message string `json:"message"` // what the active policy says of it; "" when its rules say different things
 	Counts  []int  `json:"counts"`  // one a month, as Calendar.Months
 	Total   int    `json:"total"`
 }
@@ -106,14 +107,7 @@ func (s *Service) UpcomingCalendar(ctx context.Context, f CalendarFilter) (Calen
 	if doc.OutlookDays > 0 {
 		c.KnownThrough = today.AddDays(min(doc.OutlookDays, MaxWithinDays))
 	}
-	messages := map[string]string{}
-	for _, r := range doc.Rules {
-		for _, code := range []string{r.Code, r.LowCode} {
-			if _, ok := messages[code]; !ok && code != "" {
-				messages[code] = r.Message
-			}
-		}
-	}
+	messages := calendarMessages(doc)
 
 	col := make(map[string]int, len(c.Months))
 	for i, m := range c.Months {
@@ -156,4 +150,28 @@ func (s *Service) UpcomingCalendar(ctx context.Context, f CalendarFilter) (Calen
 func byMonthAndReasons(q *gorm.DB) *gorm.DB {
 	const month = "substr(v.blocks_on, 1, 7)"
 	return q.Select(month + " AS month, v.block_codes AS codes, COUNT(*) AS n").Group(month + ", v.block_codes")
+}
+
+// calendarMessages is what the policy says of each code a block can have.
+// A code several rules give with different messages (LABEL_REQUIRED: for
+// Singapore's routers, and in public procurement) gets none: a row counts
+// the verdicts of every such rule, and one rule's message would misstate
+// the others' (found by a newcomer's trial).
+func calendarMessages(doc *policy.Document) map[string]string {
+	messages, ambiguous := map[string]string{}, map[string]bool{}
+	for _, r := range doc.Rules {
+		for _, code := range []string{r.Code, r.LowCode} {
+			if code == "" {
+				continue
+			}
+			if m, ok := messages[code]; ok && m != r.Message {
+				ambiguous[code] = true
+			}
+			messages[code] = r.Message
+		}
+	}
+	for code := range ambiguous {
+		messages[code] = ""
+	}
+	return messages
 }
