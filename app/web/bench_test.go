@@ -84,7 +84,7 @@ func (l *loadSeries) percentile(p int) float64 {
 // products_gtin and each offer's verdict by its unique key. (The floor used
 // to INNER JOIN, which let SQLite range-scan verdicts_filter for the market:
 // 0.17 ms a look-up at 1k products, 1 s at 1M.)
-const gateLookup = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, o.reasons FROM products p
+const gateLookup = `SELECT p.id, p.supplier_id, p.disputed, v.verdict, o.reasons, v.blocks_on, v.block_codes FROM products p
 	LEFT JOIN verdicts v ON v.product_id = p.id AND v.market = ? AND v.channel = ?
 	LEFT JOIN verdict_outcomes o ON o.id = v.outcome_id
 	WHERE p.gtin = ? ORDER BY p.id`
@@ -164,8 +164,8 @@ func benchmarkGate(b *testing.B, stored int) {
 		var offers []offer
 		for rows.Next() {
 			var o offer
-			var reasons *string
-			if err := rows.Scan(&o.ProductID, &o.SupplierID, &o.Disputed, &o.Verdict, &reasons); err != nil {
+			var reasons, blocksOn, blockCodes *string
+			if err := rows.Scan(&o.ProductID, &o.SupplierID, &o.Disputed, &o.Verdict, &reasons, &blocksOn, &blockCodes); err != nil {
 				c.Status(500)
 				return
 			}
