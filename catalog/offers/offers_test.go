@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/cascade-gate/cascade/app/kernel/access"
+	"github.com/cascade-gate/cascade/app/kernel/database"
 	"github.com/cascade-gate/cascade/app/kernel/database/dbtest"
 	"github.com/cascade-gate/cascade/catalog/offers"
 	"github.com/cascade-gate/cascade/catalog/verdicts"
@@ -359,6 +360,56 @@ func TestOnlyCategoryManagersAndAdminsDecideDisputes(t *testing.T) {
 		}
 		if a := m.gate(gtin, "UK", "Rogue Trader"); a.Verdict != "blocked" {
 			t.Fatalf("the offer moved: %+v", a)
+		}
+	})
+}
+
+// An offer a category manager accepted before agreement keys held the
+// category (migration 0030) stays accepted at its next upload: a stored
+// key without the category never matched again, and the next upload of
+// the accepted offer, a new price alone, disputed and blocked it anew
+// (found in review).
+func TestAnOfferAcceptedBeforeKeysHeldTheCategoryStaysAccepted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Distributor")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		m.upload("Distributor", plug("D-1", gtin, "unique_per_device", "2031-12-31"))
+		list, err := m.disputes.List(m.manager, offers.Filter{Status: offers.StatusOpen})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("disputes: %v %+v", err, list)
+		}
+		if _, err := m.disputes.Accept(m.manager, list[0].ID, "the distributor sells the 2026 revision"); err != nil {
+			t.Fatal(err)
+		}
+		// The key as it was stored before 0030: the category's part taken out.
+		var key string
+		db.Raw("SELECT offer_key FROM gtin_disputes WHERE id = ?", list[0].ID).Scan(&key)
+		parts := strings.Split(key, "\x1f")
+		if len(parts) < 3 || parts[1] != "smart_plug" {
+			t.Fatalf("the stored key %q has no category after brand and model", key)
+		}
+		old := strings.Join(append([]string{parts[0]}, parts[2:]...), "\x1f")
+		if err := db.Exec("UPDATE gtin_disputes SET offer_key = ? WHERE id = ?", old, list[0].ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("DELETE FROM schema_migrations WHERE version >= 30").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := database.Migrate(context.Background(), db, 0); err != nil {
+			t.Fatal(err)
+		}
+		var migrated string
+		db.Raw("SELECT offer_key FROM gtin_disputes WHERE id = ?", list[0].ID).Scan(&migrated)
+		if migrated != key {
+			t.Fatalf("the migrated key %q, want %q", migrated, key)
+		}
+
+		b := m.upload("Distributor", strings.Replace(plug("D-1", gtin, "unique_per_device", "2031-12-31"), ",9.99,", ",8.99,", 1))
+		if len(b.Warnings) != 0 {
+			t.Fatalf("the accepted offer's new price disputed it again: %+v", b.Warnings)
+		}
+		if a := m.gate(gtin, "UK", "Distributor"); a.Verdict != "allowed" {
+			t.Fatalf("the accepted offer after its upload: %+v", a)
 		}
 	})
 }

@@ -9,5 +9,5 @@
 ALTER TABLE waivers ADD COLUMN gtin TEXT NOT NULL DEFAULT '';
 ALTER TABLE waivers ADD COLUMN match_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE waivers ADD COLUMN product TEXT NOT NULL DEFAULT '';
-UPDATE waivers SET gtin = (SELECT p.gtin FROM products p WHERE p.id = waivers.product_id),
-    match_key = (SELECT p.match_key FROM products p WHERE p.id = waivers.product_id);
+UPDATE waivers SET gtin = COALESCE((SELECT p.gtin FROM products p WHERE p.id = waivers.product_id), ''),
+    match_key = COALESCE((SELECT p.match_key FROM products p WHERE p.id = waivers.product_id), '');
