@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ type event struct {
 	supplierID *int64 // whose event it is; nil: the operator's (admins only)
 	at         time.Time
 	data       map[string]any
+	// forSupplier is what a supplier's subscription gets instead of data,
+	// when that must say less (nil: data).
+	forSupplier map[string]any
 }
 
 // stream is an ordered, durable record the enqueue step reads from a cursor.
@@ -121,7 +125,11 @@ func deliveriesOf(events []event, subs []Subscription) ([]Delivery, error) {
 				continue
 			}
 			uid := newUID()
-			body, err := json.Marshal(map[string]any{"id": uid, "event": e.name, "created_at": e.at.UTC(), "data": e.data})
+			data := e.data
+			if sub.SupplierID != nil && e.forSupplier != nil {
+				data = e.forSupplier
+			}
+			body, err := json.Marshal(map[string]any{"id": uid, "event": e.name, "created_at": e.at.UTC(), "data": data})
 			if err != nil {
 				return nil, err
 			}
@@ -283,8 +291,13 @@ func auditEvent(action, entityID, raw string) (event, error) {
 		e.data = map[string]any{"batch_id": id, "supplier_id": d.SupplierID, "file_name": d.FileName, "status": "committed",
 			"created": d.Created, "updated": d.Updated, "unchanged": d.Unchanged, "rejected": d.Rejected}
 	case "dispute.open":
-		e.data = map[string]any{"dispute_id": id, "gtin": d.GTIN, "product_id": d.ProductID, "supplier_id": d.SupplierID,
-			"batch_id": d.BatchID, "differences": d.Differences}
+		// In what the other offer differs is for the operator: the
+		// uploader, told field by field, could read another supplier's
+		// offer by uploading guesses (the row warning says none either).
+		e.forSupplier = map[string]any{"dispute_id": id, "gtin": d.GTIN, "product_id": d.ProductID, "supplier_id": d.SupplierID,
+			"batch_id": d.BatchID}
+		e.data = maps.Clone(e.forSupplier)
+		e.data["differences"] = d.Differences
 	case "dispute.accept", "dispute.reject", "dispute.agreed":
 		e.data = map[string]any{"dispute_id": id, "gtin": d.GTIN, "product_id": d.ProductID, "supplier_id": d.SupplierID,
 			"resolution": resolutions[action]}

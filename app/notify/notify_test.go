@@ -123,11 +123,21 @@ func TestEachSubscriberHearsOnlyTheEventsItMay(t *testing.T) {
 					if strings.Contains(d.Payload, "Bravo") || (*sub.SupplierID == a && strings.Contains(d.Payload, "B-1")) {
 						t.Errorf("supplier %d's delivery names the other supplier: %s", *sub.SupplierID, d.Payload)
 					}
+					// Nor in what the other offer differs: told field by field,
+					// uploads of guesses read it (found in review).
+					if _, ok := data["differences"]; ok {
+						t.Errorf("supplier %d's %s says in what the other offer differs: %s", *sub.SupplierID, d.Event, d.Payload)
+					}
 				}
 			}
 			return out
 		}
 		got := events(admin)
+		for _, d := range deliveries(t, db, admin.ID) {
+			if d.Event == notify.DisputeOpened && !strings.Contains(d.Payload, `"differences":["password_model"]`) {
+				t.Errorf("the admin's dispute.opened does not say what differs: %s", d.Payload)
+			}
+		}
 		for _, e := range []string{notify.ImportFinished, notify.VerdictChanged, notify.DisputeOpened, notify.DisputeResolved, notify.RegistryRefresh} {
 			if got[e] == 0 {
 				t.Errorf("admin heard no %s: %v", e, got)
