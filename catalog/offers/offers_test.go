@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -410,6 +411,33 @@ func TestAnOfferAcceptedBeforeKeysHeldTheCategoryStaysAccepted(t *testing.T) {
 		}
 		if a := m.gate(gtin, "UK", "Distributor"); a.Verdict != "allowed" {
 			t.Fatalf("the accepted offer after its upload: %+v", a)
+		}
+	})
+}
+
+// The listing feed and the gate agree on the day another supplier's offer
+// of the GTIN reaches its block date before its re-evaluation: the gate
+// reads that offer as blocked, so the GTIN is, and the feed lists neither
+// offer (found in review: no test failed without the feed's half).
+func TestTheFeedAndTheGateAgreeOnTheDayAnotherOfferTurnsBlocked(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Distributor")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		m.upload("Distributor", plug("D-1", gtin, "unique_per_device", "2030-06-30"))
+		if got := m.listed("UK", gtin); !slices.Equal(got, []string{"Brand Owner", "Distributor"}) {
+			t.Fatalf("before: the feed lists %v", got)
+		}
+		today := time.Now().UTC().Format(time.DateOnly)
+		res := db.Exec(`UPDATE verdicts SET blocks_on = ?, block_codes = 'SUPPORT_ENDED'
+			WHERE market = 'UK' AND channel = 'retail' AND product_id = (SELECT id FROM products WHERE sku = 'D-1')`, today)
+		if res.Error != nil || res.RowsAffected != 1 {
+			t.Fatalf("the distributor's block date: %v, %d rows", res.Error, res.RowsAffected)
+		}
+		if a := m.gate(gtin, "UK", ""); a.Verdict != "blocked" {
+			t.Fatalf("the GTIN on the distributor's block date: %+v", a)
+		}
+		if got := m.listed("UK", gtin); len(got) != 0 {
+			t.Fatalf("the feed lists %v while the gate blocks the GTIN", got)
 		}
 	})
 }
