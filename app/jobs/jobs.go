@@ -33,8 +33,13 @@ type Schedule struct {
 	Mail     *Mail           // the e-mail digests; nil without an SMTP server
 }
 
-// DefaultSchedule runs the nightly re-evaluation at 02:15 UTC.
-var DefaultSchedule = Schedule{Nightly: "15 2 * * *"}
+// DefaultSchedule runs the nightly re-evaluation five minutes into each
+// day (UTC): the verdicts due that day (a support end, a label's expiry)
+// are re-evaluated as it begins, so the stored verdicts, the change feed
+// and every page agree with the gate within minutes. (The gate, the
+// listing feed and the facts cards read an allowed verdict as blocked from
+// its block date anyway: catalog/verdicts/duenow.go.)
+var DefaultSchedule = Schedule{Nightly: "5 0 * * *"}
 
 // Start schedules the jobs and returns a function that stops them, waiting
 // for a running job to finish.

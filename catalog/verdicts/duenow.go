@@ -11,8 +11,9 @@ import (
 
 // A stored allowed verdict knows the date its own inputs turn it blocked
 // (blocks_on, with the codes that block it then). That date can come
-// before the run that re-evaluates it: the nightly one runs hours after
-// midnight, and not at all while it fails. So whatever serves a stored
+// before the run that re-evaluates it: the nightly one runs minutes into
+// the day (at whatever time the deployment set), and not at all while it
+// fails. So whatever serves a stored
 // verdict as allowed (the gate, the listing feed, a facts card) reads it
 // as blocked from that date on, with those codes, until the re-evaluation
 // writes the verdict in full: an allowed answer is never older than the
@@ -39,7 +40,7 @@ func blockedByNow(verdict string, blocksOn, blockCodes *string, today civil.Date
 	for i, c := range codes {
 		reasons[i] = policy.Reason{Code: c, Severity: policy.Block,
 			Message: fmt.Sprintf("Blocked from %s (%s), as this product's verdict announced; its re-evaluation is due.", *blocksOn, c),
-			Fix:     "The re-evaluation, at the latest tonight, states the full reasons and what fixes them."}
+			Fix:     "Its re-evaluation, due today, states the full reasons and what fixes them."}
 	}
 	return true, reasons
 }
