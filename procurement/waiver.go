@@ -59,8 +59,7 @@ func (Waiver) TableName() string { return "waivers" }
 // every one of codes on day: the product it was requested for, still the
 // same GTIN, brand and model.
 func (w Waiver) Covers(p *catalog.Product, market string, codes []string, day civil.Date) bool {
-	if w.Status != WaiverApproved || w.ProductID != p.ID || w.GTIN != p.GTIN || w.MatchKey != p.MatchKey ||
-		w.Market != market || w.ExpiresOn.Before(day) {
+	if w.Status != WaiverApproved || !w.IsFor(p) || w.Market != market || w.ExpiresOn.Before(day) {
 		return false
 	}
 	covered := strings.Fields(w.Codes)
@@ -169,11 +168,21 @@ func (s *Service) DecideWaiver(ctx context.Context, id int64, approve bool, note
 		if err := tx.Scopes(orgScope(p)).First(&w, id).Error; err != nil {
 			return database.Translate(err, "waiver")
 		}
+		still := true
+		if approve {
+			var err error
+			if still, err = s.stillFor(ctx, w); err != nil {
+				return err
+			}
+		}
 		switch {
 		case w.RequestedBy == p.UserID:
 			return errs.E(errs.Forbidden, "OWN_WAIVER", "nobody decides their own waiver request: another approver must")
 		case w.Status != WaiverRequested:
 			return errs.E(errs.Conflict, "WAIVER_DECIDED", "the waiver was already %s", w.Status)
+		case approve && !still:
+			return errs.E(errs.Conflict, "PRODUCT_CHANGED", "the product's GTIN, brand or model changed since this waiver was requested "+
+				"(it was for %s, %s): refuse it; the buyer asks again for the product as it is now", w.Product, w.GTIN)
 		case approve && !ShortensExpiry(w.ExpiresOn, expiresOn, s.today()):
 			return fieldError(errs.Invalidf("INVALID_EXPIRY", "an approver may shorten the requested expiry (%s) to a day from today (%s), not extend it", w.ExpiresOn, s.today()), "expires_on")
 		}
@@ -200,6 +209,16 @@ func (s *Service) DecideWaiver(ctx context.Context, id int64, approve bool, note
 	}
 	list, err := s.named(ctx, []Waiver{w})
 	return list[0], err
+}
+
+// stillFor reports whether w's product is still the one it was requested
+// for (read as the system: the approver may see every product).
+func (s *Service) stillFor(ctx context.Context, w Waiver) (bool, error) {
+	p, err := s.products.Product(access.With(ctx, access.System("procurement")), w.ProductID)
+	if errs.KindOf(err) == errs.NotFound {
+		return false, nil
+	}
+	return err == nil && w.IsFor(&p), err
 }
 
 // ShortensExpiry reports whether an approver may set a waiver requested
@@ -261,10 +280,23 @@ func (s *Service) PendingWaivers(ctx context.Context, o Order) (map[int64][]Waiv
 	if list, err = s.named(ctx, list); err != nil {
 		return nil, err
 	}
+	lineProducts := map[int64]*catalog.Product{}
+	for _, l := range o.Lines {
+		lineProducts[l.ProductID] = l.Product
+	}
 	for _, w := range list {
+		if p := lineProducts[w.ProductID]; p != nil && !w.IsFor(p) {
+			continue // asked for what the product's SKU was before
+		}
 		out[w.ProductID] = append(out[w.ProductID], w)
 	}
 	return out, nil
+}
+
+// IsFor reports whether the waiver was requested for p as it is: the same
+// product, GTIN, brand and model.
+func (w Waiver) IsFor(p *catalog.Product) bool {
+	return w.ProductID == p.ID && w.GTIN == p.GTIN && w.MatchKey == p.MatchKey
 }
 
 // named fills in the waivers' people by name, and the product's name of

@@ -145,6 +145,13 @@ func TestAnApprovedWaiverDoesNotFollowItsSKUToAnotherProduct(t *testing.T) {
 			t.Fatalf("the speaker with its waiver: %v %+v", err, o.Lines)
 		}
 
+		// A second request, still undecided when the SKU is re-used.
+		pending, err := w.svc.RequestWaiver(w.buyer, procurement.NewWaiver{ProductID: speaker, Market: "UK", Codes: []string{"LABEL_REQUIRED", "SUPPORT_TOO_SHORT"},
+			Justification: "Spare speakers for the committee rooms; no labelled alternative fits.", ExpiresOn: date("2027-06-30")})
+		if err != nil {
+			t.Fatal(err)
+		}
+
 		// The supplier re-uses the speaker's SKU for a camera.
 		var supplier int64
 		db.Raw("SELECT id FROM suppliers WHERE name = 'Acme Connected Ltd'").Scan(&supplier)
@@ -164,6 +171,18 @@ func TestAnApprovedWaiverDoesNotFollowItsSKUToAnotherProduct(t *testing.T) {
 		_, err = w.svc.Submit(w.buyer, other.ID, other.Version)
 		if got := blockedLines(t, err); strings.Join(got[1], " ") != "LABEL_REQUIRED SUPPORT_TOO_SHORT" {
 			t.Fatalf("the camera under the speaker's SKU: blocked lines %v (the waiver must not cover it)", got)
+		}
+		// The pending request was for the speaker: an approver cannot approve
+		// it for what the SKU is now, and the camera's line does not show it.
+		if _, err := w.svc.DecideWaiver(w.approver, pending.ID, true, "fine", civil.Date{}); errs.CodeOf(err) != "PRODUCT_CHANGED" {
+			t.Errorf("approving a request for the speaker once its SKU is a camera: %v, want PRODUCT_CHANGED", err)
+		}
+		other, _ = w.svc.Order(w.buyer, other.ID)
+		if shown, err := w.svc.PendingWaivers(w.buyer, other); err != nil || len(shown[speaker]) != 0 {
+			t.Errorf("the camera's line shows the speaker's pending requests: %+v %v", shown, err)
+		}
+		if _, err := w.svc.DecideWaiver(w.approver, pending.ID, false, "the SKU is another product now", civil.Date{}); err != nil {
+			t.Errorf("refusing it: %v", err)
 		}
 		read, err := w.svc.Waiver(w.approver, waiver.ID)
 		if err != nil {

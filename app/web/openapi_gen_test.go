@@ -599,7 +599,7 @@ func (d doc) operations() []op {
 			params: []param{id}, resps: []resp{ok(200, "The waiver.", obj("waiver", waiver))}},
 		{method: "POST", path: "/api/v1/waivers/{id}/approve", tag: "procurement", summary: "Approve a waiver", who: "approvers (never their own)",
 			params: []param{id}, body: decision, resps: []resp{ok(200, "The approved waiver.", obj("waiver", waiver))},
-			codes: map[int][]string{400: {"INVALID_EXPIRY", "NOTE_TOO_LONG"}, 403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED"}}},
+			codes: map[int][]string{400: {"INVALID_EXPIRY", "NOTE_TOO_LONG"}, 403: {"OWN_WAIVER"}, 409: {"WAIVER_DECIDED", "PRODUCT_CHANGED"}}},
 		{method: "POST", path: "/api/v1/waivers/{id}/refuse", tag: "procurement", summary: "Refuse a waiver", who: "approvers",
 			desc:   "A refusal needs its reason in `note`: the buyer reads it.",
 			params: []param{id}, body: decision, resps: []resp{ok(200, "The refused waiver.", obj("waiver", waiver))},
