@@ -53,6 +53,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"search too long", "admin", "GET", "/api/v1/products?q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
 		{"product search too long", "category_manager", "GET", "/api/v1/product-verdicts?q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
 		{"verdict search too long", "category_manager", "GET", "/api/v1/verdicts?q=" + strings.Repeat("a", 201), nil, nil, 400, "SEARCH_TOO_LONG"},
+		{"forecast search too long", "category_manager", "GET", "/api/v1/verdicts?as_of=2027-01-04&q=" + strings.Repeat("a", 201), nil, nil, 400, "SEARCH_TOO_LONG"},
 		{"catalogue search too long", "buyer", "GET", "/api/v1/procurement/catalogue?market=UK&q=" + strings.Repeat("a", 50001), nil, nil, 400, "SEARCH_TOO_LONG"},
 		// A misspelt filter lists nothing and looked like an answer.
 		{"verdicts of no market", "category_manager", "GET", "/api/v1/verdicts?market=XX", nil, nil, 400, "UNKNOWN_MARKET"},

@@ -122,7 +122,8 @@ func (f Filter) Check() error {
 	case f.Code != "" && !codePattern.MatchString(f.Code):
 		return errs.Invalidf("UNKNOWN_REASON", "%q is not a reason code", f.Code)
 	}
-	return nil
+	_, err := database.ContainsPattern(f.Query) // a forecast searches in Go: the same bound
+	return err
 }
 
 // cursorOf checks that a filter's After fits a listing of n keys.
