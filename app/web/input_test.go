@@ -43,6 +43,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"negative page size", "admin", "GET", "/api/v1/products?limit=-1", nil, nil, 400, "INVALID_LIMIT"},
 		{"unknown API route", "admin", "GET", "/api/v1/nothing-here", nil, nil, 404, "NO_SUCH_ROUTE"},
 		{"wrong method", "admin", "PUT", "/api/v1/suppliers", nil, nil, 405, "METHOD_NOT_ALLOWED"},
+		{"trailing slash", "admin", "GET", "/api/v1/suppliers/", nil, nil, 404, "NO_SUCH_ROUTE"},
+		{"trailing slash on a post", "admin", "POST", "/api/v1/suppliers/", `{"name":"X"}`, nil, 404, "NO_SUCH_ROUTE"},
 		// A flag that is not true or false is refused, not read as false:
 		// ?dry_run=1 was a real import, stored, audited and announced.
 		{"dry run spelled 1", "supplier", "POST", "/api/v1/imports?dry_run=1&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},

@@ -17,6 +17,9 @@ func (s *Server) routes(m *metrics) *gin.Engine {
 	// could pick the address the sign-in throttle counts (X-Forwarded-For).
 	_ = r.SetTrustedProxies(nil) // nil never fails
 	r.HandleMethodNotAllowed = true
+	// A path with a trailing slash is no route, answered in the one error
+	// shape: gin's redirect answered the API in HTML (301/307 with a link).
+	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true
 	r.Use(requestID(s.log), recoverJSON(), m.middleware(), accessLog(s.log), securityHeaders())
 	r.NoRoute(func(c *gin.Context) { writeError(c, errNoRoute) })
