@@ -53,6 +53,9 @@ const offeredElsewhereQuery = `SELECT s.sku FROM staged_rows s
 // (catalog/offers), and warns about each row whose offer is disputed,
 // without naming who disagrees.
 func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB, shared []string) error {
+	if r.dry != nil {
+		return r.warnShared(tx, shared)
+	}
 	var ids []int64
 	if err := tx.Raw(disputedStaged, r.batch.SupplierID).Scan(&ids).Error; err != nil {
 		return fmt.Errorf("find disputed offers: %w", err)
@@ -82,6 +85,57 @@ func (r *run) reconcileOffers(ctx context.Context, tx *gorm.DB, shared []string)
 const disputedStaged = `SELECT p.id FROM products p
 	WHERE p.supplier_id = ? AND p.disputed AND p.sku IN (SELECT sku FROM staged_rows)`
 
+// CodeGTINShared warns, in a dry run, that another supplier offers the
+// row's GTIN: whether the row agrees with that offer is judged at import.
+const CodeGTINShared = "GTIN_SHARED"
+
+// warnShared is a dry run's word on the rows whose GTIN another supplier
+// offers. A dry run stores nothing, is not audited and may be repeated at
+// will, so it does not judge the offers against each other: told which
+// rows agree, a file of guesses read another supplier's offer (found by a
+// hostile supplier's trial). Each such row is judged on its own data here,
+// and the import compares it.
+func (r *run) warnShared(tx *gorm.DB, shared []string) error {
+	shown := shared[:min(len(shared), maxDisputeWarnings)]
+	rows, err := stagedRowsOf(tx, shown)
+	if err != nil {
+		return err
+	}
+	for _, sku := range shown {
+		x := rows[sku]
+		r.batch.Warnings = append(r.batch.Warnings, Warning{Code: CodeGTINShared, Row: x.RowNumber, SKU: sku,
+			Message: fmt.Sprintf("Row %d (SKU %s): another supplier offers GTIN %s. A dry run does not compare the offers; at import, a row that does not agree with that offer (brand, model, category or security data) is disputed and blocked in every market until a category manager resolves it.",
+				x.RowNumber, sku, x.GTIN),
+			Hint: "Check the row against the manufacturer's data before you upload it."})
+	}
+	if more := len(shared) - len(shown); more > 0 {
+		r.batch.Warnings = append(r.batch.Warnings, Warning{Code: CodeGTINShared,
+			Message: fmt.Sprintf("%d more rows carry a GTIN another supplier offers.", more)})
+	}
+	return nil
+}
+
+// stagedRow is where a staged SKU is in the file, and its GTIN.
+type stagedRow struct {
+	RowNumber int
+	SKU, GTIN string
+}
+
+// stagedRowsOf finds the staged rows of skus, by SKU.
+func stagedRowsOf(tx *gorm.DB, skus []string) (map[string]stagedRow, error) {
+	out := make(map[string]stagedRow, len(skus))
+	for start := 0; start < len(skus); start += 500 {
+		var rows []stagedRow
+		if err := tx.Raw("SELECT row_number, sku, gtin FROM staged_rows WHERE sku IN ?", skus[start:min(start+500, len(skus))]).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, x := range rows {
+			out[x.SKU] = x
+		}
+	}
+	return out, nil
+}
+
 func (r *run) warnDisputed(tx *gorm.DB, disputed []offers.Disputed) error {
 	if len(disputed) == 0 {
 		return nil
@@ -91,18 +145,13 @@ func (r *run) warnDisputed(tx *gorm.DB, disputed []offers.Disputed) error {
 	for i, d := range shown {
 		skus[i] = d.SKU
 	}
-	rowOf := make(map[string]int, len(skus))
-	for start := 0; start < len(skus); start += 500 {
-		var rows []struct {
-			RowNumber int
-			SKU       string
-		}
-		if err := tx.Raw("SELECT row_number, sku FROM staged_rows WHERE sku IN ?", skus[start:min(start+500, len(skus))]).Scan(&rows).Error; err != nil {
-			return err
-		}
-		for _, x := range rows {
-			rowOf[x.SKU] = x.RowNumber
-		}
+	staged, err := stagedRowsOf(tx, skus)
+	if err != nil {
+		return err
+	}
+	rowOf := make(map[string]int, len(staged))
+	for sku, x := range staged {
+		rowOf[sku] = x.RowNumber
 	}
 	for _, d := range shown {
 		r.batch.Warnings = append(r.batch.Warnings, Warning{Code: CodeGTINDisputed, Row: rowOf[d.SKU], SKU: d.SKU,

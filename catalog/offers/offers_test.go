@@ -441,3 +441,51 @@ func TestTheFeedAndTheGateAgreeOnTheDayAnotherOfferTurnsBlocked(t *testing.T) {
 		}
 	})
 }
+
+// A dry run stores nothing and may be repeated at will, so it must not say
+// whether a row agrees with another supplier's offer of its GTIN: it said
+// so (a warning, a disputed verdict), and a file of guesses read the other
+// offer (found by a hostile supplier's trial). A row that agrees and one
+// that does not get the same warning; each is judged on its own data.
+func TestADryRunDoesNotSayWhetherARowAgreesWithAnotherSuppliersOffer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dsn string, db *gorm.DB) {
+		m := newMarket(t, db, "Brand Owner", "Prober")
+		m.upload("Brand Owner", plug("BO-1", gtin, "unique_per_device", "2030-06-30"))
+		as := access.With(context.Background(), access.Principal{Email: "prober@test.example", Role: access.Supplier, SupplierID: m.suppliers["Prober"]})
+		dry := func(row string) imports.DryRun {
+			t.Helper()
+			path := filepath.Join(t.TempDir(), "guess.csv")
+			if err := os.WriteFile(path, []byte(header+row), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			d, err := m.im.DryRun(as, imports.Request{SupplierID: m.suppliers["Prober"], FileName: "guess.csv", Path: path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		say := func(d imports.DryRun) (warnings []string, disputed bool) {
+			for _, w := range d.Import.Warnings {
+				warnings = append(warnings, w.Code+" "+w.SKU)
+			}
+			for _, v := range d.Verdicts {
+				for _, r := range v.Reasons {
+					disputed = disputed || r.Code == "GTIN_DISPUTED"
+				}
+			}
+			return warnings, disputed
+		}
+		right, rightDisputed := say(dry(plug("P-1", gtin, "unique_per_device", "2030-06-30")))
+		wrong, wrongDisputed := say(dry(plug("P-1", gtin, "unique_per_device", "2031-01-31")))
+		if !slices.Equal(right, []string{"GTIN_SHARED P-1"}) || !slices.Equal(wrong, right) {
+			t.Errorf("a right guess's warnings %v, a wrong one's %v: want the same GTIN_SHARED for both", right, wrong)
+		}
+		if rightDisputed || wrongDisputed {
+			t.Errorf("a dry run's verdicts say whether the row agrees: disputed %v (right guess), %v (wrong guess)", rightDisputed, wrongDisputed)
+		}
+		// The import itself still judges the offers.
+		if b := m.upload("Prober", plug("P-1", gtin, "unique_per_device", "2031-01-31")); len(b.Warnings) != 1 || b.Warnings[0].Code != "GTIN_DISPUTED" {
+			t.Errorf("the import of the disagreeing row: %+v", b.Warnings)
+		}
+	})
+}
