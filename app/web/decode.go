@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,13 +89,32 @@ func queryInt(c *gin.Context, name string) (int64, error) {
 // queryBool reads an optional true/false query parameter. Any other value
 // is refused, not read as false: ?dry_run=1 meaning a real import is the
 // kind of surprise that stores what the caller meant only to check.
+// A flag given with no value (?dry_run) or twice is refused too: both
+// read as false before (found by a hostile trial).
 func queryBool(c *gin.Context, name string) (bool, error) {
-	switch s := c.Query(name); s {
-	case "", "false":
+	values, given := c.GetQueryArray(name)
+	if !given {
 		return false, nil
-	case "true":
-		return true, nil
-	default:
-		return false, errs.Invalidf("INVALID_PARAMETER", "query parameter %s must be true or false, got %q", name, s)
 	}
+	if len(values) == 1 {
+		switch values[0] {
+		case "false":
+			return false, nil
+		case "true":
+			return true, nil
+		}
+	}
+	return false, errs.Invalidf("INVALID_PARAMETER", "query parameter %s must be given once, as true or false, got %q", name, values)
+}
+
+// onlyQuery refuses a query parameter the route does not take. An upload
+// is a write: ?dryrun=true, ignored, stored a file its sender meant only
+// to check (found by a hostile trial).
+func onlyQuery(c *gin.Context, names ...string) error {
+	for name := range c.Request.URL.Query() {
+		if !slices.Contains(names, name) {
+			return errs.Invalidf("INVALID_PARAMETER", "this route takes no query parameter %q (it takes %s)", name, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }

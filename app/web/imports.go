@@ -32,6 +32,9 @@ func (s *Server) uploadImport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := onlyQuery(c, "file_name", "supplier_id", "dry_run", "wait"); err != nil {
+		return err
+	}
 	dryRun, err := queryBool(c, "dry_run")
 	if err != nil {
 		return err

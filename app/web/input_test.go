@@ -49,6 +49,10 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		// ?dry_run=1 was a real import, stored, audited and announced.
 		{"dry run spelled 1", "supplier", "POST", "/api/v1/imports?dry_run=1&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
 		{"dry run spelled yes", "supplier", "POST", "/api/v1/imports?dry_run=yes&wait=true&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		{"dry run with no value", "supplier", "POST", "/api/v1/imports?file_name=p.csv&dry_run", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		{"dry run with an empty value", "supplier", "POST", "/api/v1/imports?file_name=p.csv&dry_run=", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		{"dry run twice", "supplier", "POST", "/api/v1/imports?file_name=p.csv&dry_run=false&dry_run=true", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
+		{"dry run misspelt", "supplier", "POST", "/api/v1/imports?file_name=p.csv&dryrun=true", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
 		{"wait spelled 1", "supplier", "POST", "/api/v1/imports?wait=1&file_name=p.csv", oneProductCSV, []string{"Content-Type", "text/csv"}, 400, "INVALID_PARAMETER"},
 		// A search past any name's length is the caller's mistake, not a
 		// 500: SQLite refuses LIKE patterns past 50,000 bytes.
