@@ -204,7 +204,7 @@ type Change struct {
 	Channel   string    `json:"channel"`
 	Previous  string    `json:"previous"`
 	Verdict   string    `json:"verdict"`
-	Stored    string    `json:"-" gorm:"column:codes"` // space-separated
+	CodesText string    `json:"-" gorm:"column:codes"` // as stored: space-separated
 	Codes     []string  `json:"codes" gorm:"-"`        // the reason codes of the verdict after the change; none when withdrawn
 	ChangedAt time.Time `json:"changed_at"`
 }
@@ -224,7 +224,7 @@ func (s *Service) Changes(ctx context.Context, cursor int64, limit int) ([]Chang
 		Joins("JOIN products p ON p.id = c.product_id").Scopes(database.SupplierScope(ctx, "p.supplier_id")).
 		Where("c.id > ?", cursor).Order("c.id").Limit(limit).Find(&out).Error
 	for i := range out {
-		out[i].Codes = strings.Fields(out[i].Stored)
+		out[i].Codes = strings.Fields(out[i].CodesText)
 	}
 	return out, err
 }
